@@ -1,0 +1,52 @@
+import type { MetricDef } from '../catalogue';
+import type { Config } from '../config/load';
+import type { Logger } from '../runtime/logger';
+import type { Db } from '../runtime/db';
+
+/** One value of a counter or gauge. */
+export interface ScalarSample {
+  readonly metric: MetricDef;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** One histogram series: cumulative counts per bucket upper bound (same order as metric.buckets). */
+export interface HistogramSample {
+  readonly metric: MetricDef;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly buckets: readonly number[];
+  readonly sum: number;
+  readonly count: number;
+}
+
+export type Sample = ScalarSample | HistogramSample;
+
+export function isHistogramSample(s: Sample): s is HistogramSample {
+  return 'buckets' in s;
+}
+
+export interface CollectContext {
+  /** Read-only transaction with the collector's statement_timeout already set. */
+  readonly db: Db;
+  readonly config: Config;
+  readonly log: Logger;
+  /** Aborted when the collector's timeout expires or the exporter shuts down. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A collector produces the complete current set of samples for the metric families it owns. The
+ * scheduler replaces its previous snapshot with the result, so a label set that disappears from a
+ * query's result disappears from /metrics. Counters keep their running totals inside the collector.
+ */
+export interface Collector {
+  readonly name: string;
+  /** Families this collector owns (used to pre-declare HELP/TYPE and for docs). */
+  readonly metrics: readonly MetricDef[];
+  /** Whether it needs the database (payment pollers do not). */
+  readonly usesDatabase: boolean;
+  collect(ctx: CollectContext): Promise<Sample[]>;
+}
+
+/** Collectors are built fresh per exporter (and per test) because counters carry state. */
+export type CollectorFactory = (config: Config) => Collector;

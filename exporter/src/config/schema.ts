@@ -1,0 +1,207 @@
+/**
+ * The configuration schema. Parsed once at start-up into `Config`; the rest of the code only ever
+ * sees the validated type. Unknown keys are rejected everywhere (`strictObject`), so a typo is an
+ * error rather than a silently ignored setting.
+ */
+import { z } from 'zod';
+import { COLLECTOR_NAMES } from '../collectors/names';
+
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** A duration written as "30s", "5m", "1h" (or a positive number of seconds); parsed to seconds. */
+export const duration = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    if (typeof v === 'number') {
+      if (v > 0 && Number.isFinite(v)) return v;
+    } else {
+      const m = DURATION_RE.exec(v.trim());
+      if (m) {
+        const s = Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+        if (s > 0) return s;
+      }
+    }
+    ctx.addIssue({ code: 'custom', message: `expected a positive duration such as "30s" or "5m", got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  });
+
+const nonNegDuration = z.union([z.literal(0), z.literal('0'), z.literal('0s'), duration]).transform((v) => (typeof v === 'number' ? v : 0));
+
+const postgresUrl = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a URL such as postgres://user@host:5432/db' },
+);
+
+const httpUrl = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an http(s) URL' },
+);
+
+/** A secret: read from a file or from an environment variable, never written inline in YAML. */
+export const secretRef = z
+  .strictObject({ file: z.string().min(1).optional(), env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional() })
+  .refine((s) => (s.file === undefined) !== (s.env === undefined), { message: 'expected exactly one of "file" or "env"' });
+
+const allowList = z.array(z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'expected short label-safe values')).min(1);
+
+const collectorSettings = z.strictObject({
+  enabled: z.boolean().optional(),
+  interval: duration.optional(),
+  timeout: duration.optional(),
+});
+
+const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a Prometheus label name');
+
+const customMetric = z
+  .strictObject({
+    name: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'expected a Prometheus metric name'),
+    help: z.string().min(1),
+    type: z.enum(['gauge', 'counter', 'histogram']),
+    query: z.string().min(1),
+    /** Columns of the result used as labels. */
+    labels: z.array(labelName).default([]),
+    /** Column holding the value (gauge/counter) or the observation (histogram). */
+    value: z.string().min(1).default('value'),
+    buckets: z.array(z.number()).min(1).optional(),
+    interval: duration.optional(),
+    timeout: duration.optional(),
+  })
+  .refine((m) => m.type !== 'histogram' || m.buckets !== undefined, { message: 'histogram metrics need "buckets"', path: ['buckets'] })
+  .refine((m) => m.type !== 'counter' || m.name.endsWith('_total'), { message: 'counter names must end in _total', path: ['name'] });
+
+const providerCommon = {
+  enabled: z.boolean().default(false),
+  interval: duration.default(60),
+  timeout: duration.default(10),
+  settle_lag: nonNegDuration.default(300),
+  requests_per_minute: z.number().int().positive().default(60),
+};
+
+export const configSchema = z.strictObject({
+  database: z
+    .strictObject({
+      url: postgresUrl.optional(),
+      password: secretRef.optional(),
+      pool_max: z.number().int().min(1).max(100).default(4),
+      statement_timeout: duration.default(30),
+      connect_timeout: duration.default(5),
+      application_name: z.string().min(1).max(63).default('marketplace-pulse'),
+    })
+    .default({ pool_max: 4, statement_timeout: 30, connect_timeout: 5, application_name: 'marketplace-pulse' }),
+  listen: z
+    .strictObject({
+      address: z.string().min(1).default('0.0.0.0'),
+      port: z.number().int().min(0).max(65535).default(9464),
+    })
+    .default({ address: '0.0.0.0', port: 9464 }),
+  web: z
+    .strictObject({
+      basic_auth: z.strictObject({ username: z.string().min(1), password: secretRef }).optional(),
+      bearer_token: secretRef.optional(),
+      tls: z.strictObject({ cert_file: z.string().min(1), key_file: z.string().min(1) }).optional(),
+    })
+    .default({}),
+  collection: z
+    .strictObject({
+      default_interval: duration.default(60),
+      default_timeout: duration.default(20),
+      settle_lag: nonNegDuration.default(120),
+      max_staleness: duration.default(600),
+      start_jitter: nonNegDuration.default(5),
+      retry_backoff_initial: duration.default(5),
+      retry_backoff_max: duration.default(120),
+    })
+    .default({ default_interval: 60, default_timeout: 20, settle_lag: 120, max_staleness: 600, start_jitter: 5, retry_backoff_initial: 5, retry_backoff_max: 120 }),
+  collectors: z.partialRecord(z.enum(COLLECTOR_NAMES), collectorSettings).default({}),
+  labels: z.record(labelName, z.string().max(128)).default({}),
+  allow_lists: z
+    .strictObject({
+      currencies: allowList.default(['USD', 'EUR', 'GBP']),
+      platforms: allowList.default(['web', 'ios', 'android']),
+      channels: allowList.default(['direct', 'organic', 'paid', 'social', 'email', 'referral']),
+      event_types: allowList.default(['click', 'search', 'product_view', 'add_to_cart', 'checkout', 'wishlist']),
+      categories: allowList.default(['electronics', 'fashion', 'home', 'beauty', 'sports', 'toys', 'books', 'grocery']),
+      refund_reasons: allowList.default(['damaged', 'not_as_described', 'late_delivery', 'changed_mind', 'fraud']),
+      return_reasons: allowList.default(['damaged', 'wrong_size', 'not_as_described', 'changed_mind']),
+      failure_codes: allowList.default(['card_declined', 'insufficient_funds', 'expired_card', 'incorrect_cvc', 'processing_error', 'fraudulent', 'authentication_required']),
+      profile_fields: allowList.default(['email', 'password', 'phone', 'address', 'payout_account', 'two_factor']),
+      components: allowList.default(['web', 'api', 'checkout', 'payments', 'search']),
+    })
+    .default({
+      currencies: ['USD', 'EUR', 'GBP'],
+      platforms: ['web', 'ios', 'android'],
+      channels: ['direct', 'organic', 'paid', 'social', 'email', 'referral'],
+      event_types: ['click', 'search', 'product_view', 'add_to_cart', 'checkout', 'wishlist'],
+      categories: ['electronics', 'fashion', 'home', 'beauty', 'sports', 'toys', 'books', 'grocery'],
+      refund_reasons: ['damaged', 'not_as_described', 'late_delivery', 'changed_mind', 'fraud'],
+      return_reasons: ['damaged', 'wrong_size', 'not_as_described', 'changed_mind'],
+      failure_codes: ['card_declined', 'insufficient_funds', 'expired_card', 'incorrect_cvc', 'processing_error', 'fraudulent', 'authentication_required'],
+      profile_fields: ['email', 'password', 'phone', 'address', 'payout_account', 'two_factor'],
+      components: ['web', 'api', 'checkout', 'payments', 'search'],
+    }),
+  thresholds: z
+    .strictObject({
+      /** Per-currency high-value order threshold in major units; currencies not listed use `default`. */
+      high_value_order: z.record(z.string(), z.number().positive()).default({ default: 500 }),
+      low_seller_credit_ratio: z.number().gt(0).lt(1).default(0.1),
+      failed_login_attempts: z.number().int().min(1).default(5),
+      seller_segment_power_orders: z.number().int().min(2).default(20),
+      seller_segment_active_orders: z.number().int().min(1).default(5),
+    })
+    .refine((t) => t.seller_segment_active_orders < t.seller_segment_power_orders, {
+      message: 'seller_segment_active_orders must be below seller_segment_power_orders',
+    })
+    .default({ high_value_order: { default: 500 }, low_seller_credit_ratio: 0.1, failed_login_attempts: 5, seller_segment_power_orders: 20, seller_segment_active_orders: 5 }),
+  limits: z
+    .strictObject({ max_series_per_metric: z.number().int().min(1).default(5000) })
+    .default({ max_series_per_metric: 5000 }),
+  custom_metrics: z.array(customMetric).default([]),
+  payment_providers: z
+    .strictObject({
+      stripe: z
+        .strictObject({ ...providerCommon, api_key: secretRef.optional(), base_url: httpUrl.optional() })
+        .optional(),
+      paypal: z
+        .strictObject({
+          ...providerCommon,
+          client_id: secretRef.optional(),
+          client_secret: secretRef.optional(),
+          base_url: httpUrl.default('https://api-m.paypal.com'),
+        })
+        .optional(),
+      reconciliation_window: duration.default(86_400),
+    })
+    .default({ reconciliation_window: 86_400 }),
+  demo: z
+    .strictObject({
+      /** auto: simulate on the embedded database only when no database URL is configured. */
+      mode: z.enum(['auto', 'on', 'off']).default('auto'),
+      seed: z.number().int().default(42),
+      history_days: z.number().int().min(0).max(400).default(35),
+      /** Simulated sessions per minute at the daily peak. */
+      sessions_per_minute: z.number().positive().default(40),
+      data_dir: z.string().optional(),
+    })
+    .default({ mode: 'auto', seed: 42, history_days: 35, sessions_per_minute: 40 }),
+  log: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .default({ level: 'info' }),
+});
+
+export type RawConfig = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;

@@ -1,0 +1,89 @@
+/**
+ * Database access for collectors: a pg Pool whose every use is a READ ONLY transaction with the
+ * collector's statement_timeout, plus a client-side deadline in case the server never answers.
+ */
+import pg from 'pg';
+import type { Config } from '../config/load';
+import { readSecret } from '../config/load';
+
+// NUMERIC and BIGINT arrive as strings by default; every value we read is a count or an amount that
+// fits a double, and the metrics are doubles anyway.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export interface Db {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+export function createPool(config: Config, overrides: pg.PoolConfig = {}): pg.Pool {
+  const db = config.database;
+  const pool = new pg.Pool({
+    connectionString: db.url,
+    password: db.password ? readSecret(db.password) : undefined,
+    max: db.pool_max,
+    application_name: db.application_name,
+    connectionTimeoutMillis: db.connect_timeout * 1000,
+    idleTimeoutMillis: 30_000,
+    ...overrides,
+  });
+  // An idle client losing its connection (server restart) must not crash the process; the next
+  // checkout opens a fresh connection.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/**
+ * Runs `fn` inside `BEGIN READ ONLY` with `statement_timeout = timeoutSeconds`. If the deadline passes
+ * (server unresponsive, network gone) the client is destroyed rather than returned to the pool.
+ */
+export async function withReadOnly<T>(
+  pool: pg.Pool,
+  timeoutSeconds: number,
+  signal: AbortSignal,
+  fn: (db: Db) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  const onAbort = () => {
+    broken = true;
+    // Ends the socket: any pending query rejects at once, and the server cancels the backend's work.
+    (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutSeconds * 1000))}`);
+    const db: Db = {
+      async query(text, params) {
+        if (signal.aborted) throw new TimeoutError('collection aborted');
+        const res = await client.query(text, params as unknown[] | undefined);
+        return res.rows;
+      },
+    };
+    const out = await fn(db);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+    if (signal.aborted) throw new TimeoutError(`collection exceeded its ${timeoutSeconds}s timeout`);
+    throw e;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    client.release(broken ? true : undefined);
+  }
+}
+
+/** Classifies a failure for `collector_errors_total{kind}`. */
+export function errorKind(e: unknown): 'timeout' | 'connection' | 'query' | 'other' {
+  const err = e as { name?: string; code?: string; message?: string };
+  if (err?.name === 'TimeoutError' || err?.code === '57014') return 'timeout'; // 57014 = query_canceled (statement_timeout)
+  const code = err?.code ?? '';
+  if (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)) return 'connection';
+  if (/timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(err?.message ?? '')) return 'connection';
+  if (/^[0-9A-Z]{5}$/.test(code)) return 'query';
+  return 'other';
+}

@@ -1,0 +1,45 @@
+/** Runs collectors the way the scheduler does (read-only transaction, timeout) for tests. */
+import type pg from 'pg';
+import { parseConfig, type Config } from '../../exporter/src/config/load';
+import type { Collector, CollectorFactory, Sample } from '../../exporter/src/collectors/types';
+import { isHistogramSample } from '../../exporter/src/collectors/types';
+import { withReadOnly } from '../../exporter/src/runtime/db';
+import { createLogger } from '../../exporter/src/runtime/logger';
+import { labelKey } from '../../exporter/src/collectors/labels';
+
+export function testConfig(overrides: Record<string, unknown> = {}): Config {
+  return parseConfig({ collection: { settle_lag: 0 }, ...overrides }, { env: {} });
+}
+
+export async function collectOnce(collector: Collector, pool: pg.Pool, config: Config): Promise<Sample[]> {
+  const ctrl = new AbortController();
+  return withReadOnly(pool, 30, ctrl.signal, (db) => collector.collect({ db, config, log: createLogger('silent'), signal: ctrl.signal }));
+}
+
+export function build(factory: CollectorFactory, config: Config = testConfig()): Collector {
+  return factory(config);
+}
+
+/** Value of one scalar series, or undefined when absent. Labels must match exactly. */
+export function valueOf(samples: Sample[], metricName: string, labels: Record<string, string> = {}): number | undefined {
+  const key = labelKey(labels);
+  const s = samples.find((x) => x.metric.name === metricName && labelKey(x.labels) === key);
+  if (!s) return undefined;
+  if (isHistogramSample(s)) throw new Error(`${metricName} is a histogram: use histogramOf`);
+  return s.value;
+}
+
+export function histogramOf(samples: Sample[], metricName: string, labels: Record<string, string> = {}) {
+  const key = labelKey(labels);
+  const s = samples.find((x) => x.metric.name === metricName && labelKey(x.labels) === key);
+  if (!s) return undefined;
+  if (!isHistogramSample(s)) throw new Error(`${metricName} is not a histogram`);
+  return s;
+}
+
+/** All series of a metric as `labelKey → value`, for whole-family comparisons. */
+export function seriesOf(samples: Sample[], metricName: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of samples) if (s.metric.name === metricName && !isHistogramSample(s)) out[labelKey(s.labels)] = s.value;
+  return out;
+}
