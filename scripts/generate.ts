@@ -1,0 +1,52 @@
+/**
+ * `npm run generate`: writes every generated file (METRICS.md, provisioning/…) from the TypeScript
+ * sources. `--check` compares instead of writing and exits 1 on drift (the same check the tests run).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { GeneratedFile } from './generated';
+import { metricsDoc } from '../exporter/src/docs/metrics-doc';
+
+export function allGeneratedFiles(): GeneratedFile[] {
+  return [
+    metricsDoc(),
+    // Each area adds its generator here.
+  ];
+}
+
+export const ROOT = path.join(__dirname, '..');
+
+export function driftOf(files: GeneratedFile[]): string[] {
+  const drifted: string[] = [];
+  for (const f of files) {
+    let current: string | null = null;
+    try {
+      current = readFileSync(path.join(ROOT, f.path), 'utf8');
+    } catch {
+      current = null;
+    }
+    if (current !== f.content) drifted.push(f.path);
+  }
+  return drifted;
+}
+
+function main(): void {
+  const files = allGeneratedFiles();
+  if (process.argv.includes('--check')) {
+    const drifted = driftOf(files);
+    if (drifted.length) {
+      console.error(`generated files are out of date (run npm run generate):\n  ${drifted.join('\n  ')}`);
+      process.exit(1);
+    }
+    console.log(`${files.length} generated files up to date`);
+    return;
+  }
+  for (const f of files) {
+    const p = path.join(ROOT, f.path);
+    mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, f.content);
+  }
+  console.log(`wrote ${files.length} files`);
+}
+
+if (require.main === module) main();
