@@ -12,7 +12,7 @@ export const usersRegisteredTotal = metric({
   area,
   collector: 'users',
   source: 'users.created_at',
-  definition: 'One per `users` row, counted when `created_at` falls behind the settle horizon.',
+  definition: 'One per `users` row, counted once when its `created_at` falls behind the settle horizon (`now() - settle_lag`).',
 });
 
 export const activeUsers = metric({
@@ -62,7 +62,7 @@ export const visitors = metric({
   collector: 'visitors',
   source: 'sessions.visitor_id, sessions.started_at',
   definition:
-    'Distinct `visitor_id` with a session in the window. `new`: the visitor\'s first-ever session started inside the window; `returning`: the visitor had a session before the window started.',
+    'Distinct `visitor_id` with a session started in `(now - window, now]`. `new`: the visitor has no session started at or before `now - window` (first-ever session inside the window); `returning`: the visitor has one. Every visitor is exactly one of the two, so new + returning = all visitors in the window.',
 });
 
 export const sessionsTotal = metric({
@@ -75,7 +75,7 @@ export const sessionsTotal = metric({
   collector: 'sessions',
   source: 'sessions.started_at, platform, channel',
   definition:
-    'One per `sessions` row at `started_at`. Channel is the acquisition source (direct, organic, paid, social, email, referral); unknown values fold into `other`.',
+    'One per `sessions` row at `started_at`. Channel is the acquisition source (direct, organic, paid, social, email, referral); platforms and channels outside `allow_lists.platforms` / `allow_lists.channels` fold into `other`.',
 });
 
 export const sessionDurationSeconds = metric({
@@ -87,7 +87,7 @@ export const sessionDurationSeconds = metric({
   area,
   collector: 'sessions',
   source: 'sessions.started_at, sessions.ended_at',
-  definition: 'Observed once per session when `ended_at` falls behind the settle horizon: `ended_at - started_at`.',
+  definition: 'Observed once per session when `ended_at` falls behind the settle horizon: `ended_at - started_at` in seconds (a negative value from clock skew counts as 0). Live sessions (`ended_at` NULL) are not observed.',
   buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
 });
 
@@ -112,7 +112,7 @@ export const pageLoadSeconds = metric({
   area,
   collector: 'page_views',
   source: 'page_views.load_time_ms',
-  definition: 'Observed once per page view with a non-null `load_time_ms`, converted to seconds.',
+  definition: 'Observed once per page view at `viewed_at` (behind the settle horizon) with a non-null `load_time_ms`, converted to seconds; views without timing are not observed.',
   buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10],
 });
 
@@ -138,7 +138,7 @@ export const bounceRatio = metric({
   collector: 'bounce',
   source: 'sessions, page_views',
   definition:
-    'Sessions started in the window having exactly one page view / sessions started in the window having at least one page view.',
+    'Sessions started in `(now - window, now]` having exactly one page view / sessions started in that window having at least one page view (page views counted whenever they happened). Sessions without any page view are in neither count; 0 when no session in the window has a page view.',
 });
 
 export const retentionRatio = metric({
@@ -151,7 +151,7 @@ export const retentionRatio = metric({
   collector: 'retention',
   source: 'users.created_at, sessions.user_id',
   definition:
-    'Cohort = users registered on UTC day D, where D = yesterday - N days. Retained = cohort users with a session on UTC day D + N (yesterday). Ratio = retained / cohort size (0 for an empty cohort).',
+    'Cohort = users registered on UTC day D, where D = yesterday - N days (yesterday = the last complete UTC day). Retained = cohort users with a session started on UTC day D + N (yesterday). Ratio = retained / cohort size (0 for an empty cohort).',
 });
 
 export const cohortRetentionRatio = metric({
@@ -167,7 +167,7 @@ export const cohortRetentionRatio = metric({
   collector: 'cohort_retention',
   source: 'users.created_at, sessions',
   definition:
-    'Cohort k = users registered in ISO week (current week - k), k = 1..12. For each complete week w since signup (0 <= w < k), the share of the cohort with a session in week (cohort week + w).',
+    'Weeks are ISO weeks (Monday 00:00 UTC). Cohort k = users registered in week (current week - k), k = 1..12. For each complete week w since signup (0 <= w < k), the share of the cohort with a session started in week (cohort week + w); 0 for an empty cohort. One series per (k, w): 78 in all.',
 });
 
 export const funnelSessions = metric({
@@ -180,7 +180,7 @@ export const funnelSessions = metric({
   collector: 'funnel',
   source: 'sessions, events, orders, payments',
   definition:
-    'Sessions started in the window: `visit` all; `product_view`/`add_to_cart`/`checkout` with at least one event of that type; `paid` with an order whose payment succeeded. Each step counts sessions, not events, so the drop-off between steps is visible.',
+    'Sessions started in `(now - window, now]`: `visit` all; `product_view`/`add_to_cart`/`checkout` with at least one event of that type (at any time); `paid` with an order (`orders.session_id`) having a payment with `succeeded_at` set (a later refund or dispute does not undo the step). Each step counts sessions, not events, so the drop-off between steps is visible. Every step is published for every window, 0 included.',
 });
 
 export const conversionRatio = metric({
@@ -192,5 +192,5 @@ export const conversionRatio = metric({
   area,
   collector: 'funnel',
   source: 'sessions, orders',
-  definition: 'Sessions started in the window with at least one order (`orders.session_id`) / sessions started in the window.',
+  definition: 'Sessions started in `(now - window, now]` with at least one order of any status (`orders.session_id`) / sessions started in that window, per acquisition channel (unknown channels fold into `other`). Published for every window and every allow-listed channel plus `other`; 0 when the channel had no session.',
 });
