@@ -3,14 +3,30 @@
  */
 import type { CollectorFactory } from './types';
 import type { CollectorName } from './names';
-// engagement
+// users & engagement
 import { activeUsers } from './active-users';
+import { bounce } from './bounce';
+import { cohortRetention } from './cohort-retention';
+import { events } from './events';
+import { funnel } from './funnel';
+import { pageViews } from './page-views';
+import { retention } from './retention';
+import { sessions } from './sessions';
+import { users } from './users';
+import { visitors } from './visitors';
 // orders, payments, sellers, satisfaction, reliability, security
 import { orders } from './orders';
 
 export const COLLECTORS: Partial<Record<CollectorName, CollectorFactory>> = {
-  // engagement
+  users,
   active_users: activeUsers,
-  // orders, payments, sellers, satisfaction, reliability, security
+  visitors,
+  sessions,
+  page_views: pageViews,
+  events,
+  bounce,
+  retention,
+  cohort_retention: cohortRetention,
+  funnel,
   orders,
 };

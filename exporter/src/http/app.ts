@@ -1,0 +1,108 @@
+/**
+ * The HTTP surface, built apart from where it listens (tests use supertest on the app directly).
+ * /metrics renders the in-memory snapshot only: no database or API access on the scrape path.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Registry } from 'prom-client';
+import type { Registries } from '../metrics/registry';
+import type { CollectorStatus } from '../runtime/scheduler';
+import { landingPage } from './landing';
+
+export interface AppState {
+  registries: Registries;
+  isReady(): boolean;
+  status(): CollectorStatus[];
+  /** Drops stale series before a render; cheap (walks the collector list). */
+  sweepStale(): void;
+}
+
+export interface Auth {
+  basic?: { username: string; password: string };
+  bearer?: string;
+}
+
+export interface AppDeps {
+  state(): AppState;
+  /** Current credentials for /metrics and /-/reload (none configured → open). */
+  auth?: () => Auth;
+  /** Reloads configuration; resolves with an error message when the new config was rejected. */
+  reload?(): Promise<string | null>;
+  version: string;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function authMiddleware(current: AppDeps['auth']) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const auth = current?.();
+    if (!auth?.basic && !auth?.bearer) return next();
+    const header = req.headers.authorization ?? '';
+    if (auth.bearer && header.startsWith('Bearer ') && safeEqual(header.slice(7), auth.bearer)) return next();
+    if (auth.basic && header.startsWith('Basic ')) {
+      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+      const i = decoded.indexOf(':');
+      if (i >= 0 && safeEqual(decoded.slice(0, i), auth.basic.username) && safeEqual(decoded.slice(i + 1), auth.basic.password)) return next();
+    }
+    res.set('WWW-Authenticate', auth.basic ? 'Basic realm="marketplace-pulse"' : 'Bearer').status(401).type('text/plain').send('unauthorized\n');
+  };
+}
+
+/** OpenMetrics when the scraper asks for it (Prometheus does by default), else the classic text format. */
+function wantsOpenMetrics(req: Request): boolean {
+  return /application\/openmetrics-text/.test(req.headers.accept ?? '');
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const guard = authMiddleware(deps.auth);
+
+  app.get('/metrics', guard, async (req, res, next) => {
+    try {
+      const state = deps.state();
+      state.sweepStale();
+      const om = wantsOpenMetrics(req);
+      const reg = om ? state.registries.openMetrics : state.registries.text;
+      const body = await reg.metrics();
+      res.set('Content-Type', om ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE).send(body);
+    } catch (e) {
+      next(e);
+    }
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok\n');
+  });
+
+  app.get('/readyz', (_req, res) => {
+    const state = deps.state();
+    if (state.isReady()) return res.type('text/plain').send('ready\n');
+    const waiting = state.status().filter((s) => !s.attempted).map((s) => s.name);
+    res.status(503).type('text/plain').send(`not ready: waiting for first collection of ${waiting.join(', ')}\n`);
+  });
+
+  app.post('/-/reload', guard, async (_req, res) => {
+    if (!deps.reload) return res.status(404).send('reload not supported\n');
+    const err = await deps.reload();
+    if (err) return res.status(400).type('text/plain').send(`${err}\n`);
+    res.type('text/plain').send('reloaded\n');
+  });
+
+  app.get('/api/collectors', (_req, res) => {
+    res.json(deps.state().status());
+  });
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(landingPage(deps.state().status(), deps.version));
+  });
+
+  app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+    res.status(500).type('text/plain').send(`error: ${err.message}\n`);
+  });
+  return app;
+}

@@ -1,0 +1,130 @@
+/**
+ * The daemon. `npm start` with no database configured runs the demo: embedded database, simulated
+ * history and live traffic. With DATABASE_URL (or database.url) it only reads that database.
+ *
+ *   --config <file>        YAML configuration (or PULSE_CONFIG)
+ *   --check-config <file>  validate a configuration file and exit (0 valid, 2 invalid)
+ */
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startExporter, VERSION, type RunningExporter } from './app';
+import { ConfigError, loadConfig, type Config } from './config/load';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './demo/embedded';
+import { LiveTraffic, seedHistory } from './demo/simulator';
+import { createLogger, type Logger } from './runtime/logger';
+
+const SHUTDOWN_DEADLINE_MS = 4_500;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+interface Demo {
+  traffic: LiveTraffic;
+  pool: pg.Pool;
+  embedded: EmbeddedDatabase | null;
+}
+
+async function startDemo(config: Config, log: Logger): Promise<{ config: Config; demo: Demo | null }> {
+  const wantsDemo = config.demo.mode === 'on' || (config.demo.mode === 'auto' && !config.database.url);
+  if (!wantsDemo) return { config, demo: null };
+  let embedded: EmbeddedDatabase | null = null;
+  let url = config.database.url;
+  if (!url) {
+    const t0 = Date.now();
+    embedded = await startEmbeddedDatabase({ dataDir: config.demo.data_dir });
+    url = embedded.url;
+    log.info({ url, ms: Date.now() - t0 }, 'embedded demo database started');
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'marketplace-pulse-simulator' });
+  pool.on('error', () => undefined);
+  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM sessions');
+  if (Number(rows[0]!.n) === 0) {
+    const t0 = Date.now();
+    const stats = await seedHistory(pool, {
+      seed: config.demo.seed,
+      days: config.demo.history_days,
+      sessionsPerDay: Math.round(config.demo.sessions_per_minute * 60 * 24 * 0.5),
+      onProgress: ({ day, days }) => {
+        if (day % 7 === 0 || day === days) process.stdout.write(`  seeding simulated history: day ${day}/${days}\n`);
+      },
+    });
+    log.info({ ms: Date.now() - t0, rows: stats }, 'simulated history seeded');
+  }
+  const traffic = new LiveTraffic(pool, { seed: config.demo.seed + 1, sessionsPerMinute: config.demo.sessions_per_minute, log });
+  traffic.start();
+  // The exporter's config, with the demo database filled in.
+  return { config: Object.freeze({ ...config, database: { ...config.database, url } }), demo: { traffic, pool, embedded } };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { config: { type: 'string' }, 'check-config': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write('usage: marketplace-pulse [--config file.yml] [--check-config file.yml]\n');
+    return;
+  }
+  if (values['check-config'] !== undefined) {
+    try {
+      const c = loadConfig({ file: values['check-config'] });
+      process.stdout.write(`${c.source}: configuration is valid\n`);
+      return;
+    } catch (e) {
+      fail(e instanceof ConfigError ? e.message : String(e));
+    }
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig({ file: values.config });
+  } catch (e) {
+    fail(e instanceof ConfigError ? e.message : `config error: ${String(e)}`);
+  }
+  const log = createLogger(config.log.level);
+  const started = Date.now();
+  const { config: effective, demo } = await startDemo(config, log);
+
+  const exporter: RunningExporter = await startExporter({
+    config: effective,
+    log,
+    loadConfig: () => {
+      const next = loadConfig({ file: values.config });
+      // The demo database stays in place across reloads.
+      return demo && !next.database.url ? Object.freeze({ ...next, database: { ...next.database, url: effective.database.url } }) : next;
+    },
+  });
+  process.stdout.write(
+    `Marketplace Pulse ${VERSION} serving metrics at ${exporter.url}/metrics (landing page ${exporter.url}/)` +
+      `${demo ? ' — demo mode: embedded database with simulated traffic' : ''}\n`,
+  );
+  void exporter.ready().then(() => log.info({ seconds: (Date.now() - started) / 1000 }, 'first collection of every collector finished'));
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    // Whatever happens, the process is gone within 5 s.
+    setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+    void (async () => {
+      await demo?.traffic.stop();
+      await exporter.stop();
+      await demo?.pool.end();
+      await demo?.embedded?.stop();
+      process.exit(0);
+    })().catch((e) => {
+      log.error({ err: String(e) }, 'error during shutdown');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => void exporter.reload());
+}
+
+main().catch((e) => {
+  process.stderr.write(`fatal: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
