@@ -87,9 +87,14 @@ const customMetric = z
 const providerCommon = {
   enabled: z.boolean().default(false),
   interval: duration.default(60),
+  /** Per-request timeout; a poll retries timed-out requests with backoff. */
   timeout: duration.default(10),
   settle_lag: nonNegDuration.default(300),
   requests_per_minute: z.number().int().positive().default(60),
+  /** Retries per request on 429/5xx/timeouts/network errors before the poll gives up (nothing is committed). */
+  max_retries: z.number().int().min(0).max(20).default(5),
+  /** Where the poller keeps its watermark and running totals, so a restart continues the counters exactly. */
+  state_file: z.string().min(1).optional(),
 };
 
 export const configSchema = z.strictObject({
@@ -182,6 +187,8 @@ export const configSchema = z.strictObject({
           client_id: secretRef.optional(),
           client_secret: secretRef.optional(),
           base_url: httpUrl.default('https://api-m.paypal.com'),
+          /** How far back the first poll reads transactions (read in windows of at most 31 days). */
+          initial_lookback: duration.default(30 * 86_400),
         })
         .optional(),
       reconciliation_window: duration.default(86_400),

@@ -1,0 +1,122 @@
+/**
+ * PayPal poller (REST over fetch). Transactions come from the Reporting API, whose data arrives
+ * late: windows close at now - settle_lag, are at most 31 days long (the API's limit), are read
+ * page by page, and each is committed with the watermark only once fully read. Also publishes
+ * balances and open disputes. Never touches the database.
+ */
+import { M } from '../catalogue';
+import type { Config } from '../config/load';
+import type { Collector, CollectorFactory, Sample } from './types';
+import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
+import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
+import { PayPalClient } from '../payments/paypal-client';
+import { applyPayPalTransaction, type PayPalTransactionsPage } from '../payments/paypal-transactions';
+import { StateFile } from '../payments/state-file';
+import { describePollError } from '../payments/poll-errors';
+import { paymentFolds } from './stripe';
+
+export interface PayPalPollerState {
+  version: 1;
+  /** Transactions dated <= watermark (unix seconds) are counted; null before the first poll. */
+  watermark: number | null;
+  counters: CountersJson;
+}
+
+const MAX_WINDOW_SECONDS = 31 * 86_400;
+const PAGE_SIZE = 500;
+/** Dispute states that are not final. */
+export const PAYPAL_OPEN_DISPUTE_STATES = 'REQUIRED_ACTION,REQUIRED_OTHER_PARTY_ACTION,UNDER_PAYPAL_REVIEW';
+
+/** PayPal wants ISO-8601 with an offset and second precision. */
+export function paypalDate(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+0000');
+}
+
+export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Collector {
+  const settings = providerSettings(config, 'paypal');
+  const rt = providerRuntime(config, 'paypal', deps);
+  const folds = paymentFolds(config);
+  const store = new StateFile<PayPalPollerState>(settings.state_file);
+  let state: PayPalPollerState = store.load() ?? { version: 1, watermark: null, counters: new ProviderCounters().data };
+  const totals = new ProviderCounters(state.counters);
+  let balance: Sample[] = [];
+  let disputesOpen: number | null = null;
+
+  async function pollTransactions(api: PayPalClient): Promise<void> {
+    const nowS = Math.floor(rt.clock.now() / 1000);
+    const horizon = nowS - Math.ceil(settings.settle_lag);
+    let from = (state.watermark ?? nowS - Math.ceil(settings.initial_lookback)) + 1;
+    while (from <= horizon) {
+      const to = Math.min(horizon, from + MAX_WINDOW_SECONDS - 1);
+      const staged = new ProviderCounters();
+      for (let page = 1, pages = 1; page <= pages; page++) {
+        const res = await api.get<PayPalTransactionsPage>('transactions', '/v1/reporting/transactions', {
+          start_date: paypalDate(from),
+          end_date: paypalDate(to),
+          fields: 'transaction_info',
+          page_size: PAGE_SIZE,
+          page,
+        });
+        for (const d of res.transaction_details ?? []) applyPayPalTransaction(d.transaction_info, staged, folds);
+        pages = Number(res.total_pages ?? 0);
+      }
+      totals.merge(staged);
+      state = { version: 1, watermark: to, counters: totals.data };
+      store.save(state);
+      from = to + 1;
+    }
+  }
+
+  async function pollBalances(api: PayPalClient): Promise<Sample[]> {
+    const res = await api.get<{ balances?: { currency: string; available_balance?: { value: string }; withheld_balance?: { value: string } }[] }>('balances', '/v1/reporting/balances', {});
+    const out: Sample[] = [];
+    for (const b of res.balances ?? []) {
+      const currency = folds.currency(b.currency.toUpperCase());
+      out.push({ metric: M.paymentProviderBalance, labels: { provider: 'paypal', currency, type: 'available' }, value: Number(b.available_balance?.value ?? 0) });
+      out.push({ metric: M.paymentProviderBalance, labels: { provider: 'paypal', currency, type: 'pending' }, value: Number(b.withheld_balance?.value ?? 0) });
+    }
+    return out;
+  }
+
+  async function pollDisputes(api: PayPalClient): Promise<number> {
+    let n = 0;
+    let token: string | undefined;
+    do {
+      const q: Record<string, string | number> = { dispute_state: PAYPAL_OPEN_DISPUTE_STATES, page_size: 50 };
+      if (token) q.next_page_token = token;
+      const res = await api.get<{ items?: unknown[]; links?: { rel: string; href: string }[] }>('disputes', '/v1/customer/disputes', q);
+      n += res.items?.length ?? 0;
+      const next = res.links?.find((l) => l.rel === 'next')?.href;
+      token = next ? (new URL(next, 'http://x').searchParams.get('next_page_token') ?? undefined) : undefined;
+    } while (token);
+    return n;
+  }
+
+  return {
+    name: 'paypal',
+    usesDatabase: false,
+    metrics: [M.paymentsTotal, M.paymentAmountTotal, M.paymentFailuresTotal, M.paymentProviderBalance, M.paymentDisputesOpen, M.paymentProviderUp, M.paymentProviderRequestDurationSeconds, M.paymentProviderRequestsTotal],
+    async collect({ log, signal }) {
+      rt.signal = signal;
+      let up = 0;
+      try {
+        const api = PayPalClient.for(config, rt);
+        await pollTransactions(api);
+        balance = await pollBalances(api);
+        disputesOpen = await pollDisputes(api);
+        up = 1;
+      } catch (e) {
+        balance = [];
+        disputesOpen = null;
+        const f = describePollError(e, rt.secrets);
+        log.error({ provider: 'paypal', kind: f.kind, status: f.status, err: f.message, watermark: state.watermark }, 'payment provider poll failed');
+      }
+      // PayPal reports no payout failures through these APIs: that series is Stripe's only.
+      const out: Sample[] = [...totals.samples('paypal').filter((s) => s.metric !== M.paymentPayoutsFailedTotal), ...balance, ...rt.metrics.samples(), { metric: M.paymentProviderUp, labels: { provider: 'paypal' }, value: up }];
+      if (disputesOpen !== null) out.push({ metric: M.paymentDisputesOpen, labels: { provider: 'paypal' }, value: disputesOpen });
+      return out;
+    },
+  };
+}
+
+export const paypal: CollectorFactory = (config) => createPayPalCollector(config);

@@ -1,0 +1,103 @@
+/**
+ * Stripe poller (official SDK). Counts status changes from the Events API over watermark windows
+ * (previous watermark, now - settle_lag]: a window is committed, with the watermark, only after
+ * every page was read, so faults and restarts neither lose nor double-count an event. Also
+ * publishes balance, open disputes and failed payouts. Never touches the database.
+ */
+import type Stripe from 'stripe';
+import { M } from '../catalogue';
+import type { Config } from '../config/load';
+import type { Collector, CollectorFactory, Sample } from './types';
+import { allowList, fold } from './labels';
+import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
+import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
+import { stripeClient } from '../payments/stripe-client';
+import { applyStripeEvent, STRIPE_OPEN_DISPUTE, type Folds } from '../payments/stripe-events';
+import { StateFile } from '../payments/state-file';
+import { describePollError } from '../payments/poll-errors';
+import { minorToMajor } from '../payments/money';
+
+export interface StripePollerState {
+  version: 1;
+  /** Events with created <= watermark (unix seconds) are counted; null before the first poll. */
+  watermark: number | null;
+  counters: CountersJson;
+  /** Open dispute ids; null until seeded from /v1/disputes. */
+  openDisputes: string[] | null;
+}
+
+export function paymentFolds(config: Config): Folds {
+  const currencies = allowList(config, 'currencies');
+  const reasons = allowList(config, 'failure_codes');
+  return { currency: (c) => fold(c, currencies), reason: (r) => fold(r, reasons) };
+}
+
+export function createStripeCollector(config: Config, deps: PollerDeps = {}): Collector {
+  const settings = providerSettings(config, 'stripe');
+  const rt = providerRuntime(config, 'stripe', deps);
+  const folds = paymentFolds(config);
+  const store = new StateFile<StripePollerState>(settings.state_file);
+  let state: StripePollerState = store.load() ?? { version: 1, watermark: null, counters: new ProviderCounters().data, openDisputes: null };
+  const totals = new ProviderCounters(state.counters);
+  let balance: Sample[] = [];
+
+  async function pollEvents(stripe: Stripe): Promise<void> {
+    // The current second may still receive events: close windows one second behind.
+    const horizon = Math.floor(rt.clock.now() / 1000 - settings.settle_lag) - 1;
+    if (state.watermark !== null && horizon <= state.watermark) return;
+    const created = state.watermark === null ? { lte: horizon } : { gt: state.watermark, lte: horizon };
+    const events: Stripe.Event[] = [];
+    for await (const ev of stripe.events.list({ limit: 100, created })) events.push(ev);
+    // The API lists newest first; apply in the order they happened so dispute states end right.
+    events.reverse().sort((a, b) => a.created - b.created);
+    const staged = new ProviderCounters();
+    const disputes = new Set(state.openDisputes ?? []);
+    for (const ev of events) applyStripeEvent(ev, staged, disputes, folds);
+    let open = [...disputes];
+    if (state.openDisputes === null) {
+      // First poll: the open set comes from the disputes themselves; later polls follow events.
+      open = [];
+      for await (const d of stripe.disputes.list({ limit: 100 })) if (STRIPE_OPEN_DISPUTE.has(d.status)) open.push(d.id);
+    }
+    totals.merge(staged);
+    state = { version: 1, watermark: horizon, counters: totals.data, openDisputes: open };
+    store.save(state);
+  }
+
+  async function pollBalance(stripe: Stripe): Promise<Sample[]> {
+    const b = await stripe.balance.retrieve();
+    const out: Sample[] = [];
+    for (const [type, list] of [['available', b.available], ['pending', b.pending]] as const) {
+      for (const x of list) {
+        const currency = x.currency.toUpperCase();
+        out.push({ metric: M.paymentProviderBalance, labels: { provider: 'stripe', currency: folds.currency(currency), type }, value: minorToMajor(x.amount, currency) });
+      }
+    }
+    return out;
+  }
+
+  return {
+    name: 'stripe',
+    usesDatabase: false,
+    metrics: [M.paymentsTotal, M.paymentAmountTotal, M.paymentFailuresTotal, M.paymentProviderBalance, M.paymentDisputesOpen, M.paymentPayoutsFailedTotal, M.paymentProviderUp, M.paymentProviderRequestDurationSeconds, M.paymentProviderRequestsTotal],
+    async collect({ log, signal }) {
+      rt.signal = signal;
+      let up = 0;
+      try {
+        const stripe = stripeClient(config, rt);
+        await pollEvents(stripe);
+        balance = await pollBalance(stripe);
+        up = 1;
+      } catch (e) {
+        balance = [];
+        const f = describePollError(e, rt.secrets);
+        log.error({ provider: 'stripe', kind: f.kind, status: f.status, err: f.message, watermark: state.watermark }, 'payment provider poll failed');
+      }
+      const out: Sample[] = [...totals.samples('stripe'), ...balance, ...rt.metrics.samples(), { metric: M.paymentProviderUp, labels: { provider: 'stripe' }, value: up }];
+      if (state.openDisputes) out.push({ metric: M.paymentDisputesOpen, labels: { provider: 'stripe' }, value: state.openDisputes.length });
+      return out;
+    },
+  };
+}
+
+export const stripe: CollectorFactory = (config) => createStripeCollector(config);

@@ -1,0 +1,48 @@
+/**
+ * Maps Stripe events onto the product's payment statuses. Each status change is one event, so
+ * counting events in a watermark window counts every change once, when it happens.
+ */
+import type Stripe from 'stripe';
+import type { ProviderCounters } from './provider-counters';
+
+export interface Folds {
+  currency(c: string | null | undefined): string;
+  reason(r: string | null | undefined): string;
+}
+
+/** Dispute statuses that still need action or a decision. */
+export const STRIPE_OPEN_DISPUTE = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']);
+
+export function applyStripeEvent(ev: Stripe.Event, c: ProviderCounters, openDisputes: Set<string>, fold: Folds): void {
+  const obj = ev.data.object as unknown as Record<string, unknown>;
+  const currency = () => fold.currency(String(obj.currency ?? '').toUpperCase());
+  switch (ev.type) {
+    case 'charge.succeeded':
+      c.payment('succeeded', currency(), Number(obj.amount));
+      break;
+    case 'charge.failed':
+      c.payment('failed', currency(), Number(obj.amount));
+      c.failure(fold.reason(obj.failure_code as string | null));
+      break;
+    case 'charge.refunded': {
+      // Fired for every (partial) refund; the payment enters "refunded" at the first one.
+      const prev = ev.data.previous_attributes as { amount_refunded?: number } | undefined;
+      if ((prev?.amount_refunded ?? 0) === 0) c.payment('refunded', currency(), Number(obj.amount));
+      break;
+    }
+    case 'charge.dispute.created':
+      c.payment('disputed', currency(), Number(obj.amount));
+      if (STRIPE_OPEN_DISPUTE.has(String(obj.status))) openDisputes.add(String(obj.id));
+      break;
+    case 'charge.dispute.updated':
+    case 'charge.dispute.closed':
+      if (STRIPE_OPEN_DISPUTE.has(String(obj.status))) openDisputes.add(String(obj.id));
+      else openDisputes.delete(String(obj.id));
+      break;
+    case 'payout.failed':
+      c.payoutFailed();
+      break;
+    default:
+      break;
+  }
+}
