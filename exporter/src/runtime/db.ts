@@ -48,6 +48,12 @@ export async function withReadOnly<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // A connection dying mid-cycle (server gone, our own abort) surfaces as the query's rejection;
+  // without a listener it would also be an unhandled 'error' event.
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   const onAbort = () => {
     broken = true;
     // Ends the socket: any pending query rejects at once, and the server cancels the backend's work.
@@ -73,6 +79,7 @@ export async function withReadOnly<T>(
     throw e;
   } finally {
     signal.removeEventListener('abort', onAbort);
+    client.off('error', onError);
     client.release(broken ? true : undefined);
   }
 }
