@@ -9,8 +9,9 @@ import type { CollectorFactory, Sample } from './types';
 
 export const COHORT_WEEKS = 12;
 
-// Week k (1 = last week) of a timestamp, relative to the start of the current UTC week.
-const weeksAgo = (col: string) => `(1 + floor(extract(epoch FROM b.current_week - (${col} AT TIME ZONE 'UTC')) / 604800))::int`;
+// Week k of a timestamp before the current UTC week: 1 = [current - 1w, current), so a Monday 00:00
+// belongs to the week it starts (ceil, not 1 + floor).
+const weeksAgo = (col: string) => `ceil(extract(epoch FROM b.current_week - (${col} AT TIME ZONE 'UTC')) / 604800)::int`;
 
 const BOUNDS = `
   b AS (
