@@ -4,7 +4,7 @@ import { COLLECTOR_DEFAULTS } from '../../exporter/src/collectors/names';
 import { parseConfig, type Config } from '../../exporter/src/config/load';
 import { createLogger, type Logger } from '../../exporter/src/runtime/logger';
 
-export function exporterConfig(opts: { url: string; only?: string[]; extra?: Record<string, unknown> }): Config {
+export function exporterConfig(opts: { url: string; only?: string[]; extra?: Record<string, unknown>; env?: NodeJS.ProcessEnv }): Config {
   const collectors: Record<string, unknown> = {};
   if (opts.only) for (const n of Object.keys(COLLECTOR_DEFAULTS)) collectors[n] = { enabled: opts.only.includes(n) };
   const extra = opts.extra ?? {};
@@ -17,7 +17,7 @@ export function exporterConfig(opts: { url: string; only?: string[]; extra?: Rec
       collection: { settle_lag: 0, start_jitter: 0, ...((extra.collection as object) ?? {}) },
       collectors: { ...collectors, ...((extra.collectors as object) ?? {}) },
     },
-    { env: {} },
+    { env: opts.env ?? {} },
   );
 }
 
