@@ -1,0 +1,47 @@
+/**
+ * Bug reports: open by severity (partial index bug_reports_open_idx) and received by severity
+ * (incremental on reported_at). Unknown severities fold to `other`.
+ */
+import { BUG_SEVERITIES, M } from '../catalogue';
+import type { CollectorFactory, Sample } from './types';
+import { IncrementalState } from './incremental';
+import { fold } from './labels';
+
+export const BUG_REPORTS_RECEIVED_SQL = `
+  SELECT severity, count(*) AS n
+    FROM bug_reports
+   WHERE reported_at > $1::timestamptz AND reported_at <= $2::timestamptz
+   GROUP BY severity`;
+
+export const BUG_REPORTS_OPEN_SQL = `
+  SELECT severity, count(*) AS n
+    FROM bug_reports
+   WHERE resolved_at IS NULL AND reported_at <= now()
+   GROUP BY severity`;
+
+const SEVERITIES: ReadonlySet<string> = new Set(BUG_SEVERITIES);
+
+export const bugReports: CollectorFactory = (config) => {
+  const state = new IncrementalState();
+  return {
+    name: 'bug_reports',
+    usesDatabase: true,
+    metrics: [M.bugReportsOpen, M.bugReportsTotal],
+    async collect({ db }) {
+      await state.cycle(db, config.collection.settle_lag, async ({ from, to }, staged) => {
+        for (const severity of BUG_SEVERITIES) staged.add(M.bugReportsTotal, { severity }, 0);
+        for (const r of await db.query(BUG_REPORTS_RECEIVED_SQL, [from, to])) {
+          staged.add(M.bugReportsTotal, { severity: fold(r.severity, SEVERITIES) }, Number(r.n));
+        }
+      });
+      const open = new Map<string, number>(BUG_SEVERITIES.map((s) => [s, 0]));
+      for (const r of await db.query(BUG_REPORTS_OPEN_SQL)) {
+        const severity = fold(r.severity, SEVERITIES);
+        open.set(severity, (open.get(severity) ?? 0) + Number(r.n));
+      }
+      const out: Sample[] = [...state.totals.samples()];
+      for (const [severity, value] of open) out.push({ metric: M.bugReportsOpen, labels: { severity }, value });
+      return out;
+    },
+  };
+};
