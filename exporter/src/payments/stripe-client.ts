@@ -21,7 +21,7 @@ function bufferedResponse(status: number, headers: Record<string, unknown>, body
   return {
     getStatusCode: () => status,
     getHeaders: () => headers as never,
-    getRawResponse: () => null,
+    getRawResponse: () => ({ headers }),
     toStream: () => {
       throw new Error('streaming is not used by the poller');
     },
