@@ -10,7 +10,10 @@ import { OTHER, allowList, fold } from './labels';
 
 export const FUNNEL_STEPS = ['visit', 'product_view', 'add_to_cart', 'checkout', 'paid'] as const;
 
-const hasEvent = (type: string) => `EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND e.type = '${type}')`;
+// "Has at least one row" as a per-session index probe. A plain EXISTS in the select list may be
+// planned as a hash over the whole table (seen on events); a LIMIT inside a counted sub-select cannot.
+const anyRow = (query: string) => `((SELECT count(*) FROM (${query} LIMIT 1) one) > 0)`;
+const hasEvent = (type: string) => anyRow(`SELECT 1 FROM events e WHERE e.session_id = s.id AND e.type = '${type}'`);
 
 export const FUNNEL_SQL = `
   WITH s AS MATERIALIZED (
@@ -19,9 +22,8 @@ export const FUNNEL_SQL = `
            ${hasEvent('product_view')} AS product_view,
            ${hasEvent('add_to_cart')} AS add_to_cart,
            ${hasEvent('checkout')} AS checkout,
-           EXISTS (SELECT 1 FROM orders o WHERE o.session_id = s.id) AS ordered,
-           EXISTS (SELECT 1 FROM orders o JOIN payments p ON p.order_id = o.id
-                    WHERE o.session_id = s.id AND p.succeeded_at IS NOT NULL) AS paid
+           ${anyRow('SELECT 1 FROM orders o WHERE o.session_id = s.id')} AS ordered,
+           ${anyRow('SELECT 1 FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.session_id = s.id AND p.succeeded_at IS NOT NULL')} AS paid
       FROM sessions s
      WHERE s.started_at > now() - make_interval(secs => $3::double precision)
        AND s.started_at <= now()
