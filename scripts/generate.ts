@@ -6,10 +6,12 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GeneratedFile } from './generated';
 import { metricsDoc } from '../exporter/src/docs/metrics-doc';
+import { alertingFiles } from '../alerting/generate';
 
 export function allGeneratedFiles(): GeneratedFile[] {
   return [
     metricsDoc(),
+    ...alertingFiles(),
     // Each area adds its generator here.
   ];
 }
