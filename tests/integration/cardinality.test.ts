@@ -105,6 +105,6 @@ test('no label anywhere carries an email, a long number or free text', async () 
     .split('\n')
     .filter((l) => l && !l.startsWith('#'))
     .flatMap((l) => labelsOf(l).map(([k, v]) => ({ l, k, v })))
-    .filter(({ k, v }) => k !== 'version' && k !== 'nodejs' && (/@/.test(v) || /\d{4,}/.test(v) || /\s/.test(v) || v.length > 40));
+    .filter(({ k, v }) => !['version', 'nodejs', 'le'].includes(k) && (/@/.test(v) || /\d{4,}/.test(v) || /\s/.test(v) || v.length > 40));
   expect(bad.map((b) => b.l)).toEqual([]);
 });

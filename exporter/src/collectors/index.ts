@@ -14,8 +14,26 @@ import { retention } from './retention';
 import { sessions } from './sessions';
 import { users } from './users';
 import { visitors } from './visitors';
-// orders, payments, sellers, satisfaction, reliability, security
+// orders & revenue
+import { carts } from './carts';
 import { orders } from './orders';
+import { refunds } from './refunds';
+import { returns } from './returns';
+import { revenue } from './revenue';
+// payments
+import { paymentsDb } from './payments-db';
+import { paypal } from './paypal';
+import { stripe } from './stripe';
+// sellers
+import { sellerCredits } from './seller-credits';
+import { sellerOnboarding } from './seller-onboarding';
+import { sellers } from './sellers';
+// satisfaction, reliability, security
+import { audit } from './audit';
+import { bugReports } from './bug-reports';
+import { incidents } from './incidents';
+import { logins } from './logins';
+import { support } from './support';
 
 export const COLLECTORS: Partial<Record<CollectorName, CollectorFactory>> = {
   users,
@@ -29,4 +47,19 @@ export const COLLECTORS: Partial<Record<CollectorName, CollectorFactory>> = {
   cohort_retention: cohortRetention,
   funnel,
   orders,
+  carts,
+  refunds,
+  returns,
+  revenue,
+  payments: paymentsDb,
+  sellers,
+  seller_onboarding: sellerOnboarding,
+  seller_credits: sellerCredits,
+  support,
+  bug_reports: bugReports,
+  incidents,
+  logins,
+  audit,
+  stripe,
+  paypal,
 };
