@@ -165,7 +165,9 @@ export class PayPalFake {
     });
     app.get('/v1/customer/disputes', (req, res) => {
       const n = this.nowS();
-      const states = String(req.query.dispute_state ?? '').split(',').filter(Boolean);
+      // dispute_state filters group the dispute statuses.
+      const STATE_STATUSES: Record<string, string[]> = { REQUIRED_ACTION: ['WAITING_FOR_SELLER_RESPONSE'], REQUIRED_OTHER_PARTY_ACTION: ['WAITING_FOR_BUYER_RESPONSE'], UNDER_PAYPAL_REVIEW: ['UNDER_REVIEW'], RESOLVED: ['RESOLVED'] };
+      const states = String(req.query.dispute_state ?? '').split(',').filter(Boolean).flatMap((st) => STATE_STATUSES[st] ?? []);
       const all = this.payments
         .filter((p) => p.disputedAt !== undefined && p.disputedAt <= n)
         .map((p) => ({ dispute_id: `PP-D-${p.id}`, create_time: iso(p.disputedAt!), status: p.disputeClosedAt !== undefined && p.disputeClosedAt <= n ? 'RESOLVED' : 'UNDER_REVIEW', reason: 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED', dispute_amount: money(p.amountMinor, p.currency) }))

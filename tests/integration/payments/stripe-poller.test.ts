@@ -50,8 +50,11 @@ test('counters equal ground truth through faults, a failed poll and a restart; R
   const cfg = config();
   const collector = createStripeCollector(cfg, { clock, env });
   const folds = truthFolds(cfg);
-  // The poller closes windows one second behind its clock.
-  const horizon = () => Math.floor(clock.now() / 1000) - 1;
+  // The poller closes windows one second behind its clock, fixed when the poll starts (time moves
+  // during a poll: Retry-After, budget).
+  let h = 0;
+  const horizon = () => h;
+  const mark = () => (h = Math.floor(clock.now() / 1000) - 1);
 
   // Poll 1: a 429 burst, 5xx, a malformed body and a slow answer in the middle of pagination.
   fake.faults.inject({ status: 429, retryAfter: 7 }, { pathPrefix: '/v1/events', times: 3 });
@@ -61,6 +64,7 @@ test('counters equal ground truth through faults, a failed poll and a restart; R
   fake.faults.inject({ slowMs: 1500 }, { pathPrefix: '/v1/events' });
   fake.faults.inject({ status: 503 }, { pathPrefix: '/v1/balance' });
   const first = captureLogger();
+  mark();
   let s = await runCollector(collector, cfg, first.log);
   expect(first.lines.filter((l) => l.includes('failed'))).toEqual([]);
   expect(gauge(s, M.paymentProviderUp, { provider: 'stripe' })).toBe(1);
@@ -81,6 +85,7 @@ test('counters equal ground truth through faults, a failed poll and a restart; R
   expect(lines.some((l) => l.includes('payment provider poll failed') && l.includes('server error 500'))).toBe(true);
 
   // Poll 3 catches up exactly (refunds and disputes of old payments included).
+  mark();
   s = await runCollector(collector, cfg);
   truth = fake.groundTruth(horizon(), folds);
   expect(gauge(s, M.paymentProviderUp, { provider: 'stripe' })).toBe(1);
@@ -92,6 +97,7 @@ test('counters equal ground truth through faults, a failed poll and a restart; R
   const atRestart = fake.faults.requests.length;
   const restarted = createStripeCollector(cfg2, { clock, env });
   fake.faults.inject({ status: 429, retryAfter: 3 }, { pathPrefix: '/v1/events', times: 2 });
+  mark();
   s = await runCollector(restarted, cfg2);
   truth = fake.groundTruth(horizon(), folds);
   expect(exportedCounters(s, 'stripe')).toMatchObject({ ...expectedCounters(truth), payoutsFailed: 2, disputesOpen: truth.disputesOpen });
