@@ -34,6 +34,7 @@ const SESSIONS: Session[] = [
   { start: -DAY + 60, channel: 'tiktok', events: ['add_to_cart'], orders: [['refunded']] }, // paid (refund does not undo it), channel other
   { start: -DAY - 60, channel: 'paid', events: ['product_view'], orders: [[]] }, // order without payment
   { start: -3 * DAY, channel: 'email', events: ['checkout'], orders: [['pending'], ['succeeded']] },
+  { start: -2 * DAY, channel: 'social', events: ['checkout'], orders: [['pending']] }, // ordered, payment still pending: not paid
   { start: -7 * DAY - 60, channel: 'organic', events: ['product_view'] },
   { start: -20 * DAY, channel: 'direct', orders: [['succeeded']] },
   { start: -30 * DAY - 60, channel: 'organic', events: ['product_view'], orders: [['succeeded']] }, // outside every window
@@ -107,9 +108,10 @@ test('funnel steps and conversion by channel equal the fixture', async () => {
       expect(valueOf(s, M.conversionRatio.name, { window, channel })).toBeCloseTo(mine.length ? ordered / mine.length : 0, 9);
     }
   }
-  // By hand, 7d: visit 6; product_view 4 (sessions 1, 2, 3, 5); add_to_cart 3 (1, 3, 4); checkout 3 (1, 3, 6);
-  // paid 3 (1, 4 refunded later, 6). Conversion 7d: organic 1/2, paid 2/2, other 1/1, email 1/1, direct 0.
-  expect(STEPS.map((step) => valueOf(s, M.funnelSessions.name, { step, window: '7d' }))).toEqual([6, 4, 3, 3, 3]);
+  // By hand, 7d: visit 7; product_view 4 (sessions 1, 2, 3, 5); add_to_cart 3 (1, 3, 4); checkout 4 (1, 3, 6, 7);
+  // paid 3 (1, 4 refunded later, 6). Conversion 7d: organic 1/2, paid 2/2, other 1/1, email 1/1, social 1/1, direct 0.
+  expect(STEPS.map((step) => valueOf(s, M.funnelSessions.name, { step, window: '7d' }))).toEqual([7, 4, 3, 4, 3]);
+  expect(valueOf(s, M.conversionRatio.name, { window: '7d', channel: 'social' })).toBe(1);
   expect(valueOf(s, M.conversionRatio.name, { window: '7d', channel: 'organic' })).toBeCloseTo(0.5, 9);
   expect(valueOf(s, M.conversionRatio.name, { window: '7d', channel: 'direct' })).toBe(0);
   expect(valueOf(s, M.conversionRatio.name, { window: '30d', channel: 'direct' })).toBe(1);
