@@ -84,5 +84,5 @@ export const buildInfo = metric({
   area,
   collector: 'runtime',
   source: 'package.json',
-  definition: 'Always 1.',
+  definition: 'Always 1; the labels carry the information (join on it to annotate dashboards with the running version).',
 });
