@@ -48,6 +48,7 @@ export async function withReadOnly<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  let cancelling: Promise<void> = Promise.resolve();
   // A connection dying mid-cycle (server gone, our own abort) surfaces as the query's rejection;
   // without a listener it would also be an unhandled 'error' event.
   const onError = () => {
@@ -56,7 +57,9 @@ export async function withReadOnly<T>(
   client.on('error', onError);
   const onAbort = () => {
     broken = true;
-    // Ends the socket: any pending query rejects at once, and the server cancels the backend's work.
+    // The server does not notice a closed socket while a query runs, so cancel the backend explicitly
+    // (own-role backends may always be cancelled), and end the socket so the pending query rejects now.
+    cancelling = cancelBackend(pool, (client as unknown as { processID?: number }).processID);
     (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
   };
   signal.addEventListener('abort', onAbort, { once: true });
@@ -81,6 +84,21 @@ export async function withReadOnly<T>(
     signal.removeEventListener('abort', onAbort);
     client.off('error', onError);
     client.release(broken ? true : undefined);
+    await cancelling;
+  }
+}
+
+async function cancelBackend(pool: pg.Pool, pid: number | undefined): Promise<void> {
+  if (!pid) return;
+  const c = new pg.Client({ ...(pool as unknown as { options: pg.ClientConfig }).options, application_name: 'marketplace-pulse-cancel' });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    await c.query('SELECT pg_cancel_backend($1)', [pid]);
+  } catch {
+    // Best effort: statement_timeout still bounds the query.
+  } finally {
+    await c.end().catch(() => undefined);
   }
 }
 
