@@ -6,11 +6,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GeneratedFile } from './generated';
 import { metricsDoc } from '../exporter/src/docs/metrics-doc';
+import { provisioningFiles } from '../dashboards/generate';
 import { alertingFiles } from '../alerting/generate';
 
 export function allGeneratedFiles(): GeneratedFile[] {
   return [
     metricsDoc(),
+    ...provisioningFiles(),
     ...alertingFiles(),
     // Each area adds its generator here.
   ];

@@ -1,0 +1,10 @@
+/** Customer satisfaction: CSAT, reviews, support tickets, bug reports. */
+import { M } from '../../exporter/src/catalogue';
+import { gaugeOf, increaseOf, RANGE, sumBy } from './promql';
+
+export const csat = (window?: string) => sumBy(window ? [] : ['window'], gaugeOf(M.csatScore.name, window ? { window } : {}));
+export const reviewRating = (window?: string) => sumBy(window ? [] : ['window'], gaugeOf(M.reviewRating.name, window ? { window } : {}));
+export const ticketsOpen = () => sumBy([], gaugeOf(M.supportTicketsOpen.name));
+export const ticketsOpened = (window: string = RANGE) => sumBy([], increaseOf(M.supportTicketsTotal.name, {}, window));
+export const bugsOpen = () => sumBy(['severity'], gaugeOf(M.bugReportsOpen.name));
+export const bugsReported = (window: string = RANGE) => sumBy(['severity'], increaseOf(M.bugReportsTotal.name, {}, window));

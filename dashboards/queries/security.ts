@@ -1,0 +1,16 @@
+/** Security: logins, credential stuffing, profile changes, sensitive audit actions. */
+import { M } from '../../exporter/src/catalogue';
+import { gaugeOf, increaseOf, RANGE, sumBy } from './promql';
+
+export const loginsByOutcome = (window = '1h') => sumBy(['outcome'], increaseOf(M.loginsTotal.name, {}, window));
+export const failuresByReason = (window: string = RANGE) => sumBy(['reason'], increaseOf(M.loginsTotal.name, { outcome: 'failure' }, window));
+export function failedLoginRatio(window = '1h'): string {
+  const failed = sumBy([], increaseOf(M.loginsTotal.name, { outcome: 'failure' }, window));
+  const all = sumBy([], increaseOf(M.loginsTotal.name, {}, window));
+  return `${failed} / (${all} > 0)`;
+}
+export const accountsOverThreshold = () => sumBy(['window'], gaugeOf(M.accountsWithFailedLogins.name));
+export const profileChanges = (window = '1h') => sumBy(['field'], increaseOf(M.profileChangesTotal.name, {}, window));
+export const auditEvents = (window: string = RANGE) => sumBy(['action'], increaseOf(M.auditEventsTotal.name, {}, window));
+export const auditObjects = (window: string = RANGE) => sumBy(['action'], increaseOf(M.auditObjectsTotal.name, { action: '~export|bulk_delete' }, window));
+export const unauthorizedApi = (window: string = RANGE) => sumBy([], increaseOf(M.auditEventsTotal.name, { action: 'unauthorized_api' }, window));

@@ -1,0 +1,15 @@
+/** Sellers: onboarding, activation, churn, activity segments, listing credits. */
+import { M } from '../../exporter/src/catalogue';
+import { gaugeOf, increaseOf, RANGE, sumBy } from './promql';
+
+export const segments = () => sumBy(['segment'], gaugeOf(M.sellers.name));
+export const applications = (window: string = RANGE) => sumBy([], increaseOf(M.sellerApplicationsTotal.name, {}, window));
+export const approvals = (window: string = RANGE) => sumBy([], increaseOf(M.sellersApprovedTotal.name, {}, window));
+export const churned = (window: string = RANGE) => sumBy([], increaseOf(M.sellersChurnedTotal.name, {}, window));
+export const activation = (window = '30d') => sumBy([], gaugeOf(M.sellerActivationRatio.name, { window }));
+export const churnByWindow = () => sumBy(['window'], gaugeOf(M.sellerChurnRatio.name));
+export const activeRatio = () => sumBy([], gaugeOf(M.sellersActiveRatio.name));
+export const credits = () => sumBy(['state'], gaugeOf(M.sellerCredits.name));
+export const creditConsumption = () => sumBy([], gaugeOf(M.sellerCreditConsumptionRatio.name));
+export const lowCredit = () => sumBy([], gaugeOf(M.sellersLowCredit.name));
+export const mrr = () => sumBy(['currency'], gaugeOf(M.recurringRevenue.name));
