@@ -10,6 +10,7 @@ import * as satisfaction from './satisfaction';
 import * as reliability from './reliability';
 import * as security from './security';
 import * as exporter from './exporter';
+import * as reports from './reports';
 import type { MetricDef } from './types';
 
 export * from './types';
@@ -37,6 +38,7 @@ export const M = {
   ...defsOf(reliability),
   ...defsOf(security),
   ...defsOf(exporter),
+  ...defsOf(reports),
 };
 
 export type MetricKey = keyof typeof M;
