@@ -74,7 +74,7 @@ export const cartsAbandonedTotal = metric({
   area,
   collector: 'carts',
   source: 'carts.abandoned_at',
-  definition: 'One per cart at `abandoned_at` (set by the marketplace when a cart expires without checkout).',
+  definition: 'One per cart at `abandoned_at` (set by the marketplace when a cart expires without checkout); a cart with no `abandoned_at` is not counted.',
 });
 
 export const cartAbandonmentRatio = metric({
@@ -86,7 +86,7 @@ export const cartAbandonmentRatio = metric({
   area,
   collector: 'carts',
   source: 'carts.created_at, carts.status',
-  definition: 'Carts created in the window with status `abandoned` / carts created in the window that are no longer `open` (converted + abandoned).',
+  definition: 'Carts created in the window with status `abandoned` / carts created in the window that are no longer `open` (converted + abandoned); 0 when none.',
 });
 
 export const refundsTotal = metric({
@@ -134,7 +134,7 @@ export const arpu = metric({
   area,
   collector: 'revenue',
   source: 'orders, sessions',
-  definition: 'GMV of orders placed in the window (per currency) / `marketplace_active_users{window}` (0 when nobody was active).',
+  definition: 'GMV of orders placed in the window (per currency) / `marketplace_active_users{window}` (distinct signed-in users with a session started in the window; 0 when nobody was active). Every allow-listed currency is published, `other` when such orders exist.',
 });
 
 export const repeatPurchaseRatio = metric({
@@ -146,7 +146,7 @@ export const repeatPurchaseRatio = metric({
   area,
   collector: 'revenue',
   source: 'orders.user_id, orders.created_at',
-  definition: 'Distinct buyers with an order in the window who also have an order created before the window / distinct buyers in the window.',
+  definition: 'Distinct buyers with an order in the window who also have an order created at or before the window start / distinct buyers in the window; 0 when none.',
 });
 
 export const recurringRevenue = metric({

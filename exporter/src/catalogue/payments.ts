@@ -16,7 +16,7 @@ export const paymentsTotal = metric({
   collector: ['payments', 'stripe', 'paypal'],
   source: 'payments.succeeded_at/failed_at/refunded_at/disputed_at; Stripe events, PayPal transactions',
   definition:
-    'A payment is counted once per status it enters, when it enters it: `succeeded` at `succeeded_at`, `failed` at `failed_at`, `refunded` at `refunded_at` (first refund), `disputed` at `disputed_at`. Pending payments are not counted until they settle. Success rate = succeeded / (succeeded + failed).',
+    'A payment is counted once per status it enters, when it enters it: `succeeded` at `succeeded_at`, `failed` at `failed_at`, `refunded` at `refunded_at` (first refund), `disputed` at `disputed_at`. Pending payments are not counted until they settle. Providers other than stripe/paypal count as `other`. Success rate = succeeded / (succeeded + failed).',
 });
 
 export const paymentAmountTotal = metric({

@@ -13,7 +13,7 @@ export const incidentsOpen = metric({
   area,
   collector: 'incidents',
   source: 'incidents.resolved_at',
-  definition: 'Incidents started and not resolved.',
+  definition: 'Incidents with `started_at <= now` and no `resolved_at` (or one in the future); unknown severities count as `other`.',
 });
 
 export const incidentsTotal = metric({
@@ -38,7 +38,7 @@ export const downtimeSecondsTotal = metric({
   collector: 'incidents',
   source: 'incidents.started_at, resolved_at, severity',
   definition:
-    'For every `critical` incident, the part of `[started_at, resolved_at or now)` that lies behind the settle horizon; an open outage adds its elapsed time each cycle.',
+    'For every `critical` incident, the part of `[started_at, resolved_at or +infinity)` that lies behind the settle horizon (`now - settle_lag`): each cycle adds, per component, its overlap with (previous horizon, new horizon], so an open outage grows cycle by cycle and stops at `resolved_at`. Components outside the allow-list count as `other`; every allow-listed component is published, 0 included.',
 });
 
 export const HTTP_STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;

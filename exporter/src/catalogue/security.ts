@@ -14,7 +14,7 @@ export const loginsTotal = metric({
   area,
   collector: 'logins',
   source: 'login_events.success, failure_reason',
-  definition: 'One per `login_events` row at `occurred_at`; successful logins have reason `none`, unknown failure reasons count as `other`.',
+  definition: 'One per `login_events` row at `occurred_at`; successful logins have reason `none` whatever `failure_reason` says; failures with a NULL, unknown or `none` reason count as `other`.',
 });
 
 export const accountsWithFailedLogins = metric({
@@ -26,7 +26,7 @@ export const accountsWithFailedLogins = metric({
   area,
   collector: 'logins',
   source: 'login_events.user_id',
-  definition: 'Distinct `user_id` with >= thresholds.failed_login_attempts (default 5) failed logins in the window.',
+  definition: 'Distinct non-NULL `user_id` with >= thresholds.failed_login_attempts (default 5) failed logins in the window (attempts on unknown accounts have no user and are not counted here).',
 });
 
 export const profileChangesTotal = metric({

@@ -15,7 +15,7 @@ export const sellers = metric({
   collector: 'sellers',
   source: 'sellers, orders.seller_id',
   definition:
-    'Live sellers grouped by orders received in the last 30 days: `power` >= thresholds.seller_segments.power (default 20), `active` >= .active (default 5), `occasional` >= 1, `dormant` 0.',
+    'Live sellers (`approved_at <= now` and no `churned_at`, or one in the future) grouped by orders received in the last 30 days: `power` >= thresholds.seller_segment_power_orders (default 20), `active` >= thresholds.seller_segment_active_orders (default 5), `occasional` >= 1, `dormant` 0. Every segment is published, 0 included.',
 });
 
 export const sellerApplicationsTotal = metric({
@@ -63,7 +63,7 @@ export const sellerActivationRatio = metric({
   area,
   collector: 'sellers',
   source: 'sellers.approved_at, orders.seller_id',
-  definition: 'Sellers approved in the window with at least one order created after `approved_at` / sellers approved in the window.',
+  definition: 'Sellers approved in the window with at least one order created after `approved_at` (up to now) / sellers approved in the window; 0 when none was approved.',
 });
 
 export const sellerChurnRatio = metric({
@@ -75,7 +75,7 @@ export const sellerChurnRatio = metric({
   area,
   collector: 'sellers',
   source: 'sellers.approved_at, churned_at',
-  definition: 'Sellers with `churned_at` in the window / sellers approved before the window start and not churned before it.',
+  definition: 'Of the sellers live at the window start (approved at or before it, not churned by it), the share whose `churned_at` falls in the window. A seller approved and churned inside the window is in neither side. 0 when nobody was live at the start.',
 });
 
 export const sellersActiveRatio = metric({
@@ -87,7 +87,7 @@ export const sellersActiveRatio = metric({
   area,
   collector: 'sellers',
   source: 'sellers, orders.seller_id',
-  definition: '(power + active + occasional) / all live sellers.',
+  definition: '(power + active + occasional) / all live sellers; 0 when there are no live sellers.',
 });
 
 export const sellerCredits = metric({
