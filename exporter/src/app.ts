@@ -52,11 +52,13 @@ export function scheduledCollectors(config: Config): ScheduledCollector[] {
     const factory = COLLECTORS[name];
     if (!factory) throw new Error(`collector ${name} is enabled but not available in this build`);
     const interval = settings.interval ?? provider?.interval ?? COLLECTOR_DEFAULTS[name].interval;
-    out.push({ collector: factory(config), interval, timeout: Math.min(settings.timeout ?? provider?.timeout ?? c.default_timeout, interval) });
+    // A cycle never overlaps itself (the next one is scheduled when it ends), so a timeout longer than
+    // the interval is allowed: pollers wait out Retry-After inside a cycle.
+    out.push({ collector: factory(config), interval, timeout: settings.timeout ?? provider?.timeout ?? c.default_timeout });
   }
   for (const m of config.custom_metrics) {
     const interval = m.interval ?? c.default_interval;
-    out.push({ collector: customCollector(m), interval, timeout: Math.min(m.timeout ?? c.default_timeout, interval) });
+    out.push({ collector: customCollector(m), interval, timeout: m.timeout ?? c.default_timeout });
   }
   return out;
 }

@@ -23,6 +23,7 @@ import { revenue } from './revenue';
 // payments
 import { paymentsDb } from './payments-db';
 import { paypal } from './paypal';
+import { reconciliation } from './reconciliation';
 import { stripe } from './stripe';
 // sellers
 import { sellerCredits } from './seller-credits';
@@ -62,4 +63,5 @@ export const COLLECTORS: Partial<Record<CollectorName, CollectorFactory>> = {
   audit,
   stripe,
   paypal,
+  reconciliation,
 };
