@@ -21,6 +21,13 @@ export const reliability: DashboardSpec = {
       ],
     },
     {
+      title: 'Error budgets by SLO (recording rules)',
+      panels: [
+        { kind: 'bargauge', title: 'Error budget remaining by SLO (30d)', description: 'Recorded by the alerting rules per SLO (availability, latency, http_errors, payments): 1 - error ratio over 30 days / error ratio allowed by the objective.', unit: 'percentunit', thresholds: atLeast(0.25, 0), queries: [{ expr: q.budgetBySlo(), legend: '{{slo}}', instant: true }], w: 8, max: 1 },
+        { kind: 'timeseries', title: 'Burn rate by SLO (1h)', description: 'Error ratio over the last hour divided by the ratio the objective allows, per SLO (recording rules). Above 14.4 the fast-burn alert pages.', unit: 'short', thresholds: below(14.4, 1), queries: [{ expr: q.burnBySlo('1h'), legend: '{{slo}}' }], w: 16 },
+      ],
+    },
+    {
       title: 'Errors and latency',
       panels: [
         { kind: 'timeseries', title: 'Error rate (5xx)', description: `5xx responses over all responses served to page views, trailing 5 min. Benchmark < ${BENCHMARKS.errorRatio * 100} %.`, unit: 'percentunit', thresholds: below(BENCHMARKS.errorRatio), queries: [{ expr: q.errorRatio('5m'), legend: '5xx share' }] },

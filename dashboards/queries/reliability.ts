@@ -6,6 +6,7 @@
 import { M } from '../../exporter/src/catalogue';
 import { BENCHMARKS, SELECTORS } from '../../exporter/src/catalogue/thresholds';
 import { gaugeOf, increaseOf, RANGE, sel, sumBy } from './promql';
+import { BUDGET_RECORD, OBJECTIVE_RECORD, sliRecord, type SliWindow } from '../../alerting/rules/slo';
 import { uptime } from './business';
 
 const probe = (name: string) => sel(name, { job: SELECTORS.blackboxJob });
@@ -36,3 +37,7 @@ export const responsesByClass = (window = '5m') => sumBy(['status_class'], incre
 export const incidentsOpen = () => sumBy(['severity'], gaugeOf(M.incidentsOpen.name));
 export const incidentsDeclared = (window: string = RANGE) => sumBy(['severity'], increaseOf(M.incidentsTotal.name, {}, window));
 export const downtimeBy = (window: string = RANGE) => sumBy(['component'], increaseOf(M.downtimeSecondsTotal.name, {}, window));
+
+/** Per-SLO series recorded by the alerting rules (availability, latency, http_errors, payments). */
+export const budgetBySlo = () => `min by (slo) (${BUDGET_RECORD})`;
+export const burnBySlo = (window: SliWindow) => `max by (slo) (${sliRecord(window)} / on (slo) group_left () (1 - ${OBJECTIVE_RECORD}))`;
