@@ -1,0 +1,126 @@
+/** promtool cases for payments.ts: each alert fires, and stays quiet just below its threshold. */
+import { M } from '../../exporter/src/catalogue';
+import type { PromTestCase } from '../promtest';
+import { sel } from '../promql';
+import { PAYMENT_SUCCESS, PAYMENT_VOLUME } from './payments';
+
+const pay = (provider: string, status: string, instance: string, values: string) => ({
+  series: sel(M.paymentsTotal.name, { provider, status, source: 'db', instance, job: 'marketplace-pulse' }),
+  values,
+});
+// Two replicas publish the same counters: nothing may be doubled.
+const both = (provider: string, status: string, values: string) => [pay(provider, status, 'a', values), pay(provider, status, 'b', values)];
+const labels = { severity: 'page', team: 'payments', feed: 'exporter_db' } as const;
+
+export const paymentsCases: PromTestCase[] = [
+  {
+    name: 'stripe at 75 % success fires; paypal at 99 % stays quiet; replicas are not doubled',
+    series: [
+      ...both('stripe', 'succeeded', '0+75x30'),
+      ...both('stripe', 'failed', '0+25x30'),
+      ...both('paypal', 'succeeded', '0+99x30'),
+      ...both('paypal', 'failed', '0+1x30'),
+    ],
+    alerts: [
+      {
+        alert: 'PaymentSuccessRateLow',
+        at: '20m',
+        fires: [
+          {
+            labels: { ...labels, provider: 'stripe' },
+            summary: 'stripe payment success rate is 75%.',
+            description: 'Only 75% of stripe payments succeeded over the last 10 minutes (benchmark 95 %, judged from 20 payments up).',
+          },
+        ],
+      },
+    ],
+    values: [
+      { expr: PAYMENT_VOLUME, at: '20m', samples: [{ labels: `${PAYMENT_VOLUME}{provider="stripe"}`, value: 1000 }, { labels: `${PAYMENT_VOLUME}{provider="paypal"}`, value: 1000 }] },
+      { expr: PAYMENT_SUCCESS, at: '20m', samples: [{ labels: `${PAYMENT_SUCCESS}{provider="stripe"}`, value: 0.75 }, { labels: `${PAYMENT_SUCCESS}{provider="paypal"}`, value: 0.99 }] },
+    ],
+  },
+  {
+    name: 'just above the benchmark (96 %) stays quiet',
+    series: [...both('stripe', 'succeeded', '0+96x30'), ...both('stripe', 'failed', '0+4x30')],
+    alerts: [{ alert: 'PaymentSuccessRateLow', at: '20m', fires: [] }],
+  },
+  {
+    name: 'a quiet night (18 payments in 10 minutes, half failing) is below the volume guard',
+    series: [...both('stripe', 'succeeded', '0+0.9x30'), ...both('stripe', 'failed', '0+0.9x30')],
+    alerts: [{ alert: 'PaymentSuccessRateLow', at: '20m', fires: [] }],
+  },
+  {
+    name: 'provider API down on every replica for 10 minutes',
+    series: [
+      { series: sel(M.paymentProviderUp.name, { provider: 'paypal', instance: 'a' }), values: '1 0x20' },
+      { series: sel(M.paymentProviderUp.name, { provider: 'paypal', instance: 'b' }), values: '1 0x20' },
+    ],
+    alerts: [
+      { alert: 'PaymentProviderDown', at: '10m', fires: [] },
+      {
+        alert: 'PaymentProviderDown',
+        at: '12m',
+        fires: [
+          {
+            labels: { severity: 'page', team: 'payments', feed: 'exporter_api', provider: 'paypal' },
+            summary: 'The paypal API is unreachable.',
+            description: 'Every poll of the paypal API failed for 10 minutes (after retries): payments, balances and disputes from the provider are not updating.',
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'provider API down on one replica only stays quiet (the other still polls)',
+    series: [
+      { series: sel(M.paymentProviderUp.name, { provider: 'paypal', instance: 'a' }), values: '0x20' },
+      { series: sel(M.paymentProviderUp.name, { provider: 'paypal', instance: 'b' }), values: '1x20' },
+    ],
+    alerts: [{ alert: 'PaymentProviderDown', at: '15m', fires: [] }],
+  },
+  {
+    name: 'disputes jump from 3/h to 12/h',
+    interval: '10m',
+    series: both('stripe', 'disputed', '0+0.5x144 74+2x11'),
+    alerts: [
+      {
+        alert: 'DisputeSpike',
+        at: '25h10m',
+        fires: [
+          {
+            labels: { severity: 'ticket', team: 'payments', feed: 'exporter_db', provider: 'stripe' },
+            summary: 'Disputes on stripe payments are spiking.',
+            description: '12 stripe payments were disputed in the last hour, more than 3x the hourly average of the last day.',
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'disputes rising to 9/h stay under 3x the baseline',
+    interval: '10m',
+    series: both('stripe', 'disputed', '0+0.5x144 73.5+1.5x11'),
+    alerts: [{ alert: 'DisputeSpike', at: '25h10m', fires: [] }],
+  },
+  {
+    name: 'reconciliation mismatches for 30 minutes',
+    series: [
+      { series: sel(M.paymentReconciliationMismatches.name, { provider: 'paypal', kind: 'amount_differs', instance: 'a' }), values: '3x40' },
+      { series: sel(M.paymentReconciliationMismatches.name, { provider: 'paypal', kind: 'amount_differs', instance: 'b' }), values: '3x40' },
+      { series: sel(M.paymentReconciliationMismatches.name, { provider: 'stripe', kind: 'amount_differs', instance: 'a' }), values: '0x40' },
+    ],
+    alerts: [
+      {
+        alert: 'PaymentReconciliationMismatch',
+        at: '35m',
+        fires: [
+          {
+            labels: { severity: 'ticket', team: 'payments', feed: 'exporter_api', provider: 'paypal', kind: 'amount_differs' },
+            summary: 'paypal and the marketplace disagree on 3 payments (amount_differs).',
+            description: 'Reconciliation found 3 paypal payments of kind amount_differs over the settled window: money may be missing on one side.',
+          },
+        ],
+      },
+    ],
+  },
+];
