@@ -46,7 +46,7 @@ test('a missing config file is an error naming the file', () => {
 test('the full example parses, durations become seconds and env overrides apply', () => {
   const c = loadConfig({
     file: path.join(fixtures, 'config-good/full.yaml'),
-    env: { PULSE_TEST_DB_PASSWORD: 's3cret', PULSE_LISTEN__PORT: '9100', PULSE_COLLECTION__SETTLE_LAG: '90s', DATABASE_URL: 'postgres://other@db2:5432/m' },
+    env: { TEST_DB_PASSWORD: 's3cret', PULSE_LISTEN__PORT: '9100', PULSE_COLLECTION__SETTLE_LAG: '90s', DATABASE_URL: 'postgres://other@db2:5432/m' },
   });
   expect(c.listen.port).toBe(9100);
   expect(c.collection.settle_lag).toBe(90);
@@ -82,7 +82,7 @@ describe('the process refuses to start on a bad config', () => {
 
   test('--check-config on a good file exits 0', async () => {
     const out = await run(tsx, [main, '--check-config', path.join(fixtures, 'config-good/full.yaml')], {
-      env: { ...process.env, PULSE_TEST_DB_PASSWORD: 'x' },
+      env: { ...process.env, TEST_DB_PASSWORD: 'x' },
     });
     expect(out.stdout).toMatch(/configuration is valid/);
   });
