@@ -1,0 +1,136 @@
+/**
+ * Alertmanager config: amtool accepts it, every severity/team lands on the right receiver, and
+ * inhibition works in a real Alertmanager (amtool cannot test inhibition).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../../scripts/generate';
+import { INFO_RECEIVER, NOTIFICATION_TEMPLATES, TEAMS, pageReceiver, renderAlertmanager, ticketReceiver } from '../alertmanager';
+import { ALERTMANAGER_DIR } from '../generate';
+
+const CONFIG = path.join(ROOT, ALERTMANAGER_DIR, 'alertmanager.yml');
+
+function amtool(...args: string[]): string {
+  const r = spawnSync('amtool', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`amtool ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  return r.stdout.trim();
+}
+
+test('amtool check-config accepts the generated config and its templates', () => {
+  const out = amtool('check-config', CONFIG);
+  expect(out).toContain('SUCCESS');
+  expect(out).toMatch(/1 templates/);
+});
+
+describe('routing', () => {
+  const route = (...labels: string[]) => amtool('config', 'routes', 'test', `--config.file=${CONFIG}`, ...labels);
+
+  test.each(TEAMS.map((t) => [t]))('page for team %s goes to its pager', (team) => {
+    expect(route('alertname=X', 'severity=page', `team=${team}`)).toBe(pageReceiver(team));
+  });
+  test.each(TEAMS.map((t) => [t]))('ticket for team %s goes to its email and chat', (team) => {
+    expect(route('alertname=X', 'severity=ticket', `team=${team}`)).toBe(ticketReceiver(team));
+  });
+  test('info goes to chat only', () => {
+    expect(route('alertname=HighValueOrder', 'severity=info', 'team=growth')).toBe(INFO_RECEIVER);
+  });
+  test('a page without a known team still pages SRE; an unlabelled alert becomes an SRE ticket', () => {
+    expect(route('alertname=X', 'severity=page', 'team=unknown')).toBe(pageReceiver('sre'));
+    expect(route('alertname=X')).toBe(ticketReceiver('sre'));
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+describe('inhibition in a real Alertmanager', () => {
+  let am: ChildProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'am-inhibit-'));
+    mkdirSync(path.join(dir, 'templates'));
+    writeFileSync(path.join(dir, 'templates', 'marketplace.tmpl'), NOTIFICATION_TEMPLATES);
+    writeFileSync(path.join(dir, 'alertmanager.yml'), renderAlertmanager({ pagerUrl: 'http://127.0.0.1:9/', chatWebhookUrl: 'http://127.0.0.1:9/' }));
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    am = spawn('prometheus-alertmanager', [
+      `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(`${url}/-/ready`)).ok) return;
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('alertmanager did not become ready');
+  });
+  afterAll(() => {
+    am?.kill();
+  });
+
+  const post = (alerts: Array<Record<string, string>>) =>
+    fetch(`${url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(alerts.map((labels) => ({ labels, annotations: { summary: 's' } }))),
+    });
+
+  async function inhibitedBy(alertname: string, extra: Record<string, string> = {}): Promise<string[] | null> {
+    for (let i = 0; i < 50; i++) {
+      const list = (await (await fetch(`${url}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string>; status: { inhibitedBy: string[] } }>;
+      const a = list.find((x) => x.labels.alertname === alertname && Object.entries(extra).every(([k, v]) => x.labels[k] === v));
+      if (a) return a.status.inhibitedBy;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  }
+
+  test('database unreachable silences the business alerts it feeds, not the provider API ones', async () => {
+    expect((await post([
+      { alertname: 'DatabaseUnreachable', severity: 'page', team: 'sre', feed: 'self' },
+      { alertname: 'OrdersStopped', severity: 'page', team: 'sre', feed: 'exporter_db' },
+      { alertname: 'PaymentProviderDown', severity: 'page', team: 'payments', feed: 'exporter_api', provider: 'paypal' },
+    ])).ok).toBe(true);
+    expect(await inhibitedBy('OrdersStopped')).toHaveLength(1);
+    expect(await inhibitedBy('PaymentProviderDown')).toEqual([]);
+    expect(await inhibitedBy('DatabaseUnreachable')).toEqual([]);
+  });
+
+  test('exporter down silences provider API alerts too', async () => {
+    await post([
+      { alertname: 'ExporterTargetDown', severity: 'page', team: 'sre', feed: 'self', job: 'marketplace-pulse' },
+      { alertname: 'PaymentReconciliationMismatch', severity: 'ticket', team: 'payments', feed: 'exporter_api', provider: 'stripe' },
+      { alertname: 'SiteSlow', severity: 'ticket', team: 'sre', feed: 'blackbox', instance: 'https://shop.example.com' },
+    ]);
+    expect(await inhibitedBy('PaymentReconciliationMismatch')).toHaveLength(1);
+    expect(await inhibitedBy('SiteSlow')).toEqual([]);
+  });
+
+  test('a page inhibits the ticket of the same alert and instance, not of another instance', async () => {
+    await post([
+      { alertname: 'TLSCertificateExpiring', severity: 'page', team: 'sre', feed: 'blackbox', instance: 'https://a.example.com' },
+      { alertname: 'TLSCertificateExpiring', severity: 'ticket', team: 'sre', feed: 'blackbox', instance: 'https://a.example.com' },
+      { alertname: 'TLSCertificateExpiring', severity: 'ticket', team: 'sre', feed: 'blackbox', instance: 'https://b.example.com' },
+    ]);
+    expect(await inhibitedBy('TLSCertificateExpiring', { severity: 'ticket', instance: 'https://a.example.com' })).toHaveLength(1);
+    expect(await inhibitedBy('TLSCertificateExpiring', { severity: 'ticket', instance: 'https://b.example.com' })).toEqual([]);
+    expect(await inhibitedBy('TLSCertificateExpiring', { severity: 'page' })).toEqual([]);
+  });
+});
