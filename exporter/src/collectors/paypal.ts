@@ -1,7 +1,8 @@
 /**
  * PayPal poller (REST over fetch). Transactions come from the Reporting API, whose data arrives
- * late: windows close at now - settle_lag, are at most 31 days long (the API's limit), are read
- * page by page, and each is committed with the watermark only once fully read. Also publishes
+ * late: windows close at now - settle_lag, are at most max_window long (31 days: the API's limit),
+ * are read page by page, and each is committed with the watermark only once fully read; a backlog
+ * catches up window by window over several cycles. The first poll starts initial_lookback back. Also publishes
  * balances and open disputes. Never touches the database.
  */
 import { M } from '../catalogue';
@@ -14,6 +15,8 @@ import { applyPayPalTransaction, type PayPalTransactionsPage } from '../payments
 import { StateFile } from '../payments/state-file';
 import { describePollError } from '../payments/poll-errors';
 import { paymentFolds } from './stripe';
+import { catchUp, catchUpDeadline } from '../payments/catch-up';
+import type { Logger } from '../runtime/logger';
 
 export interface PayPalPollerState {
   version: 1;
@@ -42,29 +45,33 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
   let balance: Sample[] = [];
   let disputesOpen: number | null = null;
 
-  async function pollTransactions(api: PayPalClient): Promise<void> {
+  /** Reads transactions dated in [from + 1, to] page by page and commits them with the watermark `to`. */
+  async function readWindow(api: PayPalClient, from: number, to: number): Promise<void> {
+    const staged = new ProviderCounters();
+    for (let page = 1, pages = 1; page <= pages; page++) {
+      const res = await api.get<PayPalTransactionsPage>('transactions', '/v1/reporting/transactions', {
+        start_date: paypalDate(from + 1),
+        end_date: paypalDate(to),
+        fields: 'transaction_info',
+        page_size: PAGE_SIZE,
+        page,
+      });
+      for (const d of res.transaction_details ?? []) applyPayPalTransaction(d.transaction_info, staged, folds);
+      pages = Number(res.total_pages ?? 0);
+    }
+    totals.merge(staged);
+    state = { version: 1, watermark: to, counters: totals.data };
+    store.save(state);
+  }
+
+  async function pollTransactions(api: PayPalClient, log: Logger): Promise<void> {
     const nowS = Math.floor(rt.clock.now() / 1000);
     const horizon = nowS - Math.ceil(settings.settle_lag);
-    let from = (state.watermark ?? nowS - Math.ceil(settings.initial_lookback)) + 1;
-    while (from <= horizon) {
-      const to = Math.min(horizon, from + MAX_WINDOW_SECONDS - 1);
-      const staged = new ProviderCounters();
-      for (let page = 1, pages = 1; page <= pages; page++) {
-        const res = await api.get<PayPalTransactionsPage>('transactions', '/v1/reporting/transactions', {
-          start_date: paypalDate(from),
-          end_date: paypalDate(to),
-          fields: 'transaction_info',
-          page_size: PAGE_SIZE,
-          page,
-        });
-        for (const d of res.transaction_details ?? []) applyPayPalTransaction(d.transaction_info, staged, folds);
-        pages = Number(res.total_pages ?? 0);
-      }
-      totals.merge(staged);
-      state = { version: 1, watermark: to, counters: totals.data };
-      store.save(state);
-      from = to + 1;
-    }
+    const deadline = catchUpDeadline(config, 'paypal', rt.clock);
+    const watermark = state.watermark ?? nowS - Math.ceil(settings.initial_lookback);
+    // A window [from + 1, to] spans max_window - 1 seconds: within the API's 31-day limit.
+    const r = await catchUp({ watermark, horizon, maxWindowSeconds: Math.min(MAX_WINDOW_SECONDS, settings.max_window), clock: rt.clock, deadline, readWindow: (from, to) => readWindow(api, from, to) });
+    if (!r.complete) log.info({ provider: 'paypal', watermark: r.watermark, horizon, windows: r.windows }, 'payment provider catching up');
   }
 
   async function pollBalances(api: PayPalClient): Promise<Sample[]> {
@@ -101,7 +108,7 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
       let up = 0;
       try {
         const api = PayPalClient.for(config, rt);
-        await pollTransactions(api);
+        await pollTransactions(api, log);
         balance = await pollBalances(api);
         disputesOpen = await pollDisputes(api);
         up = 1;

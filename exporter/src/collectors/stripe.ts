@@ -1,7 +1,9 @@
 /**
  * Stripe poller (official SDK). Counts status changes from the Events API over watermark windows
- * (previous watermark, now - settle_lag]: a window is committed, with the watermark, only after
- * every page was read, so faults and restarts neither lose nor double-count an event. Also
+ * (previous watermark, now - settle_lag], cut into windows of at most max_window: a window is
+ * committed, with the watermark, only after every page was read (Stripe lists newest first), so
+ * faults and restarts neither lose nor double-count an event, and a large backlog commits window by
+ * window over several cycles. The first poll starts initial_lookback back. Also
  * publishes balance, open disputes and failed payouts. Never touches the database.
  */
 import type Stripe from 'stripe';
@@ -16,6 +18,8 @@ import { applyStripeEvent, STRIPE_OPEN_DISPUTE, type Folds } from '../payments/s
 import { StateFile } from '../payments/state-file';
 import { describePollError } from '../payments/poll-errors';
 import { minorToMajor } from '../payments/money';
+import { catchUp, catchUpDeadline } from '../payments/catch-up';
+import type { Logger } from '../runtime/logger';
 
 export interface StripePollerState {
   version: 1;
@@ -41,13 +45,10 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
   const totals = new ProviderCounters(state.counters);
   let balance: Sample[] = [];
 
-  async function pollEvents(stripe: Stripe): Promise<void> {
-    // The current second may still receive events: close windows one second behind.
-    const horizon = Math.floor(rt.clock.now() / 1000 - settings.settle_lag) - 1;
-    if (state.watermark !== null && horizon <= state.watermark) return;
-    const created = state.watermark === null ? { lte: horizon } : { gt: state.watermark, lte: horizon };
+  /** Reads events created in (from, to] and commits them with the watermark `to`. */
+  async function readWindow(stripe: Stripe, from: number, to: number): Promise<void> {
     const events: Stripe.Event[] = [];
-    for await (const ev of stripe.events.list({ limit: 100, created })) events.push(ev);
+    for await (const ev of stripe.events.list({ limit: 100, created: { gt: from, lte: to } })) events.push(ev);
     // The API lists newest first; apply in the order they happened so dispute states end right.
     events.reverse().sort((a, b) => a.created - b.created);
     const staged = new ProviderCounters();
@@ -55,13 +56,24 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
     for (const ev of events) applyStripeEvent(ev, staged, disputes, folds);
     let open = [...disputes];
     if (state.openDisputes === null) {
-      // First poll: the open set comes from the disputes themselves; later polls follow events.
+      // First window ever: the open set comes from the disputes themselves (as of now); later
+      // windows follow events, and re-adding or closing a dispute already known is harmless.
       open = [];
       for await (const d of stripe.disputes.list({ limit: 100 })) if (STRIPE_OPEN_DISPUTE.has(d.status)) open.push(d.id);
     }
     totals.merge(staged);
-    state = { version: 1, watermark: horizon, counters: totals.data, openDisputes: open };
+    state = { version: 1, watermark: to, counters: totals.data, openDisputes: open };
     store.save(state);
+  }
+
+  async function pollEvents(stripe: Stripe, log: Logger): Promise<void> {
+    // The current second may still receive events: close windows one second behind.
+    const nowS = Math.floor(rt.clock.now() / 1000);
+    const horizon = Math.floor(nowS - settings.settle_lag) - 1;
+    const deadline = catchUpDeadline(config, 'stripe', rt.clock);
+    const watermark = state.watermark ?? horizon - Math.ceil(settings.initial_lookback);
+    const r = await catchUp({ watermark, horizon, maxWindowSeconds: settings.max_window, clock: rt.clock, deadline, readWindow: (from, to) => readWindow(stripe, from, to) });
+    if (!r.complete) log.info({ provider: 'stripe', watermark: r.watermark, horizon, windows: r.windows }, 'payment provider catching up');
   }
 
   async function pollBalance(stripe: Stripe): Promise<Sample[]> {
@@ -85,7 +97,7 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
       let up = 0;
       try {
         const stripe = stripeClient(config, rt);
-        await pollEvents(stripe);
+        await pollEvents(stripe, log);
         balance = await pollBalance(stripe);
         up = 1;
       } catch (e) {

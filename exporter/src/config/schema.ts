@@ -95,6 +95,8 @@ const providerCommon = {
   max_retries: z.number().int().min(0).max(20).default(5),
   /** Where the poller keeps its watermark and running totals, so a restart continues the counters exactly. */
   state_file: z.string().min(1).optional(),
+  /** How far back the first poll (no saved watermark) starts counting. */
+  initial_lookback: duration.default(30 * 86_400),
 };
 
 export const configSchema = z.strictObject({
@@ -179,7 +181,16 @@ export const configSchema = z.strictObject({
   payment_providers: z
     .strictObject({
       stripe: z
-        .strictObject({ ...providerCommon, api_key: secretRef.optional(), base_url: httpUrl.optional() })
+        .strictObject({
+          ...providerCommon,
+          api_key: secretRef.optional(),
+          base_url: httpUrl.optional(),
+          /**
+           * Longest stretch of events one window reads. Stripe lists newest first, so a window counts
+           * only once all of it is read: short windows let a large backlog catch up window by window.
+           */
+          max_window: duration.default(86_400),
+        })
         .optional(),
       paypal: z
         .strictObject({
@@ -187,8 +198,8 @@ export const configSchema = z.strictObject({
           client_id: secretRef.optional(),
           client_secret: secretRef.optional(),
           base_url: httpUrl.default('https://api-m.paypal.com'),
-          /** How far back the first poll reads transactions (read in windows of at most 31 days). */
-          initial_lookback: duration.default(30 * 86_400),
+          /** Longest stretch of transactions one window reads; the Reporting API allows 31 days at most. */
+          max_window: duration.default(31 * 86_400).refine((s) => s <= 31 * 86_400, { message: 'expected at most 31 days (the Reporting API limit)' }),
         })
         .optional(),
       reconciliation_window: duration.default(86_400),

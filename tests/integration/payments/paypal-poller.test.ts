@@ -31,6 +31,8 @@ function config(secret: string, extra: Record<string, unknown> = {}): { cfg: Con
         paypal: { enabled: true, client_id: { env: 'PAYPAL_ID' }, client_secret: { env: 'PAYPAL_SECRET' }, base_url: fake.url, settle_lag: DELAY, initial_lookback: '45d', timeout: '400ms', max_retries: 8, requests_per_minute: 30, state_file: path.join(dir, 'paypal.json'), ...extra },
         stripe: { enabled: true, api_key: { env: 'STRIPE_KEY' }, base_url: stripeFake.url, settle_lag: 0 },
       },
+      // A cycle long enough (on the virtual clock) to catch up the whole lookback in one poll.
+      collectors: { paypal: { timeout: '30m' } },
     },
     { env },
   );

@@ -26,6 +26,8 @@ function config(extra: Record<string, unknown> = {}): Config {
       payment_providers: {
         stripe: { enabled: true, api_key: { env: 'STRIPE_KEY' }, base_url: fake.url, settle_lag: 0, requests_per_minute: RPM, timeout: '400ms', max_retries: 8, state_file: path.join(dir, 'stripe.json'), ...extra },
       },
+      // A cycle long enough (on the virtual clock) to catch up ten days of backlog in one poll.
+      collectors: { stripe: { timeout: '30m' } },
     },
     { env: { STRIPE_KEY: fake.apiKey } },
   );
