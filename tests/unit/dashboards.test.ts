@@ -73,7 +73,7 @@ describe.each(built)('%s', (_file, d) => {
 test('links between dashboards point at existing uids', () => {
   const uids = new Set<string>(Object.values(DASHBOARD_UIDS));
   for (const [, d] of built) {
-    for (const l of d.links ?? []) if (l.type === 'link') expect(uids.has(l.url.replace('/d/', ''))).toBe(true);
+    for (const l of d.links ?? []) if (l.type === 'link') expect(uids.has((l.url ?? '').replace('/d/', ''))).toBe(true);
   }
 });
 
