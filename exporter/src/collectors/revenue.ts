@@ -20,23 +20,32 @@ export const GMV_BY_WINDOW_SQL = `
     JOIN o ON o.created_at > now() - make_interval(secs => w.secs)
    GROUP BY w.name, o.currency`;
 
+/**
+ * One range scan for the longest window gives each buyer's latest order in it; each buyer's first
+ * order ever is one index probe (orders_user_created_idx). A buyer belongs to a window when the
+ * latest order is inside it, and repeats when the first order is at or before the window start.
+ */
 export const REPEAT_PURCHASE_SQL = `
   WITH w AS (
     SELECT name, now() - make_interval(secs => secs) AS start
       FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
   ),
-  b AS (
-    SELECT DISTINCT w.name, w.start, o.user_id
-      FROM w
-      JOIN orders o ON o.created_at > w.start AND o.created_at <= now()
+  buyers AS MATERIALIZED (
+    SELECT user_id, max(created_at) AS last_at
+      FROM orders
+     WHERE created_at > now() - make_interval(secs => $3::double precision)
+       AND created_at <= now()
+     GROUP BY user_id
+  ),
+  f AS MATERIALIZED (
+    SELECT b.user_id, b.last_at, (SELECT min(p.created_at) FROM orders p WHERE p.user_id = b.user_id) AS first_at
+      FROM buyers b
   )
   SELECT w.name AS window,
-         count(b.user_id) AS buyers,
-         count(b.user_id) FILTER (
-           WHERE EXISTS (SELECT 1 FROM orders p WHERE p.user_id = b.user_id AND p.created_at <= b.start)
-         ) AS repeat_buyers
+         count(f.user_id) AS buyers,
+         count(f.user_id) FILTER (WHERE f.first_at <= w.start) AS repeat_buyers
     FROM w
-    LEFT JOIN b ON b.name = w.name
+    LEFT JOIN f ON f.last_at > w.start
    GROUP BY w.name`;
 
 export const RECURRING_REVENUE_SQL = `
@@ -71,7 +80,7 @@ export const revenue: CollectorFactory = (config) => {
         for (const [currency, sum] of byCur) out.push({ metric: M.arpu, labels: { window, currency }, value: users > 0 ? sum / users : 0 });
       }
 
-      for (const r of await db.query(REPEAT_PURCHASE_SQL, [WINDOWS, secs])) {
+      for (const r of await db.query(REPEAT_PURCHASE_SQL, [WINDOWS, secs, Math.max(...secs)])) {
         const buyers = Number(r.buyers);
         out.push({ metric: M.repeatPurchaseRatio, labels: { window: String(r.window) }, value: buyers > 0 ? Number(r.repeat_buyers) / buyers : 0 });
       }

@@ -10,7 +10,7 @@ import type { CollectorFactory, Sample } from './types';
 const LIVE = `approved_at <= now() AND (churned_at IS NULL OR churned_at > now())`;
 
 export const SELLER_SEGMENTS_SQL = `
-  WITH live AS (
+  WITH live AS MATERIALIZED (
     SELECT (SELECT count(*) FROM (
               SELECT 1 FROM orders o
                WHERE o.seller_id = s.id
