@@ -45,14 +45,14 @@ async function startDemo(config: Config, log: Logger): Promise<{ config: Config;
     const stats = await seedHistory(pool, {
       seed: config.demo.seed,
       days: config.demo.history_days,
-      sessionsPerDay: Math.round(config.demo.sessions_per_minute * 60 * 24 * 0.5),
+      sessionsPerDay: config.demo.sessions_per_day,
       onProgress: ({ day, days }) => {
         if (day % 7 === 0 || day === days) process.stdout.write(`  seeding simulated history: day ${day}/${days}\n`);
       },
     });
     log.info({ ms: Date.now() - t0, rows: stats }, 'simulated history seeded');
   }
-  const traffic = new LiveTraffic(pool, { seed: config.demo.seed + 1, sessionsPerMinute: config.demo.sessions_per_minute, log });
+  const traffic = new LiveTraffic(pool, { seed: config.demo.seed + 1, sessionsPerMinute: config.demo.sessions_per_day / 1440, log });
   traffic.start();
   // The exporter's config, with the demo database filled in.
   return { config: Object.freeze({ ...config, database: { ...config.database, url } }), demo: { traffic, pool, embedded } };
