@@ -19,6 +19,8 @@ export interface RecordedRequest {
   at: number;
   method: string;
   path: string;
+  /** Parsed query string (e.g. created[gt] / created[lte] of a Stripe list). */
+  query: Record<string, unknown>;
   status: number;
   fault?: string;
 }
@@ -59,7 +61,7 @@ export class FaultInjector {
   /** Express middleware: records the request, then applies a queued fault or passes on. */
   middleware(onExpiredToken: () => void) {
     return (req: Request, res: Response, next: NextFunction) => {
-      const rec: RecordedRequest = { at: this.now(), method: req.method, path: req.path, status: 0 };
+      const rec: RecordedRequest = { at: this.now(), method: req.method, path: req.path, query: { ...req.query }, status: 0 };
       this.requests.push(rec);
       res.on('finish', () => (rec.status = res.statusCode));
       const f = this.take(req.path);

@@ -14,7 +14,11 @@ export class VirtualClock implements Clock {
   now = (): number => this.t;
   random = (): number => this.rnd();
 
+  /** Called before each sleep with the time it is about to skip (tests use it to cut a poll off mid-way). */
+  onSleep?: (ms: number) => void;
+
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.onSleep?.(ms);
     if (signal?.aborted) throw signal.reason;
     this.t += Math.max(0, ms);
     this.slept += Math.max(0, ms);

@@ -26,9 +26,8 @@ export function captureLogger(): { log: Logger; lines: string[] } {
   return { log: createLogger('info', dest), lines };
 }
 
-export async function runCollector(c: Collector, config: Config, log: Logger = createLogger('silent')): Promise<Sample[]> {
-  const ctrl = new AbortController();
-  return c.collect({ db: throwingDb, config, log, signal: ctrl.signal });
+export async function runCollector(c: Collector, config: Config, log: Logger = createLogger('silent'), signal: AbortSignal = new AbortController().signal): Promise<Sample[]> {
+  return c.collect({ db: throwingDb, config, log, signal });
 }
 
 export function truthFolds(config: Config): TruthFolds {
