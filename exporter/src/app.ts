@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type pg from 'pg';
-import { catalogue } from './catalogue';
+import { catalogue, collectorsOf } from './catalogue';
 import { COLLECTORS } from './collectors';
 import { customCollector } from './collectors/custom-sql';
 import { COLLECTOR_DEFAULTS, type CollectorName } from './collectors/names';
@@ -73,7 +73,9 @@ interface Runtime {
 function buildRuntime(config: Config, log: Logger): Runtime {
   const entries = scheduledCollectors(config);
   const store = new MetricStore(config);
-  const defs = [...catalogue, ...entries.filter((e) => e.collector.name.startsWith('custom:')).flatMap((e) => e.collector.metrics)];
+  // Families of the exporter process only (the report scheduler publishes its own).
+  const ours = catalogue.filter((m) => collectorsOf(m).some((c) => c === 'runtime' || c in COLLECTOR_DEFAULTS));
+  const defs = [...ours, ...entries.filter((e) => e.collector.name.startsWith('custom:')).flatMap((e) => e.collector.metrics)];
   const registries = createRegistries(defs, store, config.labels);
   const needsDb = entries.some((e) => e.collector.usesDatabase);
   const pool = needsDb && config.database.url ? createPool(config) : null;
