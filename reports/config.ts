@@ -1,0 +1,93 @@
+/**
+ * Report scheduler configuration: its own YAML file (reports/config.example.yml), validated once
+ * with zod; unknown keys are rejected so a typo is an error, not a silently ignored setting.
+ */
+import { readFileSync } from 'node:fs';
+import cron from 'node-cron';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { duration, secretRef } from '../exporter/src/config/schema';
+
+export class ReportsConfigError extends Error {
+  override name = 'ReportsConfigError';
+}
+
+const url = z.string().refine((v) => /^https?:\/\/[^/]+/.test(v), { message: 'expected an http(s) URL' });
+
+const cronExpr = z.string().refine((v) => cron.validate(v), { message: 'expected a cron expression such as "0 7 1 * *"' });
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an IANA time zone such as "Europe/Berlin"' },
+);
+
+const recipients = z.array(z.string().regex(/^[^@\s]+@[^@\s]+$/, 'expected an email address')).default([]);
+
+export const reportsConfigSchema = z.strictObject({
+  prometheus: z.strictObject({
+    url,
+    /** Per-request timeout. */
+    timeout: duration.default(30),
+  }),
+  grafana: z.strictObject({ url }),
+  time_zone: timeZone.default('UTC'),
+  /** Currency of the headline GMV/AOV figures; every currency is listed in the transactions section. */
+  headline_currency: z.string().regex(/^[A-Z]{3}$/).default('EUR'),
+  /** A report kind without a schedule is never sent by the daemon (the CLI can still render it). */
+  schedules: z
+    .strictObject({ monthly: cronExpr.optional(), weekly: cronExpr.optional(), daily: cronExpr.optional() })
+    .default({ monthly: '0 7 1 * *', daily: '0 8 * * *' }),
+  /** How often a pending (failed) period is retried between scheduled ticks. */
+  retry_interval: duration.default(900),
+  smtp: z
+    .strictObject({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(587),
+      /** true: TLS from the first byte (port 465); false: STARTTLS when offered. */
+      secure: z.boolean().default(false),
+      user: z.string().min(1).optional(),
+      password: secretRef.optional(),
+      from: z.string().min(3),
+    })
+    .optional(),
+  recipients: z.strictObject({ monthly: recipients, weekly: recipients, daily: recipients }).default({ monthly: [], weekly: [], daily: [] }),
+  output_dir: z.string().min(1).default('reports-output'),
+  state_dir: z.string().min(1).default('reports-state'),
+  /** Self-metrics of the scheduler (`/metrics`); port 0 picks a free port. */
+  listen: z.strictObject({ address: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9466) }).default({ address: '127.0.0.1', port: 9466 }),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+export type ReportsConfig = z.infer<typeof reportsConfigSchema>;
+
+export function parseReportsConfig(raw: unknown): ReportsConfig {
+  const result = reportsConfigSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    throw new ReportsConfigError(`reports config error: ${where}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+export function loadReportsConfig(file: string): ReportsConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ReportsConfigError(`reports config error: cannot read ${JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    return parseReportsConfig(YAML.parse(text, { uniqueKeys: true }));
+  } catch (e) {
+    if (e instanceof ReportsConfigError) throw e;
+    throw new ReportsConfigError(`reports config error: ${file}: invalid YAML: ${String((e as Error).message).split('\n')[0]}`);
+  }
+}

@@ -1,0 +1,28 @@
+/** SMTP delivery of a rendered report with nodemailer; the password comes from env or a file. */
+import nodemailer from 'nodemailer';
+import { readSecret } from '../exporter/src/config/load';
+import type { ReportsConfig } from './config';
+import type { RenderedReport } from './render';
+
+export type Sender = (report: RenderedReport, to: readonly string[]) => Promise<void>;
+
+export function smtpSender(smtp: NonNullable<ReportsConfig['smtp']>, env: NodeJS.ProcessEnv = process.env): Sender {
+  const pass = smtp.password ? readSecret(smtp.password, env) : undefined;
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    auth: smtp.user ? { user: smtp.user, pass: pass ?? '' } : undefined,
+    connectionTimeout: 30_000,
+  });
+  return async (report, to) => {
+    await transport.sendMail({
+      from: smtp.from,
+      to: [...to],
+      subject: report.email.subject,
+      text: report.email.text,
+      html: report.email.html,
+      attachments: report.files.filter((f) => !f.filename.endsWith('.html') && !f.filename.endsWith('.txt')).map((f) => ({ filename: f.filename, path: f.path, contentType: f.contentType })),
+    });
+  };
+}

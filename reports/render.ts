@@ -1,0 +1,71 @@
+/**
+ * Builds one period's report end to end: query Prometheus, render the PDF (monthly) or the summary
+ * (daily/weekly), export CSVs, and write everything to <output_dir>/<type>/<key>/.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ReportsConfig } from './config';
+import { dailyCsv, summaryCsv } from './csv';
+import { buildBreakdowns, buildKpis } from './kpis';
+import { periodFor, type Period } from './periods';
+import { renderMonthlyPdf } from './pdf/monthly';
+import type { PrometheusClient } from './prometheus-client';
+import { fetchReportData, type ReportData } from './report-data';
+import { renderSummary, type SummaryContent } from './summary';
+
+export interface ReportFile {
+  filename: string;
+  path: string;
+  contentType: string;
+}
+
+export interface RenderedReport {
+  period: Period;
+  data: ReportData;
+  email: SummaryContent;
+  files: ReportFile[];
+}
+
+async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+export async function renderReport(
+  prom: PrometheusClient,
+  config: Pick<ReportsConfig, 'grafana' | 'output_dir' | 'headline_currency'>,
+  period: Period,
+  opts: { now?: Date } = {},
+): Promise<RenderedReport> {
+  const data = await fetchReportData(prom, period, buildKpis({ currency: config.headline_currency }), buildBreakdowns(), { now: opts.now });
+  const dir = path.resolve(config.output_dir, period.type, period.key);
+  await mkdir(dir, { recursive: true });
+  const stem = `marketplace-${period.type}-${period.key}`;
+  const files: ReportFile[] = [];
+  const add = async (filename: string, content: string | Buffer, contentType: string) => {
+    const p = path.join(dir, filename);
+    await writeAtomic(p, content);
+    files.push({ filename, path: p, contentType });
+  };
+
+  const previousLabel =
+    period.type === 'monthly' ? periodFor('monthly', monthKey(period.previous.start, period.timeZone), period.timeZone).label : '';
+  if (period.type === 'monthly') {
+    await add(`${stem}.pdf`, await renderMonthlyPdf(data, { grafanaUrl: config.grafana.url, previousLabel }), 'application/pdf');
+  }
+  const email = renderSummary(data, config.grafana.url, period.type === 'monthly' ? { intro: `The full report for ${period.label} is attached as a PDF.` } : {});
+  if (period.type !== 'monthly') {
+    await add(`${stem}.html`, email.html, 'text/html');
+    await add(`${stem}.txt`, email.text, 'text/plain');
+  }
+  await add(`${stem}-daily.csv`, dailyCsv(data), 'text/csv');
+  await add(`${stem}-summary.csv`, summaryCsv(data), 'text/csv');
+  return { period, data, email, files };
+}
+
+function monthKey(at: Date, tz: string): string {
+  const p = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' }).formatToParts(at);
+  const get = (t: string) => p.find((x) => x.type === t)!.value;
+  return `${get('year')}-${get('month')}`;
+}
