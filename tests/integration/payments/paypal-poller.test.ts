@@ -10,9 +10,9 @@ import { M } from '../../../exporter/src/catalogue';
 import { parseConfig, type Config } from '../../../exporter/src/config/load';
 import { createPayPalCollector } from '../../../exporter/src/collectors/paypal';
 import { createStripeCollector } from '../../../exporter/src/collectors/stripe';
-import { PayPalFake } from '../../fakes/paypal-fake';
-import { StripeFake } from '../../fakes/stripe-fake';
-import { generatePayments } from '../../fakes/payment-stream';
+import { PayPalFake } from '../../../exporter/src/payments/fakes/paypal-fake';
+import { StripeFake } from '../../../exporter/src/payments/fakes/stripe-fake';
+import { generatePayments } from '../../../exporter/src/payments/fakes/payment-stream';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import { captureLogger, exportedCounters, expectedCounters, gauge, runCollector, truthFolds } from './support';
 

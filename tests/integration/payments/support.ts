@@ -7,7 +7,7 @@ import { allowList, fold } from '../../../exporter/src/collectors/labels';
 import { createLogger, type Logger } from '../../../exporter/src/runtime/logger';
 import { minorToMajor } from '../../../exporter/src/payments/money';
 import { isHistogramSample } from '../../../exporter/src/collectors/types';
-import type { GroundTruth, TruthFolds } from '../../fakes/payment-stream';
+import type { GroundTruth, TruthFolds } from '../../../exporter/src/payments/fakes/payment-stream';
 
 export const throwingDb = {
   query(): Promise<never> {

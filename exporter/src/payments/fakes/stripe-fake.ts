@@ -36,6 +36,7 @@ export class StripeFake {
   readonly payments: FakePayment[] = [];
   readonly payoutFailures: number[] = [];
   private events: FakeEvent[] = [];
+  private byId = new Map<string, FakePayment>();
   private seq = 0;
   private server?: Listening;
   /** Overrides the balance computed from payments. */
@@ -58,12 +59,47 @@ export class StripeFake {
   addPayments(ps: readonly FakePayment[]): void {
     for (const p of ps) {
       this.payments.push(p);
+      this.byId.set(p.id, p);
       this.push(p.created, p.status === 'succeeded' ? 'charge.succeeded' : p.status === 'failed' ? 'charge.failed' : 'charge.pending', p);
       if (p.refundedAt !== undefined) this.push(p.refundedAt, 'charge.refunded', p);
       if (p.disputedAt !== undefined) this.push(p.disputedAt, 'charge.dispute.created', p);
       if (p.disputeClosedAt !== undefined) this.push(p.disputeClosedAt, 'charge.dispute.closed', p);
     }
     this.sortEvents();
+  }
+
+  /**
+   * Adds new payments and applies what changed in known ones, the way Stripe would record it: a
+   * pending charge settling, a first refund, a dispute, each one event at its own time. Feeding
+   * the same state again changes nothing, so a feed may overlap the previous one.
+   */
+  upsertPayments(ps: readonly FakePayment[]): number {
+    const fresh: FakePayment[] = [];
+    let changed = 0;
+    for (const p of ps) {
+      const old = this.byId.get(p.id);
+      if (!old) {
+        fresh.push(p);
+        continue;
+      }
+      const before = this.events.length;
+      if (old.status === 'pending' && p.status !== 'pending') {
+        Object.assign(old, { status: p.status, created: p.created, failureCode: p.failureCode ?? null });
+        this.push(p.created, p.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed', old);
+      }
+      if (old.refundedAt === undefined && p.refundedAt !== undefined) {
+        old.refundedAt = p.refundedAt;
+        this.push(p.refundedAt, 'charge.refunded', old);
+      }
+      if (old.disputedAt === undefined && p.disputedAt !== undefined) {
+        old.disputedAt = p.disputedAt;
+        this.push(p.disputedAt, 'charge.dispute.created', old);
+      }
+      if (this.events.length > before) changed += 1;
+    }
+    this.addPayments(fresh);
+    if (changed) this.sortEvents();
+    return fresh.length + changed;
   }
 
   addPayoutFailure(at: number): void {

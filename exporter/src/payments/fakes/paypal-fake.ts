@@ -57,6 +57,7 @@ export class PayPalFake {
   tokensIssued = 0;
   private tokens = new Map<string, number>();
   private txns: Txn[] = [];
+  private byId = new Map<string, { payment: FakePayment; txn: Txn }>();
   private server?: Listening;
 
   constructor(o: PayPalFakeOptions = {}) {
@@ -80,11 +81,54 @@ export class PayPalFake {
     for (const p of ps) {
       this.payments.push(p);
       const status = p.status === 'succeeded' ? 'S' : p.status === 'failed' ? 'D' : 'P';
-      this.txns.push({ id: p.id, date: p.created, code: 'T0006', status, amountMinor: p.amountMinor, currency: p.currency });
+      const txn: Txn = { id: p.id, date: p.created, code: 'T0006', status, amountMinor: p.amountMinor, currency: p.currency };
+      this.byId.set(p.id, { payment: p, txn });
+      this.txns.push(txn);
       if (p.refundedAt !== undefined) this.txns.push({ id: `R${p.id}`, date: p.refundedAt, code: 'T1107', status: 'S', amountMinor: -p.amountMinor, currency: p.currency, ref: p.id });
       if (p.disputedAt !== undefined) this.txns.push({ id: `C${p.id}`, date: p.disputedAt, code: 'T1201', status: 'S', amountMinor: -p.amountMinor, currency: p.currency, ref: p.id });
     }
+    this.sortTxns();
+  }
+
+  private sortTxns(): void {
     this.txns.sort((a, b) => a.date - b.date || (a.id < b.id ? -1 : 1));
+  }
+
+  /**
+   * Adds new payments and applies what changed in known ones: a pending payment settling (its
+   * transaction completes, dated when it settled), a first refund (T1107), a chargeback (T1201).
+   * Feeding the same state again changes nothing, so a feed may overlap the previous one.
+   */
+  upsertPayments(ps: readonly FakePayment[]): number {
+    const fresh: FakePayment[] = [];
+    let changed = 0;
+    for (const p of ps) {
+      const known = this.byId.get(p.id);
+      if (!known) {
+        fresh.push(p);
+        continue;
+      }
+      const { payment: old, txn } = known;
+      const before = this.txns.length;
+      let settled = false;
+      if (old.status === 'pending' && p.status !== 'pending') {
+        Object.assign(old, { status: p.status, created: p.created, failureCode: p.failureCode ?? null });
+        Object.assign(txn, { status: p.status === 'succeeded' ? 'S' : 'D', date: p.created });
+        settled = true;
+      }
+      if (old.refundedAt === undefined && p.refundedAt !== undefined) {
+        old.refundedAt = p.refundedAt;
+        this.txns.push({ id: `R${p.id}`, date: p.refundedAt, code: 'T1107', status: 'S', amountMinor: -old.amountMinor, currency: old.currency, ref: p.id });
+      }
+      if (old.disputedAt === undefined && p.disputedAt !== undefined) {
+        old.disputedAt = p.disputedAt;
+        this.txns.push({ id: `C${p.id}`, date: p.disputedAt, code: 'T1201', status: 'S', amountMinor: -old.amountMinor, currency: old.currency, ref: p.id });
+      }
+      if (settled || this.txns.length > before) changed += 1;
+    }
+    this.addPayments(fresh);
+    if (changed) this.sortTxns();
+    return fresh.length + changed;
   }
 
   /** Revokes every issued token (as if they all expired). */
