@@ -110,6 +110,8 @@ export const paymentsCases: PromTestCase[] = [
       { series: sel(M.paymentReconciliationMismatches.name, { provider: 'stripe', kind: 'amount_differs', instance: 'a' }), values: '0x40' },
     ],
     alerts: [
+      // 25 minutes of mismatches is still inside the 30-minute hold (sync lag); zero never alerts.
+      { alert: 'PaymentReconciliationMismatch', at: '25m', fires: [] },
       {
         alert: 'PaymentReconciliationMismatch',
         at: '35m',
