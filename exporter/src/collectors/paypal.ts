@@ -66,7 +66,8 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
 
   async function pollTransactions(api: PayPalClient, log: Logger): Promise<void> {
     const nowS = Math.floor(rt.clock.now() / 1000);
-    const horizon = nowS - Math.ceil(settings.settle_lag);
+    // The current second may still receive transactions: close windows one second behind.
+    const horizon = nowS - Math.ceil(settings.settle_lag) - 1;
     const deadline = catchUpDeadline(config, 'paypal', rt.clock);
     const watermark = state.watermark ?? nowS - Math.ceil(settings.initial_lookback);
     // A window [from + 1, to] spans max_window - 1 seconds: within the API's 31-day limit.

@@ -66,7 +66,7 @@ test('counters equal ground truth through token expiry, faults, reporting delay 
   fake.faults.inject({ slowMs: 1500 }, { pathPrefix: '/v1/reporting/balances' });
   fake.faults.inject({ malformed: true }, { pathPrefix: '/v1/customer/disputes' });
   // Time moves during a poll (Retry-After, budget): the poller's horizon is fixed when it starts.
-  let h = Math.floor(clock.now() / 1000) - DELAY;
+  let h = Math.floor(clock.now() / 1000) - DELAY - 1;
   let s = await runCollector(collector, cfg);
   expect(gauge(s, M.paymentProviderUp, { provider: 'paypal' })).toBe(1);
   expect(fake.faults.pending()).toBe(0);
@@ -85,7 +85,7 @@ test('counters equal ground truth through token expiry, faults, reporting delay 
   // Token lifetime passes: refreshed before expiry, no 401 needed.
   clock.advance(2 * 3600_000);
   const before = reqs.length;
-  h = Math.floor(clock.now() / 1000) - DELAY;
+  h = Math.floor(clock.now() / 1000) - DELAY - 1;
   s = await runCollector(collector, cfg);
   expect(reqs.slice(before).map((r) => r.path)).toEqual(['/v1/oauth2/token', '/v1/reporting/transactions', '/v1/reporting/balances', '/v1/customer/disputes']);
   truth = fake.groundTruth(h, folds);
@@ -104,7 +104,7 @@ test('counters equal ground truth through token expiry, faults, reporting delay 
   expect(gauge(s, M.paymentProviderUp, { provider: 'paypal' })).toBe(0);
   const restarted = config(fake.clientSecret);
   fake.expireTokens();
-  h = Math.floor(clock.now() / 1000) - DELAY;
+  h = Math.floor(clock.now() / 1000) - DELAY - 1;
   s = await runCollector(createPayPalCollector(restarted.cfg, { clock, env: restarted.env }), restarted.cfg);
   truth = fake.groundTruth(h, folds);
   expect(gauge(s, M.paymentProviderUp, { provider: 'paypal' })).toBe(1);
