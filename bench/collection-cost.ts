@@ -1,0 +1,139 @@
+/**
+ * Database cost of collection: the first full collection (every counter reads its whole history)
+ * and steady-state cycles (only the rows since the previous horizon, plus window gauges). Each
+ * built-in collector runs once, in sequence, through the scheduler (read-only transaction, timeout);
+ * pg_stat_statements around each run gives its database time and statements.
+ *
+ *   npx tsx bench/collection-cost.ts --url postgres://…/postgres --sizes 1000000   (uses bench_1m)
+ */
+import pg from 'pg';
+import { scheduledCollectors, VERSION } from '../exporter/src/app';
+import { parseConfig } from '../exporter/src/config/load';
+import { MetricStore } from '../exporter/src/metrics/store';
+import { createPool } from '../exporter/src/runtime/db';
+import { createLogger } from '../exporter/src/runtime/logger';
+import { Scheduler } from '../exporter/src/runtime/scheduler';
+import { benchConfig } from './lib/bench-config';
+import { databaseUrl, parseBenchArgs, progress, sizeLabel } from './lib/cli';
+import { insertFreshMinute, type FreshRows } from './lib/fresh-rows';
+import { StatementMonitor, diffStatements, oneLine, totalOf, type StatementDelta } from './lib/statements';
+
+export interface CollectorCost {
+  collector: string;
+  up: boolean;
+  error: string | null;
+  wallMs: number;
+  dbMs: number;
+  calls: number;
+}
+
+export interface TopStatement {
+  collector: string;
+  calls: number;
+  totalMs: number;
+  meanMs: number;
+  rows: number;
+  query: string;
+}
+
+export interface CycleCost {
+  wallMs: number;
+  dbMs: number;
+  calls: number;
+  failed: string[];
+  collectors: CollectorCost[];
+  top: TopStatement[];
+}
+
+export interface CollectionCostResult {
+  database: string;
+  first: CycleCost;
+  /** Median (by database time) of the steady-state cycles, with every cycle's figures. */
+  steady: CycleCost;
+  steadyCycles: { wallMs: number; dbMs: number }[];
+  freshRowsPerCycle: FreshRows[];
+}
+
+const TOP = 5;
+
+async function dbNow(pool: pg.Pool): Promise<string> {
+  const { rows } = await pool.query<{ t: string }>(`SELECT to_json(clock_timestamp()) #>> '{}' AS t`);
+  return rows[0]!.t;
+}
+
+async function runCycle(label: string, scheduler: Scheduler, entries: ReturnType<typeof scheduledCollectors>, monitor: StatementMonitor): Promise<CycleCost> {
+  const collectors: CollectorCost[] = [];
+  const statements: (StatementDelta & { collector: string })[] = [];
+  for (const e of entries) {
+    const name = e.collector.name;
+    const before = await monitor.snapshot();
+    const t0 = process.hrtime.bigint();
+    await scheduler.runOnce(e);
+    const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const deltas = diffStatements(before, await monitor.snapshot());
+    const status = scheduler.status().find((s) => s.name === name)!;
+    const sum = totalOf(deltas);
+    collectors.push({ collector: name, up: status.up, error: status.lastError, wallMs, dbMs: sum.totalMs, calls: sum.calls });
+    for (const d of deltas) statements.push({ ...d, collector: name });
+    if (!status.up) progress(`  ${label}: ${name} FAILED: ${status.lastError}`);
+    else if (wallMs > 1_000) progress(`  ${label}: ${name} took ${(wallMs / 1000).toFixed(1)} s`);
+  }
+  const top = statements
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, TOP)
+    .map((s) => ({ collector: s.collector, calls: s.calls, totalMs: s.totalMs, meanMs: s.meanMs, rows: s.rows, query: oneLine(s.query, 400) }));
+  return {
+    wallMs: collectors.reduce((a, c) => a + c.wallMs, 0),
+    dbMs: collectors.reduce((a, c) => a + c.dbMs, 0),
+    calls: collectors.reduce((a, c) => a + c.calls, 0),
+    failed: collectors.filter((c) => !c.up).map((c) => c.collector),
+    collectors,
+    top,
+  };
+}
+
+export async function runCollectionCost(o: { serverUrl: string; dbName: string; cycles: number }): Promise<CollectionCostResult> {
+  const url = databaseUrl(o.serverUrl, o.dbName);
+  const config = parseConfig(benchConfig({ databaseUrl: url, interval: '1h', customMetrics: false }), { env: {} });
+  const entries = scheduledCollectors(config);
+  const pool = createPool(config);
+  const writer = new pg.Pool({ connectionString: url, max: 1, application_name: 'marketplace-pulse-bench-writer' });
+  const scheduler = new Scheduler(entries, { config, store: new MetricStore(config), pool, log: createLogger('silent'), version: VERSION });
+  const monitor = await StatementMonitor.open(o.serverUrl, o.dbName);
+  try {
+    progress(`${o.dbName}: first full collection, ${entries.length} collectors in sequence`);
+    const first = await runCycle('first', scheduler, entries, monitor);
+    progress(`${o.dbName}: first full collection: ${(first.wallMs / 1000).toFixed(1)} s wall, ${(first.dbMs / 1000).toFixed(1)} s in the database`);
+    const cycles: CycleCost[] = [];
+    let fresh: FreshRows[] = [];
+    for (let i = 1; i <= o.cycles; i++) {
+      fresh = await insertFreshMinute(writer, await dbNow(writer));
+      const c = await runCycle(`steady ${i}`, scheduler, entries, monitor);
+      progress(
+        `${o.dbName}: steady-state cycle ${i}/${o.cycles} after inserting ${fresh.reduce((a, f) => a + f.rows, 0)} rows: ` +
+          `${c.wallMs.toFixed(0)} ms wall, ${c.dbMs.toFixed(0)} ms in the database, ${c.calls} statements`,
+      );
+      cycles.push(c);
+    }
+    const median = [...cycles].sort((a, b) => a.dbMs - b.dbMs)[Math.floor(cycles.length / 2)]!;
+    return { database: o.dbName, first, steady: median, steadyCycles: cycles.map((c) => ({ wallMs: c.wallMs, dbMs: c.dbMs })), freshRowsPerCycle: fresh };
+  } finally {
+    await scheduler.stop();
+    await monitor.close();
+    await pool.end();
+    await writer.end();
+  }
+}
+
+if (require.main === module) {
+  const args = parseBenchArgs();
+  void (async () => {
+    for (const dbName of args.db ? [args.db] : args.sizes.map((n) => `bench_${sizeLabel(n)}`)) {
+      const r = await runCollectionCost({ serverUrl: args.url, dbName, cycles: args.cycles });
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    }
+  })().catch((e) => {
+    process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,62 @@
+/** Command-line options shared by the benchmark entry points. */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  /** Server URL (any database on it); benchmark databases are created next to it. */
+  url: string;
+  sizes: number[];
+  scrapeSeconds: number;
+  scrapers: number;
+  /** Steady-state cycles measured per size (the median is reported). */
+  cycles: number;
+  /** Standalone runs only: measure this existing database instead of bench_<size>. */
+  db?: string;
+}
+
+export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      url: { type: 'string' },
+      sizes: { type: 'string' },
+      'scrape-seconds': { type: 'string' },
+      scrapers: { type: 'string' },
+      cycles: { type: 'string' },
+      db: { type: 'string' },
+    },
+  });
+  const url = values.url ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+  const sizes = (values.sizes ?? '1000000,10000000').split(',').map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--sizes: expected comma-separated positive integers, got ${values.sizes}`);
+  const num = (v: string | undefined, d: number, name: string) => {
+    const n = v === undefined ? d : Number(v);
+    if (!(n > 0)) throw new Error(`--${name}: expected a positive number, got ${v}`);
+    return n;
+  };
+  return {
+    url,
+    sizes,
+    scrapeSeconds: num(values['scrape-seconds'], 30, 'scrape-seconds'),
+    scrapers: num(values.scrapers, 8, 'scrapers'),
+    cycles: num(values.cycles, 3, 'cycles'),
+    db: values.db,
+  };
+}
+
+/** "1000000" → "1m", "250000" → "250k": used in database names and tables. */
+export function sizeLabel(n: number): string {
+  if (n % 1_000_000 === 0) return `${n / 1_000_000}m`;
+  if (n % 1_000 === 0) return `${n / 1_000}k`;
+  return String(n);
+}
+
+export function databaseUrl(serverUrl: string, dbName: string): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+}
+
+/** Progress lines go to stderr so stdout stays clean for piping the summary. */
+export function progress(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}

@@ -1,0 +1,63 @@
+/**
+ * Inserts "a minute of new activity" into every table of the data contract: for each table, as many
+ * rows as it gained per minute on average over the last day of its history (at least one when the
+ * table has any rows), copied from its newest rows with all their timestamps shifted together so
+ * each row lands between `since` and now. Foreign keys stay valid because referenced ids are reused.
+ */
+import type pg from 'pg';
+
+export interface FreshRows {
+  table: string;
+  rows: number;
+}
+
+interface TableInfo {
+  table: string;
+  columns: { name: string; type: string }[];
+}
+
+const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+async function contractTables(pool: pg.Pool): Promise<TableInfo[]> {
+  const { rows } = await pool.query<{ table_name: string; column_name: string; data_type: string }>(
+    `SELECT table_name, column_name, data_type FROM information_schema.columns
+      WHERE table_schema = 'public' AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE')
+      ORDER BY table_name, ordinal_position`,
+  );
+  const byTable = new Map<string, TableInfo>();
+  for (const r of rows) {
+    let t = byTable.get(r.table_name);
+    if (!t) byTable.set(r.table_name, (t = { table: r.table_name, columns: [] }));
+    t.columns.push({ name: r.column_name, type: r.data_type });
+  }
+  return [...byTable.values()];
+}
+
+/** Returns the rows added per table; `since` is a timestamptz in the database's clock. */
+export async function insertFreshMinute(pool: pg.Pool, since: string): Promise<FreshRows[]> {
+  const out: FreshRows[] = [];
+  for (const t of await contractTables(pool)) {
+    const ts = t.columns.filter((c) => c.type === 'timestamp with time zone');
+    if (!ts.length || !t.columns.some((c) => c.name === 'id')) continue;
+    // The first timestamp column is the row's event time (created_at, started_at, viewed_at, …).
+    const anchor = quote(ts[0]!.name);
+    const table = quote(t.table);
+    const rate = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${table} WHERE ${anchor} > (SELECT max(${anchor}) FROM ${table}) - interval '1 day'`,
+    );
+    const perDay = Number(rate.rows[0]!.n);
+    if (perDay === 0) continue;
+    const n = Math.max(1, Math.round(perDay / 1440));
+    const cols = t.columns.filter((c) => c.name !== 'id');
+    const select = cols.map((c) => (c.type === 'timestamp with time zone' ? `s.${quote(c.name)} + s.shift_` : `s.${quote(c.name)}`)).join(', ');
+    const res = await pool.query(
+      `INSERT INTO ${table} (${cols.map((c) => quote(c.name)).join(', ')})
+       SELECT ${select}
+         FROM (SELECT src.*, ($1::timestamptz + random() * (statement_timestamp() - $1::timestamptz)) - src.${anchor} AS shift_
+                 FROM (SELECT * FROM ${table} ORDER BY id DESC LIMIT $2) src) s`,
+      [since, n],
+    );
+    out.push({ table: t.table, rows: res.rowCount ?? 0 });
+  }
+  return out;
+}
