@@ -16,7 +16,7 @@ export const paymentsTotal = metric({
   collector: ['payments', 'stripe', 'paypal'],
   source: 'payments.succeeded_at/failed_at/refunded_at/disputed_at; Stripe events, PayPal transactions',
   definition:
-    'A payment is counted once per status it enters, when it enters it: `succeeded` at `succeeded_at`, `failed` at `failed_at`, `refunded` at `refunded_at` (first refund), `disputed` at `disputed_at`. Pending payments are not counted until they settle. Providers other than stripe/paypal count as `other`. Success rate = succeeded / (succeeded + failed).',
+    'A payment is counted once per status it enters, when it enters it: `succeeded` at `succeeded_at`, `failed` at `failed_at`, `refunded` at `refunded_at` (first refund), `disputed` at `disputed_at`. Pending payments are not counted until they settle. Providers other than stripe/paypal count as `other`. Success rate = succeeded / (succeeded + failed). Partial refunds: a payment enters `refunded` once, at its first refund, however many (partial) refunds follow — in the database (`refunded_at`), at Stripe (the first `charge.refunded` event) and at PayPal (the first refund transaction referencing the payment) alike; the refunded money itself is `marketplace_refunded_amount_total`.',
 });
 
 export const paymentAmountTotal = metric({
@@ -28,7 +28,8 @@ export const paymentAmountTotal = metric({
   area,
   collector: ['payments', 'stripe', 'paypal'],
   source: 'payments.amount',
-  definition: 'Sum of `amount` over the same events as `marketplace_payments_total`.',
+  definition:
+    'Sum of `amount` over the same events as `marketplace_payments_total`; for `refunded`, the payment\'s full amount (database, Stripe). Exception: PayPal\'s Reporting API carries only the refund\'s own amount, so source="provider" PayPal adds the first refund\'s amount, which is less than the payment for a partial refund.',
 });
 
 export const paymentFailuresTotal = metric({

@@ -11,7 +11,7 @@ import type { Collector, CollectorFactory, Sample } from './types';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
 import { PayPalClient } from '../payments/paypal-client';
-import { applyPayPalTransaction, type PayPalTransactionsPage } from '../payments/paypal-transactions';
+import { applyPayPalTransaction, RefundLedger, type PayPalTransactionsPage } from '../payments/paypal-transactions';
 import { StateFile } from '../payments/state-file';
 import { describePollError } from '../payments/poll-errors';
 import { paymentFolds } from './stripe';
@@ -23,6 +23,8 @@ export interface PayPalPollerState {
   /** Transactions dated <= watermark (unix seconds) are counted; null before the first poll. */
   watermark: number | null;
   counters: CountersJson;
+  /** Payments already counted as refunded (id → first refund, unix seconds); absent in older state files. */
+  refunded?: Record<string, number>;
 }
 
 const MAX_WINDOW_SECONDS = 31 * 86_400;
@@ -48,6 +50,7 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
   /** Reads transactions dated in [from + 1, to] page by page and commits them with the watermark `to`. */
   async function readWindow(api: PayPalClient, from: number, to: number): Promise<void> {
     const staged = new ProviderCounters();
+    const refunds = new RefundLedger(state.refunded);
     for (let page = 1, pages = 1; page <= pages; page++) {
       const res = await api.get<PayPalTransactionsPage>('transactions', '/v1/reporting/transactions', {
         start_date: paypalDate(from + 1),
@@ -56,11 +59,11 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
         page_size: PAGE_SIZE,
         page,
       });
-      for (const d of res.transaction_details ?? []) applyPayPalTransaction(d.transaction_info, staged, folds);
+      for (const d of res.transaction_details ?? []) applyPayPalTransaction(d.transaction_info, staged, folds, refunds);
       pages = Number(res.total_pages ?? 0);
     }
     totals.merge(staged);
-    state = { version: 1, watermark: to, counters: totals.data };
+    state = { version: 1, watermark: to, counters: totals.data, refunded: refunds.commit(to) };
     store.save(state);
   }
 

@@ -1,7 +1,7 @@
 /**
  * Maps PayPal Reporting API transactions onto the product's payment statuses. PayPal reports a
  * refund or chargeback as its own transaction (with the original in paypal_reference_id), so each
- * status change is one transaction, counted once at its date.
+ * status change is one transaction, counted once at its date (for refunds: the first one only).
  */
 import { majorToMinor } from './money';
 import type { PaymentStatus, ProviderCounters } from './provider-counters';
@@ -40,9 +40,43 @@ export function paypalStatusOf(t: PayPalTransactionInfo): PaymentStatus | null {
   return null;
 }
 
-export function applyPayPalTransaction(t: PayPalTransactionInfo, c: ProviderCounters, fold: Folds): void {
+/**
+ * Payments already counted as refunded (payment id → unix seconds of the first refund), so that a
+ * second partial refund does not count the payment again. Entries are forgotten once no refund can
+ * follow any more (PayPal accepts refunds up to 180 days after the payment).
+ */
+export class RefundLedger {
+  static readonly RETENTION_SECONDS = 200 * 86_400;
+  private readonly staged = new Map<string, number>();
+
+  constructor(readonly committed: Record<string, number> = {}) {}
+
+  /** True the first time a payment's refund is seen. */
+  first(paymentId: string, at: number): boolean {
+    if (paymentId in this.committed || this.staged.has(paymentId)) return false;
+    this.staged.set(paymentId, at);
+    return true;
+  }
+
+  /** The ledger after the staged window is committed, pruned relative to `watermark`. */
+  commit(watermark: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    const keepAfter = watermark - RefundLedger.RETENTION_SECONDS;
+    for (const [id, at] of [...Object.entries(this.committed), ...this.staged]) if (at > keepAfter) out[id] = at;
+    return out;
+  }
+}
+
+function unixSeconds(paypalDate: string): number {
+  return Math.floor(Date.parse(paypalDate.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) / 1000);
+}
+
+export function applyPayPalTransaction(t: PayPalTransactionInfo, c: ProviderCounters, fold: Folds, refunds: RefundLedger): void {
   const status = paypalStatusOf(t);
   if (!status) return;
+  // A payment enters "refunded" once, at its first (possibly partial) refund; the Reporting API
+  // carries only the refund's own amount, so that is the amount PayPal reports for it.
+  if (status === 'refunded' && !refunds.first(t.paypal_reference_id ?? t.transaction_id, unixSeconds(t.transaction_initiation_date))) return;
   const currency = t.transaction_amount.currency_code.toUpperCase();
   c.payment(status, fold.currency(currency), majorToMinor(Math.abs(Number(t.transaction_amount.value)), currency));
   // The Reporting API carries no decline code.

@@ -13,7 +13,12 @@ export interface FakePayment {
   currency: string;
   status: FakeStatus;
   failureCode?: string | null;
+  /** First refund, unix seconds (a payment counts as refunded once, here, with its full amount). */
   refundedAt?: number;
+  /** Amount of the first refund when it is partial (default: the whole payment). */
+  firstRefundMinor?: number;
+  /** A second refund, of the rest, unix seconds (after refundedAt). */
+  secondRefundAt?: number;
   disputedAt?: number;
   disputeClosedAt?: number;
 }
@@ -49,6 +54,8 @@ export interface StreamOptions {
   from: number;
   to: number;
   idPrefix?: string;
+  /** Share of refunds that are partial, the rest refunded later (default 0). */
+  partialRefundShare?: number;
   /** Shares of outcomes (defaults: 12 % failed, 3 % pending, 6 % refunded, 2 % disputed). */
   failedShare?: number;
   pendingShare?: number;
@@ -75,7 +82,13 @@ export function generatePayments(o: StreamOptions): FakePayment[] {
     } else {
       const v = r();
       // Later status changes may land after `to`: they become visible only when the fake's clock gets there.
-      if (v < (o.refundedShare ?? 0.06)) p.refundedAt = created + 60 + Math.floor(r() * 3 * 86_400);
+      if (v < (o.refundedShare ?? 0.06)) {
+        p.refundedAt = created + 60 + Math.floor(r() * 3 * 86_400);
+        if (o.partialRefundShare && r() < o.partialRefundShare) {
+          p.firstRefundMinor = Math.max(1, Math.floor(p.amountMinor * (0.2 + 0.6 * r())));
+          p.secondRefundAt = p.refundedAt + 3600 + Math.floor(r() * 2 * 86_400);
+        }
+      }
       else if (v < (o.refundedShare ?? 0.06) + (o.disputedShare ?? 0.02)) {
         p.disputedAt = created + 3600 + Math.floor(r() * 5 * 86_400);
         if (r() < 0.5) p.disputeClosedAt = p.disputedAt + 3600 + Math.floor(r() * 5 * 86_400);
@@ -89,6 +102,15 @@ export function generatePayments(o: StreamOptions): FakePayment[] {
 export interface TruthFolds {
   currency?: (c: string) => string;
   reason?: (r: string | null | undefined) => string;
+  /** Amount a refunded payment adds to the refunded amount (default: the whole payment). */
+  refundedAmount?: (p: FakePayment) => number;
+}
+
+/** Refunded minor units of a payment as of `at`. */
+export function refundedMinorAt(p: FakePayment, at: number): number {
+  if (p.refundedAt === undefined || p.refundedAt > at) return 0;
+  if (p.secondRefundAt !== undefined && p.secondRefundAt <= at) return p.amountMinor;
+  return p.firstRefundMinor ?? p.amountMinor;
 }
 
 /** What a correct poller has counted once it has read everything up to `upTo` (unix seconds, inclusive). */
@@ -99,7 +121,7 @@ export function groundTruth(payments: readonly FakePayment[], payoutFailures: re
   const add = (status: string, p: FakePayment) => {
     t.payments[status] = (t.payments[status] ?? 0) + 1;
     const k = `${fc(p.currency)}|${status}`;
-    t.amountsMinor[k] = (t.amountsMinor[k] ?? 0) + p.amountMinor;
+    t.amountsMinor[k] = (t.amountsMinor[k] ?? 0) + (status === 'refunded' && folds.refundedAmount ? folds.refundedAmount(p) : p.amountMinor);
   };
   for (const p of payments) {
     if (p.created <= upTo && p.status !== 'pending') add(p.status, p);

@@ -84,7 +84,11 @@ export class PayPalFake {
       const txn: Txn = { id: p.id, date: p.created, code: 'T0006', status, amountMinor: p.amountMinor, currency: p.currency };
       this.byId.set(p.id, { payment: p, txn });
       this.txns.push(txn);
-      if (p.refundedAt !== undefined) this.txns.push({ id: `R${p.id}`, date: p.refundedAt, code: 'T1107', status: 'S', amountMinor: -p.amountMinor, currency: p.currency, ref: p.id });
+      if (p.refundedAt !== undefined) {
+        const first = p.firstRefundMinor ?? p.amountMinor;
+        this.txns.push({ id: `R${p.id}`, date: p.refundedAt, code: 'T1107', status: 'S', amountMinor: -first, currency: p.currency, ref: p.id });
+        if (p.secondRefundAt !== undefined) this.txns.push({ id: `R2${p.id}`, date: p.secondRefundAt, code: 'T1107', status: 'S', amountMinor: first - p.amountMinor, currency: p.currency, ref: p.id });
+      }
       if (p.disputedAt !== undefined) this.txns.push({ id: `C${p.id}`, date: p.disputedAt, code: 'T1201', status: 'S', amountMinor: -p.amountMinor, currency: p.currency, ref: p.id });
     }
     this.sortTxns();

@@ -7,7 +7,7 @@
 import express from 'express';
 import { FaultInjector } from './faults';
 import { listen, type Listening } from './listen';
-import { groundTruth, type FakePayment, type GroundTruth, type TruthFolds } from './payment-stream';
+import { groundTruth, refundedMinorAt, type FakePayment, type GroundTruth, type TruthFolds } from './payment-stream';
 
 interface FakeEvent {
   id: string;
@@ -62,6 +62,7 @@ export class StripeFake {
       this.byId.set(p.id, p);
       this.push(p.created, p.status === 'succeeded' ? 'charge.succeeded' : p.status === 'failed' ? 'charge.failed' : 'charge.pending', p);
       if (p.refundedAt !== undefined) this.push(p.refundedAt, 'charge.refunded', p);
+      if (p.refundedAt !== undefined && p.secondRefundAt !== undefined) this.push(p.secondRefundAt, 'charge.refunded', p);
       if (p.disputedAt !== undefined) this.push(p.disputedAt, 'charge.dispute.created', p);
       if (p.disputeClosedAt !== undefined) this.push(p.disputeClosedAt, 'charge.dispute.closed', p);
     }
@@ -128,17 +129,18 @@ export class StripeFake {
   }
 
   private charge(p: FakePayment, at: number) {
-    const refunded = p.refundedAt !== undefined && p.refundedAt <= at;
+    const refundedMinor = refundedMinorAt(p, at);
     return {
       id: p.id,
       object: 'charge',
       amount: p.amountMinor,
-      amount_refunded: refunded ? p.amountMinor : 0,
+      amount_refunded: refundedMinor,
       currency: p.currency.toLowerCase(),
       created: p.created,
       status: p.status,
       paid: p.status === 'succeeded',
-      refunded,
+      // Like Stripe: `refunded` only once the whole charge is refunded.
+      refunded: refundedMinor === p.amountMinor,
       disputed: p.disputedAt !== undefined && p.disputedAt <= at,
       failure_code: p.status === 'failed' ? (p.failureCode ?? null) : null,
       livemode: false,
@@ -157,7 +159,7 @@ export class StripeFake {
     switch (e.type) {
       case 'charge.refunded':
         object = this.charge(p!, e.created);
-        previous = { amount_refunded: 0, refunded: false };
+        previous = { amount_refunded: refundedMinorAt(p!, e.created - 1), refunded: false };
         break;
       case 'charge.dispute.created':
       case 'charge.dispute.closed':
@@ -205,8 +207,7 @@ export class StripeFake {
     const sums = new Map<string, number>();
     for (const p of this.payments) {
       if (p.status !== 'succeeded' || p.created > at) continue;
-      const refunded = p.refundedAt !== undefined && p.refundedAt <= at;
-      sums.set(p.currency, (sums.get(p.currency) ?? 0) + (refunded ? 0 : p.amountMinor));
+      sums.set(p.currency, (sums.get(p.currency) ?? 0) + p.amountMinor - refundedMinorAt(p, at));
     }
     return {
       available: [...sums].map(([c, v]) => ({ amount: v, currency: c.toLowerCase() })),
