@@ -176,8 +176,10 @@ test('rows are consistent with each other and nothing lies after the end of the 
 test('live traffic appends rows stamped around now, after a seeded history, without id collisions', async () => {
   const db = await createTestDatabase('pulse_sim');
   try {
-    await seedHistory(db.pool, { seed: 3, days: 2, sessionsPerDay: 800 });
-    const live = new LiveTraffic(db.pool, { seed: 3, sessionsPerMinute: 600, intervalMs: 5_000 });
+    // History ends a minute ago, so the rows of the tick's 30 s window are the tick's own.
+    await seedHistory(db.pool, { seed: 3, days: 2, sessionsPerDay: 800, end: new Date(Date.now() - 60_000) });
+    // The first tick covers one interval: 30 s at 600 sessions/minute is dozens of sessions even at night.
+    const live = new LiveTraffic(db.pool, { seed: 3, sessionsPerMinute: 600, intervalMs: 30_000 });
     const before = Date.now();
     const stats = await live.tick();
     const after = Date.now();
@@ -185,17 +187,49 @@ test('live traffic appends rows stamped around now, after a seeded history, with
     expect(stats.sessions).toBeGreaterThan(0);
     expect(stats.page_views).toBeGreaterThan(0);
     const { rows } = await db.pool.query(
-      `SELECT min(started_at) AS first, max(started_at) AS last, count(*)::int AS n FROM sessions WHERE started_at >= to_timestamp($1 / 1000.0) - interval '5 seconds'`,
+      `SELECT min(started_at) AS first, max(started_at) AS last, count(*)::int AS n FROM sessions WHERE started_at >= to_timestamp($1 / 1000.0) - interval '30 seconds'`,
       [before],
     );
     expect(rows[0].n).toBe(stats.sessions);
-    expect(new Date(rows[0].first).getTime()).toBeGreaterThanOrEqual(before - 5_000);
+    expect(new Date(rows[0].first).getTime()).toBeGreaterThanOrEqual(before - 30_000);
     expect(new Date(rows[0].last).getTime()).toBeLessThanOrEqual(after);
     // Leftovers of the history were settled, so nothing waits forever.
-    const pending = await db.pool.query(`SELECT count(*)::int AS n FROM payments WHERE status = 'pending' AND created_at < to_timestamp($1 / 1000.0)`, [before]);
+    const pending = await db.pool.query(`SELECT count(*)::int AS n FROM payments WHERE status = 'pending' AND created_at < to_timestamp($1 / 1000.0) - interval '30 seconds'`, [before]);
     expect(pending.rows[0].n).toBe(0);
     // Sequences moved past the simulator's ids: a default-id insert does not collide.
     await db.pool.query(`INSERT INTO users (created_at) VALUES (now())`);
+  } finally {
+    await db.drop();
+  }
+});
+
+test('live traffic finishes what it started: sessions end, carts settle, payments confirm as their moments pass', async () => {
+  const db = await createTestDatabase('pulse_sim');
+  try {
+    let now = Date.parse('2026-03-04T19:00:00Z'); // evening traffic
+    const live = new LiveTraffic(db.pool, { seed: 11, sessionsPerMinute: 100, intervalMs: 300_000, clock: () => now });
+    const first = await live.tick();
+    expect(first.sessions).toBeGreaterThan(100);
+    const open = await db.pool.query(`SELECT count(*) FILTER (WHERE ended_at IS NULL)::int AS sessions FROM sessions`);
+    expect(open.rows[0].sessions).toBeGreaterThan(0); // visits still going on when the tick ran
+
+    const firstIds = await db.pool.query(`SELECT max(id)::int AS s FROM sessions`);
+    now += 3 * 3_600_000;
+    const second = await live.tick();
+    expect(second.page_views).toBeGreaterThan(0);
+    const { rows } = await db.pool.query(
+      `SELECT (SELECT count(*) FROM sessions WHERE id <= $1 AND ended_at IS NULL)::int AS open_sessions,
+              (SELECT count(*) FROM carts WHERE session_id <= $1 AND status = 'open')::int AS open_carts,
+              (SELECT count(*) FROM carts WHERE session_id <= $1 AND status <> 'open')::int AS settled_carts,
+              (SELECT count(*) FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.session_id <= $1 AND p.status = 'pending')::int AS pending_payments,
+              (SELECT count(*) FROM orders o WHERE o.session_id <= $1)::int AS orders,
+              (SELECT count(*) FROM sessions WHERE ended_at > to_timestamp($2 / 1000.0))::int AS from_the_future`,
+      [firstIds.rows[0].s, now],
+    );
+    expect(rows[0]).toMatchObject({ open_sessions: 0, open_carts: 0, pending_payments: 0, from_the_future: 0 });
+    expect(rows[0].settled_carts).toBeGreaterThan(0);
+    expect(rows[0].orders).toBeGreaterThan(0);
+    await live.stop();
   } finally {
     await db.drop();
   }

@@ -37,6 +37,8 @@ export interface MarketState {
 
 export class MarketActivity {
   private readonly visitors: Visitor[] = [];
+  /** Visitors with an account, so registered users come back often enough to be active. */
+  private readonly members: Visitor[] = [];
   private readonly users: KnownUser[] = [];
   private sellers: Pick<SellerRow, 'id' | 'approvedAt' | 'churnedAt'>[] = [];
   private recentIncidents: IncidentRow[] = [];
@@ -55,6 +57,7 @@ export class MarketActivity {
 
   adopt(state: MarketState): void {
     this.visitors.push(...state.visitors);
+    this.members.push(...state.visitors.filter((v) => v.userId !== null));
     this.users.push(...state.users);
     this.sellers.push(...state.sellers);
   }
@@ -69,7 +72,9 @@ export class MarketActivity {
     const users = Math.round(this.sessionsPerDay / 2);
     for (let i = 0; i < users; i++) {
       const since = atMs - this.rng.between(1, 180) * DAY_MS;
-      this.visitors.push({ id: this.visitorId(), userId: this.newUser(since), userSince: since });
+      const v = { id: this.visitorId(), userId: this.newUser(since), userSince: since };
+      this.visitors.push(v);
+      this.members.push(v);
     }
   }
 
@@ -91,7 +96,7 @@ export class MarketActivity {
     const sessionId = this.ids.next('sessions');
     let userId: number | null = null;
     let signedInAt: number | null = null;
-    if (visitor.userId !== null && visitor.userSince <= start && rng.chance(0.75)) {
+    if (visitor.userId !== null && visitor.userSince <= start && rng.chance(0.8)) {
       userId = visitor.userId;
       signedInAt = start;
       this.login(userId, start);
@@ -135,11 +140,12 @@ export class MarketActivity {
     const endedAt = t + Math.round(bounce ? rng.between(2, 25) * SEC : rng.exponential(45 * SEC));
 
     // Anonymous visitors sign up to check out, and now and then just because.
-    if (userId === null && (checkoutAt !== null || (!bounce && rng.chance(0.025)))) {
+    if (userId === null && (checkoutAt !== null || (!bounce && rng.chance(0.05)))) {
       signedInAt = checkoutAt !== null ? checkoutAt - 20 * SEC : start + Math.round((t - start) / 2);
       userId = this.newUser(signedInAt);
       visitor.userId = userId;
       visitor.userSince = signedInAt;
+      this.members.push(visitor);
     }
 
     let cartId: number | null = null;
@@ -347,19 +353,25 @@ export class MarketActivity {
     return null;
   }
 
-  /** About 40 % new visitors; returning ones are mostly recent, which gives retention its decay. */
+  /**
+   * About 40 % new visitors, 30 % members coming back, the rest returning anonymous visitors.
+   * Returning ones are mostly recent, which gives retention its decay.
+   */
   private chooseVisitor(): Visitor {
-    if (this.visitors.length === 0 || this.rng.chance(0.4)) {
+    const r = this.rng.float();
+    if (this.visitors.length === 0 || r < 0.4) {
       const v: Visitor = { id: this.visitorId(), userId: null, userSince: Infinity };
       this.visitors.push(v);
       return v;
     }
-    return this.visitors[this.visitors.length - 1 - this.rng.skewedIndex(this.visitors.length, 2)]!;
+    const pool = r < 0.7 && this.members.length > 0 ? this.members : this.visitors;
+    return pool[pool.length - 1 - this.rng.skewedIndex(pool.length, 1.6)]!;
   }
 
   private trimVisitors(): void {
     const cap = Math.max(5_000, this.sessionsPerDay * 20);
     if (this.visitors.length > 2 * cap) this.visitors.splice(0, this.visitors.length - cap);
+    if (this.members.length > 2 * cap) this.members.splice(0, this.members.length - cap);
   }
 
   /** A few sellers take most orders (power sellers), a long tail takes few. */
