@@ -54,7 +54,8 @@ export function scheduledCollectors(config: Config): ScheduledCollector[] {
     const interval = settings.interval ?? provider?.interval ?? COLLECTOR_DEFAULTS[name].interval;
     // A cycle never overlaps itself (the next one is scheduled when it ends), so a timeout longer than
     // the interval is allowed: pollers wait out Retry-After inside a cycle.
-    out.push({ collector: factory(config), interval, timeout: settings.timeout ?? provider?.timeout ?? c.default_timeout });
+    // A provider's own `timeout` is per request; a poller's cycle gets room for retries and catch-up.
+    out.push({ collector: factory(config), interval, timeout: settings.timeout ?? (provider ? Math.max(120, c.default_timeout) : c.default_timeout) });
   }
   for (const m of config.custom_metrics) {
     const interval = m.interval ?? c.default_interval;

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { startExporter, VERSION, type RunningExporter } from './app';
 import { ConfigError, loadConfig, type Config } from './config/load';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './demo/embedded';
+import { startPaymentFakes, type PaymentFakes } from './demo/payment-fakes';
 import { LiveTraffic, seedHistory } from './demo/simulator';
 import { createLogger, type Logger } from './runtime/logger';
 
@@ -24,9 +25,12 @@ interface Demo {
   traffic: LiveTraffic;
   pool: pg.Pool;
   embedded: EmbeddedDatabase | null;
+  payments: PaymentFakes | null;
+  /** Loads the user's config with the demo's database and payment fakes filled in. */
+  load(): Config;
 }
 
-async function startDemo(config: Config, log: Logger): Promise<{ config: Config; demo: Demo | null }> {
+async function startDemo(config: Config, file: string | undefined, log: Logger): Promise<{ config: Config; demo: Demo | null }> {
   const wantsDemo = config.demo.mode === 'on' || (config.demo.mode === 'auto' && !config.database.url);
   if (!wantsDemo) return { config, demo: null };
   let embedded: EmbeddedDatabase | null = null;
@@ -54,8 +58,16 @@ async function startDemo(config: Config, log: Logger): Promise<{ config: Config;
   }
   const traffic = new LiveTraffic(pool, { seed: config.demo.seed + 1, sessionsPerMinute: config.demo.sessions_per_day / 1440, log });
   traffic.start();
-  // The exporter's config, with the demo database filled in.
-  return { config: Object.freeze({ ...config, database: { ...config.database, url } }), demo: { traffic, pool, embedded } };
+  // Payment provider fakes fed from the demo database, unless the user configured real providers.
+  const userProviders = config.payment_providers.stripe || config.payment_providers.paypal;
+  const payments = userProviders ? null : await startPaymentFakes(pool, log, config.demo.history_days);
+  if (payments) Object.assign(process.env, payments.env);
+  const dbUrl = url;
+  const load = () => {
+    const c = loadConfig({ file, base: payments?.config });
+    return c.database.url ? c : Object.freeze({ ...c, database: { ...c.database, url: dbUrl } });
+  };
+  return { config: load(), demo: { traffic, pool, embedded, payments, load } };
 }
 
 async function main(): Promise<void> {
@@ -84,16 +96,13 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.log.level);
   const started = Date.now();
-  const { config: effective, demo } = await startDemo(config, log);
+  const { config: effective, demo } = await startDemo(config, values.config, log);
 
   const exporter: RunningExporter = await startExporter({
     config: effective,
     log,
-    loadConfig: () => {
-      const next = loadConfig({ file: values.config });
-      // The demo database stays in place across reloads.
-      return demo && !next.database.url ? Object.freeze({ ...next, database: { ...next.database, url: effective.database.url } }) : next;
-    },
+    // The demo database and payment fakes stay in place across reloads.
+    loadConfig: () => (demo ? demo.load() : loadConfig({ file: values.config })),
   });
   process.stdout.write(
     `Marketplace Pulse ${VERSION} serving metrics at ${exporter.url}/metrics (landing page ${exporter.url}/)` +
@@ -111,6 +120,7 @@ async function main(): Promise<void> {
     void (async () => {
       await demo?.traffic.stop();
       await exporter.stop();
+      await demo?.payments?.stop();
       await demo?.pool.end();
       await demo?.embedded?.stop();
       process.exit(0);

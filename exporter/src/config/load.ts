@@ -20,6 +20,8 @@ const ENV_SHORTHANDS: Record<string, string[]> = {
 
 export interface LoadOptions {
   file?: string;
+  /** Settings applied under the file's (the file wins); the demo uses it for its payment fakes. */
+  base?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
   /** Secrets referenced by the config must resolve; off only for `--check-config` of a file meant for another host. */
   resolveSecrets?: boolean;
@@ -120,7 +122,19 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       throw new ConfigError(`config error: ${file}: invalid YAML: ${msg}`);
     }
   }
+  if (opts.base) raw = mergeUnder(opts.base, raw);
   return parseConfig(raw, { env, resolveSecrets: opts.resolveSecrets, source: file ?? '(defaults)' });
+}
+
+/** Deep-merges `top` over `base`: mappings merge key by key, anything else in `top` replaces. */
+function mergeUnder(base: Record<string, unknown>, top: unknown): unknown {
+  if (top === null || typeof top !== 'object' || Array.isArray(top)) return top ?? base;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(top as Record<string, unknown>)) {
+    const b = out[k];
+    out[k] = b && typeof b === 'object' && !Array.isArray(b) ? mergeUnder(b as Record<string, unknown>, v) : v;
+  }
+  return out;
 }
 
 /** Reads a secret reference; callers never log the result. */

@@ -212,10 +212,10 @@ export const configSchema = z.strictObject({
       seed: z.number().int().default(42),
       history_days: z.number().int().min(0).max(400).default(35),
       /** Simulated sessions per day on average, for history and live traffic alike. */
-      sessions_per_day: z.number().int().positive().max(1_000_000).default(2_000),
+      sessions_per_day: z.number().int().positive().max(1_000_000).default(1_200),
       data_dir: z.string().optional(),
     })
-    .default({ mode: 'auto', seed: 42, history_days: 35, sessions_per_day: 2_000 }),
+    .default({ mode: 'auto', seed: 42, history_days: 35, sessions_per_day: 1_200 }),
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .default({ level: 'info' }),

@@ -32,7 +32,8 @@ export interface PaymentFakes {
   stop(): Promise<void>;
 }
 
-export async function startPaymentFakes(pool: pg.Pool, log?: Logger): Promise<PaymentFakes> {
+/** `historyDays`: how far back the pollers read on their first poll, so provider and database totals cover the same history. */
+export async function startPaymentFakes(pool: pg.Pool, log?: Logger, historyDays = 30): Promise<PaymentFakes> {
   const stripe = await new StripeFake({ apiKey: `sk_test_demo_${randomBytes(12).toString('hex')}` }).start();
   const paypal = await new PayPalFake({ clientId: 'AZdemo-marketplace-pulse', clientSecret: `EPdemo-${randomBytes(12).toString('hex')}` }).start();
   const feeds = [new DatabaseFeed(pool, 'stripe', stripe, { plant: true }), new DatabaseFeed(pool, 'paypal', paypal, { plant: true })];
@@ -67,7 +68,7 @@ export async function startPaymentFakes(pool: pg.Pool, log?: Logger): Promise<Pa
 
   // Fed up to FEED_INTERVAL_MS late (plus the simulator's own tick), so the pollers wait a settle
   // lag well past that before counting a second; local fakes can take a generous request budget.
-  const common = { enabled: true, interval: '15s', settle_lag: '60s', requests_per_minute: 600, timeout: '5s' };
+  const common = { enabled: true, interval: '15s', settle_lag: '60s', requests_per_minute: 600, timeout: '5s', initial_lookback: `${historyDays + 1}d` };
   const config = {
     collectors: {
       stripe: { timeout: '2m' },
