@@ -56,7 +56,11 @@ export async function runScrapeLatency(o: { serverUrl: string; dbName: string; s
     const total = countSeries(text);
     const custom = text.split('\n').filter((l) => l.startsWith('marketplace_custom_')).length;
     const down = text.split('\n').filter((l) => l.startsWith(`${M.collectorUp.name}{`) && l.endsWith('} 0'));
-    if (down.length) progress(`WARNING ${o.dbName}: collectors down after the first cycle:\n    ${down.join('\n    ')}`);
+    if (down.length) {
+      const status = (await (await fetch(`${exporter.url}/api/collectors`)).json()) as { name: string; up: boolean; lastError: string | null }[];
+      const errors = status.filter((c) => !c.up).map((c) => `${c.name}: ${c.lastError}`);
+      progress(`WARNING ${o.dbName}: ${down.length} collectors down after the first cycle:\n    ${errors.join('\n    ')}`);
+    }
     progress(`${o.dbName}: /metrics exposes ${total} series (${total - custom} built-in, ${custom} from custom metrics)`);
 
     progress(`${o.dbName}: baseline, 1 scraper for 5 s`);

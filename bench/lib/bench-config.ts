@@ -70,7 +70,9 @@ export function benchConfig(o: BenchConfigOptions): Record<string, unknown> {
     collectors[name] = missing.includes(name) || !COLLECTOR_DEFAULTS[name].enabled ? { enabled: false } : { interval: o.interval, timeout: '600s' };
   }
   return {
-    database: { url: o.databaseUrl, statement_timeout: '600s', application_name: EXPORTER_APPLICATION_NAME },
+    // connect_timeout also bounds the wait for a free pool connection: at start-up every collector
+    // queues for one of pool_max connections behind the slow first cycles (see the report).
+    database: { url: o.databaseUrl, statement_timeout: '600s', connect_timeout: '600s', application_name: EXPORTER_APPLICATION_NAME },
     listen: { address: '127.0.0.1', port: o.port ?? 0 },
     log: { level: 'warn' },
     demo: { mode: 'off' },
