@@ -12,7 +12,7 @@ import { createTestDatabase, testServerUrl, type TestDatabase } from '../support
 import { eventually, parseExposition } from '../support/exporter';
 
 const ROOT = path.join(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
 
 interface Daemon {
   child: ChildProcessWithoutNullStreams;
@@ -22,7 +22,8 @@ interface Daemon {
 }
 
 function startDaemon(env: NodeJS.ProcessEnv, args: string[] = []): Promise<Daemon> {
-  const child = spawn(TSX, [path.join(ROOT, 'exporter/src/main.ts'), ...args], {
+  // Exactly what `npm start` runs: node itself with tsx as a loader, so signals reach the daemon.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'exporter/src/main.ts'), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PULSE_LISTEN__ADDRESS: '127.0.0.1', PULSE_LISTEN__PORT: '0', ...env },
   });
