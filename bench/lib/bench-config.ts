@@ -37,6 +37,17 @@ export const BENCH_CUSTOM_METRICS = [
     buckets: [5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
     query: `SELECT provider, currency, status, amount FROM payments WHERE created_at > now() - interval '24 hours'`,
   },
+  {
+    name: 'marketplace_custom_page_load_last_24h_seconds',
+    help: 'Page load time of page views in the last 24 hours by platform, channel and status class, seconds (custom SQL metric).',
+    type: 'histogram',
+    labels: ['platform', 'channel', 'status_class'],
+    value: 'load_seconds',
+    buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
+    query: `SELECT s.platform, s.channel, (pv.http_status / 100) || 'xx' AS status_class, pv.load_time_ms / 1000.0 AS load_seconds
+              FROM page_views pv JOIN sessions s ON s.id = pv.session_id
+             WHERE pv.viewed_at > now() - interval '24 hours'`,
+  },
 ] as const;
 
 /** Built-in collectors enabled by default and present in this build (the others are listed as missing). */

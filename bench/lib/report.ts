@@ -105,7 +105,7 @@ export function renderMarkdown(r: BenchResults): string {
   L.push('## Method', '');
   L.push(
     '- **Scrape latency**: the exporter runs as its own process (`node --import tsx exporter/src/main.ts --config …`) with every built-in database collector ' +
-      'and three custom SQL metrics (orders by category × currency × status, order-value and payment-amount histograms, 24-hour windows) so /metrics carries a realistic number of series. ' +
+      'and four custom SQL metrics (orders by category × currency × status; order-value, payment-amount and page-load histograms; 24-hour windows) so /metrics carries a realistic number of series. ' +
       'After /readyz, every collector interval is 1 h, so no collection runs during the scrape phase. Scrapers use a keep-alive agent and Prometheus\' Accept header (OpenMetrics); ' +
       'latency is request start → last body byte, closed loop (each scraper sends the next request when the previous one completes). Scrapers and exporter share the host.',
   );
