@@ -101,7 +101,16 @@ export class IncrementalState {
  * Bucket bounds are numbers from the catalogue or validated config, never user strings.
  */
 export function bucketColumns(expr: string, buckets: readonly number[]): string {
-  return buckets.map((b, i) => `count(*) FILTER (WHERE ${expr} <= ${Number(b)}) AS b${i}`).join(', ');
+  return bucketColumnsWhere(buckets, (b) => `${expr} <= ${b}`);
+}
+
+/**
+ * Like bucketColumns with a predicate per bound, so a bucket can compare the raw column (an integer,
+ * an interval) instead of computing a converted value once per bucket per row — on a full-history
+ * first cycle that conversion dominates.
+ */
+export function bucketColumnsWhere(buckets: readonly number[], le: (bound: number) => string): string {
+  return buckets.map((b, i) => `count(*) FILTER (WHERE ${le(Number(b))}) AS b${i}`).join(', ');
 }
 
 /** Reads the b0..bN columns produced by bucketColumns. */

@@ -4,22 +4,21 @@
  */
 import { HTTP_STATUS_CLASSES, M } from '../catalogue';
 import type { CollectorFactory } from './types';
-import { IncrementalState, bucketColumns, bucketValues } from './incremental';
+import { IncrementalState, bucketColumnsWhere, bucketValues } from './incremental';
 import { fold } from './labels';
 
 const buckets = M.pageLoadSeconds.buckets!;
-const LOAD_SECONDS = `(load_time_ms / 1000.0)`;
 
+/**
+ * One pass over the range, grouped by status class; the load-time columns are summed across classes
+ * in JS. Buckets compare the integer milliseconds (bound × 1000) rather than converting every row.
+ */
 export const PAGE_VIEWS_SQL = `
-  SELECT count(*) AS views,
+  SELECT (http_status / 100) || 'xx' AS status_class,
+         count(*) AS views,
          count(load_time_ms) AS timed,
-         coalesce(sum(${LOAD_SECONDS}), 0) AS load_seconds,
-         ${bucketColumns(LOAD_SECONDS, buckets)}
-    FROM page_views
-   WHERE viewed_at > $1::timestamptz AND viewed_at <= $2::timestamptz`;
-
-export const HTTP_RESPONSES_SQL = `
-  SELECT (http_status / 100) || 'xx' AS status_class, count(*) AS n
+         coalesce(sum(load_time_ms), 0) AS load_ms,
+         ${bucketColumnsWhere(buckets, (b) => `load_time_ms <= ${b * 1000}`)}
     FROM page_views
    WHERE viewed_at > $1::timestamptz AND viewed_at <= $2::timestamptz
    GROUP BY 1`;
@@ -34,15 +33,17 @@ export const pageViews: CollectorFactory = (config) => {
     metrics: [M.pageViewsTotal, M.pageLoadSeconds, M.httpResponsesTotal],
     async collect({ db }) {
       await state.cycle(db, config.collection.settle_lag, async ({ from, to }, staged) => {
-        const [r] = await db.query(PAGE_VIEWS_SQL, [from, to]);
-        staged.add(M.pageViewsTotal, {}, Number(r?.views ?? 0));
-        // Views without timing are not observations: count is the number of timed views.
-        staged.addHistogram(M.pageLoadSeconds, {}, bucketValues(r ?? {}, buckets), Number(r?.load_seconds ?? 0), Number(r?.timed ?? 0));
-        // Every class exists from the first cycle so an error ratio reads 0, not "no data".
+        const rows = await db.query(PAGE_VIEWS_SQL, [from, to]);
+        // Every series exists from the first cycle so an error ratio reads 0, not "no data".
+        staged.add(M.pageViewsTotal, {}, 0);
+        staged.addHistogram(M.pageLoadSeconds, {}, buckets.map(() => 0), 0, 0);
         for (const c of HTTP_STATUS_CLASSES) staged.add(M.httpResponsesTotal, { status_class: c }, 0);
-        for (const row of await db.query(HTTP_RESPONSES_SQL, [from, to])) {
+        for (const r of rows) {
+          staged.add(M.pageViewsTotal, {}, Number(r.views));
+          // Views without timing are not observations: count is the number of timed views.
+          staged.addHistogram(M.pageLoadSeconds, {}, bucketValues(r, buckets), Number(r.load_ms) / 1000, Number(r.timed));
           // Malformed statuses (outside 100..599) fold into `other` rather than inventing a class.
-          staged.add(M.httpResponsesTotal, { status_class: fold(row.status_class, statusClasses) }, Number(row.n));
+          staged.add(M.httpResponsesTotal, { status_class: fold(r.status_class, statusClasses) }, Number(r.views));
         }
       });
       return state.totals.samples();

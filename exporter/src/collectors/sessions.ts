@@ -5,11 +5,14 @@
  */
 import { M } from '../catalogue';
 import type { CollectorFactory } from './types';
-import { IncrementalState, bucketColumns, bucketValues } from './incremental';
+import { IncrementalState, bucketColumnsWhere, bucketValues } from './incremental';
 import { allowList, fold } from './labels';
 
 const buckets = M.sessionDurationSeconds.buckets!;
 const DURATION = `greatest(0, extract(epoch FROM ended_at - started_at))`;
+// Buckets compare the interval itself (same counts for bounds >= 0, negative durations land in every
+// bucket like a clamped 0); the numeric epoch is computed once per row, for the sum.
+const withinBound = (b: number) => `ended_at - started_at <= make_interval(secs => ${b})`;
 
 export const SESSIONS_STARTED_SQL = `
   SELECT platform, channel, count(*) AS n
@@ -20,7 +23,7 @@ export const SESSIONS_STARTED_SQL = `
 export const SESSIONS_ENDED_SQL = `
   SELECT count(*) AS n,
          coalesce(sum(${DURATION}), 0) AS seconds,
-         ${bucketColumns(DURATION, buckets)}
+         ${bucketColumnsWhere(buckets, withinBound)}
     FROM sessions
    WHERE ended_at > $1::timestamptz AND ended_at <= $2::timestamptz`;
 
