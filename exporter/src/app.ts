@@ -15,7 +15,7 @@ import { COLLECTOR_DEFAULTS, type CollectorName } from './collectors/names';
 import type { Config } from './config/load';
 import { readSecret } from './config/load';
 import { createApp, type AppState } from './http/app';
-import { createRegistries } from './metrics/registry';
+import { createRegistries, Exposition, processRegistries } from './metrics/registry';
 import { MetricStore } from './metrics/store';
 import { createPool } from './runtime/db';
 import { createLogger, type Logger } from './runtime/logger';
@@ -77,12 +77,12 @@ function buildRuntime(config: Config, log: Logger): Runtime {
   // Families of the exporter process only (the report scheduler publishes its own).
   const ours = catalogue.filter((m) => collectorsOf(m).some((c) => c === 'runtime' || c in COLLECTOR_DEFAULTS));
   const defs = [...ours, ...entries.filter((e) => e.collector.name.startsWith('custom:')).flatMap((e) => e.collector.metrics)];
-  const registries = createRegistries(defs, store, config.labels);
+  const exposition = new Exposition(store, createRegistries(defs, store, config.labels, { processMetrics: false }), processRegistries(config.labels));
   const needsDb = entries.some((e) => e.collector.usesDatabase);
   const pool = needsDb && config.database.url ? createPool(config) : null;
   const scheduler = new Scheduler(entries, { config, store, pool, log, version: VERSION });
   const state: AppState = {
-    registries,
+    exposition,
     isReady: () => scheduler.isReady(),
     status: () => scheduler.status(),
     sweepStale: () => scheduler.sweepStale(),

@@ -5,12 +5,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Registry } from 'prom-client';
-import type { Registries } from '../metrics/registry';
+import type { Exposition } from '../metrics/registry';
 import type { CollectorStatus } from '../runtime/scheduler';
 import { landingPage } from './landing';
 
 export interface AppState {
-  registries: Registries;
+  exposition: Exposition;
   isReady(): boolean;
   status(): CollectorStatus[];
   /** Drops stale series before a render; cheap (walks the collector list). */
@@ -60,6 +60,8 @@ function wantsOpenMetrics(req: Request): boolean {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // An ETag would hash the whole exposition on every scrape; scrapers never send If-None-Match.
+  app.set('etag', false);
   const guard = authMiddleware(deps.auth);
 
   app.get('/metrics', guard, async (req, res, next) => {
@@ -67,8 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
       const state = deps.state();
       state.sweepStale();
       const om = wantsOpenMetrics(req);
-      const reg = om ? state.registries.openMetrics : state.registries.text;
-      const body = await reg.metrics();
+      const body = await state.exposition.render(om);
       res.set('Content-Type', om ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE).send(body);
     } catch (e) {
       next(e);

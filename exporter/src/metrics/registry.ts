@@ -56,15 +56,73 @@ export interface Registries {
   openMetrics: Registry;
 }
 
-/** Builds both registries over `defs` (catalogue plus custom metrics) and the default process metrics. */
-export function createRegistries(defs: readonly MetricDef[], store: MetricStore, staticLabels: Record<string, string>): Registries {
+function emptyRegistries(staticLabels: Record<string, string>): Registries {
   const text = new Registry();
   const openMetrics = new Registry();
   (openMetrics as unknown as Registry<OpenMetricsContentType>).setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  for (const reg of [text, openMetrics]) {
-    for (const def of defs) reg.registerMetric(new SnapshotMetric(def, store) as unknown as client.Metric);
-    client.collectDefaultMetrics({ register: reg as Registry });
-    if (Object.keys(staticLabels).length) reg.setDefaultLabels(staticLabels);
-  }
+  if (Object.keys(staticLabels).length) for (const r of [text, openMetrics]) r.setDefaultLabels(staticLabels);
   return { text, openMetrics };
+}
+
+/**
+ * Both registries over `defs` (catalogue plus custom metrics), with the default process metrics
+ * unless `processMetrics` is false.
+ */
+export function createRegistries(
+  defs: readonly MetricDef[],
+  store: MetricStore,
+  staticLabels: Record<string, string>,
+  { processMetrics = true }: { processMetrics?: boolean } = {},
+): Registries {
+  const regs = emptyRegistries(staticLabels);
+  for (const reg of [regs.text, regs.openMetrics]) {
+    for (const def of defs) reg.registerMetric(new SnapshotMetric(def, store) as unknown as client.Metric);
+    if (processMetrics) client.collectDefaultMetrics({ register: reg });
+  }
+  return regs;
+}
+
+/** The default Node.js process metrics alone, in both formats. */
+export function processRegistries(staticLabels: Record<string, string>): Registries {
+  const regs = emptyRegistries(staticLabels);
+  for (const reg of [regs.text, regs.openMetrics]) client.collectDefaultMetrics({ register: reg });
+  return regs;
+}
+
+const EOF_LINE = '# EOF\n';
+const PROCESS_TTL_MS = 1_000;
+
+/**
+ * What /metrics sends. The snapshot part is rendered once per store version (collectors change it
+ * every few seconds; scrapes may come many times a second from several Prometheus servers), the
+ * process part at most once a second. A scrape is then a string concatenation.
+ */
+export class Exposition {
+  private snapshot: [{ version: number; body: Promise<string> } | null, { version: number; body: Promise<string> } | null] = [null, null];
+  private process: [{ at: number; body: Promise<string> } | null, { at: number; body: Promise<string> } | null] = [null, null];
+
+  constructor(
+    private readonly store: MetricStore,
+    private readonly catalogue: Registries,
+    private readonly processRegs: Registries,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async render(openMetrics: boolean): Promise<string> {
+    const i = openMetrics ? 1 : 0;
+    const version = this.store.version;
+    let snap = this.snapshot[i];
+    if (!snap || snap.version !== version) {
+      snap = { version, body: (openMetrics ? this.catalogue.openMetrics : this.catalogue.text).metrics() };
+      this.snapshot[i] = snap;
+    }
+    let proc = this.process[i];
+    if (!proc || this.now() - proc.at >= PROCESS_TTL_MS) {
+      proc = { at: this.now(), body: (openMetrics ? this.processRegs.openMetrics : this.processRegs.text).metrics() };
+      this.process[i] = proc;
+    }
+    const [a, b] = await Promise.all([snap.body, proc.body]);
+    if (!openMetrics) return `${a}\n${b}`;
+    return `${a.slice(0, a.length - EOF_LINE.length)}${b}`;
+  }
 }

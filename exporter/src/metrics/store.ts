@@ -18,6 +18,8 @@ export class MetricStore {
   private byMetric = new Map<string, Map<string, Sample[]>>();
   private owners = new Map<string, Set<string>>();
   private folders = new Map<string, ReturnType<typeof labelFolder>>();
+  /** Bumped on every change, so renderers can cache the exposition between changes. */
+  version = 0;
 
   constructor(
     private readonly config: Config,
@@ -60,6 +62,7 @@ export class MetricStore {
       }
     }
     this.drop(owner);
+    this.version++;
     const names = new Set<string>();
     for (const [name, series] of grouped) {
       names.add(name);
@@ -76,6 +79,8 @@ export class MetricStore {
 
   /** Removes every series `owner` published (stale or disabled collector). */
   drop(owner: string): void {
+    if (!this.owners.has(owner)) return;
+    this.version++;
     for (const name of this.owners.get(owner) ?? []) this.byMetric.get(name)?.delete(owner);
     this.owners.delete(owner);
   }

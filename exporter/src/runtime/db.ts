@@ -21,12 +21,20 @@ export class TimeoutError extends Error {
 
 export function createPool(config: Config, overrides: pg.PoolConfig = {}): pg.Pool {
   const db = config.database;
+  // pg uses one setting both for opening a connection and for waiting for a free pool slot. At start
+  // many collectors queue for a few connections behind slow first cycles; that wait must not fail
+  // them, so it is bounded by the longest collector timeout (each cycle's own deadline still applies).
+  const longestCycle = Math.max(
+    config.collection.default_timeout,
+    ...Object.values(config.collectors).map((c) => c?.timeout ?? 0),
+    ...config.custom_metrics.map((m) => m.timeout ?? 0),
+  );
   const pool = new pg.Pool({
     connectionString: db.url,
     password: db.password ? readSecret(db.password) : undefined,
     max: db.pool_max,
     application_name: db.application_name,
-    connectionTimeoutMillis: db.connect_timeout * 1000,
+    connectionTimeoutMillis: Math.max(db.connect_timeout, longestCycle) * 1000,
     idleTimeoutMillis: 30_000,
     ...overrides,
   });
@@ -46,7 +54,7 @@ export async function withReadOnly<T>(
   signal: AbortSignal,
   fn: (db: Db) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
+  const client = await connectUnlessAborted(pool, signal);
   let broken = false;
   let cancelling: Promise<void> = Promise.resolve();
   // A connection dying mid-cycle (server gone, our own abort) surfaces as the query's rejection;
@@ -86,6 +94,30 @@ export async function withReadOnly<T>(
     client.release(broken ? true : undefined);
     await cancelling;
   }
+}
+
+/** Waits for a pool connection, giving up when the cycle's deadline passes first. */
+function connectUnlessAborted(pool: pg.Pool, signal: AbortSignal): Promise<pg.PoolClient> {
+  if (signal.aborted) return Promise.reject(new TimeoutError('collection aborted before a connection was free'));
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const onAbort = () => {
+      settled = true;
+      reject(new TimeoutError('collection aborted while waiting for a database connection'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    pool.connect().then(
+      (client) => {
+        signal.removeEventListener('abort', onAbort);
+        if (settled) client.release();
+        else resolve(client);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!settled) reject(err);
+      },
+    );
+  });
 }
 
 async function cancelBackend(pool: pg.Pool, pid: number | undefined): Promise<void> {
