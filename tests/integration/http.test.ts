@@ -1,5 +1,6 @@
 /** HTTP endpoints: auth on and off, content negotiation, readiness, reload, scrapes without SQL. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -118,6 +119,26 @@ describe('with auth', () => {
     expect((await request(bearer.url).get('/metrics').set('Authorization', 'Bearer scrape-token-123')).status).toBe(200);
   });
 });
+describe('with TLS', () => {
+  test('serves /metrics over HTTPS with the configured certificate', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-tls-'));
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const e = await startTestExporter(exporterConfig({ url: tdb.url, only: ['users'], extra: { web: { tls: { cert_file: cert, key_file: key } } } }));
+    try {
+      expect(e.url).toMatch(/^https:\/\//);
+      const res = await request(e.url).get('/metrics').ca(readFileSync(cert));
+      expect(res.status).toBe(200);
+      expect(res.text).toContain(M.usersRegisteredTotal.name);
+      // Plain HTTP on the TLS port is refused.
+      await expect(fetch(e.url.replace('https:', 'http:') + '/metrics')).rejects.toThrow();
+    } finally {
+      await e.stop();
+    }
+  });
+});
+
 describe('config reload', () => {
   test('a good new config is applied; a bad one is rejected and the old one keeps running', async () => {
     let next: () => Config = () => exporterConfig({ url: tdb.url, only: ['users', 'orders'] });
