@@ -72,6 +72,17 @@ describe('without auth', () => {
     expect(text.text).toContain(`# TYPE ${M.usersRegisteredTotal.name} counter`);
   });
 
+  test('gzip when the scraper accepts it, with the same content', async () => {
+    const plain = await request(e.url).get('/metrics').set('Accept-Encoding', 'identity');
+    const zipped = await request(e.url).get('/metrics').set('Accept-Encoding', 'gzip');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(Number(zipped.headers['content-length'])).toBeLessThan(Number(plain.headers['content-length']) / 3);
+    // supertest inflates the body; the catalogue part is identical (process metrics may tick between).
+    const catalogueLines = (t: string) => t.split('\n').filter((l) => l.startsWith('marketplace_'));
+    expect(catalogueLines(zipped.text)).toEqual(catalogueLines(plain.text));
+  });
+
   test('scrapes run no SQL at all', async () => {
     // Every statement the exporter sends goes through pg.Client#query; collectors run hourly here,
     // so after the first cycle nothing may call it — however many scrapes arrive.

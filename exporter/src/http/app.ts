@@ -69,8 +69,12 @@ export function createApp(deps: AppDeps): express.Express {
       const state = deps.state();
       state.sweepStale();
       const om = wantsOpenMetrics(req);
-      const body = await state.exposition.render(om);
-      res.set('Content-Type', om ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE).send(body);
+      const { body, gzip } = await state.exposition.renderBytes(om, /\bgzip\b/.test(req.headers['accept-encoding'] ?? ''));
+      res.set('Content-Type', om ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
+      res.set('Vary', 'Accept, Accept-Encoding');
+      if (gzip) res.set('Content-Encoding', 'gzip');
+      res.set('Content-Length', String(body.length));
+      res.end(body);
     } catch (e) {
       next(e);
     }

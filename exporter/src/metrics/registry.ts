@@ -3,6 +3,7 @@
  * Two registries (one per format) each hold their own thin wrapper objects: prom-client renames
  * counters in place when rendering OpenMetrics, so the same object cannot serve both.
  */
+import { gzipSync } from 'node:zlib';
 import client, { Registry, type OpenMetricsContentType } from 'prom-client';
 import type { MetricDef } from '../catalogue';
 import type { MetricStore } from './store';
@@ -92,14 +93,23 @@ export function processRegistries(staticLabels: Record<string, string>): Registr
 const EOF_LINE = '# EOF\n';
 const PROCESS_TTL_MS = 1_000;
 
+interface Rendered {
+  version: number;
+  processAt: number;
+  body: Buffer;
+  gzip: Buffer | null;
+}
+
 /**
  * What /metrics sends. The snapshot part is rendered once per store version (collectors change it
  * every few seconds; scrapes may come many times a second from several Prometheus servers), the
- * process part at most once a second. A scrape is then a string concatenation.
+ * process part at most once a second; the joined body is kept as bytes, and gzipped once per change
+ * for scrapers that accept it (Prometheus does). A scrape then only writes a buffer.
  */
 export class Exposition {
   private snapshot: [{ version: number; body: Promise<string> } | null, { version: number; body: Promise<string> } | null] = [null, null];
   private process: [{ at: number; body: Promise<string> } | null, { at: number; body: Promise<string> } | null] = [null, null];
+  private rendered: [Rendered | null, Rendered | null] = [null, null];
 
   constructor(
     private readonly store: MetricStore,
@@ -109,6 +119,10 @@ export class Exposition {
   ) {}
 
   async render(openMetrics: boolean): Promise<string> {
+    return (await this.renderBytes(openMetrics, false)).body.toString('utf8');
+  }
+
+  async renderBytes(openMetrics: boolean, acceptGzip: boolean): Promise<{ body: Buffer; gzip: boolean }> {
     const i = openMetrics ? 1 : 0;
     const version = this.store.version;
     let snap = this.snapshot[i];
@@ -121,8 +135,15 @@ export class Exposition {
       proc = { at: this.now(), body: (openMetrics ? this.processRegs.openMetrics : this.processRegs.text).metrics() };
       this.process[i] = proc;
     }
-    const [a, b] = await Promise.all([snap.body, proc.body]);
-    if (!openMetrics) return `${a}\n${b}`;
-    return `${a.slice(0, a.length - EOF_LINE.length)}${b}`;
+    let out = this.rendered[i];
+    if (!out || out.version !== snap.version || out.processAt !== proc.at) {
+      const [a, b] = await Promise.all([snap.body, proc.body]);
+      const text = openMetrics ? `${a.slice(0, a.length - EOF_LINE.length)}${b}` : `${a}\n${b}`;
+      out = { version: snap.version, processAt: proc.at, body: Buffer.from(text, 'utf8'), gzip: null };
+      this.rendered[i] = out;
+    }
+    if (!acceptGzip) return { body: out.body, gzip: false };
+    out.gzip ??= gzipSync(out.body, { level: 1 });
+    return { body: out.gzip, gzip: true };
   }
 }
