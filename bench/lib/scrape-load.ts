@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 
-/** What Prometheus sends, so the exporter negotiates the format it would in production. */
+/** What Prometheus sends (with Accept-Encoding: gzip), so the exporter negotiates as in production. */
 export const PROMETHEUS_ACCEPT =
   'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2';
 
@@ -22,7 +22,8 @@ export interface LatencySummary {
 
 function scrapeOnce(agent: http.Agent, url: URL): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, headers: { accept: PROMETHEUS_ACCEPT } }, (res) => {
+    // Prometheus asks for gzip too; the body is counted as it arrives (compressed), as Prometheus reads it.
+    const req = http.get(url, { agent, headers: { accept: PROMETHEUS_ACCEPT, 'accept-encoding': 'gzip' } }, (res) => {
       let bytes = 0;
       res.on('data', (c: Buffer) => (bytes += c.length));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
