@@ -14,9 +14,8 @@ import { catalogue } from '../../exporter/src/catalogue';
 import type { Config } from '../../exporter/src/config/load';
 import { createRegistries } from '../../exporter/src/metrics/registry';
 import { MetricStore } from '../../exporter/src/metrics/store';
-import { createPool } from '../../exporter/src/runtime/db';
+import { createPool, withReadOnly } from '../../exporter/src/runtime/db';
 import { createLogger } from '../../exporter/src/runtime/logger';
-import { Scheduler } from '../../exporter/src/runtime/scheduler';
 
 const CLOCK_SCHEMA = 'pulse_clock';
 const SEARCH_PATH = `${CLOCK_SCHEMA}, public, pg_catalog`;
@@ -84,23 +83,28 @@ export interface HistoryOptions {
 
 /** Runs every enabled collector at each instant and returns the OpenMetrics text (with `# EOF`). */
 export async function simulateHistory(opts: HistoryOptions): Promise<{ text: string; samples: number }> {
-  const entries = scheduledCollectors(opts.config).map((e) => ({ ...e, interval: 20 * 86_400, timeout: Math.max(e.timeout, 60) }));
+  // Database collectors only: provider pollers report the provider's present, not a past instant.
+  const entries = scheduledCollectors(opts.config).filter((e) => e.collector.usesDatabase);
   const store = new MetricStore(opts.config);
   const registries = createRegistries(catalogue, store, {});
   const pool = createPool(opts.config, { max: 2 });
   pool.on('connect', (c) => void c.query(`SET search_path = ${SEARCH_PATH}`).catch(() => undefined));
   const admin = createPool(opts.config, { max: 1 });
-  let clock = opts.instants[0]!.getTime();
-  const scheduler = new Scheduler(entries, { config: opts.config, store, pool, log: createLogger('silent'), version: 'history', now: () => clock });
+  const log = createLogger('silent');
+  const signal = new AbortController().signal;
   const families = new Map<string, Family>();
   const extra = `job="${opts.job}",instance="${opts.instance}"`;
   let samples = 0;
   try {
     await installClock(admin);
     for (const [i, at] of opts.instants.entries()) {
-      clock = at.getTime();
       await setClock(admin, at);
-      for (const e of entries) await scheduler.runOnce(e);
+      // The collectors themselves, as the scheduler runs them (read-only transaction, statement
+      // timeout); a failure is an error here, since history must not silently miss a collector.
+      for (const e of entries) {
+        const samples = await withReadOnly(pool, Math.max(e.timeout, 60), signal, (db) => e.collector.collect({ db, config: opts.config, log, signal }));
+        store.replace(e.collector.name, samples);
+      }
       const ts = at.getTime() / 1000;
       let fam: Family | null = null;
       for (const line of (await registries.openMetrics.metrics()).split('\n')) {
@@ -126,7 +130,6 @@ export async function simulateHistory(opts: HistoryOptions): Promise<{ text: str
       opts.onProgress?.(i + 1, opts.instants.length);
     }
   } finally {
-    await scheduler.stop(0);
     await removeClock(admin).catch(() => undefined);
     await pool.end();
     await admin.end();

@@ -140,9 +140,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of children.reverse()) await c.stop();
-  await traffic?.stop();
-  await payments?.stop();
+  // Exporter first, so its pollers are not left retrying against stopped fakes.
   await exporter?.stop();
+  await payments?.stop();
+  await traffic?.stop();
   await db?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
