@@ -96,6 +96,8 @@ export class Scheduler {
   }
 
   private schedule(e: ScheduledCollector, delaySeconds: number): void {
+    // A cycle run directly (runOnce from a benchmark) must not leave the pending one unreachable.
+    clearTimeout(this.timers.get(e.collector.name));
     if (this.stopped) return;
     const t = setTimeout(() => void this.runOnce(e), Math.max(0, delaySeconds * 1000));
     this.timers.set(e.collector.name, t);
