@@ -4,12 +4,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../scripts/generate';
 import { INFO_RECEIVER, NOTIFICATION_TEMPLATES, TEAMS, pageReceiver, renderAlertmanager, ticketReceiver } from '../alertmanager';
 import { ALERTMANAGER_DIR } from '../generate';
+import { freePort } from '../../dashboards/stack/processes';
 
 const CONFIG = path.join(ROOT, ALERTMANAGER_DIR, 'alertmanager.yml');
 
@@ -42,17 +42,6 @@ describe('routing', () => {
     expect(route('alertname=X')).toBe(ticketReceiver('sre'));
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 describe('inhibition in a real Alertmanager', () => {
   let am: ChildProcess;

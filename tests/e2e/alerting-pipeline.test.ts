@@ -19,6 +19,7 @@ import { renderGroup } from '../../alerting/render';
 import { paymentsGroup } from '../../alerting/rules/payments';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually, exporterConfig, startTestExporter } from '../support/exporter';
+import { freePort } from '../../dashboards/stack/processes';
 
 const ALERT = 'PaymentSuccessRateLow';
 const PEER_TIMEOUT_S = 2;
@@ -28,17 +29,6 @@ interface PagerEvent {
   dedup_key: string;
   event_action: 'trigger' | 'resolve';
   payload: { summary: string; custom_details: Record<string, string> };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
 }
 
 async function isReady(url: string): Promise<boolean> {
