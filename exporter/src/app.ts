@@ -109,9 +109,11 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
     let next: Config;
     try {
       next = opts.loadConfig();
+      // Everything that can fail (secrets, collectors) happens before anything is swapped.
+      const nextAuth = authOf(next);
       const nextRt = buildRuntime(next, log);
       const old = rt;
-      auth = authOf(next);
+      auth = nextAuth;
       rt = nextRt;
       rt.scheduler.start();
       await old.scheduler.stop();
