@@ -1,5 +1,6 @@
 /** Report periods across time zones and DST, formatting of missing data, and the reports config. */
-import { parseReportsConfig } from '../../reports/config';
+import path from 'node:path';
+import { loadReportsConfig, parseReportsConfig } from '../../reports/config';
 import { coverageNote, formatValue } from '../../reports/format';
 import { dailyPeriod, lastCompletePeriod, monthlyPeriod, weeklyPeriod } from '../../reports/periods';
 
@@ -40,4 +41,10 @@ test('config: defaults, unknown keys and bad values are rejected with the field 
   expect(() => parseReportsConfig({ prometheus: { url: 'http://p' }, grafana: { url: 'http://g' }, colour: 'blue' })).toThrow(/colour/);
   expect(() => parseReportsConfig({ prometheus: { url: 'http://p' }, grafana: { url: 'http://g' }, time_zone: 'Mars/Base' })).toThrow(/time_zone/);
   expect(() => parseReportsConfig({ prometheus: { url: 'http://p' }, grafana: { url: 'http://g' }, schedules: { daily: 'every day' } })).toThrow(/schedules\.daily/);
+});
+
+test('the shipped reports/config.example.yml is a valid configuration', () => {
+  const c = loadReportsConfig(path.join(__dirname, '../../reports/config.example.yml'));
+  expect(c.time_zone).toBe('Europe/Berlin');
+  expect(c.schedules.monthly).toBe('0 7 1 * *');
 });
