@@ -1,5 +1,5 @@
 /** Renders METRICS.md, the metric reference, from the catalogue. */
-import { catalogue, collectorsOf, type LabelValues, type MetricDef } from '../catalogue';
+import { catalogue, collectorsOf, type Area, type LabelValues, type MetricDef } from '../catalogue';
 import { generatedHeader, type GeneratedFile } from '../../../scripts/generated';
 
 function labelDoc(v: LabelValues): string {
@@ -32,8 +32,12 @@ function row(m: MetricDef): string {
   return lines.join('\n');
 }
 
+// A fixed order: module namespace objects enumerate in a loader-dependent order (tsx and ts-jest
+// differ), and the generated file must be byte-identical whoever writes it.
+const AREAS: readonly Area[] = ['users & engagement', 'orders & revenue', 'payments', 'sellers', 'satisfaction', 'reliability', 'security', 'exporter'];
+
 export function metricsDoc(): GeneratedFile {
-  const areas = [...new Set(catalogue.map((m) => m.area))];
+  const areas = [...AREAS, ...new Set(catalogue.map((m) => m.area).filter((a) => !AREAS.includes(a)))];
   const parts = [
     generatedHeader('<!--', 'exporter/src/catalogue'),
     '# Metric reference',
@@ -45,7 +49,7 @@ export function metricsDoc(): GeneratedFile {
   ];
   for (const area of areas) {
     parts.push(`## ${area}`, '');
-    for (const m of catalogue.filter((x) => x.area === area)) parts.push(row(m));
+    for (const m of catalogue.filter((x) => x.area === area).sort((a, b) => a.name.localeCompare(b.name))) parts.push(row(m));
   }
   return { path: 'METRICS.md', content: parts.join('\n') };
 }
