@@ -118,10 +118,6 @@ export class Exposition {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async render(openMetrics: boolean): Promise<string> {
-    return (await this.renderBytes(openMetrics, false)).body.toString('utf8');
-  }
-
   async renderBytes(openMetrics: boolean, acceptGzip: boolean): Promise<{ body: Buffer; gzip: boolean }> {
     const i = openMetrics ? 1 : 0;
     const version = this.store.version;

@@ -92,12 +92,6 @@ export class MetricStore {
     for (const s of owners.values()) out.push(...s);
     return out;
   }
-
-  seriesCount(): number {
-    let n = 0;
-    for (const owners of this.byMetric.values()) for (const s of owners.values()) n += s.length;
-    return n;
-  }
 }
 
 function mergeSamples(a: Sample, b: Sample): Sample {
