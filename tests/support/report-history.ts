@@ -8,6 +8,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { M } from '../../exporter/src/catalogue';
+import { rng } from '../../exporter/src/payments/fakes/payment-stream';
 
 export interface HistoryOptions {
   /** First sample (UTC instant). */
@@ -25,17 +26,6 @@ export interface HistoryOptions {
 }
 
 type Labels = Record<string, string>;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const lbl = (l: Labels) => {
   const e = Object.entries(l);
