@@ -1,6 +1,6 @@
 /**
  * A minimal kustomize renderer for the generated overlays: resources (files and directories),
- * `namespace`, and strategic-merge `patches` by path — the only features they use. Lists of named
+ * components, `namespace`, and strategic-merge `patches` by path — the only features they use. Lists of named
  * objects (containers, volumes, ports, env) merge by name, as Kubernetes' merge keys do; `null` deletes.
  * Where kubectl is installed, its `kubectl kustomize` output is compared with this one.
  */
@@ -33,12 +33,18 @@ export function strategicMerge(base: unknown, patch: unknown): unknown {
     return out;
   }
   if (Array.isArray(base) && Array.isArray(patch) && patch.every((p) => isObj(p) && typeof p.name === 'string')) {
-    const out = base.map((b) => {
-      const p = patch.find((x) => isObj(b) && (x as Record<string, unknown>).name === b.name);
-      return p ? strategicMerge(b, p) : b;
-    });
-    for (const p of patch) if (!base.some((b) => isObj(b) && b.name === (p as Record<string, unknown>).name)) out.push(p);
-    return out;
+    // Order as Kubernetes' strategic merge does: the patch's order, base-only items kept before the
+    // first patch item that follows them in the base.
+    const nameOf = (x: unknown) => (x as Record<string, unknown>).name;
+    const baseIndex = (x: unknown) => base.findIndex((b) => isObj(b) && b.name === nameOf(x));
+    const baseOnly = base.filter((b) => !patch.some((p) => nameOf(p) === nameOf(b)));
+    const out: unknown[] = [];
+    for (const p of patch) {
+      const j = baseIndex(p);
+      if (j >= 0) while (baseOnly.length && base.indexOf(baseOnly[0]) < j) out.push(baseOnly.shift());
+      out.push(j >= 0 ? strategicMerge(base[j], p) : p);
+    }
+    return [...out, ...baseOnly];
   }
   return patch;
 }
@@ -46,24 +52,36 @@ export function strategicMerge(base: unknown, patch: unknown): unknown {
 export function render(dir: string): K8sObject[] {
   const k = YAML.parse(readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as {
     namespace?: string;
-    resources: string[];
+    resources?: string[];
+    components?: string[];
     patches?: { path: string }[];
   };
   let objects: K8sObject[] = [];
-  for (const r of k.resources) {
+  for (const r of k.resources ?? []) {
     const p = path.join(dir, r);
     objects.push(...(statSync(p).isDirectory() ? render(p) : readDocs(p)));
   }
+  // A component adds its resources and patches the objects accumulated so far.
+  for (const c of k.components ?? []) objects = applyPatches(path.join(dir, c), render(path.join(dir, c)).concat(objects), 'component');
+  objects = applyPatches(dir, objects, 'kustomization');
+  if (k.namespace) {
+    const ns = k.namespace;
+    objects = objects.map((o) => (CLUSTER_SCOPED.has(o.kind) ? o : { ...o, metadata: { ...o.metadata, namespace: ns } }));
+  }
+  return objects;
+}
+
+function applyPatches(dir: string, input: K8sObject[], what: 'component' | 'kustomization'): K8sObject[] {
+  const k = YAML.parse(readFileSync(path.join(dir, 'kustomization.yaml'), 'utf8')) as { kind: string; patches?: { path: string }[] };
+  // A component's own render() leaves its patches to the kustomization that includes it.
+  if ((k.kind === 'Component') !== (what === 'component')) return input;
+  const objects = [...input];
   for (const { path: file } of k.patches ?? []) {
     for (const patch of readDocs(path.join(dir, file))) {
       const i = objects.findIndex((o) => o.kind === patch.kind && o.apiVersion === patch.apiVersion && o.metadata.name === patch.metadata.name);
       if (i < 0) throw new Error(`patch ${file}: no ${patch.kind} ${patch.metadata.name} to patch`);
       objects[i] = strategicMerge(objects[i], patch) as K8sObject;
     }
-  }
-  if (k.namespace) {
-    const ns = k.namespace;
-    objects = objects.map((o) => (CLUSTER_SCOPED.has(o.kind) ? o : { ...o, metadata: { ...o.metadata, namespace: ns } }));
   }
   return objects;
 }

@@ -4,7 +4,8 @@
  * starts the exporter with its real flags, port, probe paths and config/secret paths.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { AlertmanagerConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1';
 import { Probe, PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
@@ -84,6 +85,38 @@ describe('every object validates', () => {
       if (theirs === null) return; // not installed: the renderer above is the check
       const byKey = (xs: K8sObject[]) => Object.fromEntries(xs.map((o) => [key(o), o]));
       expect({ name, objects: byKey(theirs) }).toEqual({ name, objects: byKey(rendered[name as keyof typeof DIRS]) });
+    }
+  });
+
+  test('the tls component over ha: valid, kubectl-identical, TLS end to end, ha kept', () => {
+    // An overlay of a user's own, outside the repository (kustomize wants relative paths).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-overlay-'));
+    try {
+      const rel = (p: string) => path.relative(dir, path.join(K8S, p));
+      writeFileSync(path.join(dir, 'kustomization.yaml'), YAML.stringify({ resources: [rel('overlays/ha')], components: [rel('components/tls')] }));
+      const objects = render(dir);
+      for (const o of objects) validate(o);
+      const theirs = kubectlKustomize(dir);
+      if (theirs !== null) expect(Object.fromEntries(theirs.map((o) => [key(o), o]))).toEqual(Object.fromEntries(objects.map((o) => [key(o), o])));
+      const dep = find(objects, 'Deployment');
+      expect(dep.spec.replicas).toBe(2);
+      expect(dep.spec.template.spec.affinity).toEqual(find(rendered.ha, 'Deployment').spec.template.spec.affinity);
+      const c = dep.spec.template.spec.containers[0];
+      for (const p of [c.startupProbe, c.livenessProbe, c.readinessProbe]) expect(p.httpGet.scheme).toBe('HTTPS');
+      const text = find(objects, 'ConfigMap', 'marketplace-pulse-config').data['config.yml'];
+      const config = parseConfig(YAML.parse(text), { env: {}, resolveSecrets: false });
+      const tlsMount = c.volumeMounts.find((m: any) => m.name === 'tls').mountPath;
+      expect(path.dirname(config.web.tls!.cert_file)).toBe(tlsMount);
+      expect(config.web.bearer_token).toBeDefined();
+      expect(dep.spec.template.metadata.annotations['marketplace-pulse.io/config-sha256']).toBe(createHash('sha256').update(text).digest('hex'));
+      const ep = find(objects, 'ServiceMonitor').spec.endpoints[0];
+      expect(ep.scheme).toBe('https');
+      expect(ep.tlsConfig.ca.secret.name).toBe(dep.spec.template.spec.volumes.find((v: any) => v.name === 'tls').secret.secretName);
+      const svc = find(objects, 'Service');
+      expect(ep.tlsConfig.serverName).toBe(`${svc.metadata.name}.${svc.metadata.namespace}.svc`);
+      expect(ep.authorization).toEqual(find(rendered.base, 'ServiceMonitor').spec.endpoints[0].authorization);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

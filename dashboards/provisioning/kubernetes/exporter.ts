@@ -55,7 +55,7 @@ export function exporterConfig(o: KubernetesOptions): Record<string, unknown> {
   return {
     database: {
       // A read replica's Service (or an ExternalName Service for a managed database's replica endpoint).
-      url: 'postgres://marketplace_pulse@marketplace-db-replica:5432/marketplace?sslmode=require',
+      url: 'postgres://pulse_reader@marketplace-db-replica:5432/marketplace',
       password: { file: secretPath(SECRET_KEYS.databasePassword) },
     },
     ...(Object.keys(web).length ? { web } : {}),

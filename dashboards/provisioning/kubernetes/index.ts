@@ -9,7 +9,7 @@ import { DEFAULT_K8S_OPTIONS, IMAGE, manifestFile, NAMESPACE, type KubernetesOpt
 import { configMap, configText, DEPLOYMENT_COMMENTS, deployment, exporterConfig, namespace, podDisruptionBudget, service } from './exporter';
 import { dashboardConfigMaps, datasourceConfigMap } from './grafana';
 import { prometheusRules, probe, serviceMonitor } from './monitoring';
-import { demoOverlay, haOverlay, type Kustomization } from './overlays';
+import { demoOverlay, haOverlay, tlsComponent, type Kustomization } from './overlays';
 import { VERSION } from '../../../exporter/src/app';
 
 export interface BaseFile {
@@ -21,10 +21,11 @@ export interface BaseFile {
 
 export function baseFiles(o: KubernetesOptions = DEFAULT_K8S_OPTIONS): BaseFile[] {
   const config = configText(exporterConfig(o));
+  const image = `${IMAGE}:${VERSION}`;
   return [
     { file: 'namespace.yaml', objects: [namespace()], source: 'exporter.ts' },
     { file: 'configmap.yaml', objects: [configMap(config)], source: 'exporter.ts' },
-    { file: 'deployment.yaml', objects: [deployment(o, config, `${IMAGE}:${VERSION}`)], source: 'exporter.ts', comments: DEPLOYMENT_COMMENTS },
+    { file: 'deployment.yaml', objects: [deployment(o, config, image)], source: 'exporter.ts', comments: DEPLOYMENT_COMMENTS },
     { file: 'service.yaml', objects: [service()], source: 'exporter.ts' },
     { file: 'poddisruptionbudget.yaml', objects: [podDisruptionBudget()], source: 'exporter.ts' },
     { file: 'servicemonitor.yaml', objects: [serviceMonitor(o)], source: 'monitoring.ts' },
@@ -46,10 +47,10 @@ export function kubernetesFiles(o: KubernetesOptions = DEFAULT_K8S_OPTIONS): Gen
     manifestFile('base/kustomization.yaml', 'index.ts', [baseKustomization(base)]),
     ...base.map((f) => manifestFile(`base/${f.file}`, f.source, f.objects.map((x) => x.toJSON()), f.comments)),
   ];
-  for (const overlay of [haOverlay(), demoOverlay(o)]) {
-    out.push(manifestFile(`overlays/${overlay.name}/kustomization.yaml`, 'overlays.ts', [overlay.kustomization]));
+  for (const overlay of [haOverlay(), demoOverlay(o), tlsComponent(o, `${IMAGE}:${VERSION}`)]) {
+    out.push(manifestFile(`${overlay.dir}/kustomization.yaml`, 'overlays.ts', [overlay.kustomization]));
     for (const [file, obj] of Object.entries(overlay.files)) {
-      out.push(manifestFile(`overlays/${overlay.name}/${file}`, 'overlays.ts', [obj], overlay.comments?.[file]));
+      out.push(manifestFile(`${overlay.dir}/${file}`, 'overlays.ts', [obj], overlay.comments?.[file]));
     }
   }
   return out;

@@ -3,20 +3,21 @@
  * alerts already collapse replicas) and `demo` (embedded database and simulated traffic, to try it
  * in a cluster). Patches are strategic-merge patches, the only patch form these overlays use.
  */
-import { configChecksum, configText, exporterConfig, RESOURCES } from './exporter';
+import { configChecksum, configMap, configText, deployment, exporterConfig, RESOURCES } from './exporter';
 import { CONFIG_FILE, LABELS, MOUNTS, NAME, SECRET_KEYS, SECRET_NAME, SELECTOR_LABELS, type KubernetesOptions } from './common';
-import { exporterUrl } from './monitoring';
+import { exporterUrl, serviceMonitor } from './monitoring';
 
 export interface Kustomization {
-  apiVersion: 'kustomize.config.k8s.io/v1beta1';
-  kind: 'Kustomization';
+  apiVersion: 'kustomize.config.k8s.io/v1beta1' | 'kustomize.config.k8s.io/v1alpha1';
+  kind: 'Kustomization' | 'Component';
   namespace?: string;
   resources: string[];
   patches?: { path: string }[];
 }
 
 export interface Overlay {
-  name: string;
+  /** Directory under provisioning/kubernetes/. */
+  dir: string;
   kustomization: Kustomization;
   /** File name → object (patches and extra resources). */
   files: Record<string, Record<string, unknown>>;
@@ -32,7 +33,7 @@ const kustomization = (resources: string[], patches: string[]): Kustomization =>
 
 export function haOverlay(): Overlay {
   return {
-    name: 'ha',
+    dir: 'overlays/ha',
     kustomization: kustomization(['../../base'], ['deployment.yaml']),
     files: {
       'deployment.yaml': {
@@ -84,7 +85,7 @@ export const DEMO_METRICS_TOKEN = 'demo-only-not-a-secret';
 export function demoOverlay(o: KubernetesOptions): Overlay {
   const text = configText(demoConfig(o), '# Demo: embedded database with simulated history and live traffic; nothing else is read.');
   return {
-    name: 'demo',
+    dir: 'overlays/demo',
     kustomization: kustomization(['../../base', 'secret.yaml'], ['configmap.yaml', 'deployment.yaml', 'probe.yaml']),
     files: {
       // A fixed token so the demo starts with no setup; a real deployment creates its own Secret.
@@ -119,6 +120,41 @@ export function demoOverlay(o: KubernetesOptions): Overlay {
       },
     },
     comments: { 'deployment.yaml': [{ path: ['spec', 'template', 'spec', 'containers', 0, 'resources'], text: DEMO_RESOURCES_COMMENT }] },
+  };
+}
+
+/**
+ * TLS for /metrics as a kustomize Component, so it combines with the base or `ha`: the exporter serves
+ * the `marketplace-pulse-tls` certificate, probes use HTTPS, the ServiceMonitor verifies the Service name.
+ * Its patches are cut from the objects generated with TLS on, so they cannot drift from the base's;
+ * the Deployment patch carries only what TLS changes (replicas and the rest stay the overlay's).
+ */
+export function tlsComponent(o: KubernetesOptions, image: string): Overlay {
+  const tls = { ...o, tls: true };
+  const text = configText(exporterConfig(tls));
+  const d = deployment(tls, text, image);
+  const c = d.spec!.template.spec!.containers[0]!;
+  return {
+    dir: 'components/tls',
+    kustomization: { apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', resources: [], patches: ['configmap.yaml', 'deployment.yaml', 'servicemonitor.yaml'].map((path) => ({ path })) },
+    files: {
+      'configmap.yaml': configMap(text).toJSON() as Record<string, unknown>,
+      'deployment.yaml': {
+        apiVersion: d.apiVersion,
+        kind: d.kind,
+        metadata: { name: d.metadata!.name },
+        spec: {
+          template: {
+            metadata: { annotations: d.spec!.template.metadata!.annotations },
+            spec: {
+              containers: [{ name: c.name, startupProbe: c.startupProbe, livenessProbe: c.livenessProbe, readinessProbe: c.readinessProbe, volumeMounts: c.volumeMounts }],
+              volumes: d.spec!.template.spec!.volumes,
+            },
+          },
+        },
+      },
+      'servicemonitor.yaml': serviceMonitor(tls).toJSON() as Record<string, unknown>,
+    },
   };
 }
 
