@@ -3,6 +3,10 @@
  * alerts already collapse replicas) and `demo` (embedded database and simulated traffic, to try it
  * in a cluster). Patches are strategic-merge patches, the only patch form these overlays use.
  */
+import type { IProbe } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/Probe';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Secret } from 'kubernetes-models/v1';
 import { configChecksum, configMap, configText, deployment, exporterConfig, RESOURCES } from './exporter';
 import { CONFIG_FILE, LABELS, MOUNTS, NAME, SECRET_KEYS, SECRET_NAME, SELECTOR_LABELS, type KubernetesOptions } from './common';
 import { exporterUrl, serviceMonitor } from './monitoring';
@@ -24,6 +28,14 @@ export interface Overlay {
   comments?: Record<string, { path: (string | number)[]; text: string }[]>;
 }
 
+/** A strategic-merge patch of T: any part of it, and TypeScript rejects fields T does not have. */
+type Patch<T> = T extends (infer U)[] ? Patch<U>[] : T extends object ? { [K in keyof T]?: Patch<T[K]> } : T;
+const patchOf =
+  <T>() =>
+  (p: Patch<T> & { apiVersion: string; kind: string; metadata: { name: string } }): Record<string, unknown> =>
+    p as Record<string, unknown>;
+const deploymentPatch = patchOf<IDeployment>();
+
 const kustomization = (resources: string[], patches: string[]): Kustomization => ({
   apiVersion: 'kustomize.config.k8s.io/v1beta1',
   kind: 'Kustomization',
@@ -36,7 +48,7 @@ export function haOverlay(): Overlay {
     dir: 'overlays/ha',
     kustomization: kustomization(['../../base'], ['deployment.yaml']),
     files: {
-      'deployment.yaml': {
+      'deployment.yaml': deploymentPatch({
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: NAME },
@@ -55,7 +67,7 @@ export function haOverlay(): Overlay {
             },
           },
         },
-      },
+      }),
     },
   };
 }
@@ -89,15 +101,13 @@ export function demoOverlay(o: KubernetesOptions): Overlay {
     kustomization: kustomization(['../../base', 'secret.yaml'], ['configmap.yaml', 'deployment.yaml', 'probe.yaml']),
     files: {
       // A fixed token so the demo starts with no setup; a real deployment creates its own Secret.
-      'secret.yaml': {
-        apiVersion: 'v1',
-        kind: 'Secret',
+      'secret.yaml': new Secret({
         metadata: { name: SECRET_NAME, labels: { ...LABELS } },
         type: 'Opaque',
         stringData: { [SECRET_KEYS.metricsToken]: DEMO_METRICS_TOKEN },
-      },
-      'configmap.yaml': { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${NAME}-config` }, data: { [CONFIG_FILE]: text } },
-      'deployment.yaml': {
+      }).toJSON() as Record<string, unknown>,
+      'configmap.yaml': patchOf<IConfigMap>()({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${NAME}-config` }, data: { [CONFIG_FILE]: text } }),
+      'deployment.yaml': deploymentPatch({
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: NAME },
@@ -110,14 +120,14 @@ export function demoOverlay(o: KubernetesOptions): Overlay {
             spec: { containers: [{ name: 'exporter', resources: DEMO_RESOURCES, startupProbe: { failureThreshold: 90 } }] },
           },
         },
-      },
-      'probe.yaml': {
+      }),
+      'probe.yaml': patchOf<IProbe>()({
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'Probe',
         metadata: { name: `${NAME}-site` },
         // As in the compose stack: the demo probes the exporter's own landing page.
         spec: { targets: { staticConfig: { static: [exporterUrl(o)] } } },
-      },
+      }),
     },
     comments: { 'deployment.yaml': [{ path: ['spec', 'template', 'spec', 'containers', 0, 'resources'], text: DEMO_RESOURCES_COMMENT }] },
   };
@@ -139,10 +149,10 @@ export function tlsComponent(o: KubernetesOptions, image: string): Overlay {
     kustomization: { apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', resources: [], patches: ['configmap.yaml', 'deployment.yaml', 'servicemonitor.yaml'].map((path) => ({ path })) },
     files: {
       'configmap.yaml': configMap(text).toJSON() as Record<string, unknown>,
-      'deployment.yaml': {
+      'deployment.yaml': deploymentPatch({
         apiVersion: d.apiVersion,
         kind: d.kind,
-        metadata: { name: d.metadata!.name },
+        metadata: { name: NAME },
         spec: {
           template: {
             metadata: { annotations: d.spec!.template.metadata!.annotations },
@@ -152,7 +162,7 @@ export function tlsComponent(o: KubernetesOptions, image: string): Overlay {
             },
           },
         },
-      },
+      }),
       'servicemonitor.yaml': serviceMonitor(tls).toJSON() as Record<string, unknown>,
     },
   };
