@@ -34,8 +34,8 @@ export const RUN_AS_USER = 10001;
  * Sized from README "Performance" (exporter against 1M and 10M orders): RSS 172–184 MiB steady,
  * 213–221 MiB peak during the concurrent first collection and a scrape storm. The request covers the
  * peak so the scheduler reserves it; the limit leaves ~70 % headroom over the peak for larger custom
- * metrics. CPU: scrapes serve a cached buffer and collection waits on the database, so a tenth of a core
- * is reserved and bursts (first collection, gzip) may use one core.
+ * metrics. CPU was not benchmarked: scrapes serve a cached buffer and collection waits on the database,
+ * so a tenth of a core is reserved and bursts (first collection, gzip) may use one core.
  */
 export const RESOURCES = {
   requests: { cpu: '100m', memory: '256Mi' },
@@ -43,8 +43,8 @@ export const RESOURCES = {
 };
 const RESOURCES_COMMENT = [
   'From README "Performance" (bench/, 1M and 10M orders): RSS 172-184 MiB steady, 213-221 MiB peak.',
-  'Request = the measured peak rounded up; limit = peak + ~70 % headroom. CPU: scrapes serve a cached',
-  'buffer and collections wait on the database; bursts (first collection, gzip) may use one core.',
+  'Request = the measured peak rounded up; limit = peak + ~70 % headroom. CPU (not benchmarked): scrapes',
+  'serve a cached buffer and collections wait on the database; bursts (first collection, gzip) may use one core.',
 ].join('\n');
 
 /** The exporter configuration the ConfigMap carries: a read replica, secrets as files, no demo. */
