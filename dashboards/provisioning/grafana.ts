@@ -2,7 +2,7 @@
 import YAML from 'yaml';
 import { DATASOURCES } from '../../exporter/src/catalogue/thresholds';
 import { generatedHeader, type GeneratedFile } from '../../scripts/generated';
-import { buildDashboard, DASHBOARDS } from '../index';
+import { buildDashboard, DASHBOARDS, type DashboardEntry } from '../index';
 
 const SOURCE = 'dashboards/provisioning/grafana.ts';
 /** Where docker-compose mounts provisioning/grafana/dashboards inside the Grafana container. */
@@ -57,8 +57,10 @@ export function dashboardProviderFile(): GeneratedFile {
 
 /** JSON allows no comments: the generated-file notice lives in the provider file next to them. */
 export function dashboardFiles(): GeneratedFile[] {
-  return DASHBOARDS.map((d) => ({
-    path: `provisioning/grafana/dashboards/${d.folder}/${d.file}.json`,
-    content: `${JSON.stringify(buildDashboard(d), null, 2)}\n`,
-  }));
+  return DASHBOARDS.map((d) => ({ path: `provisioning/grafana/dashboards/${d.folder}/${d.file}.json`, content: dashboardJson(d) }));
+}
+
+/** The dashboard file's text; the Kubernetes ConfigMaps carry the same. */
+export function dashboardJson(d: DashboardEntry): string {
+  return `${JSON.stringify(buildDashboard(d), null, 2)}\n`;
 }

@@ -5,9 +5,9 @@
  *   --config <file>        YAML configuration (or PULSE_CONFIG)
  *   --check-config <file>  validate a configuration file and exit (0 valid, 2 invalid)
  */
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startExporter, VERSION, type RunningExporter } from './app';
+import { parseCli } from './cli';
 import { ConfigError, loadConfig, type Config } from './config/load';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './demo/embedded';
 import { startPaymentFakes, type PaymentFakes } from './demo/payment-fakes';
@@ -71,9 +71,7 @@ async function startDemo(config: Config, file: string | undefined, log: Logger):
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { config: { type: 'string' }, 'check-config': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const { values } = parseCli();
   if (values.help) {
     process.stdout.write('usage: marketplace-pulse [--config file.yml] [--check-config file.yml]\n');
     return;

@@ -5,6 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { CONFIG_FILE_ENV } from '../cli';
 import { configSchema, type ParsedConfig } from './schema';
 
 export class ConfigError extends Error {
@@ -54,7 +55,7 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): 
     if (v !== undefined && v !== '') setPath(raw, path, name === 'DATABASE_URL' ? v : parseScalar(v));
   }
   for (const [name, v] of Object.entries(env)) {
-    if (!name.startsWith('PULSE_') || name === 'PULSE_CONFIG' || v === undefined) continue;
+    if (!name.startsWith('PULSE_') || name === CONFIG_FILE_ENV || v === undefined) continue;
     const path = name.slice('PULSE_'.length).toLowerCase().split('__');
     if (path.some((p) => p === '')) throw new ConfigError(`config error: environment variable ${name}: expected PULSE_<SECTION>__<KEY>`);
     setPath(raw, path, parseScalar(v));
@@ -106,7 +107,7 @@ export function parseConfig(raw: unknown, opts: { env?: NodeJS.ProcessEnv; resol
 
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
-  const file = opts.file ?? env.PULSE_CONFIG;
+  const file = opts.file ?? env[CONFIG_FILE_ENV];
   let raw: unknown = {};
   if (file) {
     let text: string;

@@ -99,6 +99,9 @@ const providerCommon = {
   initial_lookback: duration.default(30 * 86_400),
 };
 
+/** Where the exporter listens unless configured otherwise (9464: the exporter's registered default port). */
+export const DEFAULT_LISTEN = { address: '0.0.0.0', port: 9464 } as const;
+
 export const configSchema = z.strictObject({
   database: z
     .strictObject({
@@ -112,10 +115,10 @@ export const configSchema = z.strictObject({
     .default({ pool_max: 4, statement_timeout: 30, connect_timeout: 5, application_name: 'marketplace-pulse' }),
   listen: z
     .strictObject({
-      address: z.string().min(1).default('0.0.0.0'),
-      port: z.number().int().min(0).max(65535).default(9464),
+      address: z.string().min(1).default(DEFAULT_LISTEN.address),
+      port: z.number().int().min(0).max(65535).default(DEFAULT_LISTEN.port),
     })
-    .default({ address: '0.0.0.0', port: 9464 }),
+    .default({ ...DEFAULT_LISTEN }),
   web: z
     .strictObject({
       basic_auth: z.strictObject({ username: z.string().min(1), password: secretRef }).optional(),

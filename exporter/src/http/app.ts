@@ -9,6 +9,9 @@ import type { Exposition } from '../metrics/registry';
 import type { CollectorStatus } from '../runtime/scheduler';
 import { landingPage } from './landing';
 
+/** The HTTP paths, exported so deployment manifests (probes, scrape path) use the same strings. */
+export const HTTP_PATHS = { metrics: '/metrics', health: '/healthz', ready: '/readyz', reload: '/-/reload' } as const;
+
 export interface AppState {
   exposition: Exposition;
   isReady(): boolean;
@@ -64,7 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   const guard = authMiddleware(deps.auth);
 
-  app.get('/metrics', guard, async (req, res, next) => {
+  app.get(HTTP_PATHS.metrics, guard, async (req, res, next) => {
     try {
       const state = deps.state();
       state.sweepStale();
@@ -80,18 +83,18 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
-  app.get('/healthz', (_req, res) => {
+  app.get(HTTP_PATHS.health, (_req, res) => {
     res.type('text/plain').send('ok\n');
   });
 
-  app.get('/readyz', (_req, res) => {
+  app.get(HTTP_PATHS.ready, (_req, res) => {
     const state = deps.state();
     if (state.isReady()) return res.type('text/plain').send('ready\n');
     const waiting = state.status().filter((s) => !s.attempted).map((s) => s.name);
     res.status(503).type('text/plain').send(`not ready: waiting for first collection of ${waiting.join(', ')}\n`);
   });
 
-  app.post('/-/reload', guard, async (_req, res) => {
+  app.post(HTTP_PATHS.reload, guard, async (_req, res) => {
     if (!deps.reload) return res.status(404).send('reload not supported\n');
     const err = await deps.reload();
     if (err) return res.status(400).type('text/plain').send(`${err}\n`);
