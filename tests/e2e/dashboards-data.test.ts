@@ -4,6 +4,11 @@
  * binaries running the generated configuration (rewritten for loopback), then every panel query of
  * every dashboard through the Prometheus HTTP API.
  *
+ * Independent of the time of day: the last two hours of history are written on a simulated clock at
+ * a rate that keeps every hour busy even at the simulator's 03:00 trough (writeBusyTail; proven at
+ * pinned times in tests/integration/history-tail.test.ts), so `increase(…[1h])` panels always have
+ * orders and payments in the range they are evaluated over.
+ *
  * Panels without data are not faked: a panel may only come back empty when it needs a metric no
  * enabled collector produces, or a series that exists only in some deployments (DEPLOYMENT_DEPENDENT);
  * those are listed with the reason, and every other panel must return data.
@@ -19,7 +24,8 @@ import { startPaymentFakes, type PaymentFakes } from '../../exporter/src/demo/pa
 import { LiveTraffic, seedHistory } from '../../exporter/src/demo/simulator';
 import { buildDashboard, DASHBOARDS } from '../../dashboards';
 import { ALL_VALUES, metricNames, queriesOf, substitute, type PanelQuery } from '../../dashboards/inspect';
-import { createBlocks, historyInstants, simulateHistory } from '../../dashboards/stack/history';
+import { createBlocks, historyInstants, simulateHistory, writeBusyTail } from '../../dashboards/stack/history';
+import { DASHBOARD_TAIL } from './dashboards-tail';
 import { writeLocalConfig } from '../../dashboards/stack/local-config';
 import { freePort, startChild, waitForHttp, type Child } from '../../dashboards/stack/processes';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -68,7 +74,9 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-dashboards-e2e-'));
   db = await createTestDatabase('pulse_dash');
   const end = new Date();
-  await seedHistory(db.pool, { seed: 11, days: HISTORY_DAYS, sessionsPerDay: 600, end });
+  const tailStart = new Date(end.getTime() - DASHBOARD_TAIL.minutes * 60_000);
+  await seedHistory(db.pool, { seed: 11, days: HISTORY_DAYS, sessionsPerDay: 600, end: tailStart });
+  await writeBusyTail(db.pool, { ...DASHBOARD_TAIL, end });
 
   const exporterPort = await freePort();
   const raw = {
