@@ -44,12 +44,12 @@ async function setClock(pool: pg.Pool, at: Date): Promise<void> {
  * `offset 1w` / `offset 30d` panels find samples within Prometheus' 5-minute lookback when they are
  * evaluated within half an hour after `end`.
  */
-export function historyInstants(end: Date, days: number, stepSeconds: number, denseOffsetsSeconds: number[] = [0, 7 * 86_400, 30 * 86_400]): Date[] {
+export function historyInstants(end: Date, days: number, stepSeconds: number, denseOffsetsSeconds: number[] = [0, 7 * 86_400, 30 * 86_400], denseStepSeconds = 60): Date[] {
   const endS = Math.floor(end.getTime() / 1000);
   const set = new Set<number>();
   for (let t = endS - days * 86_400; t <= endS; t += stepSeconds) set.add(t);
   for (const off of denseOffsetsSeconds) {
-    for (let t = endS - off - 70 * 60; t <= endS - off + 30 * 60; t += 60) set.add(t);
+    for (let t = endS - off - 70 * 60; t <= endS - off + 30 * 60; t += denseStepSeconds) set.add(t);
   }
   set.add(endS);
   return [...set].filter((t) => t >= endS - days * 86_400 && t <= endS).sort((a, b) => a - b).map((t) => new Date(t * 1000));
