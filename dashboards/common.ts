@@ -13,6 +13,7 @@ import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { M } from '../exporter/src/catalogue';
 import type { LabelValues } from '../exporter/src/catalogue/types';
+import type { Team } from '../alerting/model';
 import { DATASOURCES } from '../exporter/src/catalogue/thresholds';
 
 /** Dashboard variable holding the Prometheus-compatible datasource (Prometheus or VictoriaMetrics). */
@@ -94,7 +95,7 @@ export interface DashboardSpec {
   /** Printable dashboards: no refresh, fixed width-friendly layout. */
   refresh?: string;
   /** Business dashboards: firing alerts of these teams are drawn as annotations. */
-  alertTeams?: string[];
+  alertTeams?: Team[];
 }
 
 /**
@@ -315,7 +316,7 @@ export function build(spec: DashboardSpec, related: { title: string; uid: string
 }
 
 /** Prometheus' ALERTS series of firing alerts, one annotation per alert while it fires. */
-export function alertAnnotation(teams: string[]): dashboard.AnnotationQueryBuilder {
+export function alertAnnotation(teams: Team[]): dashboard.AnnotationQueryBuilder {
   return new dashboard.AnnotationQueryBuilder()
     .name('Firing alerts')
     .datasource(PROMETHEUS)
