@@ -1,6 +1,6 @@
 /** Executive overview: the business at a glance, with week-over-week and month-over-month deltas. */
 import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { atLeast, informational, type DashboardSpec, type PanelSpec } from './common';
+import { atLeast, informational, MONEY, type DashboardSpec, type PanelSpec } from './common';
 import * as q from './queries/business';
 import { RANGE } from './queries/promql';
 
@@ -24,18 +24,19 @@ export const executive: DashboardSpec = {
   title: 'Marketplace Pulse / Executive overview',
   description: 'GMV, orders, conversion, AOV, active users, payment success and uptime, with WoW and MoM deltas.',
   tags: ['business'],
+  alertTeams: ['payments', 'growth', 'sre'],
   from: '7d',
   sections: [
     {
       title: 'Revenue and orders',
       panels: [
-        { kind: 'stat', title: 'GMV', description: 'Gross merchandise value of orders placed in the selected range, per currency (major units): increase of the GMV counter, exporter replicas merged.', unit: 'short', thresholds: informational(), queries: [{ expr: q.gmvBy(), legend: '{{currency}}', instant: true }], w: 4 },
+        { kind: 'stat', title: 'GMV', description: 'Gross merchandise value of orders placed in the selected range, per currency (major units): increase of the GMV counter, exporter replicas merged.', unit: MONEY, thresholds: informational(), queries: [{ expr: q.gmvBy(), legend: '{{currency}}', instant: true }], w: 4 },
         deltaStat('GMV WoW', 'GMV per currency', q.gmvBy(RANGE), q.gmvBy(RANGE, '1w'), '1w'),
         deltaStat('GMV MoM', 'GMV per currency', q.gmvBy(RANGE), q.gmvBy(RANGE, '30d'), '30d'),
         { kind: 'stat', title: 'Orders', description: 'Orders placed in the selected range (all currencies selected), whatever their later status.', unit: 'short', thresholds: informational(), queries: [{ expr: q.ordersSum(), legend: 'orders', instant: true }], w: 4 },
         deltaStat('Orders WoW', 'Orders placed', q.ordersSum(RANGE), q.ordersSum(RANGE, '1w'), '1w'),
         deltaStat('Orders MoM', 'Orders placed', q.ordersSum(RANGE), q.ordersSum(RANGE, '30d'), '30d'),
-        { kind: 'stat', title: 'Average order value', description: 'AOV per currency over the selected range: increase of the order value histogram sum divided by its count.', unit: 'short', thresholds: informational(), queries: [{ expr: q.aovBy(), legend: '{{currency}}', instant: true }], w: 4 },
+        { kind: 'stat', title: 'Average order value', description: 'AOV per currency over the selected range: increase of the order value histogram sum divided by its count.', unit: MONEY, thresholds: informational(), queries: [{ expr: q.aovBy(), legend: '{{currency}}', instant: true }], w: 4 },
         deltaStat('AOV WoW', 'Average order value per currency', q.aovBy(RANGE), q.aovBy(RANGE, '1w'), '1w'),
         { kind: 'stat', title: 'Conversion (paid sessions, 1d)', description: 'Sessions of the last 24 h that reached a paid order, over all sessions of the last 24 h (funnel steps paid / visit).', unit: 'percentunit', thresholds: informational(), queries: [{ expr: q.paidConversion(), legend: 'conversion', instant: true }], w: 4 },
         deltaStat('Conversion WoW', 'Paid-session conversion of the last 24 h', q.paidConversion(), q.paidConversion('1w'), '1w'),
@@ -48,7 +49,7 @@ export const executive: DashboardSpec = {
       panels: [
         { kind: 'stat', title: 'Payment success', description: `Payments that succeeded over succeeded + failed in the selected range, as recorded by the marketplace (source=db). Benchmark ≥ ${BENCHMARKS.paymentSuccessRatio * 100} %.`, unit: 'percentunit', thresholds: atLeast(BENCHMARKS.paymentSuccessRatio), queries: [{ expr: q.paymentSuccess(), legend: 'success', instant: true }], w: 6, decimals: 2 },
         { kind: 'stat', title: 'Uptime', description: `Share of successful blackbox probes of the public marketplace URLs over the selected range. SLO ≥ ${BENCHMARKS.uptimeRatio * 100} %.`, unit: 'percentunit', thresholds: atLeast(BENCHMARKS.uptimeRatio), queries: [{ expr: q.uptime(), legend: 'uptime', instant: true }], w: 6, decimals: 3 },
-        { kind: 'timeseries', title: 'GMV per hour', description: 'GMV per currency placed in each trailing hour (increase over 1h of the GMV counter).', unit: 'short', thresholds: informational(), queries: [{ expr: q.gmvBy('1h'), legend: '{{currency}}' }], w: 12 },
+        { kind: 'timeseries', title: 'GMV per hour', description: 'GMV per currency placed in each trailing hour (increase over 1h of the GMV counter).', unit: MONEY, thresholds: informational(), queries: [{ expr: q.gmvBy('1h'), legend: '{{currency}}' }], w: 12 },
         { kind: 'timeseries', title: 'Orders per hour, this week vs last week', description: 'Orders placed in each trailing hour, and the same hour one week earlier.', unit: 'short', thresholds: informational(), queries: [{ expr: q.ordersSum('1h'), legend: 'this week' }, { expr: q.ordersSum('1h', '1w'), legend: 'last week' }], w: 12 },
         { kind: 'timeseries', title: 'Payment success and uptime', description: 'Payment success ratio (db) and probe uptime over trailing hours, against their benchmarks.', unit: 'percentunit', thresholds: atLeast(BENCHMARKS.uptimeRatio), queries: [{ expr: q.paymentSuccess([], '1h'), legend: 'payment success' }, { expr: q.uptime('1h'), legend: 'uptime' }], w: 12, max: 1 },
       ],

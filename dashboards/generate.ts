@@ -2,8 +2,8 @@
 import type { GeneratedFile } from '../scripts/generated';
 import { blackboxFile } from './provisioning/blackbox';
 import { dashboardFiles, dashboardProviderFile, datasourcesFile } from './provisioning/grafana';
-import { prometheusFile } from './provisioning/prometheus';
+import { haFiles, prometheusFile } from './provisioning/prometheus';
 
 export function provisioningFiles(): GeneratedFile[] {
-  return [datasourcesFile(), dashboardProviderFile(), ...dashboardFiles(), prometheusFile(), blackboxFile()];
+  return [datasourcesFile(), dashboardProviderFile(), ...dashboardFiles(), prometheusFile(), ...haFiles(), blackboxFile()];
 }

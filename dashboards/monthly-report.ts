@@ -4,7 +4,7 @@
  * insights). Compact stats and bars only, no auto-refresh, default range the last 30 days.
  */
 import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { atLeast, below, informational, type DashboardSpec, type PanelSpec } from './common';
+import { atLeast, below, informational, MONEY, type DashboardSpec, type PanelSpec } from './common';
 import * as b from './queries/business';
 import * as p from './queries/payments';
 import { RANGE } from './queries/promql';
@@ -12,6 +12,12 @@ import * as r from './queries/reliability';
 import * as s from './queries/satisfaction';
 import * as se from './queries/sellers';
 import * as u from './queries/users';
+
+/**
+ * Trend inside the report month: its second half against its first half. A month-over-month ratio
+ * (`offset 30d` over 30 days) would need 60 days of history, more than Prometheus keeps (45 d).
+ */
+const HALF = '15d';
 
 const stat = (title: string, description: string, expr: string, unit: string, thresholds = informational(), legend = '__auto'): PanelSpec => ({
   kind: 'stat',
@@ -29,17 +35,18 @@ export const monthlyReport: DashboardSpec = {
   title: 'Marketplace Pulse / Monthly report',
   description: 'Printable monthly management report: the same sections and numbers as the scheduled PDF.',
   tags: ['business', 'report'],
+  alertTeams: ['payments', 'growth', 'sre'],
   from: '30d',
   refresh: '',
   sections: [
     {
       title: '1. Executive summary',
       panels: [
-        stat('GMV', 'GMV per currency over the report range (increase of the GMV counter).', b.gmvBy(), 'short', informational(), '{{currency}}'),
-        stat('GMV vs previous month', 'GMV per currency against the 30 days before: (now / before) - 1.', b.wow(b.gmvBy(RANGE), b.gmvBy(RANGE, '30d')), 'percentunit', atLeast(0), '{{currency}}'),
+        stat('GMV', 'GMV per currency over the report range (increase of the GMV counter).', b.gmvBy(), MONEY, informational(), '{{currency}}'),
+        stat('GMV trend (last 15 d vs 15 d before)', 'GMV per currency of the last 15 days against the 15 days before them: (now / before) - 1. Both halves lie inside the 30-day report range.', b.wow(b.gmvBy(HALF), b.gmvBy(HALF, HALF)), 'percentunit', atLeast(0), '{{currency}}'),
         stat('Orders', 'Orders placed over the report range.', b.ordersSum(), 'short'),
-        stat('Orders vs previous month', 'Orders against the 30 days before: (now / before) - 1.', b.wow(b.ordersSum(RANGE), b.ordersSum(RANGE, '30d')), 'percentunit', atLeast(0)),
-        stat('Average order value', 'Order value histogram sum / count over the report range, per currency.', b.aovBy(), 'short', informational(), '{{currency}}'),
+        stat('Orders trend (last 15 d vs 15 d before)', 'Orders of the last 15 days against the 15 days before them: (now / before) - 1.', b.wow(b.ordersSum(HALF), b.ordersSum(HALF, HALF)), 'percentunit', atLeast(0)),
+        stat('Average order value', 'Order value histogram sum / count over the report range, per currency.', b.aovBy(), MONEY, informational(), '{{currency}}'),
         stat('Payment success', `Succeeded / (succeeded + failed) over the report range. Benchmark ≥ ${BENCHMARKS.paymentSuccessRatio * 100} %.`, b.paymentSuccess(), 'percentunit', atLeast(BENCHMARKS.paymentSuccessRatio)),
       ],
     },
@@ -57,7 +64,7 @@ export const monthlyReport: DashboardSpec = {
     {
       title: '3. Transactions',
       panels: [
-        stat('Refunded amount', 'Amount refunded over the report range, per currency.', p.refundedAmount(), 'short', informational(), '{{currency}}'),
+        stat('Refunded amount', 'Amount refunded over the report range, per currency.', p.refundedAmount(), MONEY, informational(), '{{currency}}'),
         stat('Conversion (paid, 1d)', 'Sessions of the last 24 h that reached a paid order over all sessions of the last 24 h.', b.paidConversion(), 'percentunit'),
         stat('Seller activation (30d)', `Sellers approved in the last 30 days with a first sale. Benchmark ≥ ${BENCHMARKS.sellerActivationRatio * 100} %.`, se.activation('30d'), 'percentunit', atLeast(BENCHMARKS.sellerActivationRatio)),
         stat('Active sellers', `Live sellers with an order in the last 30 days. Benchmark ≥ ${BENCHMARKS.sellersActiveRatio * 100} %.`, se.activeRatio(), 'percentunit', atLeast(BENCHMARKS.sellersActiveRatio)),

@@ -1,6 +1,7 @@
 /** Customer satisfaction: CSAT, review ratings, support load and bug reports. */
 import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { atLeast, informational, zeroIsOk, type DashboardSpec } from './common';
+import { M } from '../exporter/src/catalogue';
+import { atLeast, informational, ordered, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/satisfaction';
 
 export const satisfaction: DashboardSpec = {
@@ -8,13 +9,14 @@ export const satisfaction: DashboardSpec = {
   title: 'Marketplace Pulse / Customer satisfaction',
   description: 'CSAT, product reviews, support tickets and bug reports.',
   tags: ['business', 'satisfaction'],
+  alertTeams: ['growth', 'sre'],
   from: '7d',
   sections: [
     {
       title: 'Scores',
       panels: [
-        { kind: 'bargauge', title: 'CSAT', description: `Average satisfaction score (1–5) of tickets closed in each window that were scored. Benchmark ≥ ${BENCHMARKS.csatScore}.`, unit: 'short', thresholds: atLeast(BENCHMARKS.csatScore), queries: [{ expr: q.csat(), legend: '{{window}}', instant: true }], min: 1, max: 5 },
-        { kind: 'bargauge', title: 'Review rating', description: `Average product review rating (1–5) of reviews written in each window. Benchmark ≥ ${BENCHMARKS.csatScore}.`, unit: 'short', thresholds: atLeast(BENCHMARKS.csatScore), queries: [{ expr: q.reviewRating(), legend: '{{window}}', instant: true }], min: 1, max: 5 },
+        { kind: 'bargauge', title: 'CSAT', description: `Average satisfaction score (1–5) of tickets closed in each window that were scored. Benchmark ≥ ${BENCHMARKS.csatScore}.`, unit: 'short', thresholds: atLeast(BENCHMARKS.csatScore), queries: ordered(M.csatScore, 'window', q.csat), min: 1, max: 5 },
+        { kind: 'bargauge', title: 'Review rating', description: `Average product review rating (1–5) of reviews written in each window. Benchmark ≥ ${BENCHMARKS.csatScore}.`, unit: 'short', thresholds: atLeast(BENCHMARKS.csatScore), queries: ordered(M.reviewRating, 'window', q.reviewRating), min: 1, max: 5 },
       ],
     },
     {

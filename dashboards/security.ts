@@ -1,6 +1,7 @@
 /** Security: login outcomes, credential stuffing, profile changes and sensitive audit actions. */
 import { DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { informational, zeroIsOk, type DashboardSpec } from './common';
+import { M } from '../exporter/src/catalogue';
+import { informational, ordered, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/security';
 
 export const security: DashboardSpec = {
@@ -15,7 +16,7 @@ export const security: DashboardSpec = {
         { kind: 'timeseries', title: 'Logins per hour by outcome', description: 'Login attempts in each trailing hour, success vs failure.', unit: 'short', thresholds: informational(), queries: [{ expr: q.loginsByOutcome(), legend: '{{outcome}}' }], stacked: true },
         { kind: 'timeseries', title: 'Failed login share', description: 'Failed over all login attempts in each trailing hour; a spike is the first sign of credential stuffing.', unit: 'percentunit', thresholds: [{ value: null, color: 'green' }, { value: 0.2, color: 'orange' }, { value: 0.5, color: 'red' }], queries: [{ expr: q.failedLoginRatio(), legend: 'failed share' }], max: 1 },
         { kind: 'bargauge', title: 'Failures by reason', description: 'Failed logins in the selected range by reason (bad password, unknown user, locked, MFA failed, other).', unit: 'short', thresholds: informational(), queries: [{ expr: q.failuresByReason(), legend: '{{reason}}', instant: true }] },
-        { kind: 'bargauge', title: 'Accounts over the failed-login threshold', description: 'Distinct accounts with at least the configured number of failed logins (default 5) in the window.', unit: 'short', thresholds: zeroIsOk(), queries: [{ expr: q.accountsOverThreshold(), legend: '{{window}}', instant: true }] },
+        { kind: 'bargauge', title: 'Accounts over the failed-login threshold', description: 'Distinct accounts with at least the configured number of failed logins (default 5) in the window.', unit: 'short', thresholds: zeroIsOk(), queries: ordered(M.accountsWithFailedLogins, 'window', q.accountsOverThreshold) },
       ],
     },
     {

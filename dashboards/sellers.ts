@@ -1,6 +1,7 @@
 /** Sellers: onboarding, activation, churn, activity segments and listing credits. */
 import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { atLeast, band, below, informational, zeroIsOk, type DashboardSpec } from './common';
+import { M } from '../exporter/src/catalogue';
+import { atLeast, band, below, informational, MONEY, ordered, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/sellers';
 
 export const sellers: DashboardSpec = {
@@ -8,6 +9,7 @@ export const sellers: DashboardSpec = {
   title: 'Marketplace Pulse / Sellers',
   description: 'Seller applications, approvals, activation, churn, activity segments and credits.',
   tags: ['business', 'sellers'],
+  alertTeams: ['growth'],
   from: '30d',
   sections: [
     {
@@ -24,16 +26,16 @@ export const sellers: DashboardSpec = {
       panels: [
         { kind: 'timeseries', title: 'Sellers by segment', description: 'Live sellers by orders received in the last 30 days: power, active, occasional, dormant.', unit: 'short', thresholds: informational(), queries: [{ expr: q.segments(), legend: '{{segment}}' }], stacked: true },
         { kind: 'gauge', title: 'Active sellers', description: `Live sellers with at least one order in the last 30 days, over all live sellers. Benchmark ≥ ${BENCHMARKS.sellersActiveRatio * 100} %.`, unit: 'percentunit', thresholds: atLeast(BENCHMARKS.sellersActiveRatio), queries: [{ expr: q.activeRatio(), legend: 'active', instant: true }], w: 6, h: 8, min: 0, max: 1 },
-        { kind: 'bargauge', title: 'Seller churn rate', description: 'Sellers live at the start of the window who churned during it, per window.', unit: 'percentunit', thresholds: below(1 - BENCHMARKS.sellersActiveRatio), queries: [{ expr: q.churnByWindow(), legend: '{{window}}', instant: true }], w: 6, min: 0, max: 1 },
+        { kind: 'bargauge', title: 'Seller churn rate', description: 'Sellers live at the start of the window who churned during it, per window.', unit: 'percentunit', thresholds: below(1 - BENCHMARKS.sellersActiveRatio), queries: ordered(M.sellerChurnRatio, 'window', q.churn), w: 6, min: 0, max: 1 },
       ],
     },
     {
       title: 'Credits and subscriptions',
       panels: [
         { kind: 'gauge', title: 'Credit consumption', description: `Used listing credits over granted credits across live sellers. Ideal ${BENCHMARKS.creditConsumptionLow * 100}–${BENCHMARKS.creditConsumptionHigh * 100} %.`, unit: 'percentunit', thresholds: band(BENCHMARKS.creditConsumptionLow, BENCHMARKS.creditConsumptionHigh), queries: [{ expr: q.creditConsumption(), legend: 'consumption', instant: true }], min: 0, max: 1 },
-        { kind: 'bargauge', title: 'Credits', description: 'Listing credits across live sellers: total granted, used, unallocated.', unit: 'short', thresholds: informational(), queries: [{ expr: q.credits(), legend: '{{state}}', instant: true }], w: 6, h: 6 },
+        { kind: 'bargauge', title: 'Credits', description: 'Listing credits across live sellers: total granted, used, unallocated.', unit: 'short', thresholds: informational(), queries: ordered(M.sellerCredits, 'state', q.credits), w: 6, h: 6 },
         { kind: 'stat', title: 'Sellers low on credit', description: 'Live sellers with less than the low-credit threshold (default 10 %) of their credits left: candidates for a top-up.', unit: 'short', thresholds: zeroIsOk(), queries: [{ expr: q.lowCredit(), legend: 'low credit', instant: true }], h: 6 },
-        { kind: 'stat', title: 'Subscription MRR', description: 'Monthly recurring revenue from active seller subscriptions, per currency.', unit: 'short', thresholds: informational(), queries: [{ expr: q.mrr(), legend: '{{currency}}', instant: true }], h: 6 },
+        { kind: 'stat', title: 'Subscription MRR', description: 'Monthly recurring revenue from active seller subscriptions, per currency.', unit: MONEY, thresholds: informational(), queries: [{ expr: q.mrr(), legend: '{{currency}}', instant: true }], h: 6 },
       ],
     },
   ],

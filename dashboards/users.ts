@@ -1,6 +1,7 @@
 /** User activity: who is active, how they arrive, how long they stay, whether they come back. */
 import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { atLeast, below, informational, type DashboardSpec } from './common';
+import { M } from '../exporter/src/catalogue';
+import { atLeast, below, informational, ordered, type DashboardSpec } from './common';
 import * as q from './queries/users';
 
 export const users: DashboardSpec = {
@@ -8,15 +9,16 @@ export const users: DashboardSpec = {
   title: 'Marketplace Pulse / User activity',
   description: 'Active users, new vs returning visitors, sessions, engagement, bounce and retention.',
   tags: ['business', 'users'],
+  alertTeams: ['growth', 'sre'],
   sections: [
     {
       title: 'Active users',
       panels: [
-        { kind: 'bargauge', title: 'Active users (1d / 7d / 30d)', description: 'DAU, WAU, MAU: distinct signed-in users with a session in the trailing window, computed by the exporter from sessions.', unit: 'short', thresholds: informational(), queries: [{ expr: q.activeUsersByWindow(), legend: '{{window}}', instant: true }], w: 8 },
+        { kind: 'bargauge', title: 'Active users (1d / 7d / 30d)', description: 'DAU, WAU, MAU: distinct signed-in users with a session in the trailing window, computed by the exporter from sessions.', unit: 'short', thresholds: informational(), queries: ordered(M.activeUsers, 'window', q.activeUsers), w: 8 },
         { kind: 'gauge', title: 'User activation (30d)', description: `Users active in the last 30 days over all registered users. Benchmark ≥ ${BENCHMARKS.userActivationRatio * 100} %.`, unit: 'percentunit', thresholds: atLeast(BENCHMARKS.userActivationRatio), queries: [{ expr: q.activationRatio('30d'), legend: 'activation', instant: true }], w: 4, min: 0, max: 1 },
         { kind: 'timeseries', title: 'New vs returning visitors (1d)', description: 'Distinct visitors of the last 24 h: new (first session ever inside the window) and returning.', unit: 'short', thresholds: informational(), queries: [{ expr: q.visitorsByType('1d'), legend: '{{visitor_type}}' }], w: 12, stacked: true },
         { kind: 'timeseries', title: 'Registrations per day', description: 'Accounts created in each trailing 24 h (increase of the registrations counter).', unit: 'short', thresholds: informational(), queries: [{ expr: q.registrations('1d'), legend: 'registrations' }], w: 12 },
-        { kind: 'bargauge', title: 'Sessions per active user', description: 'Usage frequency: signed-in sessions in the window divided by the active users of the window.', unit: 'short', thresholds: informational(), queries: [{ expr: q.usageFrequency(), legend: '{{window}}', instant: true }], w: 12 },
+        { kind: 'bargauge', title: 'Sessions per active user', description: 'Usage frequency: signed-in sessions in the window divided by the active users of the window.', unit: 'short', thresholds: informational(), queries: ordered(M.usageFrequency, 'window', q.usageFrequency), w: 12 },
       ],
     },
     {
@@ -33,9 +35,9 @@ export const users: DashboardSpec = {
     {
       title: 'Bounce and retention',
       panels: [
-        { kind: 'bargauge', title: 'Bounce rate', description: 'Sessions with exactly one page view over sessions with at least one, per trailing window.', unit: 'percentunit', thresholds: informational(), queries: [{ expr: q.bounceByWindow(), legend: '{{window}}', instant: true }], w: 8, min: 0, max: 1 },
-        { kind: 'bargauge', title: 'Retention D1 / D7 / D30', description: 'Day-N retention: share of the users who signed up N days before yesterday with a session yesterday.', unit: 'percentunit', thresholds: informational(), queries: [{ expr: q.retentionByDay(), legend: 'D{{day}}', instant: true }], w: 8, min: 0, max: 1 },
-        { kind: 'table', title: 'Weekly cohort retention', description: 'Share of each signup-week cohort (weeks ago) with a session N weeks after signup; last 12 cohorts.', unit: 'percentunit', thresholds: informational(), queries: [{ expr: q.cohortRetention(), legend: '{{cohort_weeks_ago}}/{{weeks_since_signup}}', instant: true }], w: 8 },
+        { kind: 'bargauge', title: 'Bounce rate', description: 'Sessions with exactly one page view over sessions with at least one, per trailing window.', unit: 'percentunit', thresholds: informational(), queries: ordered(M.bounceRatio, 'window', q.bounce), w: 8, min: 0, max: 1 },
+        { kind: 'bargauge', title: 'Retention D1 / D7 / D30', description: 'Day-N retention: share of the users who signed up N days before yesterday with a session yesterday.', unit: 'percentunit', thresholds: informational(), queries: ordered(M.retentionRatio, 'day', q.retention, (d) => `D${d}`), w: 8, min: 0, max: 1 },
+        { kind: 'table', title: 'Weekly cohort retention', description: 'Share of each signup-week cohort (weeks ago) with a session N weeks after signup; last 12 cohorts.', unit: 'percentunit', thresholds: informational(), queries: [{ expr: q.cohortRetention(), instant: true }], table: { kind: 'matrix', row: 'cohort_weeks_ago', column: 'weeks_since_signup', rowTitle: 'Cohort (weeks ago) \\ weeks since signup' }, w: 8 },
       ],
     },
   ],

@@ -3,16 +3,18 @@
  * prometheus-blackbox-exporter binaries (each when installed), running the generated configuration
  * rewritten for localhost in a temp dir, so real data can be queried in the Prometheus UI with one
  * command. `--backfill` first writes 35 days of simulated history into Prometheus' storage.
- * Ctrl-C stops everything.
+ * `--ha` runs the HA pair instead of one Prometheus: two servers (replicas a and b) remote-writing
+ * to VictoriaMetrics, and two clustered Alertmanagers. Ctrl-C stops everything.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeLocalConfig } from '../dashboards/stack/local-config';
+import { HA_BIN, startAlertmanagerCluster, startHaPair } from '../dashboards/stack/ha';
 import { installed, startChild, waitForHttp, type Child } from '../dashboards/stack/processes';
 import { backfill } from './backfill';
 
-const PORTS = { exporter: 9464, prometheus: 9090, alertmanager: 9093, blackbox: 9115 };
+const PORTS = { exporter: 9464, prometheus: 9090, prometheusB: 9091, alertmanager: 9093, alertmanagerB: 9094, blackbox: 9115, victoria: 8428 };
 const BIN = {
   prometheus: '/usr/bin/prometheus',
   alertmanager: '/usr/bin/prometheus-alertmanager',
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
     children.push(exporter);
     await waitForHttp(`http://${exporterAddr}/healthz`, exporter, 600, 500);
 
+    const ha = process.argv.includes('--ha');
+    if (ha && !installed(HA_BIN.victoria)) throw new Error('--ha needs VictoriaMetrics (apt-get install victoria-metrics)');
     const haveAm = installed(BIN.alertmanager);
     const haveBlackbox = installed(BIN.blackbox);
     const files = writeLocalConfig({
@@ -66,7 +70,19 @@ async function main(): Promise<void> {
       await waitForHttp(`http://127.0.0.1:${PORTS.blackbox}/`, bb);
       urls.push(`blackbox      http://127.0.0.1:${PORTS.blackbox}/`);
     }
-    if (haveAm && files.alertmanagerYml) {
+    if (ha) {
+      let amTargets: string[] = [];
+      if (haveAm && files.alertmanagerYml) {
+        const cluster = await startAlertmanagerCluster({ dir, config: files.alertmanagerYml, n: 2, webPorts: [PORTS.alertmanager, PORTS.alertmanagerB] });
+        children.push(...cluster.children);
+        amTargets = cluster.targets;
+        urls.push(`alertmanager  ${cluster.urls.join('  ')}  (cluster of two)`);
+      }
+      const pair = await startHaPair({ dir, addresses: files.addresses, alertmanagers: amTargets, ports: { victoria: PORTS.victoria, prometheus: [PORTS.prometheus, PORTS.prometheusB] } });
+      children.push(...pair.children);
+      for (const p of pair.prometheus) urls.push(`prometheus ${p.replica}  ${p.url}/  (external label replica="${p.replica}")`);
+      urls.push(`victoria      ${pair.victoriaUrl}/vmui/  (long-term store: point Grafana or reports at ${pair.victoriaUrl})`);
+    } else if (haveAm && files.alertmanagerYml) {
       const am = startChild('alertmanager', BIN.alertmanager, [
         `--config.file=${files.alertmanagerYml}`,
         `--storage.path=${path.join(dir, 'alertmanager-data')}`,
@@ -77,7 +93,9 @@ async function main(): Promise<void> {
       await waitForHttp(`http://127.0.0.1:${PORTS.alertmanager}/-/ready`, am);
       urls.push(`alertmanager  http://127.0.0.1:${PORTS.alertmanager}/`);
     }
-    if (installed(BIN.prometheus)) {
+    if (ha) {
+      // started above
+    } else if (installed(BIN.prometheus)) {
       const prom = startChild('prometheus', BIN.prometheus, [
         `--config.file=${files.prometheusYml}`,
         `--storage.tsdb.path=${tsdb}`,

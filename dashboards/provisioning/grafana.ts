@@ -8,7 +8,7 @@ const SOURCE = 'dashboards/provisioning/grafana.ts';
 /** Where docker-compose mounts provisioning/grafana/dashboards inside the Grafana container. */
 export const GRAFANA_DASHBOARDS_PATH = '/etc/grafana/provisioning/dashboards';
 
-export function datasourcesFile(urls = { prometheus: 'http://prometheus:9090', alertmanager: 'http://alertmanager:9093' }): GeneratedFile {
+export function datasourcesFile(urls = { prometheus: 'http://prometheus:9090', alertmanager: 'http://alertmanager:9093', victoriametrics: 'http://victoriametrics:8428' }): GeneratedFile {
   const doc = {
     apiVersion: 1,
     datasources: [
@@ -19,6 +19,16 @@ export function datasourcesFile(urls = { prometheus: 'http://prometheus:9090', a
         access: 'proxy',
         url: urls.prometheus,
         isDefault: true,
+        editable: false,
+        jsonData: { httpMethod: 'POST', timeInterval: '15s', alertmanagerUid: DATASOURCES.alertmanager.uid },
+      },
+      {
+        // Same Prometheus API; dashboards pick it through their $datasource variable (HA profile).
+        name: DATASOURCES.victoriametrics.name,
+        uid: DATASOURCES.victoriametrics.uid,
+        type: 'prometheus',
+        access: 'proxy',
+        url: urls.victoriametrics,
         editable: false,
         jsonData: { httpMethod: 'POST', timeInterval: '15s', alertmanagerUid: DATASOURCES.alertmanager.uid },
       },

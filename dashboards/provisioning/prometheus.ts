@@ -59,6 +59,79 @@ export function renderPrometheusConfig(a: PrometheusAddresses): string {
   return YAML.stringify(prometheusConfig(a));
 }
 
+// --- HA: two identical Prometheus servers remote-writing to VictoriaMetrics ---
+
+/** External label telling the two Prometheus servers of the HA pair apart. */
+export const REPLICA_LABEL = 'replica';
+export const HA_REPLICAS = ['a', 'b'] as const;
+
+export interface HaOptions {
+  replica: string;
+  /** VictoriaMetrics' Prometheus remote-write endpoint. */
+  remoteWrite: string;
+  /** Every Alertmanager of the cluster: each Prometheus sends to all of them. */
+  alertmanagers: string[];
+}
+
+/**
+ * One server of the HA pair: the single-server config plus the `replica` external label, remote
+ * write to the long-term store, and alerts sent to every Alertmanager without the replica label,
+ * so the cluster sees one alert from two senders and pages once.
+ */
+export function haPrometheusConfig(a: PrometheusAddresses, ha: HaOptions): Record<string, unknown> {
+  const base = prometheusConfig({ ...a, alertmanager: null });
+  const global = base.global as { external_labels: Record<string, string> };
+  return {
+    ...base,
+    global: { ...global, external_labels: { ...global.external_labels, [REPLICA_LABEL]: ha.replica } },
+    alerting: {
+      alert_relabel_configs: [{ action: 'labeldrop', regex: REPLICA_LABEL }],
+      alertmanagers: [{ static_configs: [{ targets: ha.alertmanagers }] }],
+    },
+    remote_write: [{ url: ha.remoteWrite }],
+  };
+}
+
+/**
+ * VictoriaMetrics ingestion relabelling: the pair's samples differ only by `replica`; without it they
+ * are one series, and `-dedup.minScrapeInterval` keeps one sample per scrape interval. Dashboards and
+ * reports then read each number once, with no gap while either server is up.
+ */
+export function victoriaRelabelConfig(): Record<string, unknown>[] {
+  return [{ action: 'labeldrop', regex: REPLICA_LABEL }];
+}
+
+/** Flags of the single-node VictoriaMetrics (dedup at the scrape interval, a year of retention). */
+export function victoriaArgs(o: { storage: string; listen: string; relabelConfig: string; scrapeInterval: string; retention?: string }): string[] {
+  return [
+    `-storageDataPath=${o.storage}`,
+    `-httpListenAddr=${o.listen}`,
+    `-retentionPeriod=${o.retention ?? VICTORIA_RETENTION}`,
+    `-dedup.minScrapeInterval=${o.scrapeInterval}`,
+    `-relabelConfig=${o.relabelConfig}`,
+  ];
+}
+
+/** Long-term store retention: a year plus a month, so a monthly report can compare with the same month last year. */
+export const VICTORIA_RETENTION = '13';
+
+export const COMPOSE_HA = {
+  remoteWrite: 'http://victoriametrics:8428/api/v1/write',
+  alertmanagers: ['alertmanager:9093', 'alertmanager-b:9093'],
+  relabelConfig: '/etc/victoriametrics/relabel.yml',
+} as const;
+
+export function haFiles(): GeneratedFile[] {
+  const source = 'dashboards/provisioning/prometheus.ts';
+  return [
+    ...HA_REPLICAS.map((replica) => ({
+      path: `provisioning/prometheus/ha/prometheus-${replica}.yml`,
+      content: generatedHeader('#', source) + YAML.stringify(haPrometheusConfig(COMPOSE_ADDRESSES, { replica, remoteWrite: COMPOSE_HA.remoteWrite, alertmanagers: [...COMPOSE_HA.alertmanagers] })),
+    })),
+    { path: 'provisioning/victoriametrics/relabel.yml', content: generatedHeader('#', source) + YAML.stringify(victoriaRelabelConfig()) },
+  ];
+}
+
 export function prometheusFile(): GeneratedFile {
   return {
     path: 'provisioning/prometheus/prometheus.yml',

@@ -9,7 +9,7 @@ export function failedLoginRatio(window = '1h'): string {
   const all = sumBy([], increaseOf(M.loginsTotal.name, {}, window));
   return `${failed} / (${all} > 0)`;
 }
-export const accountsOverThreshold = () => sumBy(['window'], gaugeOf(M.accountsWithFailedLogins.name));
+export const accountsOverThreshold = (window: string) => sumBy([], gaugeOf(M.accountsWithFailedLogins.name, { window }));
 export const profileChanges = (window = '1h') => sumBy(['field'], increaseOf(M.profileChangesTotal.name, {}, window));
 export const auditEvents = (window: string = RANGE) => sumBy(['action'], increaseOf(M.auditEventsTotal.name, {}, window));
 export const auditObjects = (window: string = RANGE) => sumBy(['action'], increaseOf(M.auditObjectsTotal.name, { action: '~export|bulk_delete' }, window));

@@ -7,9 +7,9 @@ export const applications = (window: string = RANGE) => sumBy([], increaseOf(M.s
 export const approvals = (window: string = RANGE) => sumBy([], increaseOf(M.sellersApprovedTotal.name, {}, window));
 export const churned = (window: string = RANGE) => sumBy([], increaseOf(M.sellersChurnedTotal.name, {}, window));
 export const activation = (window = '30d') => sumBy([], gaugeOf(M.sellerActivationRatio.name, { window }));
-export const churnByWindow = () => sumBy(['window'], gaugeOf(M.sellerChurnRatio.name));
+export const churn = (window: string) => sumBy([], gaugeOf(M.sellerChurnRatio.name, { window }));
 export const activeRatio = () => sumBy([], gaugeOf(M.sellersActiveRatio.name));
-export const credits = () => sumBy(['state'], gaugeOf(M.sellerCredits.name));
+export const credits = (state: string) => sumBy([], gaugeOf(M.sellerCredits.name, { state }));
 export const creditConsumption = () => sumBy([], gaugeOf(M.sellerCreditConsumptionRatio.name));
 export const lowCredit = () => sumBy([], gaugeOf(M.sellersLowCredit.name));
 export const mrr = () => sumBy(['currency'], gaugeOf(M.recurringRevenue.name));

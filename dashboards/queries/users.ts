@@ -2,10 +2,9 @@
 import { M } from '../../exporter/src/catalogue';
 import { gaugeOf, increaseOf, quantileOf, RANGE, RATE, sumBy, VAR } from './promql';
 
-export const activeUsersByWindow = () => sumBy(['window'], gaugeOf(M.activeUsers.name));
 export const activeUsers = (window: string) => sumBy([], gaugeOf(M.activeUsers.name, { window }));
 export const activationRatio = (window: string) => sumBy([], gaugeOf(M.userActivationRatio.name, { window }));
-export const usageFrequency = () => sumBy(['window'], gaugeOf(M.usageFrequency.name));
+export const usageFrequency = (window: string) => sumBy([], gaugeOf(M.usageFrequency.name, { window }));
 export const visitorsByType = (window: string) => sumBy(['visitor_type'], gaugeOf(M.visitors.name, { window }));
 export const sessionsBy = (label: 'platform' | 'channel', window = '1h') =>
   sumBy([label], increaseOf(M.sessionsTotal.name, { platform: VAR.platform }, window));
@@ -14,9 +13,7 @@ export const sessionDurationQuantile = (q: number) => quantileOf(q, `${M.session
 export const pageLoadQuantile = (q: number, window: string = RATE) => quantileOf(q, `${M.pageLoadSeconds.name}_bucket`, {}, window);
 export const pageViews = (window = '1h') => sumBy([], increaseOf(M.pageViewsTotal.name, {}, window));
 export const eventsByType = (window = '1h') => sumBy(['type'], increaseOf(M.eventsTotal.name, {}, window));
-export const bounceByWindow = () => sumBy(['window'], gaugeOf(M.bounceRatio.name));
 export const bounce = (window: string) => sumBy([], gaugeOf(M.bounceRatio.name, { window }));
-export const retentionByDay = () => sumBy(['day'], gaugeOf(M.retentionRatio.name));
-export const retention = (day: '1' | '7' | '30') => sumBy([], gaugeOf(M.retentionRatio.name, { day }));
+export const retention = (day: string) => sumBy([], gaugeOf(M.retentionRatio.name, { day }));
 export const cohortRetention = () => sumBy(['cohort_weeks_ago', 'weeks_since_signup'], gaugeOf(M.cohortRetentionRatio.name));
 export const registrations = (window = '1d') => sumBy([], increaseOf(M.usersRegisteredTotal.name, {}, window));

@@ -16,6 +16,7 @@ import { createRegistries } from '../../exporter/src/metrics/registry';
 import { MetricStore } from '../../exporter/src/metrics/store';
 import { createPool, withReadOnly } from '../../exporter/src/runtime/db';
 import { createLogger } from '../../exporter/src/runtime/logger';
+import { LiveTraffic } from '../../exporter/src/demo/simulator';
 
 const CLOCK_SCHEMA = 'pulse_clock';
 const SEARCH_PATH = `${CLOCK_SCHEMA}, public, pg_catalog`;
@@ -43,15 +44,45 @@ async function setClock(pool: pg.Pool, at: Date): Promise<void> {
  * `offset 1w` / `offset 30d` panels find samples within Prometheus' 5-minute lookback when they are
  * evaluated within half an hour after `end`.
  */
-export function historyInstants(end: Date, days: number, stepSeconds: number, denseOffsetsSeconds: number[] = [0, 7 * 86_400, 30 * 86_400]): Date[] {
+export function historyInstants(end: Date, days: number, stepSeconds: number, denseOffsetsSeconds: number[] = [0, 7 * 86_400, 30 * 86_400], denseStepSeconds = 60): Date[] {
   const endS = Math.floor(end.getTime() / 1000);
   const set = new Set<number>();
   for (let t = endS - days * 86_400; t <= endS; t += stepSeconds) set.add(t);
   for (const off of denseOffsetsSeconds) {
-    for (let t = endS - off - 70 * 60; t <= endS - off + 30 * 60; t += 60) set.add(t);
+    for (let t = endS - off - 70 * 60; t <= endS - off + 30 * 60; t += denseStepSeconds) set.add(t);
   }
   set.add(endS);
   return [...set].filter((t) => t >= endS - days * 86_400 && t <= endS).sort((a, b) => a - b).map((t) => new Date(t * 1000));
+}
+
+export interface BusyTailOptions {
+  seed: number;
+  /** The tail covers (end - minutes, end]. */
+  end: Date;
+  minutes: number;
+  /**
+   * Sessions per minute on an average hour. The simulator's daily curve still applies (its 03:00
+   * trough is about a sixth of the average), so this is chosen for the trough, not for the evening.
+   */
+  sessionsPerMinute: number;
+}
+
+/**
+ * Writes the last `minutes` before `end` as minute-by-minute live traffic on a simulated clock, at a
+ * rate that leaves every hour of the tail busy whatever the time of day `end` falls on: panels over
+ * `increase(…[1h])` then always have orders and payments to show, at 03:00 as at 18:30. Returns the
+ * number of rows written.
+ */
+export async function writeBusyTail(pool: pg.Pool, o: BusyTailOptions): Promise<number> {
+  const endMs = o.end.getTime();
+  let now = endMs - o.minutes * 60_000;
+  const traffic = new LiveTraffic(pool, { seed: o.seed, sessionsPerMinute: o.sessionsPerMinute, clock: () => now, intervalMs: 60_000 });
+  let rows = 0;
+  for (; now <= endMs; now += 60_000) {
+    const stats = await traffic.tick();
+    rows += Object.values(stats).reduce((a, b) => a + b, 0);
+  }
+  return rows;
 }
 
 interface Family {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { ROOT } from '../../scripts/generate';
 import { blackboxConfig } from '../provisioning/blackbox';
-import { COMPOSE_ADDRESSES, renderPrometheusConfig } from '../provisioning/prometheus';
+import { COMPOSE_ADDRESSES, renderPrometheusConfig, type PrometheusAddresses } from '../provisioning/prometheus';
 
 export interface LocalConfigOptions {
   dir: string;
@@ -25,6 +25,8 @@ export interface LocalConfigFiles {
   blackboxYml: string;
   alertmanagerYml: string | null;
   rulesDir: string;
+  /** The loopback addresses and paths prometheus.yml was rendered with (the HA pair reuses them). */
+  addresses: PrometheusAddresses;
 }
 
 export function writeLocalConfig(o: LocalConfigOptions): LocalConfigFiles {
@@ -36,19 +38,17 @@ export function writeLocalConfig(o: LocalConfigOptions): LocalConfigFiles {
   const targetsFile = path.join(o.dir, 'probe-targets.yml');
   writeFileSync(targetsFile, YAML.stringify([{ targets: o.probeTargets, labels: { component: 'web' } }]));
   const prometheusYml = path.join(o.dir, 'prometheus.yml');
-  writeFileSync(
-    prometheusYml,
-    renderPrometheusConfig({
-      ...COMPOSE_ADDRESSES,
-      exporter: o.exporter,
-      blackbox: o.blackbox,
-      alertmanager: o.alertmanager,
-      rules: path.join(rulesDir, '*.yml'),
-      probeTargetsFile: targetsFile,
-      scrapeInterval: o.scrapeInterval ?? COMPOSE_ADDRESSES.scrapeInterval,
-      evaluationInterval: o.evaluationInterval ?? COMPOSE_ADDRESSES.evaluationInterval,
-    }),
-  );
+  const addresses: PrometheusAddresses = {
+    ...COMPOSE_ADDRESSES,
+    exporter: o.exporter,
+    blackbox: o.blackbox,
+    alertmanager: o.alertmanager,
+    rules: path.join(rulesDir, '*.yml'),
+    probeTargetsFile: targetsFile,
+    scrapeInterval: o.scrapeInterval ?? COMPOSE_ADDRESSES.scrapeInterval,
+    evaluationInterval: o.evaluationInterval ?? COMPOSE_ADDRESSES.evaluationInterval,
+  };
+  writeFileSync(prometheusYml, renderPrometheusConfig(addresses));
   const blackboxYml = path.join(o.dir, 'blackbox.yml');
   writeFileSync(blackboxYml, YAML.stringify(blackboxConfig()));
   let alertmanagerYml: string | null = null;
@@ -57,5 +57,5 @@ export function writeLocalConfig(o: LocalConfigOptions): LocalConfigFiles {
     cpSync(am, path.join(o.dir, 'alertmanager'), { recursive: true });
     alertmanagerYml = path.join(o.dir, 'alertmanager', 'alertmanager.yml');
   }
-  return { prometheusYml, blackboxYml, alertmanagerYml, rulesDir };
+  return { prometheusYml, blackboxYml, alertmanagerYml, rulesDir, addresses };
 }

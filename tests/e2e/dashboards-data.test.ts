@@ -4,6 +4,11 @@
  * binaries running the generated configuration (rewritten for loopback), then every panel query of
  * every dashboard through the Prometheus HTTP API.
  *
+ * Independent of the time of day: the last two hours of history are written on a simulated clock at
+ * a rate that keeps every hour busy even at the simulator's 03:00 trough (writeBusyTail; proven at
+ * pinned times in tests/integration/history-tail.test.ts), so `increase(…[1h])` panels always have
+ * orders and payments in the range they are evaluated over.
+ *
  * Panels without data are not faked: a panel may only come back empty when it needs a metric no
  * enabled collector produces, or a series that exists only in some deployments (DEPLOYMENT_DEPENDENT);
  * those are listed with the reason, and every other panel must return data.
@@ -19,7 +24,8 @@ import { startPaymentFakes, type PaymentFakes } from '../../exporter/src/demo/pa
 import { LiveTraffic, seedHistory } from '../../exporter/src/demo/simulator';
 import { buildDashboard, DASHBOARDS } from '../../dashboards';
 import { ALL_VALUES, metricNames, queriesOf, substitute, type PanelQuery } from '../../dashboards/inspect';
-import { createBlocks, historyInstants, simulateHistory } from '../../dashboards/stack/history';
+import { createBlocks, historyInstants, simulateHistory, writeBusyTail } from '../../dashboards/stack/history';
+import { DASHBOARD_TAIL } from './dashboards-tail';
 import { writeLocalConfig } from '../../dashboards/stack/local-config';
 import { freePort, startChild, waitForHttp, type Child } from '../../dashboards/stack/processes';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -68,7 +74,9 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-dashboards-e2e-'));
   db = await createTestDatabase('pulse_dash');
   const end = new Date();
-  await seedHistory(db.pool, { seed: 11, days: HISTORY_DAYS, sessionsPerDay: 600, end });
+  const tailStart = new Date(end.getTime() - DASHBOARD_TAIL.minutes * 60_000);
+  await seedHistory(db.pool, { seed: 11, days: HISTORY_DAYS, sessionsPerDay: 600, end: tailStart });
+  await writeBusyTail(db.pool, { ...DASHBOARD_TAIL, end });
 
   const exporterPort = await freePort();
   const raw = {
@@ -90,7 +98,18 @@ beforeAll(async () => {
   phase('simulating history');
   // History first, into the TSDB directory Prometheus will open.
   const tsdb = path.join(dir, 'tsdb');
-  const history = await simulateHistory({ config: historyConfig, instants: historyInstants(end, HISTORY_DAYS, 6 * 3600), job: SELECTORS.exporterJob, instance });
+  // Two-minute steps in the dense stretches: every 1 h window still holds ~30 samples and every gauge
+  // a sample inside the 5-minute lookback, at half the cost of collecting every minute.
+  const instants = historyInstants(end, HISTORY_DAYS, 6 * 3600, undefined, 120);
+  const history = await simulateHistory({
+    config: historyConfig,
+    instants,
+    job: SELECTORS.exporterJob,
+    instance,
+    onProgress: (done, total) => {
+      if (done % 50 === 0 || done === total) phase(`history ${done}/${total} instants`);
+    },
+  });
   expect(history.samples).toBeGreaterThan(1000);
   await createBlocks(path.join(dir, 'history.om.txt'), tsdb, history.text);
 

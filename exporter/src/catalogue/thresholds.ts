@@ -29,6 +29,8 @@ export const SELECTORS = {
 export const DATASOURCES = {
   prometheus: { uid: 'marketplace-prometheus', name: 'Prometheus' },
   alertmanager: { uid: 'marketplace-alertmanager', name: 'Alertmanager' },
+  /** Long-term store of the HA Prometheus pair (docker compose --profile ha); Prometheus-compatible API. */
+  victoriametrics: { uid: 'marketplace-victoriametrics', name: 'VictoriaMetrics (long-term)' },
 } as const;
 
 /** Stable dashboard uids, also used for links between dashboards and from reports/alerts. */
