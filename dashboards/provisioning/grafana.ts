@@ -8,7 +8,16 @@ const SOURCE = 'dashboards/provisioning/grafana.ts';
 /** Where docker-compose mounts provisioning/grafana/dashboards inside the Grafana container. */
 export const GRAFANA_DASHBOARDS_PATH = '/etc/grafana/provisioning/dashboards';
 
-export function datasourcesFile(urls = { prometheus: 'http://prometheus:9090', alertmanager: 'http://alertmanager:9093', victoriametrics: 'http://victoriametrics:8428' }): GeneratedFile {
+/** Where each datasource is reached; the long-term store is left out where none is deployed (Kubernetes). */
+export interface DatasourceUrls {
+  prometheus: string;
+  alertmanager: string;
+  victoriametrics?: string;
+}
+
+export function datasourcesFile(
+  urls: DatasourceUrls = { prometheus: 'http://prometheus:9090', alertmanager: 'http://alertmanager:9093', victoriametrics: 'http://victoriametrics:8428' },
+): GeneratedFile {
   const doc = {
     apiVersion: 1,
     datasources: [
@@ -22,16 +31,20 @@ export function datasourcesFile(urls = { prometheus: 'http://prometheus:9090', a
         editable: false,
         jsonData: { httpMethod: 'POST', timeInterval: '15s', alertmanagerUid: DATASOURCES.alertmanager.uid },
       },
-      {
-        // Same Prometheus API; dashboards pick it through their $datasource variable (HA profile).
-        name: DATASOURCES.victoriametrics.name,
-        uid: DATASOURCES.victoriametrics.uid,
-        type: 'prometheus',
-        access: 'proxy',
-        url: urls.victoriametrics,
-        editable: false,
-        jsonData: { httpMethod: 'POST', timeInterval: '15s', alertmanagerUid: DATASOURCES.alertmanager.uid },
-      },
+      ...(urls.victoriametrics === undefined
+        ? []
+        : [
+            {
+              // Same Prometheus API; dashboards pick it through their $datasource variable (HA profile).
+              name: DATASOURCES.victoriametrics.name,
+              uid: DATASOURCES.victoriametrics.uid,
+              type: 'prometheus',
+              access: 'proxy',
+              url: urls.victoriametrics,
+              editable: false,
+              jsonData: { httpMethod: 'POST', timeInterval: '15s', alertmanagerUid: DATASOURCES.alertmanager.uid },
+            },
+          ]),
       {
         name: DATASOURCES.alertmanager.name,
         uid: DATASOURCES.alertmanager.uid,

@@ -5,7 +5,7 @@
 import { ConfigMap } from 'kubernetes-models/v1';
 import YAML from 'yaml';
 import { DASHBOARDS } from '../../index';
-import { dashboardJson, datasourcesFile } from '../grafana';
+import { dashboardJson, datasourcesFile, type DatasourceUrls } from '../grafana';
 import { LABELS, NAME } from './common';
 
 /** kube-prometheus-stack defaults: `sidecar.dashboards.label` / `sidecar.datasources.label`. */
@@ -15,7 +15,7 @@ export const DATASOURCE_LABEL = 'grafana_datasource';
 export const FOLDER_ANNOTATION = 'grafana_folder';
 
 /** kube-prometheus-stack's Services for release `kube-prometheus-stack` in namespace `monitoring`. */
-export const IN_CLUSTER_URLS = {
+export const IN_CLUSTER_URLS: DatasourceUrls = {
   prometheus: 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090',
   alertmanager: 'http://kube-prometheus-stack-alertmanager.monitoring.svc:9093',
 };
