@@ -1,0 +1,40 @@
+/**
+ * `npm run report -- --type sellers --period 2026-10 --out DIR`: the scorecard CSV
+ * (DIR/sellers-2026-10.csv) and one PDF per seller (DIR/sellers/<seller_id>.pdf);
+ * `--type accounting` writes the seller list and the transaction log of the period.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type pg from 'pg';
+import type { ReportsConfig } from '../config';
+import { monthlyPeriod } from '../periods';
+import { fetchSellerPeriod, readSellers, type SellerThresholds } from './data';
+import { scorecardCsv } from './scorecard-csv';
+
+export function thresholdsOf(config: Pick<ReportsConfig, 'sellers'>): SellerThresholds {
+  const s = config.sellers;
+  return { powerOrders: s.segment_power_orders, activeOrders: s.segment_active_orders, lowCreditRatio: s.low_credit_ratio, minOrders: s.min_orders };
+}
+
+export async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+export interface SellerReportOptions {
+  pool: pg.Pool;
+  config: Pick<ReportsConfig, 'sellers' | 'time_zone'> & { database: { timeout: number } };
+  periodKey: string;
+  outDir: string;
+}
+
+/** Writes DIR/sellers-YYYY-MM.csv; returns its path. */
+export async function writeScorecardCsv(o: SellerReportOptions): Promise<string> {
+  const period = monthlyPeriod(o.periodKey, o.config.time_zone);
+  const data = await readSellers(o.pool, o.config.database.timeout, (db) => fetchSellerPeriod(db, period, thresholdsOf(o.config)));
+  await mkdir(o.outDir, { recursive: true });
+  const file = path.join(path.resolve(o.outDir), `sellers-${period.key}.csv`);
+  await writeAtomic(file, scorecardCsv(data));
+  return file;
+}
