@@ -7,7 +7,7 @@
 import { createLogger } from '../../exporter/src/runtime/logger';
 import { loadReportsConfig, parseReportsConfig, type ReportsConfig } from '../config';
 import { reportsPool } from './data';
-import { writeScorecardCsv } from './run';
+import { writeAccountingExports, writeScorecardCsv } from './run';
 
 function arg(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
@@ -38,7 +38,7 @@ export async function runSellersCli(argv: string[]): Promise<string[]> {
   const pool = reportsPool(config.database);
   try {
     const o = { pool, config, periodKey, outDir: config.output_dir };
-    const files = [await writeScorecardCsv(o)];
+    const files = type === 'accounting' ? await writeAccountingExports(o) : [await writeScorecardCsv(o)];
     createLogger(config.log_level).info({ report: type, period: periodKey, files: files.length }, 'seller report written');
     return files;
   } finally {

@@ -63,7 +63,7 @@ export const SCORECARD_COLUMNS: readonly ColumnDef<ScorecardInput>[] = [
     key: 'segment',
     unit: 'text',
     definition:
-      '`churned` when `churned_at` is before the period end; `dormant` with no order in the 90 days before the period end; otherwise by orders in the 30 days before the period end: `power` (≥ power threshold, 20), `active` (≥ active threshold, 5), `occasional`.',
+      '`churned` when `churned_at` is before the period end; `applicant` when not approved before it; `dormant` with no order in the 90 days before the period end; otherwise by orders in the 30 days before the period end: `power` (≥ power threshold, 20), `active` (≥ active threshold, 5), `occasional`.',
     value: ({ seller }) => seller.segment,
   },
   {

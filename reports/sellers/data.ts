@@ -16,7 +16,7 @@ import {
   SELLER_REVIEWS_SQL,
 } from './queries';
 
-export type Segment = 'power' | 'active' | 'occasional' | 'dormant' | 'churned';
+export type Segment = 'power' | 'active' | 'occasional' | 'dormant' | 'churned' | 'applicant';
 
 export interface SellerThresholds {
   /** Orders in the 30 days before the period end for "power" / "active" (the exporter's thresholds). */
@@ -68,8 +68,9 @@ export interface SellerPeriodData {
   rows: SellerCurrencyRow[];
 }
 
-export function segmentOf(s: { churnedAt: Date | null; orders30d: number; orders90d: number }, end: Date, t: SellerThresholds): Segment {
+export function segmentOf(s: { approvedAt: Date | null; churnedAt: Date | null; orders30d: number; orders90d: number }, end: Date, t: SellerThresholds): Segment {
   if (s.churnedAt && s.churnedAt < end) return 'churned';
+  if (!s.approvedAt || s.approvedAt >= end) return 'applicant';
   if (s.orders90d === 0) return 'dormant';
   if (s.orders30d >= t.powerOrders) return 'power';
   if (s.orders30d >= t.activeOrders) return 'active';

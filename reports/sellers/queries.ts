@@ -95,3 +95,43 @@ export const SELLER_EMAIL_COLUMN_SQL = `
    WHERE table_name = 'sellers' AND column_name = 'email' AND table_schema = ANY (current_schemas(false))`;
 
 export const SELLER_EMAILS_SQL = `SELECT id, email FROM sellers WHERE email IS NOT NULL AND email <> ''`;
+
+/** Accounting seller list: every seller, its orders in the period and the segment inputs. $1/$2 period. */
+export const SELLER_EXPORT_SQL = `
+  SELECT s.id, s.applied_at, s.approved_at, s.churned_at, s.credits_total, s.credits_used,
+         coalesce(p.n, 0) AS orders, coalesce(a.n30, 0) AS n30, coalesce(a.n90, 0) AS n90
+    FROM sellers s
+    LEFT JOIN (
+      SELECT seller_id, count(*) AS n FROM orders
+       WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz GROUP BY seller_id
+    ) p ON p.seller_id = s.id
+    LEFT JOIN (
+      SELECT seller_id,
+             count(*) FILTER (WHERE created_at >= $2::timestamptz - interval '30 days') AS n30,
+             count(*) AS n90
+        FROM orders
+       WHERE created_at >= $2::timestamptz - interval '90 days' AND created_at < $2::timestamptz
+       GROUP BY seller_id
+    ) a ON a.seller_id = s.id
+   ORDER BY s.id`;
+
+/**
+ * Transaction log: one line per payment status reached in the period (a payment that succeeded in
+ * October and was refunded in November is in October's log as succeeded and in November's as
+ * refunded). Each branch is a range scan of its status-timestamp index.
+ */
+export const TRANSACTION_LOG_SQL = `
+  SELECT t.payment_id, p.provider, p.provider_ref, t.status, t.status_at, p.amount, p.currency, p.order_id, o.seller_id
+    FROM (
+      SELECT id AS payment_id, 'succeeded' AS status, succeeded_at AS status_at FROM payments
+       WHERE succeeded_at >= $1::timestamptz AND succeeded_at < $2::timestamptz
+      UNION ALL
+      SELECT id, 'failed', failed_at FROM payments WHERE failed_at >= $1::timestamptz AND failed_at < $2::timestamptz
+      UNION ALL
+      SELECT id, 'refunded', refunded_at FROM payments WHERE refunded_at >= $1::timestamptz AND refunded_at < $2::timestamptz
+      UNION ALL
+      SELECT id, 'disputed', disputed_at FROM payments WHERE disputed_at >= $1::timestamptz AND disputed_at < $2::timestamptz
+    ) t
+    JOIN payments p ON p.id = t.payment_id
+    JOIN orders o ON o.id = p.order_id
+   ORDER BY t.status_at, t.payment_id, t.status`;

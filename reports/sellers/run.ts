@@ -8,6 +8,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { ReportsConfig } from '../config';
 import { monthlyPeriod } from '../periods';
+import { exportSellerList, exportTransactionLog } from './accounting';
 import { fetchSellerPeriod, readSellers, type SellerThresholds } from './data';
 import { scorecardCsv } from './scorecard-csv';
 
@@ -37,4 +38,16 @@ export async function writeScorecardCsv(o: SellerReportOptions): Promise<string>
   const file = path.join(path.resolve(o.outDir), `sellers-${period.key}.csv`);
   await writeAtomic(file, scorecardCsv(data));
   return file;
+}
+
+/** Writes DIR/seller-list-YYYY-MM.csv and DIR/transactions-YYYY-MM.csv, streamed. */
+export async function writeAccountingExports(o: SellerReportOptions): Promise<string[]> {
+  const period = monthlyPeriod(o.periodKey, o.config.time_zone);
+  const dir = path.resolve(o.outDir);
+  const sellers = path.join(dir, `seller-list-${period.key}.csv`);
+  const transactions = path.join(dir, `transactions-${period.key}.csv`);
+  const base = { pool: o.pool, timeoutSeconds: o.config.database.timeout, period };
+  await exportSellerList({ ...base, file: sellers }, thresholdsOf(o.config));
+  await exportTransactionLog({ ...base, file: transactions });
+  return [sellers, transactions];
 }

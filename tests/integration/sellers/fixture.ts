@@ -144,6 +144,10 @@ export async function loadFixture(pool: pg.Pool, f: Fixture): Promise<void> {
   if (f.refunds.length) await insert(pool, 'refunds', f.refunds as unknown as Record<string, unknown>[]);
   if (f.returns.length) await insert(pool, 'returns', f.returns as unknown as Record<string, unknown>[]);
   if (f.reviews.length) await insert(pool, 'reviews', f.reviews as unknown as Record<string, unknown>[]);
+  // Explicit ids leave the sequences behind; later inserts use them.
+  for (const t of ['users', 'sellers', 'orders', 'payments', 'refunds', 'returns', 'reviews']) {
+    await pool.query(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), greatest((SELECT max(id) FROM ${t}), 1))`);
+  }
 }
 
 /** A login role that can only read (the exporter's read-only role), for this test database. */
