@@ -8,12 +8,14 @@ import type { GeneratedFile } from './generated';
 import { metricsDoc } from '../exporter/src/docs/metrics-doc';
 import { provisioningFiles } from '../dashboards/generate';
 import { alertingFiles } from '../alerting/generate';
+import { sellerReportsDoc } from '../reports/sellers/docs';
 
 export function allGeneratedFiles(): GeneratedFile[] {
   return [
     metricsDoc(),
     ...provisioningFiles(),
     ...alertingFiles(),
+    sellerReportsDoc(),
     // Each area adds its generator here.
   ];
 }
