@@ -1,13 +1,13 @@
 /**
  * Seller reports on demand, straight from the marketplace database:
- *   npm run report -- --type sellers --period 2026-10 --out DIR [--no-pdf] [--send]
+ *   npm run report -- --type sellers --period 2026-10 --out DIR [--no-pdf]
  *   npm run report -- --type accounting --period 2026-10 --out DIR
  * The database comes from the reports config (`database`), or --database-url / DATABASE_URL.
  */
 import { createLogger } from '../../exporter/src/runtime/logger';
 import { loadReportsConfig, parseReportsConfig, type ReportsConfig } from '../config';
 import { reportsPool } from './data';
-import { writeAccountingExports, writeScorecardCsv } from './run';
+import { writeAccountingExports, writeScorecardCsv, writeScorecards } from './run';
 
 function arg(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
@@ -38,7 +38,13 @@ export async function runSellersCli(argv: string[]): Promise<string[]> {
   const pool = reportsPool(config.database);
   try {
     const o = { pool, config, periodKey, outDir: config.output_dir };
-    const files = type === 'accounting' ? await writeAccountingExports(o) : [await writeScorecardCsv(o)];
+    let files: string[];
+    if (type === 'accounting') files = await writeAccountingExports(o);
+    else if (argv.includes('--no-pdf')) files = [await writeScorecardCsv(o)];
+    else {
+      const written = await writeScorecards(o);
+      files = [written.csv, ...written.pdfs.values()];
+    }
     createLogger(config.log_level).info({ report: type, period: periodKey, files: files.length }, 'seller report written');
     return files;
   } finally {

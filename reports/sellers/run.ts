@@ -10,7 +10,9 @@ import type { ReportsConfig } from '../config';
 import { monthlyPeriod } from '../periods';
 import { exportSellerList, exportTransactionLog } from './accounting';
 import { fetchSellerPeriod, readSellers, type SellerThresholds } from './data';
+import { indexScorecards, renderSellerPdf } from './pdf';
 import { scorecardCsv } from './scorecard-csv';
+import { fetchScorecardSet } from './scorecards';
 
 export function thresholdsOf(config: Pick<ReportsConfig, 'sellers'>): SellerThresholds {
   const s = config.sellers;
@@ -50,4 +52,25 @@ export async function writeAccountingExports(o: SellerReportOptions): Promise<st
   await exportSellerList({ ...base, file: sellers }, thresholdsOf(o.config));
   await exportTransactionLog({ ...base, file: transactions });
   return [sellers, transactions];
+}
+
+/**
+ * The CSV and every seller's PDF (DIR/sellers/<seller_id>.pdf) from one database snapshot; PDFs are
+ * rendered one at a time from the bulk data, so memory stays that of one document.
+ */
+export async function writeScorecards(o: SellerReportOptions, onPdf?: (sellerId: number) => void): Promise<{ csv: string; pdfs: Map<number, string> }> {
+  const set = await readSellers(o.pool, o.config.database.timeout, (db) => fetchScorecardSet(db, o.periodKey, o.config.time_zone, thresholdsOf(o.config)));
+  const dir = path.resolve(o.outDir);
+  await mkdir(path.join(dir, 'sellers'), { recursive: true });
+  const csv = path.join(dir, `sellers-${set.period.key}.csv`);
+  await writeAtomic(csv, scorecardCsv(set.current));
+  const index = indexScorecards(set);
+  const pdfs = new Map<number, string>();
+  for (const id of set.current.sellers.keys()) {
+    const file = path.join(dir, 'sellers', `${id}.pdf`);
+    await writeAtomic(file, await renderSellerPdf(set, index, id));
+    pdfs.set(id, file);
+    onPdf?.(id);
+  }
+  return { csv, pdfs };
 }

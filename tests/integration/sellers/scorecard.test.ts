@@ -2,6 +2,7 @@
  * The scorecard CSV against ground truth: every column of every row recomputed here from the fixture
  * rows (no SQL), read through a login role that can only SELECT.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,4 +125,36 @@ test('a bad period or a missing database is a one-line error', async () => {
   } finally {
     process.env = env;
   }
+});
+
+function pdfText(file: string): string {
+  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+}
+
+test('PDF scorecards: one per listed seller, with the month, the previous month, the marketplace median, reasons, credits and recommendations', async () => {
+  const pdfOut = path.join(out, 'with-pdf');
+  const files = await runCli(['--type', 'sellers', '--period', '2026-10', '--out', pdfOut, '--database-url', ro.url]);
+  expect(files.filter((f) => f.endsWith('.pdf')).map((f) => path.basename(f)).sort()).toEqual(['1.pdf', '10.pdf', '2.pdf', '3.pdf', '4.pdf', '7.pdf', '9.pdf']);
+  // The same snapshot wrote the CSV too.
+  expect(await readFile(path.join(pdfOut, 'sellers-2026-10.csv'), 'utf8')).toBe(expectedCsv(fixture));
+
+  const inMonth = (id: number, from: Date, to: Date) => fixture.orders.filter((o) => o.seller_id === id && o.created_at >= from && o.created_at < to).length;
+  const text = pdfText(path.join(pdfOut, 'sellers', '1.pdf'));
+  expect(text).toContain('Seller 1 — October 2026');
+  expect(text).toContain('Segment: ');
+  const ordersLine = text.split('\n').find((l) => /^\s*Orders\s/.test(l))!;
+  const nums = ordersLine.trim().split(/\s+/);
+  expect(nums[1]).toBe(String(inMonth(1, START, END)));
+  expect(nums[2]).toBe(String(inMonth(1, new Date('2026-09-01T00:00:00Z'), START)));
+  // Marketplace median of orders over the live sellers (1, 2, 3, 7, 9, 10; 4 churned), from the rows.
+  const peers = [1, 2, 3, 7, 9, 10].map((id) => inMonth(id, START, END)).sort((a, b) => a - b);
+  expect(nums[3]).toBe(String((peers[2]! + peers[3]!) / 2));
+  // Unknown reasons are listed as they are; credit usage against the ideal; a recommendation.
+  expect(text).toContain('a-brand-new-reason');
+  expect(text).toContain('70.00 of 100.00 credits used (70.0 %): within the ideal (ideal 60–80 %)');
+  expect(text).toMatch(/Recommendations/);
+
+  // Seller 2: 49 of 50 credits used (2 % left) → the low-credit recommendation; seller 3 dormant.
+  expect(pdfText(path.join(pdfOut, 'sellers', '2.pdf')).replace(/\s+/g, ' ')).toContain('Only 2.0 % of your listing credits are left');
+  expect(pdfText(path.join(pdfOut, 'sellers', '3.pdf')).replace(/\s+/g, ' ')).toContain('No order in the last 90 days');
 });
