@@ -3,6 +3,7 @@
  * value is written. The scorecard CSV, the accounting exports and the generated reference
  * (docs/SELLER-REPORTS.md) all read these lists.
  */
+import { M } from '../../exporter/src/catalogue';
 import type { SellerCurrencyRow, SellerInfo } from './data';
 
 export type Unit = 'id' | 'text' | 'count' | 'money' | 'ratio' | 'rating' | 'rank' | 'credits' | 'timestamp';
@@ -32,8 +33,8 @@ export const SCORECARD_COLUMNS: readonly ColumnDef<ScorecardInput>[] = [
       'ISO 4217 code. One row per seller and currency: orders, returns and reviews by the order currency, refunds and payments by their own currency. Empty for a seller with no activity at all in the period (one row, zeros and empty rates).',
     value: ({ row }) => row.currency,
   },
-  { key: 'orders', unit: 'count', definition: 'Orders whose `created_at` lies in the period, any status (as `marketplace_orders_total`).', value: ({ row }) => row.orders },
-  { key: 'gmv', unit: 'money', definition: 'Sum of `orders.total_amount` of those orders, major units (as `marketplace_gmv_total`).', value: ({ row }) => money(row.gmv) },
+  { key: 'orders', unit: 'count', definition: `Orders whose \`created_at\` lies in the period, any status (as \`${M.ordersTotal.name}\`).`, value: ({ row }) => row.orders },
+  { key: 'gmv', unit: 'money', definition: `Sum of \`orders.total_amount\` of those orders, major units (as \`${M.gmvTotal.name}\`).`, value: ({ row }) => money(row.gmv) },
   { key: 'aov', unit: 'money', definition: '`gmv / orders`; empty without orders.', value: ({ row }) => (row.orders > 0 ? money(row.gmv / row.orders) : null) },
   {
     key: 'refunds',

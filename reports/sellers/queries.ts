@@ -4,7 +4,7 @@
  * currency (the order's currency, or the refund's/payment's own currency for money that moved).
  */
 
-/** Orders created in the period: count and GMV (all statuses, like marketplace_orders_total/gmv_total). */
+/** Orders created in the period: count and GMV (all statuses, like the exporter's orders and GMV counters). */
 export const SELLER_ORDERS_SQL = `
   SELECT seller_id, currency, count(*) AS orders, coalesce(sum(total_amount), 0) AS gmv
     FROM orders
