@@ -1,12 +1,15 @@
 /**
  * Seller reports on demand, straight from the marketplace database:
- *   npm run report -- --type sellers --period 2026-10 --out DIR [--no-pdf]
+ *   npm run report -- --type sellers --period 2026-10 --out DIR [--no-pdf] [--send]
+ * --send mails each seller its own scorecard when the optional sellers.email column exists.
  *   npm run report -- --type accounting --period 2026-10 --out DIR
  * The database comes from the reports config (`database`), or --database-url / DATABASE_URL.
  */
 import { createLogger } from '../../exporter/src/runtime/logger';
 import { loadReportsConfig, parseReportsConfig, type ReportsConfig } from '../config';
+import { monthlyPeriod } from '../periods';
 import { reportsPool } from './data';
+import { deliverScorecards, sellerEmails } from './deliver';
 import { writeAccountingExports, writeScorecardCsv, writeScorecards } from './run';
 
 function arg(argv: string[], name: string): string | undefined {
@@ -42,8 +45,16 @@ export async function runSellersCli(argv: string[]): Promise<string[]> {
     if (type === 'accounting') files = await writeAccountingExports(o);
     else if (argv.includes('--no-pdf')) files = [await writeScorecardCsv(o)];
     else {
+      const send = argv.includes('--send');
+      if (send && !config.smtp) throw new Error('--send needs an smtp section in the reports config');
       const written = await writeScorecards(o);
       files = [written.csv, ...written.pdfs.values()];
+      if (send) {
+        const emails = await sellerEmails(pool, config.database.timeout);
+        if (!emails) throw new Error('--send: the sellers table has no email column (optional in the data contract): scorecards written, none sent');
+        const r = await deliverScorecards(config.smtp!, written.pdfs, emails, monthlyPeriod(periodKey, config.time_zone).label);
+        createLogger(config.log_level).info({ report: type, period: periodKey, sent: r.sent, without_address: r.withoutAddress }, 'seller scorecards sent');
+      }
     }
     createLogger(config.log_level).info({ report: type, period: periodKey, files: files.length }, 'seller report written');
     return files;
