@@ -8,6 +8,7 @@ import { smtpSender } from './mailer';
 import { periodFor, type ReportType } from './periods';
 import { PrometheusClient } from './prometheus-client';
 import { renderReport } from './render';
+import { runSellersCli } from './sellers/cli';
 
 function arg(argv: string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
@@ -15,10 +16,13 @@ function arg(argv: string[], name: string): string | undefined {
 }
 
 export async function runCli(argv: string[]): Promise<string[]> {
+  if (arg(argv, 'type') === 'sellers' || arg(argv, 'type') === 'accounting') return runSellersCli(argv);
   const type = arg(argv, 'type') as ReportType | undefined;
   const key = type === 'monthly' ? arg(argv, 'period') : type === 'weekly' ? arg(argv, 'week') : type === 'daily' ? arg(argv, 'date') : undefined;
   if (!type || !key) {
-    throw new Error('usage: npm run report -- --type monthly --period 2026-10 | --type weekly --week 2026-W41 | --type daily --date 2026-10-05 [--config file] [--prometheus url] [--out dir] [--send]');
+    throw new Error(
+      'usage: npm run report -- --type monthly --period 2026-10 | --type weekly --week 2026-W41 | --type daily --date 2026-10-05 | --type sellers --period 2026-10 | --type accounting --period 2026-10 [--config file] [--prometheus url] [--database-url url] [--out dir] [--send]',
+    );
   }
   const file = arg(argv, 'config') ?? process.env.REPORTS_CONFIG;
   const config = file

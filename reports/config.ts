@@ -58,6 +58,31 @@ export const reportsConfigSchema = z.strictObject({
     })
     .optional(),
   recipients: z.strictObject({ monthly: recipients, weekly: recipients, daily: recipients }).default({ monthly: [], weekly: [], daily: [] }),
+  /**
+   * The marketplace database for the seller reports (scorecards, management lists, accounting exports):
+   * the exporter's read-only role and data contract. Without it the seller reports are not produced.
+   */
+  database: z
+    .strictObject({
+      url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a URL such as postgres://user@host:5432/db'),
+      password: secretRef.optional(),
+      /** statement_timeout of the read-only transaction (and a client-side deadline for the whole report). */
+      timeout: duration.default(300),
+      application_name: z.string().min(1).default('marketplace-pulse-reports'),
+    })
+    .optional(),
+  sellers: z
+    .strictObject({
+      /** Orders in the 30 days before the period end for the "power" / "active" segments (the exporter's thresholds). */
+      segment_power_orders: z.number().int().min(2).default(20),
+      segment_active_orders: z.number().int().min(1).default(5),
+      /** A seller with less than this share of its credits left is listed as low on credit. */
+      low_credit_ratio: z.number().gt(0).lt(1).default(0.1),
+      /** Minimum orders in the period before a seller enters the refund/return-rate rankings. */
+      min_orders: z.number().int().min(1).default(20),
+    })
+    .refine((t) => t.segment_active_orders < t.segment_power_orders, { message: 'segment_active_orders must be below segment_power_orders' })
+    .default({ segment_power_orders: 20, segment_active_orders: 5, low_credit_ratio: 0.1, min_orders: 20 }),
   output_dir: z.string().min(1).default('reports-output'),
   state_dir: z.string().min(1).default('reports-state'),
   /** Self-metrics of the scheduler (`/metrics`); port 0 picks a free port. */

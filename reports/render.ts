@@ -12,6 +12,9 @@ import { renderMonthlyPdf } from './pdf/monthly';
 import type { PrometheusClient } from './prometheus-client';
 import { fetchReportData, type ReportData } from './report-data';
 import { renderSummary, type SummaryContent } from './summary';
+import { readSellers, reportsPool } from './sellers/data';
+import { fetchSellerLists, type SellerLists } from './sellers/management';
+import { thresholdsOf } from './sellers/run';
 
 export interface ReportFile {
   filename: string;
@@ -34,11 +37,13 @@ async function writeAtomic(file: string, content: string | Buffer): Promise<void
 
 export async function renderReport(
   prom: PrometheusClient,
-  config: Pick<ReportsConfig, 'grafana' | 'output_dir' | 'headline_currency'>,
+  config: Pick<ReportsConfig, 'grafana' | 'output_dir' | 'headline_currency'> & Partial<Pick<ReportsConfig, 'database' | 'sellers'>>,
   period: Period,
   opts: { now?: Date } = {},
 ): Promise<RenderedReport> {
   const data = await fetchReportData(prom, period, buildKpis({ currency: config.headline_currency }), buildBreakdowns(), { now: opts.now });
+  // Named sellers come from the database, only when the reports are given access to it.
+  const sellers = config.database && config.sellers ? await sellerListsFor(config.database, config.sellers, period, config.headline_currency) : undefined;
   const dir = path.resolve(config.output_dir, period.type, period.key);
   await mkdir(dir, { recursive: true });
   const stem = `marketplace-${period.type}-${period.key}`;
@@ -52,9 +57,9 @@ export async function renderReport(
   const previousLabel =
     period.type === 'monthly' ? periodFor('monthly', monthKey(period.previous.start, period.timeZone), period.timeZone).label : '';
   if (period.type === 'monthly') {
-    await add(`${stem}.pdf`, await renderMonthlyPdf(data, { grafanaUrl: config.grafana.url, previousLabel }), 'application/pdf');
+    await add(`${stem}.pdf`, await renderMonthlyPdf(data, { grafanaUrl: config.grafana.url, previousLabel, sellers }), 'application/pdf');
   }
-  const email = renderSummary(data, config.grafana.url, period.type === 'monthly' ? { intro: `The full report for ${period.label} is attached as a PDF.` } : {});
+  const email = renderSummary(data, config.grafana.url, period.type === 'monthly' ? { intro: `The full report for ${period.label} is attached as a PDF.` } : { sellers });
   if (period.type !== 'monthly') {
     await add(`${stem}.html`, email.html, 'text/html');
     await add(`${stem}.txt`, email.text, 'text/plain');
@@ -68,4 +73,18 @@ function monthKey(at: Date, tz: string): string {
   const p = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' }).formatToParts(at);
   const get = (t: string) => p.find((x) => x.type === t)!.value;
   return `${get('year')}-${get('month')}`;
+}
+
+async function sellerListsFor(
+  database: NonNullable<ReportsConfig['database']>,
+  sellers: ReportsConfig['sellers'],
+  period: Period,
+  headlineCurrency: string,
+): Promise<SellerLists> {
+  const pool = reportsPool(database);
+  try {
+    return await readSellers(pool, database.timeout, (db) => fetchSellerLists(db, period, thresholdsOf({ sellers }), headlineCurrency));
+  } finally {
+    await pool.end();
+  }
 }

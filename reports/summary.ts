@@ -8,6 +8,7 @@ import { computeInsights } from './insights';
 import { dashboardUrl } from './links';
 import { formatLocal } from './periods';
 import type { ReportData } from './report-data';
+import { sellerListsHtml, sellerListsText, type SellerLists } from './sellers/management';
 
 export interface SummaryContent {
   subject: string;
@@ -21,7 +22,7 @@ export function comparisonLabel(data: ReportData): string {
   return data.period.type === 'daily' ? 'the same day last week' : data.period.type === 'weekly' ? 'the previous week' : 'the previous month';
 }
 
-export function renderSummary(data: ReportData, grafanaUrl: string, extra: { intro?: string } = {}): SummaryContent {
+export function renderSummary(data: ReportData, grafanaUrl: string, extra: { intro?: string; sellers?: SellerLists } = {}): SummaryContent {
   const kind = data.period.type === 'daily' ? 'Daily' : data.period.type === 'weekly' ? 'Weekly' : 'Monthly';
   const vs = comparisonLabel(data);
   const rows = data.kpis.filter((r) => r.kpi.headline || r.kpi.benchmark);
@@ -44,6 +45,7 @@ export function renderSummary(data: ReportData, grafanaUrl: string, extra: { int
     'Notable deviations',
     ...(deviations.length ? deviations.map((d) => `- ${d.text}`) : ['- None: no KPI moved notably and every benchmark was met.']),
     '',
+    ...(extra.sellers ? [...sellerListsText(extra.sellers), ''] : []),
     'Dashboards',
     ...links.map((l) => `- ${l.title}: ${l.url}`),
     '',
@@ -66,6 +68,7 @@ ${rows
 </table>
 <h3>Notable deviations</h3>
 <ul>${(deviations.length ? deviations.map((d) => d.text) : ['None: no KPI moved notably and every benchmark was met.']).map((t) => `<li>${esc(t)}</li>`).join('')}</ul>
+${extra.sellers ? sellerListsHtml(extra.sellers) : ''}
 <h3>Dashboards</h3>
 <ul>${links.map((l) => `<li><a href="${esc(l.url)}">${esc(l.title)}</a></li>`).join('')}</ul>
 </body></html>`;

@@ -9,6 +9,7 @@ import { metricsDoc } from '../exporter/src/docs/metrics-doc';
 import { provisioningFiles } from '../dashboards/generate';
 import { alertingFiles } from '../alerting/generate';
 import { kubernetesFiles } from '../dashboards/provisioning/kubernetes';
+import { sellerReportsDoc } from '../reports/sellers/docs';
 
 export function allGeneratedFiles(): GeneratedFile[] {
   return [
@@ -16,6 +17,7 @@ export function allGeneratedFiles(): GeneratedFile[] {
     ...provisioningFiles(),
     ...alertingFiles(),
     ...kubernetesFiles(),
+    sellerReportsDoc(),
     // Each area adds its generator here.
   ];
 }

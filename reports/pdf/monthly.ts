@@ -14,6 +14,7 @@ import { formatLocal, localParts } from '../periods';
 import type { KpiResult, ReportData } from '../report-data';
 import { drawChart } from './charts';
 import { drawTable, type Cell, type Column } from './table';
+import type { SellerLists } from '../sellers/management';
 
 type Doc = InstanceType<typeof PDFDocument>;
 
@@ -26,6 +27,8 @@ export interface MonthlyPdfOptions {
   grafanaUrl: string;
   /** Label of the comparison period, e.g. "August 2026". */
   previousLabel: string;
+  /** Seller lists from the marketplace database, when the reports have database access. */
+  sellers?: SellerLists;
 }
 
 function heading(doc: Doc, title: string, link?: string): void {
@@ -130,6 +133,22 @@ function executive(doc: Doc, data: ReportData, opts: MonthlyPdfOptions): void {
   doc.font('Helvetica').fontSize(9).text(`${good} benchmark${good === 1 ? '' : 's'} met, ${bad} need${bad === 1 ? 's' : ''} improvement.`);
 }
 
+/** Named sellers, from the database (per-seller figures never become Prometheus labels). */
+function sellerLists(doc: Doc, l: SellerLists): void {
+  heading(doc, 'Sellers: leaders, risks and dormant partners');
+  doc.font('Helvetica').fontSize(8).fillColor('#555555').text('From the marketplace database (read-only); each seller\'s full scorecard is in sellers/<seller_id>.pdf.').moveDown(0.3);
+  for (const list of l.lists) {
+    subheading(doc, list.title);
+    if (!list.lines.length) {
+      doc.font('Helvetica').fontSize(8).fillColor('#222222').text('None.').moveDown(0.3);
+      continue;
+    }
+    const rows = list.lines.map((x) => [String(x.sellerId), x.detail]);
+    if (list.more) rows.push(['', `and ${list.more} more`]);
+    drawTable(doc, [{ header: 'Seller', width: 70 }, { header: 'Why listed', width: CONTENT_W - 70 }], rows);
+  }
+}
+
 function insights(doc: Doc, data: ReportData, opts: MonthlyPdfOptions): void {
   heading(doc, 'Actionable insights');
   const found = computeInsights(data, `in ${opts.previousLabel}`);
@@ -198,6 +217,7 @@ export function renderMonthlyPdf(data: ReportData, opts: MonthlyPdfOptions): Pro
 
   executive(doc, data, opts);
   for (const s of SECTIONS.filter((x) => x.id !== 'executive')) section(doc, data, s, opts);
+  if (opts.sellers) sellerLists(doc, opts.sellers);
   insights(doc, data, opts);
   definitions(doc, data);
   stampPages(doc, data);
