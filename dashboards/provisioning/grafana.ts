@@ -3,10 +3,17 @@ import YAML from 'yaml';
 import { DATASOURCES } from '../../exporter/src/catalogue/thresholds';
 import { generatedHeader, type GeneratedFile } from '../../scripts/generated';
 import { buildDashboard, DASHBOARDS } from '../index';
+import { buildSellerLeaderboard, POSTGRES } from '../seller-leaderboard';
 
 const SOURCE = 'dashboards/provisioning/grafana.ts';
 /** Where docker-compose mounts provisioning/grafana/dashboards inside the Grafana container. */
 export const GRAFANA_DASHBOARDS_PATH = '/etc/grafana/provisioning/dashboards';
+
+/**
+ * The marketplace database for the per-seller tables: a read-only role (created in the demo by
+ * grafanaReaderScript), its password from the environment of the Grafana process — never in this file.
+ */
+export const GRAFANA_DB = { host: 'postgres:5432', database: 'marketplace', user: 'pulse_grafana', passwordEnv: 'PULSE_GRAFANA_DB_PASSWORD' } as const;
 
 export function datasourcesFile(urls = { prometheus: 'http://prometheus:9090', alertmanager: 'http://alertmanager:9093' }): GeneratedFile {
   const doc = {
@@ -30,6 +37,19 @@ export function datasourcesFile(urls = { prometheus: 'http://prometheus:9090', a
         url: urls.alertmanager,
         editable: false,
         jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
+      },
+      {
+        name: DATASOURCES.postgres.name,
+        uid: DATASOURCES.postgres.uid,
+        type: POSTGRES.type,
+        access: 'proxy',
+        url: GRAFANA_DB.host,
+        user: GRAFANA_DB.user,
+        editable: false,
+        // Grafana expands $VAR from its environment when it reads the file (or $__file{path}).
+        secureJsonData: { password: `$${GRAFANA_DB.passwordEnv}` },
+        // sslmode: the demo's database has no TLS; set require/verify-full for a real replica.
+        jsonData: { database: GRAFANA_DB.database, sslmode: 'disable', postgresVersion: 1500, maxOpenConns: 4, maxIdleConns: 2, connMaxLifetime: 14400 },
       },
     ],
   };
@@ -57,8 +77,36 @@ export function dashboardProviderFile(): GeneratedFile {
 
 /** JSON allows no comments: the generated-file notice lives in the provider file next to them. */
 export function dashboardFiles(): GeneratedFile[] {
-  return DASHBOARDS.map((d) => ({
-    path: `provisioning/grafana/dashboards/${d.folder}/${d.file}.json`,
-    content: `${JSON.stringify(buildDashboard(d), null, 2)}\n`,
-  }));
+  return [
+    ...DASHBOARDS.map((d) => ({
+      path: `provisioning/grafana/dashboards/${d.folder}/${d.file}.json`,
+      content: `${JSON.stringify(buildDashboard(d), null, 2)}\n`,
+    })),
+    // SQL tables on the database datasource (not Prometheus panels: kept out of DASHBOARDS).
+    { path: 'provisioning/grafana/dashboards/Business/seller-leaderboard.json', content: `${JSON.stringify(buildSellerLeaderboard(), null, 2)}\n` },
+  ];
+}
+
+/**
+ * The demo database's read-only role for Grafana, run once by the postgres image on an empty volume
+ * (docker-entrypoint-initdb.d); the password comes from the container's environment.
+ */
+export function grafanaReaderScript(): GeneratedFile {
+  const sql = [
+    `CREATE ROLE ${GRAFANA_DB.user} LOGIN PASSWORD :'pw' CONNECTION LIMIT 4;`,
+    `GRANT CONNECT ON DATABASE ${GRAFANA_DB.database} TO ${GRAFANA_DB.user};`,
+    `GRANT USAGE ON SCHEMA public TO ${GRAFANA_DB.user};`,
+    `GRANT SELECT ON sellers, orders, payments, refunds, returns TO ${GRAFANA_DB.user};`,
+    `ALTER ROLE ${GRAFANA_DB.user} SET default_transaction_read_only = on;`,
+    `ALTER ROLE ${GRAFANA_DB.user} SET statement_timeout = '15s';`,
+  ];
+  const content = `#!/bin/sh
+${generatedHeader('#', SOURCE).trimEnd()}
+set -eu
+: "\${${GRAFANA_DB.passwordEnv}:?${GRAFANA_DB.passwordEnv} must be set}"
+psql -v ON_ERROR_STOP=1 -v pw="$${GRAFANA_DB.passwordEnv}" --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<'SQL'
+${sql.join('\n')}
+SQL
+`;
+  return { path: 'provisioning/postgres/02-grafana-reader.sh', content };
 }

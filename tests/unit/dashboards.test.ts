@@ -7,12 +7,14 @@ import { DASHBOARD_UIDS, DATASOURCES } from '../../exporter/src/catalogue/thresh
 import { buildDashboard, DASHBOARDS } from '../../dashboards';
 import { provisioningFiles } from '../../dashboards/generate';
 import { dataPanels, queriesOf } from '../../dashboards/inspect';
+import { buildSellerLeaderboard, POSTGRES } from '../../dashboards/seller-leaderboard';
 import { driftOf, ROOT } from '../../scripts/generate';
 
 const built: [string, Dashboard][] = DASHBOARDS.map((d) => [d.file, buildDashboard(d)]);
 
 test('one dashboard per DASHBOARD_UIDS entry, each with its fixed uid', () => {
-  expect(built.map(([, d]) => d.uid).sort()).toEqual(Object.values(DASHBOARD_UIDS).sort());
+  // The seller leaderboard (SQL tables, tests/integration/seller-leaderboard.test.ts) is built apart.
+  expect([...built.map(([, d]) => d.uid), buildSellerLeaderboard().uid].sort()).toEqual(Object.values(DASHBOARD_UIDS).sort());
   expect(new Set(built.map(([, d]) => d.uid)).size).toBe(built.length);
 });
 
@@ -23,7 +25,7 @@ test('building twice gives identical JSON (stable uids and layout)', () => {
 test('every panel and query uses the provisioned Prometheus datasource uid', () => {
   const provisioned = YAML.parse(readFileSync(path.join(ROOT, 'provisioning/grafana/datasources/marketplace-pulse.yml'), 'utf8'));
   const uids = Object.fromEntries(provisioned.datasources.map((d: { type: string; uid: string }) => [d.type, d.uid]));
-  expect(uids).toEqual({ prometheus: DATASOURCES.prometheus.uid, alertmanager: DATASOURCES.alertmanager.uid });
+  expect(uids).toEqual({ prometheus: DATASOURCES.prometheus.uid, alertmanager: DATASOURCES.alertmanager.uid, [POSTGRES.type!]: DATASOURCES.postgres.uid });
   for (const [, d] of built) {
     for (const p of dataPanels(d)) {
       expect(p.datasource?.uid).toBe(uids.prometheus);

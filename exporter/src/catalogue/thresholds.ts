@@ -29,6 +29,8 @@ export const SELECTORS = {
 export const DATASOURCES = {
   prometheus: { uid: 'marketplace-prometheus', name: 'Prometheus' },
   alertmanager: { uid: 'marketplace-alertmanager', name: 'Alertmanager' },
+  /** Per-seller tables (never Prometheus labels): the marketplace database through a read-only role. */
+  postgres: { uid: 'marketplace-postgres', name: 'Marketplace database' },
 } as const;
 
 /** Stable dashboard uids, also used for links between dashboards and from reports/alerts. */
@@ -42,6 +44,7 @@ export const DASHBOARD_UIDS = {
   satisfaction: 'mp-satisfaction',
   exporter: 'mp-exporter',
   monthly: 'mp-monthly-report',
+  sellerLeaderboard: 'mp-seller-leaderboard',
 } as const;
 
 /** Where runbooks live; alert rules stamp `${RUNBOOK_BASE_URL}/<AlertName>.md`. */
