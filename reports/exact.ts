@@ -35,6 +35,8 @@ export interface ExactFigure {
   to: Date | null;
   /** Instants where a counter dropped on every replica (see the module comment). */
   resets: Date[];
+  /** Some replica dropped (even if another, clean one was used). */
+  resetsSeen: boolean;
 }
 
 /** Search windows for the bounds, seconds: dense scrapes are found in the first, gaps widen it. */
@@ -77,7 +79,14 @@ function widths(len: number): number[] {
 }
 
 /** Per-merged-series deltas of one counter selector over a span, summed by `by`. */
-export async function exactDelta(prom: PrometheusClient, term: CounterTerm, span: Span, by: readonly string[] = []): Promise<ExactFigure> {
+export async function exactDelta(
+  prom: PrometheusClient,
+  term: CounterTerm,
+  span: Span,
+  by: readonly string[] = [],
+  /** Known from an enclosing span (daily values inside the period): skips the resets query. */
+  opts: { noResets?: boolean } = {},
+): Promise<ExactFigure> {
   const selector = sel(term.metric, term.matchers ?? {});
   const start = span.start.getTime() / 1000;
   const end = span.end.getTime() / 1000;
@@ -90,13 +99,12 @@ export async function exactDelta(prom: PrometheusClient, term: CounterTerm, span
   let headUp: number[] = [];
   for (const w of widths(len)) {
     const to = Math.min(start + w, end);
-    [head, headUp] = await Promise.all([
-      samplesIn(prom, selector, start, to, start, end),
-      reference ? samplesIn(prom, reference, start, to, start, end).then(upPoints) : Promise.resolve([]),
-    ]);
+    head = await samplesIn(prom, selector, start, to, start, end);
+    // The collector's `up` matters only when the counter itself has no sample yet.
+    headUp = reference && !head.length ? upPoints(await samplesIn(prom, reference, start, to, start, end)) : [];
     if (head.length || headUp.length) break;
   }
-  if (!head.length && !headUp.length) return { groups: new Map(), from: null, to: null, resets: [] };
+  if (!head.length && !headUp.length) return { groups: new Map(), from: null, to: null, resets: [], resetsSeen: false };
   const bound = Math.min(...head.map((s) => s.points[0]![0]), ...headUp);
   // A series first seen later than the first scrape was born in the period (a label value with no
   // rows before): it counts from zero. The scrape spacing is the tolerance between replicas.
@@ -109,16 +117,14 @@ export async function exactDelta(prom: PrometheusClient, term: CounterTerm, span
   let tailUp: number[] = [];
   for (const w of widths(len)) {
     const from = Math.max(end - w, start);
-    [tail, tailUp] = await Promise.all([
-      samplesIn(prom, selector, from, end, start, end),
-      reference ? samplesIn(prom, reference, from, end, start, end).then(upPoints) : Promise.resolve([]),
-    ]);
+    tail = await samplesIn(prom, selector, from, end, start, end);
+    tailUp = reference && !tail.length ? upPoints(await samplesIn(prom, reference, from, end, start, end)) : [];
     const found = new Set(tail.map((s) => mergedKey(s.labels)));
     if ((tail.length || tailUp.length) && [...headKeys].every((k) => found.has(k))) break;
   }
 
   // Resets per replica series; only for those are all the period's raw samples read.
-  const resetCounts = await prom.query(`resets(${selector}[${Math.round(len * 1000) + 1}ms])`, span.end);
+  const resetCounts = opts.noResets ? [] : await prom.query(`resets(${selector}[${Math.round(len * 1000) + 1}ms])`, span.end);
   const withResets = new Set(resetCounts.filter((r) => r.value > 0).map((r) => replicaKey(r.labels)));
   const resetRaw = withResets.size ? (await samplesIn(prom, selector, start, end, start, end)).filter((s) => withResets.has(replicaKey(s.labels))) : [];
 
@@ -184,22 +190,29 @@ export async function exactDelta(prom: PrometheusClient, term: CounterTerm, span
   const resetTimes = [...new Set(resets.map((d) => d.getTime()))].sort((a, b) => a - b).map((t) => new Date(t));
   // The collector was up but published no series: nothing happened, a true zero.
   if (!groups.size && !by.length) groups.set('{}', { labels: {}, value: 0 });
-  return { groups, from: new Date(bound * 1000), to: Number.isFinite(to) ? new Date(to * 1000) : new Date(bound * 1000), resets: resetTimes };
+  return { groups, from: new Date(bound * 1000), to: Number.isFinite(to) ? new Date(to * 1000) : new Date(bound * 1000), resets: resetTimes, resetsSeen: withResets.size > 0 };
 }
 
 /** Money sums carry float noise from the exporter's additions; counts are integers already. */
 export const tidy = (v: number) => Math.round(v * 1e6) / 1e6;
 
 /** Sum of several terms over a span (ungrouped), with the narrowest bounds of the terms. */
-export async function exactSum(prom: PrometheusClient, terms: readonly CounterTerm[], span: Span): Promise<{ value: number | null; from: Date | null; to: Date | null; resets: Date[] }> {
-  const figs = await Promise.all(terms.map((t) => exactDelta(prom, t, span)));
-  if (figs.some((f) => f.from === null)) return { value: null, from: null, to: null, resets: [] };
+export async function exactSum(
+  prom: PrometheusClient,
+  terms: readonly CounterTerm[],
+  span: Span,
+  opts: { noResets?: boolean } = {},
+): Promise<{ value: number | null; from: Date | null; to: Date | null; resets: Date[]; resetsSeen: boolean }> {
+  const figs = await Promise.all(terms.map((t) => exactDelta(prom, t, span, [], opts)));
+  const resetsSeen = figs.some((f) => f.resetsSeen);
+  if (figs.some((f) => f.from === null)) return { value: null, from: null, to: null, resets: [], resetsSeen };
   const value = figs.reduce((n, f) => n + [...f.groups.values()].reduce((m, g) => m + g.value, 0), 0);
   return {
     value: tidy(value),
     from: new Date(Math.max(...figs.map((f) => f.from!.getTime()))),
     to: new Date(Math.min(...figs.map((f) => f.to!.getTime()))),
     resets: figs.flatMap((f) => f.resets),
+    resetsSeen,
   };
 }
 

@@ -20,6 +20,8 @@ export interface Bounds {
   from: Date | null;
   to: Date | null;
   resets: Date[];
+  /** Some replica's counter dropped in the span (a clean replica may have been used). */
+  resetsSeen: boolean;
 }
 
 export interface KpiResult {
@@ -85,13 +87,18 @@ async function instant(prom: PrometheusClient, expr: string, at: Date): Promise<
 }
 
 /** Exact value of a counter KPI over a span; a ratio with an empty denominator is no data. */
-export async function exactValue(prom: PrometheusClient, exact: NonNullable<Kpi['exact']>, span: Span): Promise<{ value: number | null; bounds: Bounds }> {
-  const [num, den] = await Promise.all([exactSum(prom, exact.terms, span), exact.per ? exactSum(prom, exact.per, span) : null]);
-  if (!den) return { value: num.value, bounds: { span, from: num.from, to: num.to, resets: num.resets } };
+export async function exactValue(
+  prom: PrometheusClient,
+  exact: NonNullable<Kpi['exact']>,
+  span: Span,
+  opts: { noResets?: boolean } = {},
+): Promise<{ value: number | null; bounds: Bounds }> {
+  const [num, den] = await Promise.all([exactSum(prom, exact.terms, span, opts), exact.per ? exactSum(prom, exact.per, span, opts) : null]);
+  if (!den) return { value: num.value, bounds: { span, from: num.from, to: num.to, resets: num.resets, resetsSeen: num.resetsSeen } };
   const value = num.value === null || den.value === null || den.value === 0 ? null : num.value / den.value;
   const from = num.from && den.from ? new Date(Math.max(num.from.getTime(), den.from.getTime())) : null;
   const to = num.to && den.to ? new Date(Math.min(num.to.getTime(), den.to.getTime())) : null;
-  return { value, bounds: { span, from, to, resets: [...num.resets, ...den.resets] } };
+  return { value, bounds: { span, from, to, resets: [...num.resets, ...den.resets], resetsSeen: num.resetsSeen || den.resetsSeen } };
 }
 
 function daySpans(span: Span, timeZone: string): Span[] {
@@ -100,9 +107,11 @@ function daySpans(span: Span, timeZone: string): Span[] {
 }
 
 /** Daily values: the 1-day expression evaluated at the end of every local day of the span. */
-async function dailyValues(prom: PrometheusClient, kpi: Kpi, span: Span, timeZone: string): Promise<(number | null)[]> {
+async function dailyValues(prom: PrometheusClient, kpi: Kpi, span: Span, timeZone: string, period?: Bounds): Promise<(number | null)[]> {
   const exact = kpi.exact;
-  if (exact) return pool(daySpans(span, timeZone), 4, async (d) => (await exactValue(prom, exact, d)).value);
+  // No replica reset in the whole period: none in any of its days either.
+  const noResets = period !== undefined && !period.resetsSeen;
+  if (exact) return pool(daySpans(span, timeZone), 4, async (d) => (await exactValue(prom, exact, d, { noResets })).value);
   const starts = localDayStarts(span, timeZone);
   const ends = [...starts.slice(1), span.end].map((d) => d.getTime() / 1000);
   const series = await prom.queryRange(kpi.expr('1d'), new Date(ends[0]! * 1000), new Date(ends[ends.length - 1]! * 1000), DAY);
@@ -128,11 +137,10 @@ export async function fetchReportData(
   const kpiResults = await pool(kpis, limit, async (kpi): Promise<KpiResult> => {
     const exact = kpi.exact;
     if (exact) {
-      const [now, before, daily, prevDaily] = await Promise.all([
-        exactValue(prom, exact, period),
-        exactValue(prom, exact, period.previous),
-        dailyValues(prom, kpi, period, period.timeZone),
-        dailyValues(prom, kpi, period.previous, period.timeZone),
+      const [now, before] = await Promise.all([exactValue(prom, exact, period), exactValue(prom, exact, period.previous)]);
+      const [daily, prevDaily] = await Promise.all([
+        dailyValues(prom, kpi, period, period.timeZone, now.bounds),
+        dailyValues(prom, kpi, period.previous, period.timeZone, before.bounds),
       ]);
       return {
         kpi,
