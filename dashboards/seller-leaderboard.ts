@@ -45,7 +45,7 @@ export const LEADERBOARD_PANELS: readonly TableSpec[] = [
   },
   {
     title: 'At-risk sellers (refunds and returns)',
-    description: `Sellers with at least ${LEADERBOARD.atRiskMinOrders} orders placed in the range of which ${LEADERBOARD.atRiskRate * 100} % or more were refunded (any refund on their payments) or returned by the range end. Worst first.`,
+    description: `Sellers with at least ${LEADERBOARD.atRiskMinOrders} orders placed in the range of which ${LEADERBOARD.atRiskRate * 100} % or more got a refund (on any of their payments) or a return recorded in the range. Worst first.`,
     sql: AT_RISK_SQL,
     units: { 'Refund rate': 'percentunit', 'Return rate': 'percentunit' },
   },

@@ -194,8 +194,8 @@ test('at-risk: refund/return share of the range orders, with the minimum-volume 
   for (const o of ORDERS.filter((o) => o.at >= FROM && o.at < TO)) {
     const g = per.get(o.seller) ?? { n: 0, refunded: 0, returned: 0 };
     g.n++;
-    if ((o.refunds ?? []).some((r) => r < TO)) g.refunded++;
-    if ((o.returns ?? []).some((r) => r < TO)) g.returned++;
+    if ((o.refunds ?? []).some((r) => r >= FROM && r < TO)) g.refunded++;
+    if ((o.returns ?? []).some((r) => r >= FROM && r < TO)) g.returned++;
     per.set(o.seller, g);
   }
   const want = [...per.entries()]
