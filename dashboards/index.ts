@@ -11,6 +11,7 @@ import { orders } from './orders';
 import { reliability } from './reliability';
 import { satisfaction } from './satisfaction';
 import { security } from './security';
+import { sellerLeaderboard } from './seller-leaderboard';
 import { sellers } from './sellers';
 import { users } from './users';
 
@@ -21,14 +22,14 @@ export interface DashboardEntry {
   file: string;
   folder: Folder;
   spec: DashboardSpec;
-  related: DashboardSpec[];
+  related: { title: string; uid: string }[];
 }
 
 export const DASHBOARDS: DashboardEntry[] = [
   { file: 'executive-overview', folder: 'Business', spec: executive, related: [orders, users, reliability, monthlyReport] },
   { file: 'user-activity', folder: 'Business', spec: users, related: [executive, orders] },
   { file: 'orders-payments', folder: 'Business', spec: orders, related: [executive, sellers, reliability] },
-  { file: 'sellers', folder: 'Business', spec: sellers, related: [executive, orders] },
+  { file: 'sellers', folder: 'Business', spec: sellers, related: [executive, orders, sellerLeaderboard] },
   { file: 'customer-satisfaction', folder: 'Business', spec: satisfaction, related: [executive, reliability] },
   { file: 'monthly-report', folder: 'Business', spec: monthlyReport, related: [executive] },
   { file: 'reliability-slos', folder: 'Operations', spec: reliability, related: [executive, exporterHealth, security] },

@@ -1,5 +1,5 @@
 /** CSV exports of a report: every KPI per local day, and the period totals with their comparison. */
-import { change, coverageNote } from './format';
+import { change, valueNote } from './format';
 import { localParts } from './periods';
 import type { ReportData } from './report-data';
 
@@ -26,7 +26,7 @@ export function dailyCsv(data: ReportData): string {
 export function summaryCsv(data: ReportData): string {
   let out = line(['kpi', 'title', 'value', 'previous', 'change', 'days_with_data', 'days', 'note']);
   for (const r of data.kpis) {
-    out += line([r.kpi.key, r.kpi.title, r.value, r.previous, change(r.kpi.format, r.value, r.previous).text, r.coverage.daysWithData, r.coverage.days, coverageNote(r.coverage)]);
+    out += line([r.kpi.key, r.kpi.title, r.value, r.previous, change(r.kpi.format, r.value, r.previous).text, r.coverage.daysWithData, r.coverage.days, valueNote(r, data.period.timeZone)]);
   }
   for (const b of data.breakdowns) {
     for (const row of b.rows) out += line([`${b.breakdown.key}{${b.breakdown.by}="${row.label}"}`, b.breakdown.title, row.value, row.previous, change(b.breakdown.format, row.value, row.previous).text, null, null, '']);

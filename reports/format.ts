@@ -1,6 +1,8 @@
 /** Number formatting shared by the PDF, the summaries and the tests that read them back. */
 import { meetsBenchmark, type Benchmark, type Format, type Kpi } from './kpis';
-import type { Coverage } from './report-data';
+import { GAP_TOLERANCE_SECONDS } from './exact';
+import { formatLocal } from './periods';
+import type { Bounds, Coverage, KpiResult } from './report-data';
 
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const one = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -56,4 +58,22 @@ export function statusOf(kpi: Kpi, v: number | null): Status {
 export function coverageNote(c: Coverage): string {
   if (c.daysWithData === c.days) return '';
   return `no data for ${c.days - c.daysWithData} of ${c.days} day${c.days === 1 ? '' : 's'}`;
+}
+
+/**
+ * What an exact figure covers when its samples lie away from the period edges, e.g.
+ * "counted from 2026-09-10 03:00 (UTC): no earlier sample"; '' when the bounds are the period's.
+ */
+export function boundsNote(b: Bounds | undefined, timeZone: string): string {
+  if (!b || !b.from || !b.to) return '';
+  const notes: string[] = [];
+  if (b.from.getTime() - b.span.start.getTime() > GAP_TOLERANCE_SECONDS * 1000) notes.push(`counted from ${formatLocal(b.from, timeZone)}: no earlier sample`);
+  if (b.span.end.getTime() - b.to.getTime() > GAP_TOLERANCE_SECONDS * 1000) notes.push(`counted to ${formatLocal(b.to, timeZone)}: no later sample`);
+  if (b.resets.length) notes.push(`counter reset at ${formatLocal(b.resets[0]!, timeZone)}${b.resets.length > 1 ? ` and ${b.resets.length - 1} more` : ''}: increases before and after summed`);
+  return notes.join('; ');
+}
+
+/** Every data note of a KPI's value: days without data and exact-figure bounds. */
+export function valueNote(r: KpiResult, timeZone: string): string {
+  return [coverageNote(r.coverage), boundsNote(r.bounds, timeZone)].filter(Boolean).join('; ');
 }

@@ -9,6 +9,7 @@ import { M, type MetricDef } from '../exporter/src/catalogue';
 import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
 import { collapse, increaseOf, sel, sumBy, type Matchers } from '../alerting/promql';
 import { SLOS, type Slo } from '../alerting/rules/slo';
+import type { CounterTerm } from './exact';
 
 export type Format = 'count' | 'money' | 'ratio' | 'seconds' | 'score';
 
@@ -44,6 +45,12 @@ export interface Kpi {
   better: 'up' | 'down' | 'neutral';
   /** Value over `range` (a PromQL duration) ending at the evaluation time. */
   expr(range: string): string;
+  /**
+   * Counter KPIs: the exact figure (counter at the period end minus at the start, see exact.ts),
+   * the sum of `terms`, divided by the sum of `per` for ratios of counters. Reports use this
+   * instead of `expr`, which extrapolates.
+   */
+  exact?: { terms: readonly CounterTerm[]; per?: readonly CounterTerm[] };
   metrics: readonly MetricDef[];
   benchmark?: Benchmark;
   /** Shown in the executive summary. */
@@ -63,6 +70,8 @@ export interface Breakdown {
   by: string;
   better: 'up' | 'down' | 'neutral';
   expr(range: string): string;
+  /** Counter breakdowns: the exact figure per `by` value (see Kpi.exact). */
+  exact?: CounterTerm;
   metrics: readonly MetricDef[];
 }
 
@@ -83,6 +92,13 @@ const lastOf = (metric: string, m: Matchers, by: readonly string[] = []) => sumB
 const maxOver = (metric: string, m: Matchers, range: string, by: readonly string[] = []) =>
   sumBy(by, collapse(`max_over_time(${sel(metric, m)}[${range}])`));
 const ratio = (a: string, b: string) => `(${a}) / (${b})`;
+/** A counter KPI: exact in reports, `increase()` where a PromQL expression is needed. */
+const counted = (metric: string, m: Matchers) => ({ expr: (r: string) => inc(metric, m, r), exact: { terms: [{ metric, matchers: m }] } });
+const countedRatio = (num: string, den: string, m: Matchers) => ({
+  expr: (r: string) => ratio(inc(num, m, r), inc(den, m, r)),
+  exact: { terms: [{ metric: num, matchers: m }], per: [{ metric: den, matchers: m }] },
+});
+const countedBy = (metric: string, m: Matchers, by: string) => ({ expr: (r: string) => inc(metric, m, r, [by]), exact: { metric, matchers: m } });
 const quantile = (q: number, metric: string, range: string) =>
   `histogram_quantile(${q}, ${sumBy(['le'], increaseOf(`${metric}_bucket`, {}, range))})`;
 
@@ -102,11 +118,11 @@ export function buildKpis(opts: { currency: string }): Kpi[] {
     { key: 'returning_visitors', title: 'Returning visitors per day (average)', section: 'users', format: 'count', better: 'up',
       expr: (r) => avgOver(M.visitors.name, { visitor_type: 'returning', window: '1d' }, r), metrics: [M.visitors] },
     { key: 'sessions', title: 'Sessions', section: 'users', format: 'count', better: 'up',
-      expr: (r) => inc(M.sessionsTotal.name, {}, r), metrics: [M.sessionsTotal], chart: 'bars' },
+      ...counted(M.sessionsTotal.name, {}), metrics: [M.sessionsTotal], chart: 'bars' },
     { key: 'session_duration', title: 'Average session duration', section: 'users', format: 'seconds', better: 'up',
-      expr: (r) => ratio(inc(`${M.sessionDurationSeconds.name}_sum`, {}, r), inc(`${M.sessionDurationSeconds.name}_count`, {}, r)), metrics: [M.sessionDurationSeconds] },
+      ...countedRatio(`${M.sessionDurationSeconds.name}_sum`, `${M.sessionDurationSeconds.name}_count`, {}), metrics: [M.sessionDurationSeconds] },
     { key: 'page_views', title: 'Page views', section: 'users', format: 'count', better: 'up',
-      expr: (r) => inc(M.pageViewsTotal.name, {}, r), metrics: [M.pageViewsTotal] },
+      ...counted(M.pageViewsTotal.name, {}), metrics: [M.pageViewsTotal] },
     { key: 'bounce', title: 'Bounce rate (daily average)', section: 'users', format: 'ratio', better: 'down',
       expr: (r) => avgOver(M.bounceRatio.name, { window: '1d' }, r), metrics: [M.bounceRatio] },
     { key: 'retention_d7', title: 'Day-7 retention (average)', section: 'users', format: 'ratio', better: 'up',
@@ -117,11 +133,11 @@ export function buildKpis(opts: { currency: string }): Kpi[] {
 
     // Transactions
     { key: 'gmv', title: `GMV (${opts.currency})`, section: 'transactions', format: 'money', currency: opts.currency, better: 'up', headline: true,
-      expr: (r) => inc(M.gmvTotal.name, cur, r), metrics: [M.gmvTotal], chart: 'bars' },
+      ...counted(M.gmvTotal.name, cur), metrics: [M.gmvTotal], chart: 'bars' },
     { key: 'orders', title: 'Orders', section: 'transactions', format: 'count', better: 'up', headline: true,
-      expr: (r) => inc(M.ordersTotal.name, {}, r), metrics: [M.ordersTotal], chart: 'bars' },
+      ...counted(M.ordersTotal.name, {}), metrics: [M.ordersTotal], chart: 'bars' },
     { key: 'aov', title: `Average order value (${opts.currency})`, section: 'transactions', format: 'money', currency: opts.currency, better: 'up', headline: true,
-      expr: (r) => ratio(inc(`${M.orderValue.name}_sum`, cur, r), inc(`${M.orderValue.name}_count`, cur, r)), metrics: [M.orderValue] },
+      ...countedRatio(`${M.orderValue.name}_sum`, `${M.orderValue.name}_count`, cur), metrics: [M.orderValue] },
     { key: 'conversion', title: 'Conversion (paid sessions / visits)', section: 'transactions', format: 'ratio', better: 'up', headline: true,
       expr: (r) => ratio(avgOver(M.funnelSessions.name, { step: 'paid', window: '1d' }, r), avgOver(M.funnelSessions.name, { step: 'visit', window: '1d' }, r)),
       metrics: [M.funnelSessions], chart: 'line' },
@@ -129,27 +145,28 @@ export function buildKpis(opts: { currency: string }): Kpi[] {
       benchmark: { op: '>=', value: BENCHMARKS.paymentSuccessRatio },
       expr: (r) => `1 - (${slo('payments').errorRatio(r)})`, metrics: [M.paymentsTotal], chart: 'line' },
     { key: 'carts_abandoned', title: 'Carts abandoned', section: 'transactions', format: 'count', better: 'down',
-      expr: (r) => inc(M.cartsAbandonedTotal.name, {}, r), metrics: [M.cartsAbandonedTotal] },
+      ...counted(M.cartsAbandonedTotal.name, {}), metrics: [M.cartsAbandonedTotal] },
     { key: 'cart_abandonment', title: 'Cart abandonment rate (daily average)', section: 'transactions', format: 'ratio', better: 'down',
       expr: (r) => avgOver(M.cartAbandonmentRatio.name, { window: '1d' }, r), metrics: [M.cartAbandonmentRatio] },
     { key: 'refunds', title: 'Refunds', section: 'transactions', format: 'count', better: 'down',
-      expr: (r) => inc(M.refundsTotal.name, {}, r), metrics: [M.refundsTotal] },
+      ...counted(M.refundsTotal.name, {}), metrics: [M.refundsTotal] },
     { key: 'refunded_amount', title: `Refunded amount (${opts.currency})`, section: 'transactions', format: 'money', currency: opts.currency, better: 'down',
-      expr: (r) => inc(M.refundedAmountTotal.name, cur, r), metrics: [M.refundedAmountTotal] },
+      ...counted(M.refundedAmountTotal.name, cur), metrics: [M.refundedAmountTotal] },
     { key: 'returns', title: 'Returns', section: 'transactions', format: 'count', better: 'down',
-      expr: (r) => inc(M.returnsTotal.name, {}, r), metrics: [M.returnsTotal] },
+      ...counted(M.returnsTotal.name, {}), metrics: [M.returnsTotal] },
     { key: 'high_value_orders', title: 'High-value orders', section: 'transactions', format: 'count', better: 'up',
-      expr: (r) => inc(M.highValueOrdersTotal.name, {}, r), metrics: [M.highValueOrdersTotal] },
+      ...counted(M.highValueOrdersTotal.name, {}), metrics: [M.highValueOrdersTotal] },
 
     // Sellers
     { key: 'seller_applications', title: 'Seller applications', section: 'sellers', format: 'count', better: 'up',
-      expr: (r) => inc(M.sellerApplicationsTotal.name, {}, r), metrics: [M.sellerApplicationsTotal] },
+      ...counted(M.sellerApplicationsTotal.name, {}), metrics: [M.sellerApplicationsTotal] },
     { key: 'sellers_approved', title: 'Sellers approved', section: 'sellers', format: 'count', better: 'up',
-      expr: (r) => inc(M.sellersApprovedTotal.name, {}, r), metrics: [M.sellersApprovedTotal], chart: 'bars' },
+      ...counted(M.sellersApprovedTotal.name, {}), metrics: [M.sellersApprovedTotal], chart: 'bars' },
     { key: 'sellers_churned', title: 'Sellers churned', section: 'sellers', format: 'count', better: 'down',
-      expr: (r) => inc(M.sellersChurnedTotal.name, {}, r), metrics: [M.sellersChurnedTotal] },
+      ...counted(M.sellersChurnedTotal.name, {}), metrics: [M.sellersChurnedTotal] },
     { key: 'seller_growth', title: 'Net seller growth', section: 'sellers', format: 'count', better: 'up',
-      expr: (r) => `${inc(M.sellersApprovedTotal.name, {}, r)} - ${inc(M.sellersChurnedTotal.name, {}, r)}`, metrics: [M.sellersApprovedTotal, M.sellersChurnedTotal] },
+      expr: (r) => `${inc(M.sellersApprovedTotal.name, {}, r)} - ${inc(M.sellersChurnedTotal.name, {}, r)}`,
+      exact: { terms: [{ metric: M.sellersApprovedTotal.name }, { metric: M.sellersChurnedTotal.name, sign: -1 }] }, metrics: [M.sellersApprovedTotal, M.sellersChurnedTotal] },
     { key: 'seller_activation', title: 'Seller activation (30 days, at period end)', section: 'sellers', format: 'ratio', better: 'up',
       benchmark: { op: '>=', value: BENCHMARKS.sellerActivationRatio },
       expr: () => lastOf(M.sellerActivationRatio.name, { window: '30d' }), metrics: [M.sellerActivationRatio] },
@@ -176,23 +193,24 @@ export function buildKpis(opts: { currency: string }): Kpi[] {
       benchmark: { op: '<=', value: 1 - slo('latency').objective },
       expr: (r) => slo('latency').errorRatio(r), metrics: [M.pageLoadSeconds] },
     { key: 'incidents', title: 'Incidents', section: 'reliability', format: 'count', better: 'down',
-      expr: (r) => inc(M.incidentsTotal.name, {}, r), metrics: [M.incidentsTotal] },
+      ...counted(M.incidentsTotal.name, {}), metrics: [M.incidentsTotal] },
     { key: 'downtime', title: 'Downtime (critical incidents)', section: 'reliability', format: 'seconds', better: 'down',
-      expr: (r) => inc(M.downtimeSecondsTotal.name, {}, r), metrics: [M.downtimeSecondsTotal] },
+      ...counted(M.downtimeSecondsTotal.name, {}), metrics: [M.downtimeSecondsTotal] },
 
     // Security
     { key: 'failed_logins', title: 'Failed logins', section: 'security', format: 'count', better: 'down',
-      expr: (r) => inc(M.loginsTotal.name, { outcome: 'failure' }, r), metrics: [M.loginsTotal], chart: 'bars' },
+      ...counted(M.loginsTotal.name, { outcome: 'failure' }), metrics: [M.loginsTotal], chart: 'bars' },
     { key: 'failed_login_share', title: 'Failed login share', section: 'security', format: 'ratio', better: 'down',
-      expr: (r) => ratio(inc(M.loginsTotal.name, { outcome: 'failure' }, r), inc(M.loginsTotal.name, {}, r)), metrics: [M.loginsTotal] },
+      expr: (r) => ratio(inc(M.loginsTotal.name, { outcome: 'failure' }, r), inc(M.loginsTotal.name, {}, r)),
+      exact: { terms: [{ metric: M.loginsTotal.name, matchers: { outcome: 'failure' } }], per: [{ metric: M.loginsTotal.name }] }, metrics: [M.loginsTotal] },
     { key: 'accounts_failed_logins', title: 'Accounts over the failed-login threshold (daily peak)', section: 'security', format: 'count', better: 'down',
       expr: (r) => maxOver(M.accountsWithFailedLogins.name, { window: '1d' }, r), metrics: [M.accountsWithFailedLogins] },
     { key: 'exports', title: 'Data exports', section: 'security', format: 'count', better: 'neutral',
-      expr: (r) => inc(M.auditEventsTotal.name, { action: 'export' }, r), metrics: [M.auditEventsTotal] },
+      ...counted(M.auditEventsTotal.name, { action: 'export' }), metrics: [M.auditEventsTotal] },
     { key: 'bulk_deletes', title: 'Bulk deletes', section: 'security', format: 'count', better: 'down',
-      expr: (r) => inc(M.auditEventsTotal.name, { action: 'bulk_delete' }, r), metrics: [M.auditEventsTotal] },
+      ...counted(M.auditEventsTotal.name, { action: 'bulk_delete' }), metrics: [M.auditEventsTotal] },
     { key: 'unauthorized_api', title: 'Unauthorized API calls', section: 'security', format: 'count', better: 'down',
-      expr: (r) => inc(M.auditEventsTotal.name, { action: 'unauthorized_api' }, r), metrics: [M.auditEventsTotal] },
+      ...counted(M.auditEventsTotal.name, { action: 'unauthorized_api' }), metrics: [M.auditEventsTotal] },
 
     // Satisfaction
     { key: 'csat', title: 'CSAT (1-5, daily average)', section: 'satisfaction', format: 'score', better: 'up', headline: true,
@@ -201,11 +219,11 @@ export function buildKpis(opts: { currency: string }): Kpi[] {
     { key: 'review_rating', title: 'Review rating (1-5, daily average)', section: 'satisfaction', format: 'score', better: 'up',
       expr: (r) => avgOver(M.reviewRating.name, { window: '1d' }, r), metrics: [M.reviewRating] },
     { key: 'tickets', title: 'Support tickets opened', section: 'satisfaction', format: 'count', better: 'down',
-      expr: (r) => inc(M.supportTicketsTotal.name, {}, r), metrics: [M.supportTicketsTotal], chart: 'bars' },
+      ...counted(M.supportTicketsTotal.name, {}), metrics: [M.supportTicketsTotal], chart: 'bars' },
     { key: 'tickets_open', title: 'Support tickets open (at period end)', section: 'satisfaction', format: 'count', better: 'down',
       expr: () => lastOf(M.supportTicketsOpen.name, {}), metrics: [M.supportTicketsOpen] },
     { key: 'bug_reports', title: 'Bug reports received', section: 'satisfaction', format: 'count', better: 'down',
-      expr: (r) => inc(M.bugReportsTotal.name, {}, r), metrics: [M.bugReportsTotal] },
+      ...counted(M.bugReportsTotal.name, {}), metrics: [M.bugReportsTotal] },
     { key: 'bugs_open', title: 'Bug reports open (at period end)', section: 'satisfaction', format: 'count', better: 'down',
       expr: () => lastOf(M.bugReportsOpen.name, {}), metrics: [M.bugReportsOpen] },
   ];
@@ -214,31 +232,31 @@ export function buildKpis(opts: { currency: string }): Kpi[] {
 export function buildBreakdowns(): Breakdown[] {
   return [
     { key: 'sessions_by_channel', title: 'Sessions by acquisition channel', section: 'users', format: 'count', by: 'channel', better: 'up',
-      expr: (r) => inc(M.sessionsTotal.name, {}, r, ['channel']), metrics: [M.sessionsTotal] },
+      ...countedBy(M.sessionsTotal.name, {}, 'channel'), metrics: [M.sessionsTotal] },
     { key: 'sessions_by_platform', title: 'Sessions by platform', section: 'users', format: 'count', by: 'platform', better: 'up',
-      expr: (r) => inc(M.sessionsTotal.name, {}, r, ['platform']), metrics: [M.sessionsTotal] },
+      ...countedBy(M.sessionsTotal.name, {}, 'platform'), metrics: [M.sessionsTotal] },
     { key: 'gmv_by_currency', title: 'GMV by currency', section: 'transactions', format: 'money', by: 'currency', better: 'up',
-      expr: (r) => inc(M.gmvTotal.name, {}, r, ['currency']), metrics: [M.gmvTotal] },
+      ...countedBy(M.gmvTotal.name, {}, 'currency'), metrics: [M.gmvTotal] },
     { key: 'payment_success_by_provider', title: 'Payment success by provider', section: 'transactions', format: 'ratio', by: 'provider', better: 'up',
       expr: (r) => ratio(inc(M.paymentsTotal.name, paid, r, ['provider']), inc(M.paymentsTotal.name, settled, r, ['provider'])), metrics: [M.paymentsTotal] },
     { key: 'payment_failures_by_reason', title: 'Payment failures by reason', section: 'transactions', format: 'count', by: 'reason', better: 'down',
-      expr: (r) => inc(M.paymentFailuresTotal.name, { source: 'db' }, r, ['reason']), metrics: [M.paymentFailuresTotal] },
+      ...countedBy(M.paymentFailuresTotal.name, { source: 'db' }, 'reason'), metrics: [M.paymentFailuresTotal] },
     { key: 'reconciliation_mismatches', title: 'Reconciliation mismatches by provider (peak)', section: 'transactions', format: 'count', by: 'provider', better: 'down',
       expr: (r) => maxOver(M.paymentReconciliationMismatches.name, {}, r, ['provider']), metrics: [M.paymentReconciliationMismatches] },
     { key: 'refunds_by_reason', title: 'Refunds by reason', section: 'transactions', format: 'count', by: 'reason', better: 'down',
-      expr: (r) => inc(M.refundsTotal.name, {}, r, ['reason']), metrics: [M.refundsTotal] },
+      ...countedBy(M.refundsTotal.name, {}, 'reason'), metrics: [M.refundsTotal] },
     { key: 'sellers_by_segment', title: 'Sellers by segment (at period end)', section: 'sellers', format: 'count', by: 'segment', better: 'neutral',
       expr: () => lastOf(M.sellers.name, {}, ['segment']), metrics: [M.sellers] },
     { key: 'incidents_by_severity', title: 'Incidents by severity', section: 'reliability', format: 'count', by: 'severity', better: 'down',
-      expr: (r) => inc(M.incidentsTotal.name, {}, r, ['severity']), metrics: [M.incidentsTotal] },
+      ...countedBy(M.incidentsTotal.name, {}, 'severity'), metrics: [M.incidentsTotal] },
     { key: 'downtime_by_component', title: 'Downtime by component', section: 'reliability', format: 'seconds', by: 'component', better: 'down',
-      expr: (r) => inc(M.downtimeSecondsTotal.name, {}, r, ['component']), metrics: [M.downtimeSecondsTotal] },
+      ...countedBy(M.downtimeSecondsTotal.name, {}, 'component'), metrics: [M.downtimeSecondsTotal] },
     { key: 'failed_logins_by_reason', title: 'Failed logins by reason', section: 'security', format: 'count', by: 'reason', better: 'down',
-      expr: (r) => inc(M.loginsTotal.name, { outcome: 'failure' }, r, ['reason']), metrics: [M.loginsTotal] },
+      ...countedBy(M.loginsTotal.name, { outcome: 'failure' }, 'reason'), metrics: [M.loginsTotal] },
     { key: 'audit_by_action', title: 'Sensitive actions by kind', section: 'security', format: 'count', by: 'action', better: 'neutral',
-      expr: (r) => inc(M.auditEventsTotal.name, {}, r, ['action']), metrics: [M.auditEventsTotal] },
+      ...countedBy(M.auditEventsTotal.name, {}, 'action'), metrics: [M.auditEventsTotal] },
     { key: 'bugs_by_severity', title: 'Bug reports by severity', section: 'satisfaction', format: 'count', by: 'severity', better: 'down',
-      expr: (r) => inc(M.bugReportsTotal.name, {}, r, ['severity']), metrics: [M.bugReportsTotal] },
+      ...countedBy(M.bugReportsTotal.name, {}, 'severity'), metrics: [M.bugReportsTotal] },
   ];
 }
 

@@ -60,6 +60,16 @@ export class PrometheusClient {
     }));
   }
 
+  /** Raw samples of a range selector (`metric{...}[5m]`) evaluated at `time`. */
+  async rangeSelector(expr: string, time: Date): Promise<Series[]> {
+    const data = await this.call('/api/v1/query', { query: expr, time: seconds(time) });
+    if (data.resultType !== 'matrix') throw new PrometheusError(`unexpected result type ${data.resultType} for: ${expr}`, 'query');
+    return (data.result as { metric: Record<string, string>; values: [number, string][] }[]).map((r) => ({
+      labels: r.metric,
+      points: r.values.map(([t, v]) => [t, Number(v)] as [number, number]),
+    }));
+  }
+
   async queryRange(expr: string, start: Date, end: Date, stepSeconds: number): Promise<Series[]> {
     const data = await this.call('/api/v1/query_range', { query: expr, start: seconds(start), end: seconds(end), step: String(stepSeconds) });
     if (data.resultType !== 'matrix') throw new PrometheusError(`unexpected result type ${data.resultType} for: ${expr}`, 'query');

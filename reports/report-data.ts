@@ -3,6 +3,7 @@
  * compared with, its daily values (for charts, CSV and coverage), and the breakdown tables. A value
  * Prometheus has no sample for stays `null` — it is reported as missing, never as zero.
  */
+import { exactDelta, exactSum, tidy, type CounterTerm } from './exact';
 import type { Breakdown, Kpi } from './kpis';
 import { localDayStarts, type Period, type Span } from './periods';
 import type { PrometheusClient } from './prometheus-client';
@@ -13,10 +14,23 @@ export interface Coverage {
   days: number;
 }
 
+/** The samples an exact (counter) figure lies between; see exact.ts. */
+export interface Bounds {
+  span: Span;
+  from: Date | null;
+  to: Date | null;
+  resets: Date[];
+  /** Some replica's counter dropped in the span (a clean replica may have been used). */
+  resetsSeen: boolean;
+}
+
 export interface KpiResult {
   kpi: Kpi;
   value: number | null;
   previous: number | null;
+  /** Counter KPIs only. */
+  bounds?: Bounds;
+  previousBounds?: Bounds;
   /** One value per local day of the period (null: no data that day). */
   daily: (number | null)[];
   coverage: Coverage;
@@ -72,8 +86,32 @@ async function instant(prom: PrometheusClient, expr: string, at: Date): Promise<
   return finite(r[0]?.value);
 }
 
+/** Exact value of a counter KPI over a span; a ratio with an empty denominator is no data. */
+export async function exactValue(
+  prom: PrometheusClient,
+  exact: NonNullable<Kpi['exact']>,
+  span: Span,
+  opts: { noResets?: boolean } = {},
+): Promise<{ value: number | null; bounds: Bounds }> {
+  const [num, den] = await Promise.all([exactSum(prom, exact.terms, span, opts), exact.per ? exactSum(prom, exact.per, span, opts) : null]);
+  if (!den) return { value: num.value, bounds: { span, from: num.from, to: num.to, resets: num.resets, resetsSeen: num.resetsSeen } };
+  const value = num.value === null || den.value === null || den.value === 0 ? null : num.value / den.value;
+  const from = num.from && den.from ? new Date(Math.max(num.from.getTime(), den.from.getTime())) : null;
+  const to = num.to && den.to ? new Date(Math.min(num.to.getTime(), den.to.getTime())) : null;
+  return { value, bounds: { span, from, to, resets: [...num.resets, ...den.resets], resetsSeen: num.resetsSeen || den.resetsSeen } };
+}
+
+function daySpans(span: Span, timeZone: string): Span[] {
+  const starts = localDayStarts(span, timeZone);
+  return starts.map((start, i) => ({ start, end: starts[i + 1] ?? span.end }));
+}
+
 /** Daily values: the 1-day expression evaluated at the end of every local day of the span. */
-async function dailyValues(prom: PrometheusClient, kpi: Kpi, span: Span, timeZone: string): Promise<(number | null)[]> {
+async function dailyValues(prom: PrometheusClient, kpi: Kpi, span: Span, timeZone: string, period?: Bounds): Promise<(number | null)[]> {
+  const exact = kpi.exact;
+  // No replica reset in the whole period: none in any of its days either.
+  const noResets = period !== undefined && !period.resetsSeen;
+  if (exact) return pool(daySpans(span, timeZone), 4, async (d) => (await exactValue(prom, exact, d, { noResets })).value);
   const starts = localDayStarts(span, timeZone);
   const ends = [...starts.slice(1), span.end].map((d) => d.getTime() / 1000);
   const series = await prom.queryRange(kpi.expr('1d'), new Date(ends[0]! * 1000), new Date(ends[ends.length - 1]! * 1000), DAY);
@@ -97,6 +135,24 @@ export async function fetchReportData(
   const range = rangeOf(period);
   const prevRange = rangeOf(period.previous);
   const kpiResults = await pool(kpis, limit, async (kpi): Promise<KpiResult> => {
+    const exact = kpi.exact;
+    if (exact) {
+      const [now, before] = await Promise.all([exactValue(prom, exact, period), exactValue(prom, exact, period.previous)]);
+      const [daily, prevDaily] = await Promise.all([
+        dailyValues(prom, kpi, period, period.timeZone, now.bounds),
+        dailyValues(prom, kpi, period.previous, period.timeZone, before.bounds),
+      ]);
+      return {
+        kpi,
+        value: now.value,
+        previous: before.value,
+        bounds: now.bounds,
+        previousBounds: before.bounds,
+        daily,
+        coverage: coverageOf(daily),
+        previousCoverage: coverageOf(prevDaily),
+      };
+    }
     const [value, previous, daily, prevDaily] = await Promise.all([
       instant(prom, kpi.expr(range), period.end),
       instant(prom, kpi.expr(prevRange), period.previous.end),
@@ -106,6 +162,7 @@ export async function fetchReportData(
     return { kpi, value, previous, daily, coverage: coverageOf(daily), previousCoverage: coverageOf(prevDaily) };
   });
   const breakdownResults = await pool(breakdowns, limit, async (b): Promise<BreakdownResult> => {
+    if (b.exact) return exactBreakdown(prom, b, b.exact, period);
     const [now, before] = await Promise.all([prom.query(b.expr(range), period.end), prom.query(b.expr(prevRange), period.previous.end)]);
     const labels = [...new Set([...now, ...before].map((s) => s.labels[b.by] ?? '(none)'))].sort();
     const pick = (xs: typeof now, l: string) => finite(xs.find((s) => (s.labels[b.by] ?? '(none)') === l)?.value);
@@ -118,4 +175,15 @@ export async function fetchReportData(
     kpis: kpiResults,
     breakdowns: breakdownResults,
   };
+}
+
+async function exactBreakdown(prom: PrometheusClient, b: Breakdown, term: CounterTerm, period: Period): Promise<BreakdownResult> {
+  const [now, before] = await Promise.all([exactDelta(prom, term, period, [b.by]), exactDelta(prom, term, period.previous, [b.by])]);
+  const label = (g: { labels: Record<string, string> }) => g.labels[b.by] || '(none)';
+  const value = (f: typeof now, l: string) => {
+    const g = [...f.groups.values()].find((x) => label(x) === l);
+    return g ? tidy(g.value) : null;
+  };
+  const labels = [...new Set([...now.groups.values(), ...before.groups.values()].map(label))].sort();
+  return { breakdown: b, rows: labels.map((l) => ({ label: l, value: value(now, l), previous: value(before, l) })) };
 }

@@ -3,7 +3,7 @@
  * period (same weekday last week, or last week), the notable deviations, and dashboard links.
  */
 import { SECTIONS } from './kpis';
-import { change, coverageNote, formatKpi, statusOf } from './format';
+import { change, formatKpi, statusOf, valueNote } from './format';
 import { computeInsights } from './insights';
 import { dashboardUrl } from './links';
 import { formatLocal } from './periods';
@@ -37,7 +37,7 @@ export function renderSummary(data: ReportData, grafanaUrl: string, extra: { int
     '',
     'Key figures',
     ...rows.map((r) => {
-      const note = coverageNote(r.coverage);
+      const note = valueNote(r, data.period.timeZone);
       const s = statusOf(r.kpi, r.value);
       return `- ${r.kpi.title}: ${formatKpi(r.kpi, r.value)} (${vs}: ${formatKpi(r.kpi, r.previous)}, ${change(r.kpi.format, r.value, r.previous).text})${s !== '—' ? ` [${s}]` : ''}${note ? ` — ${note}` : ''}`;
     }),
@@ -61,7 +61,7 @@ ${rows
   .map((r) => {
     const s = statusOf(r.kpi, r.value);
     const color = s === 'good' ? '#1e7d32' : s === 'needs improvement' ? '#c0392b' : '#222';
-    const note = coverageNote(r.coverage);
+    const note = valueNote(r, data.period.timeZone);
     return `<tr><td>${esc(r.kpi.title)}</td><td align="right">${esc(formatKpi(r.kpi, r.value))}${note ? `<br><small>${esc(note)}</small>` : ''}</td><td align="right">${esc(formatKpi(r.kpi, r.previous))}</td><td align="right">${esc(change(r.kpi.format, r.value, r.previous).text)}</td><td style="color:${color}">${esc(s)}</td></tr>`;
   })
   .join('\n')}

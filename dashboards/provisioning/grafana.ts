@@ -2,21 +2,35 @@
 import YAML from 'yaml';
 import { DATASOURCES } from '../../exporter/src/catalogue/thresholds';
 import { generatedHeader, type GeneratedFile } from '../../scripts/generated';
-import { buildDashboard, DASHBOARDS, type DashboardEntry } from '../index';
+import { buildDashboard, DASHBOARDS } from '../index';
+import { buildSellerLeaderboard, POSTGRES } from '../seller-leaderboard';
 
 const SOURCE = 'dashboards/provisioning/grafana.ts';
 /** Where docker-compose mounts provisioning/grafana/dashboards inside the Grafana container. */
 export const GRAFANA_DASHBOARDS_PATH = '/etc/grafana/provisioning/dashboards';
+
+/**
+ * The marketplace database for the per-seller tables: a read-only role (created in the demo by
+ * grafanaReaderScript), its password from the environment of the Grafana process — never in this file.
+ */
+export const GRAFANA_DB = { host: 'postgres:5432', database: 'marketplace', user: 'pulse_grafana', passwordEnv: 'PULSE_GRAFANA_DB_PASSWORD' } as const;
 
 /** Where each datasource is reached; the long-term store is left out where none is deployed (Kubernetes). */
 export interface DatasourceUrls {
   prometheus: string;
   alertmanager: string;
   victoriametrics?: string;
+  /** host:port of the marketplace database for the seller leaderboard; left out where not reachable. */
+  postgres?: string;
 }
 
 export function datasourcesFile(
-  urls: DatasourceUrls = { prometheus: 'http://prometheus:9090', alertmanager: 'http://alertmanager:9093', victoriametrics: 'http://victoriametrics:8428' },
+  urls: DatasourceUrls = {
+    prometheus: 'http://prometheus:9090',
+    alertmanager: 'http://alertmanager:9093',
+    victoriametrics: 'http://victoriametrics:8428',
+    postgres: GRAFANA_DB.host,
+  },
 ): GeneratedFile {
   const doc = {
     apiVersion: 1,
@@ -54,6 +68,23 @@ export function datasourcesFile(
         editable: false,
         jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
       },
+      ...(urls.postgres === undefined
+        ? []
+        : [
+            {
+              name: DATASOURCES.postgres.name,
+              uid: DATASOURCES.postgres.uid,
+              type: POSTGRES.type,
+              access: 'proxy',
+              url: urls.postgres,
+              user: GRAFANA_DB.user,
+              editable: false,
+              // Grafana expands $VAR from its environment when it reads the file (or $__file{path}).
+              secureJsonData: { password: `$${GRAFANA_DB.passwordEnv}` },
+              // sslmode: the demo's database has no TLS; set require/verify-full for a real replica.
+              jsonData: { database: GRAFANA_DB.database, sslmode: 'disable', postgresVersion: 1500, maxOpenConns: 4, maxIdleConns: 2, connMaxLifetime: 14400 },
+            },
+          ]),
     ],
   };
   return { path: 'provisioning/grafana/datasources/marketplace-pulse.yml', content: generatedHeader('#', SOURCE) + YAML.stringify(doc) };
@@ -78,12 +109,47 @@ export function dashboardProviderFile(): GeneratedFile {
   return { path: 'provisioning/grafana/dashboards/marketplace-pulse.yml', content: generatedHeader('#', SOURCE) + YAML.stringify(doc) };
 }
 
-/** JSON allows no comments: the generated-file notice lives in the provider file next to them. */
-export function dashboardFiles(): GeneratedFile[] {
-  return DASHBOARDS.map((d) => ({ path: `provisioning/grafana/dashboards/${d.folder}/${d.file}.json`, content: dashboardJson(d) }));
+/** Every provisioned dashboard: its Grafana folder, file name and JSON text (also the Kubernetes ConfigMaps'). */
+export interface DashboardDoc {
+  folder: string;
+  file: string;
+  json: string;
 }
 
-/** The dashboard file's text; the Kubernetes ConfigMaps carry the same. */
-export function dashboardJson(d: DashboardEntry): string {
-  return `${JSON.stringify(buildDashboard(d), null, 2)}\n`;
+export function dashboardDocs(): DashboardDoc[] {
+  const json = (d: unknown) => `${JSON.stringify(d, null, 2)}\n`;
+  return [
+    ...DASHBOARDS.map((d) => ({ folder: d.folder, file: d.file, json: json(buildDashboard(d)) })),
+    // SQL tables on the database datasource (not Prometheus panels: kept out of DASHBOARDS).
+    { folder: 'Business', file: 'seller-leaderboard', json: json(buildSellerLeaderboard()) },
+  ];
+}
+
+/** JSON allows no comments: the generated-file notice lives in the provider file next to them. */
+export function dashboardFiles(): GeneratedFile[] {
+  return dashboardDocs().map((d) => ({ path: `provisioning/grafana/dashboards/${d.folder}/${d.file}.json`, content: d.json }));
+}
+
+/**
+ * The demo database's read-only role for Grafana, run once by the postgres image on an empty volume
+ * (docker-entrypoint-initdb.d); the password comes from the container's environment.
+ */
+export function grafanaReaderScript(): GeneratedFile {
+  const sql = [
+    `CREATE ROLE ${GRAFANA_DB.user} LOGIN PASSWORD :'pw' CONNECTION LIMIT 4;`,
+    `GRANT CONNECT ON DATABASE ${GRAFANA_DB.database} TO ${GRAFANA_DB.user};`,
+    `GRANT USAGE ON SCHEMA public TO ${GRAFANA_DB.user};`,
+    `GRANT SELECT ON sellers, orders, payments, refunds, returns TO ${GRAFANA_DB.user};`,
+    `ALTER ROLE ${GRAFANA_DB.user} SET default_transaction_read_only = on;`,
+    `ALTER ROLE ${GRAFANA_DB.user} SET statement_timeout = '15s';`,
+  ];
+  const content = `#!/bin/sh
+${generatedHeader('#', SOURCE).trimEnd()}
+set -eu
+: "\${${GRAFANA_DB.passwordEnv}:?${GRAFANA_DB.passwordEnv} must be set}"
+psql -v ON_ERROR_STOP=1 -v pw="$${GRAFANA_DB.passwordEnv}" --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<'SQL'
+${sql.join('\n')}
+SQL
+`;
+  return { path: 'provisioning/postgres/02-grafana-reader.sh', content };
 }

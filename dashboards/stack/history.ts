@@ -10,13 +10,14 @@ import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { scheduledCollectors } from '../../exporter/src/app';
-import { catalogue } from '../../exporter/src/catalogue';
+import { catalogue, M } from '../../exporter/src/catalogue';
 import type { Config } from '../../exporter/src/config/load';
 import { createRegistries } from '../../exporter/src/metrics/registry';
 import { MetricStore } from '../../exporter/src/metrics/store';
 import { createPool, withReadOnly } from '../../exporter/src/runtime/db';
 import { createLogger } from '../../exporter/src/runtime/logger';
 import { LiveTraffic } from '../../exporter/src/demo/simulator';
+import { RUNTIME_OWNER } from '../../exporter/src/runtime/scheduler';
 
 const CLOCK_SCHEMA = 'pulse_clock';
 const SEARCH_PATH = `${CLOCK_SCHEMA}, public, pg_catalog`;
@@ -136,6 +137,13 @@ export async function simulateHistory(opts: HistoryOptions): Promise<{ text: str
         const samples = await withReadOnly(pool, Math.max(e.timeout, 60), signal, (db) => e.collector.collect({ db, config: opts.config, log, signal }));
         store.replace(e.collector.name, samples);
       }
+      // The scheduler's self-metrics, as a live exporter publishes them: every collector succeeded at
+      // this instant (reports read `collector_up` to tell "no rows yet" from "exporter down").
+      const self = entries.flatMap((e) => [
+        { metric: M.collectorUp, labels: { collector: e.collector.name }, value: 1 },
+        { metric: M.collectorLastSuccessTimestampSeconds, labels: { collector: e.collector.name }, value: at.getTime() / 1000 },
+      ]);
+      store.replace(RUNTIME_OWNER, self, false);
       const ts = at.getTime() / 1000;
       let fam: Family | null = null;
       for (const line of (await registries.openMetrics.metrics()).split('\n')) {

@@ -7,7 +7,7 @@ import PDFDocument from 'pdfkit';
 import type { MetricDef } from '../../exporter/src/catalogue';
 import { SLOS } from '../../alerting/rules/slo';
 import { SECTIONS, type Section } from '../kpis';
-import { benchmarkText, change, coverageNote, formatKpi, formatValue, statusOf, type Status } from '../format';
+import { benchmarkText, boundsNote, change, coverageNote, formatKpi, formatValue, statusOf, valueNote, type Status } from '../format';
 import { computeInsights } from '../insights';
 import { dashboardUrl } from '../links';
 import { formatLocal, localParts } from '../periods';
@@ -43,10 +43,11 @@ function subheading(doc: Doc, title: string): void {
   doc.font('Helvetica-Bold').fontSize(10).fillColor('#222222').text(title, MARGIN).moveDown(0.2);
 }
 
-function kpiRows(rows: KpiResult[]): (string | Cell)[][] {
+function kpiRows(rows: KpiResult[], tz: string): (string | Cell)[][] {
   return rows.map((r) => {
     const s = statusOf(r.kpi, r.value);
-    const notes = [coverageNote(r.coverage), r.previous !== null && coverageNote(r.previousCoverage) ? `previous: ${coverageNote(r.previousCoverage)}` : '']
+    const prevNote = [coverageNote(r.previousCoverage), boundsNote(r.previousBounds, tz)].filter(Boolean).join('; ');
+    const notes = [valueNote(r, tz), r.previous !== null && prevNote ? `previous: ${prevNote}` : '']
       .filter(Boolean)
       .join('; ');
     return [
@@ -99,7 +100,7 @@ function charts(doc: Doc, data: ReportData, results: KpiResult[]): void {
 function section(doc: Doc, data: ReportData, s: Section, opts: MonthlyPdfOptions): void {
   heading(doc, s.title, dashboardUrl(opts.grafanaUrl, s.dashboard, data.period));
   const results = data.kpis.filter((r) => r.kpi.section === s.id);
-  drawTable(doc, kpiColumns(opts.previousLabel), kpiRows(results));
+  drawTable(doc, kpiColumns(opts.previousLabel), kpiRows(results, data.period.timeZone));
   charts(doc, data, results);
   for (const b of data.breakdowns.filter((x) => x.breakdown.section === s.id)) {
     subheading(doc, b.breakdown.title);
@@ -124,10 +125,10 @@ function executive(doc: Doc, data: ReportData, opts: MonthlyPdfOptions): void {
   const s = SECTIONS.find((x) => x.id === 'executive')!;
   heading(doc, s.title, dashboardUrl(opts.grafanaUrl, s.dashboard, data.period));
   doc.font('Helvetica').fontSize(9).text(`Headline figures for ${data.period.label}, compared with ${opts.previousLabel}.`).moveDown(0.4);
-  drawTable(doc, kpiColumns(opts.previousLabel), kpiRows(data.kpis.filter((r) => r.kpi.headline)));
+  drawTable(doc, kpiColumns(opts.previousLabel), kpiRows(data.kpis.filter((r) => r.kpi.headline), data.period.timeZone));
   subheading(doc, 'Benchmarks');
   const withBench = data.kpis.filter((r) => r.kpi.benchmark && !r.kpi.headline);
-  drawTable(doc, kpiColumns(opts.previousLabel), kpiRows(withBench));
+  drawTable(doc, kpiColumns(opts.previousLabel), kpiRows(withBench, data.period.timeZone));
   const good = data.kpis.filter((r) => statusOf(r.kpi, r.value) === 'good').length;
   const bad = data.kpis.filter((r) => statusOf(r.kpi, r.value) === 'needs improvement').length;
   doc.font('Helvetica').fontSize(9).text(`${good} benchmark${good === 1 ? '' : 's'} met, ${bad} need${bad === 1 ? 's' : ''} improvement.`);

@@ -10,6 +10,7 @@ import { DASHBOARD_UIDS, DATASOURCES, SELECTORS } from '../../exporter/src/catal
 import { buildDashboard, DASHBOARDS } from '../../dashboards';
 import { provisioningFiles } from '../../dashboards/generate';
 import { dataPanels, metricNames, queriesOf, substitute, syntaxErrorAt } from '../../dashboards/inspect';
+import { buildSellerLeaderboard, POSTGRES } from '../../dashboards/seller-leaderboard';
 import { DATASOURCE_VARIABLE, GRAFANA_IMAGE, MONEY } from '../../dashboards/common';
 import * as q from '../../dashboards/queries/exporter';
 import { driftOf, ROOT } from '../../scripts/generate';
@@ -17,7 +18,8 @@ import { driftOf, ROOT } from '../../scripts/generate';
 const built: [string, Dashboard][] = DASHBOARDS.map((d) => [d.file, buildDashboard(d)]);
 
 test('one dashboard per DASHBOARD_UIDS entry, each with its fixed uid', () => {
-  expect(built.map(([, d]) => d.uid).sort()).toEqual(Object.values(DASHBOARD_UIDS).sort());
+  // The seller leaderboard (SQL tables, tests/integration/seller-leaderboard.test.ts) is built apart.
+  expect([...built.map(([, d]) => d.uid), buildSellerLeaderboard().uid].sort()).toEqual(Object.values(DASHBOARD_UIDS).sort());
   expect(new Set(built.map(([, d]) => d.uid)).size).toBe(built.length);
 });
 
@@ -29,6 +31,8 @@ test('every panel, query and variable uses the $datasource variable, which defau
   const provisioned = YAML.parse(readFileSync(path.join(ROOT, 'provisioning/grafana/datasources/marketplace-pulse.yml'), 'utf8'));
   const uids = Object.fromEntries(provisioned.datasources.map((d: { type: string; uid: string }) => [d.uid, d.type]));
   expect(uids[DATASOURCES.prometheus.uid]).toBe('prometheus');
+  expect(uids[DATASOURCES.postgres.uid]).toBe(POSTGRES.type);
+  expect(uids[DATASOURCES.alertmanager.uid]).toBe('alertmanager');
   for (const [, d] of built) {
     const dsVar = (d.templating?.list ?? []).find((v) => v.name === DATASOURCE_VARIABLE)!;
     expect(dsVar.type).toBe('datasource');

@@ -174,7 +174,7 @@ describe('the same content as provisioning/', () => {
 
   test('the datasource ConfigMap provides the uids the dashboards reference, not as default', () => {
     const ds = YAML.parse(Object.values(find(rendered.base, 'ConfigMap', 'marketplace-pulse-datasources').data)[0] as string).datasources;
-    expect(ds.map((d: any) => d.uid).sort()).toEqual([DATASOURCES.alertmanager.uid, DATASOURCES.prometheus.uid].sort());
+    expect(ds.map((d: any) => d.uid).sort()).toEqual([DATASOURCES.alertmanager.uid, DATASOURCES.prometheus.uid, DATASOURCES.postgres.uid].sort());
     expect(ds.every((d: any) => d.isDefault === false)).toBe(true);
   });
 

@@ -4,8 +4,7 @@
  */
 import { ConfigMap } from 'kubernetes-models/v1';
 import YAML from 'yaml';
-import { DASHBOARDS } from '../../index';
-import { dashboardJson, datasourcesFile, type DatasourceUrls } from '../grafana';
+import { dashboardDocs, datasourcesFile, type DatasourceUrls } from '../grafana';
 import { LABELS, NAME } from './common';
 
 /** kube-prometheus-stack defaults: `sidecar.dashboards.label` / `sidecar.datasources.label`. */
@@ -18,10 +17,12 @@ export const FOLDER_ANNOTATION = 'grafana_folder';
 export const IN_CLUSTER_URLS: DatasourceUrls = {
   prometheus: 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090',
   alertmanager: 'http://kube-prometheus-stack-alertmanager.monitoring.svc:9093',
+  // The seller leaderboard reads the same read replica as the exporter (Grafana needs PULSE_GRAFANA_DB_PASSWORD).
+  postgres: 'marketplace-db-replica:5432',
 };
 
 export function dashboardConfigMaps(): { file: string; configMap: ConfigMap }[] {
-  return DASHBOARDS.map((d) => ({
+  return dashboardDocs().map((d) => ({
     file: d.file,
     configMap: new ConfigMap({
       metadata: {
@@ -29,7 +30,7 @@ export function dashboardConfigMaps(): { file: string; configMap: ConfigMap }[] 
         labels: { ...LABELS, [DASHBOARD_LABEL]: '1' },
         annotations: { [FOLDER_ANNOTATION]: d.folder },
       },
-      data: { [`${d.file}.json`]: dashboardJson(d) },
+      data: { [`${d.file}.json`]: d.json },
     }),
   }));
 }

@@ -63,7 +63,7 @@ export const sellerActivationRatio = metric({
   area,
   collector: 'sellers',
   source: 'sellers.approved_at, orders.seller_id',
-  definition: 'Sellers approved in the window with at least one order created after `approved_at` (up to now) / sellers approved in the window; 0 when none was approved.',
+  definition: 'Sellers approved in the window with at least one order created after `approved_at` (up to now) / sellers approved in the window; not published (no data) when none was approved.',
 });
 
 export const sellerChurnRatio = metric({
@@ -75,7 +75,7 @@ export const sellerChurnRatio = metric({
   area,
   collector: 'sellers',
   source: 'sellers.approved_at, churned_at',
-  definition: 'Of the sellers live at the window start (approved at or before it, not churned by it), the share whose `churned_at` falls in the window. A seller approved and churned inside the window is in neither side. 0 when nobody was live at the start.',
+  definition: 'Of the sellers live at the window start (approved at or before it, not churned by it), the share whose `churned_at` falls in the window. A seller approved and churned inside the window is in neither side. Not published (no data) when nobody was live at the start.',
 });
 
 export const sellersActiveRatio = metric({
@@ -87,7 +87,7 @@ export const sellersActiveRatio = metric({
   area,
   collector: 'sellers',
   source: 'sellers, orders.seller_id',
-  definition: '(power + active + occasional) / all live sellers; 0 when there are no live sellers.',
+  definition: '(power + active + occasional) / all live sellers; not published (no data) when there are no live sellers.',
 });
 
 export const sellerCredits = metric({

@@ -31,6 +31,8 @@ export const DATASOURCES = {
   alertmanager: { uid: 'marketplace-alertmanager', name: 'Alertmanager' },
   /** Long-term store of the HA Prometheus pair (docker compose --profile ha); Prometheus-compatible API. */
   victoriametrics: { uid: 'marketplace-victoriametrics', name: 'VictoriaMetrics (long-term)' },
+  /** Per-seller tables (never Prometheus labels): the marketplace database through a read-only role. */
+  postgres: { uid: 'marketplace-postgres', name: 'Marketplace database' },
 } as const;
 
 /** Stable dashboard uids, also used for links between dashboards and from reports/alerts. */
@@ -44,6 +46,7 @@ export const DASHBOARD_UIDS = {
   satisfaction: 'mp-satisfaction',
   exporter: 'mp-exporter',
   monthly: 'mp-monthly-report',
+  sellerLeaderboard: 'mp-seller-leaderboard',
 } as const;
 
 /** Where runbooks live; alert rules stamp `${RUNBOOK_BASE_URL}/<AlertName>.md`. */

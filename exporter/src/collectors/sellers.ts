@@ -71,16 +71,18 @@ export const sellers: CollectorFactory = (config) => {
       };
       for (const [segment, value] of Object.entries(counts)) out.push({ metric: M.sellers, labels: { segment }, value });
       const live = counts.power + counts.active + counts.occasional + counts.dormant;
-      out.push({ metric: M.sellersActiveRatio, labels: {}, value: live > 0 ? (live - counts.dormant) / live : 0 });
+      // A ratio with an empty denominator is not published: absent reads "no data", where 0 would read
+      // "0 %, below benchmark" in dashboards, alerts and reports.
+      if (live > 0) out.push({ metric: M.sellersActiveRatio, labels: {}, value: (live - counts.dormant) / live });
 
       const secs = WINDOWS.map((w) => WINDOW_SECONDS[w]);
       for (const r of await db.query(SELLER_ACTIVATION_SQL, [WINDOWS, secs])) {
         const approved = Number(r.approved);
-        out.push({ metric: M.sellerActivationRatio, labels: { window: String(r.window) }, value: approved > 0 ? Number(r.activated) / approved : 0 });
+        if (approved > 0) out.push({ metric: M.sellerActivationRatio, labels: { window: String(r.window) }, value: Number(r.activated) / approved });
       }
       for (const r of await db.query(SELLER_CHURN_SQL, [WINDOWS, secs])) {
         const base = Number(r.live_at_start);
-        out.push({ metric: M.sellerChurnRatio, labels: { window: String(r.window) }, value: base > 0 ? Number(r.churned) / base : 0 });
+        if (base > 0) out.push({ metric: M.sellerChurnRatio, labels: { window: String(r.window) }, value: Number(r.churned) / base });
       }
       return out;
     },

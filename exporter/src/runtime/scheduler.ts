@@ -34,7 +34,7 @@ export interface ScheduledCollector {
   timeout: number;
 }
 
-const RUNTIME_OWNER = '__runtime__';
+export const RUNTIME_OWNER = '__runtime__';
 
 const noDatabase: Db = {
   query() {

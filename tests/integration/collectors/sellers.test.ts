@@ -71,12 +71,13 @@ function expected(ss: S[]) {
   for (const [w, secs] of Object.entries(WINDOWS)) {
     const approved = ss.filter((s) => s.approved !== null && s.approved > -secs && s.approved <= 0);
     const activated = approved.filter((s) => s.orders.some((o) => o > s.approved! && o <= 0));
-    activation[`window=${w}`] = approved.length ? activated.length / approved.length : 0;
+    // Empty denominators are not published (no data), so they are left out of the expectation.
+    if (approved.length) activation[`window=${w}`] = activated.length / approved.length;
     const liveAtStart = ss.filter((s) => s.approved !== null && s.approved <= -secs && (s.churned === null || s.churned > -secs));
     const churned = liveAtStart.filter((s) => s.churned !== null && s.churned <= 0);
-    churn[`window=${w}`] = liveAtStart.length ? churned.length / liveAtStart.length : 0;
+    if (liveAtStart.length) churn[`window=${w}`] = churned.length / liveAtStart.length;
   }
-  return { seg, activeRatio: liveNow.length ? (liveNow.length - seg.dormant) / liveNow.length : 0, activation, churn };
+  return { seg, activeRatio: liveNow.length ? (liveNow.length - seg.dormant) / liveNow.length : undefined, activation, churn };
 }
 function expectClose(actual: Record<string, number>, want: Record<string, number>) {
   expect(Object.keys(actual).sort()).toEqual(Object.keys(want).sort());
@@ -92,7 +93,7 @@ test('segments, active share, activation and churn per window equal the fixture'
   // By hand: live 1,2,3,4,7,8,9,10,13 -> power #1; active #2; occasional #3, #7, #9 (its pre-approval sale is
   // still a sale in the last 30 days), #10; dormant #4, #8, #13.
   expect(e.seg).toEqual({ power: 1, active: 1, occasional: 4, dormant: 3 });
-  expect(valueOf(s, M.sellersActiveRatio.name)).toBeCloseTo(e.activeRatio, 12);
+  expect(valueOf(s, M.sellersActiveRatio.name)).toBeCloseTo(e.activeRatio!, 12);
   expect(e.activeRatio).toBeCloseTo(6 / 9, 12);
   expectClose(seriesOf(s, M.sellerActivationRatio.name), e.activation);
   // By hand: 1d {7 sold, 8 not} = 1/2; 7d adds 9 (not) and 12 (no sale) = 1/4; 30d adds 10 (sold) = 2/5.
@@ -103,12 +104,12 @@ test('segments, active share, activation and churn per window equal the fixture'
   expect(e.churn).toEqual({ 'window=1d': 1 / 8, 'window=7d': 1 / 7, 'window=30d': 1 / 6 });
 });
 
-test('no sellers: every gauge present and 0', async () => {
+test('no sellers: segment gauges are 0, ratios with an empty denominator are absent (no data), never 0', async () => {
   await tdb.pool.query('DELETE FROM orders; DELETE FROM sellers;');
   const config = testConfig();
   const s = await collectOnce(build(sellers, config), tdb.pool, config);
   expect(seriesOf(s, M.sellers.name)).toEqual({ 'segment=power': 0, 'segment=active': 0, 'segment=occasional': 0, 'segment=dormant': 0 });
-  expect(valueOf(s, M.sellersActiveRatio.name)).toBe(0);
-  expect(seriesOf(s, M.sellerActivationRatio.name)).toEqual({ 'window=1d': 0, 'window=7d': 0, 'window=30d': 0 });
-  expect(seriesOf(s, M.sellerChurnRatio.name)).toEqual({ 'window=1d': 0, 'window=7d': 0, 'window=30d': 0 });
+  expect(seriesOf(s, M.sellersActiveRatio.name)).toEqual({});
+  expect(seriesOf(s, M.sellerActivationRatio.name)).toEqual({});
+  expect(seriesOf(s, M.sellerChurnRatio.name)).toEqual({});
 });
