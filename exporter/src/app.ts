@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type pg from 'pg';
@@ -15,6 +14,9 @@ import { COLLECTOR_DEFAULTS, type CollectorName } from './collectors/names';
 import type { Config } from './config/load';
 import { readSecret } from './config/load';
 import { createApp, type AppState } from './http/app';
+import { assertSecret, createAuthenticator, type Authenticator } from './http/auth';
+import { createTlsServer, type ReloadingTlsServer } from './http/tls';
+import { loadWebConfig, tlsSettings, type TlsSettings } from './http/web-config';
 import { createRegistries, Exposition, processRegistries } from './metrics/registry';
 import { MetricStore } from './metrics/store';
 import { createPool } from './runtime/db';
@@ -29,6 +31,8 @@ export interface RunningExporter {
   ready(): Promise<void>;
   /** Applies a new config without restarting the HTTP listener; returns an error message if rejected. */
   reload(): Promise<string | null>;
+  /** Reloads actually run (coalesced requests count once). */
+  reloadCount(): number;
   status(): ReturnType<Scheduler['status']>;
   stop(): Promise<void>;
 }
@@ -90,30 +94,59 @@ function buildRuntime(config: Config, log: Logger): Runtime {
   return { config, state, scheduler, pool };
 }
 
-function authOf(config: Config) {
-  const w = config.web;
-  return {
-    basic: w.basic_auth ? { username: w.basic_auth.username, password: readSecret(w.basic_auth.password) } : undefined,
-    bearer: w.bearer_token ? readSecret(w.bearer_token) : undefined,
-  };
+interface WebSecurity {
+  auth: Authenticator | null;
+  headers: Record<string, string>;
+  tls?: TlsSettings;
 }
+
+/**
+ * Auth, TLS and headers from the web config file or the legacy `web.*` keys. An empty or short secret
+ * throws: authentication must never turn itself off because a secret file is blank.
+ */
+export function webSecurity(config: Config): WebSecurity {
+  const w = config.web;
+  if (w.config_file) {
+    const wc = loadWebConfig(w.config_file);
+    return { auth: createAuthenticator({ bcryptUsers: wc.basic_auth_users }), headers: wc.http_server_config?.headers ?? {}, tls: tlsSettings(wc) };
+  }
+  let basic: { username: string; password: string } | undefined;
+  let bearer: string | undefined;
+  if (w.basic_auth) {
+    basic = { username: w.basic_auth.username, password: readSecret(w.basic_auth.password) };
+    assertSecret('web.basic_auth.password', basic.password);
+  }
+  if (w.bearer_token) {
+    bearer = readSecret(w.bearer_token);
+    assertSecret('web.bearer_token', bearer);
+  }
+  const tls: TlsSettings | undefined = w.tls ? { certFile: w.tls.cert_file, keyFile: w.tls.key_file, clientAuth: 'NoClientCert', minVersion: 'TLSv1.2' } : undefined;
+  return { auth: createAuthenticator({ basic, bearer }), headers: {}, tls };
+}
+
+/** Slow clients and idle sockets are bounded: a header dribbler is cut off, idle keep-alives expire. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export async function startExporter(opts: StartOptions): Promise<RunningExporter> {
   const log = opts.log ?? createLogger(opts.config.log.level);
   let rt = buildRuntime(opts.config, log);
-  let auth = authOf(opts.config);
+  let web = webSecurity(opts.config);
   rt.scheduler.start();
 
-  const reload = async (): Promise<string | null> => {
+  const reloadNow = async (): Promise<string | null> => {
     if (!opts.loadConfig) return 'reload is not available (no config source)';
     let next: Config;
     try {
       next = opts.loadConfig();
-      // Everything that can fail (secrets, collectors) happens before anything is swapped.
-      const nextAuth = authOf(next);
+      // Everything that can fail (secrets, web config, collectors) happens before anything is swapped.
+      const nextWeb = webSecurity(next);
+      if (Boolean(nextWeb.tls) !== Boolean(web.tls)) throw new Error('switching between HTTP and HTTPS needs a restart');
+      if (nextWeb.tls) tlsServer!.update(nextWeb.tls);
       const nextRt = buildRuntime(next, log);
       const old = rt;
-      auth = nextAuth;
+      web = nextWeb;
       rt = nextRt;
       rt.scheduler.start();
       await old.scheduler.stop();
@@ -127,12 +160,45 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
     return null;
   };
 
+  // Reloads are serialized; requests arriving while one runs share a single follow-up reload, so a
+  // burst of N requests costs at most two rebuilds, never N pool and provider restarts.
+  let running: Promise<string | null> | null = null;
+  let queued: Promise<string | null> | null = null;
+  let reloads = 0;
+  const start = (): Promise<string | null> => {
+    reloads += 1;
+    running = reloadNow().finally(() => (running = null));
+    return running;
+  };
+  const reload = (): Promise<string | null> => {
+    if (queued) return queued;
+    if (running) {
+      queued = running.then(() => {
+        queued = null;
+        return start();
+      });
+      return queued;
+    }
+    return start();
+  };
+
   // Auth is looked up per request so that a reload can change credentials.
-  const app = createApp({ state: () => rt.state, auth: () => auth, reload, version: VERSION });
-  const { tls } = opts.config.web;
-  const server = tls
-    ? https.createServer({ cert: readFileSync(tls.cert_file), key: readFileSync(tls.key_file) }, app)
-    : http.createServer(app);
+  const app = createApp({
+    state: () => rt.state,
+    auth: () => web.auth,
+    headers: () => web.headers,
+    lifecycle: opts.config.web.enable_lifecycle,
+    reload,
+    version: VERSION,
+  });
+  let tlsServer: ReloadingTlsServer | undefined;
+  const tls = web.tls;
+  if (tls) tlsServer = createTlsServer(tls, app, log);
+  const server = tlsServer ? tlsServer.server : http.createServer(app);
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.maxConnections = opts.config.listen.max_connections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.config.listen.port, opts.config.listen.address, () => resolve());
@@ -146,6 +212,7 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
     port,
     ready: () => rt.scheduler.ready(),
     reload,
+    reloadCount: () => reloads,
     status: () => rt.scheduler.status(),
     async stop() {
       server.closeAllConnections?.();

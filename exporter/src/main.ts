@@ -4,10 +4,13 @@
  *
  *   --config <file>        YAML configuration (or PULSE_CONFIG)
  *   --check-config <file>  validate a configuration file and exit (0 valid, 2 invalid)
+ *   --web.config.file <f>  exporter-toolkit web configuration (TLS, bcrypt basic auth, headers)
+ *   --web.enable-lifecycle enable POST /-/reload (off by default)
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { startExporter, VERSION, type RunningExporter } from './app';
+import { startExporter, VERSION, webSecurity, type RunningExporter } from './app';
+import { WebConfigError } from './http/web-config';
 import { ConfigError, loadConfig, type Config } from './config/load';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './demo/embedded';
 import { startPaymentFakes, type PaymentFakes } from './demo/payment-fakes';
@@ -30,7 +33,7 @@ interface Demo {
   load(): Config;
 }
 
-async function startDemo(config: Config, file: string | undefined, log: Logger): Promise<{ config: Config; demo: Demo | null }> {
+async function startDemo(config: Config, file: string | undefined, overrides: Record<string, unknown>, log: Logger): Promise<{ config: Config; demo: Demo | null }> {
   const wantsDemo = config.demo.mode === 'on' || (config.demo.mode === 'auto' && !config.database.url);
   if (!wantsDemo) return { config, demo: null };
   let embedded: EmbeddedDatabase | null = null;
@@ -64,7 +67,7 @@ async function startDemo(config: Config, file: string | undefined, log: Logger):
   if (payments) Object.assign(process.env, payments.env);
   const dbUrl = url;
   const load = () => {
-    const c = loadConfig({ file, base: payments?.config });
+    const c = loadConfig({ file, base: payments?.config, overrides });
     return c.database.url ? c : Object.freeze({ ...c, database: { ...c.database, url: dbUrl } });
   };
   return { config: load(), demo: { traffic, pool, embedded, payments, load } };
@@ -72,37 +75,52 @@ async function startDemo(config: Config, file: string | undefined, log: Logger):
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { config: { type: 'string' }, 'check-config': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string' },
+      'check-config': { type: 'string' },
+      'web.config.file': { type: 'string' },
+      'web.enable-lifecycle': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
-    process.stdout.write('usage: marketplace-pulse [--config file.yml] [--check-config file.yml]\n');
+    process.stdout.write('usage: marketplace-pulse [--config file.yml] [--check-config file.yml] [--web.config.file web.yml] [--web.enable-lifecycle]\n');
     return;
   }
+  const web: Record<string, unknown> = {};
+  if (values['web.config.file'] !== undefined) web.config_file = values['web.config.file'];
+  if (values['web.enable-lifecycle']) web.enable_lifecycle = true;
+  const overrides = Object.keys(web).length ? { web } : undefined;
   if (values['check-config'] !== undefined) {
     try {
-      const c = loadConfig({ file: values['check-config'] });
+      const c = loadConfig({ file: values['check-config'], overrides });
+      // The web config file and secrets are checked as a start would (empty secrets, bad hashes).
+      webSecurity(c);
+      for (const w of c.warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`${c.source}: configuration is valid\n`);
       return;
     } catch (e) {
-      fail(e instanceof ConfigError ? e.message : String(e));
+      fail(e instanceof ConfigError || e instanceof WebConfigError ? e.message : String((e as Error).message ?? e));
     }
   }
 
   let config: Config;
   try {
-    config = loadConfig({ file: values.config });
+    config = loadConfig({ file: values.config, overrides });
+    webSecurity(config);
   } catch (e) {
-    fail(e instanceof ConfigError ? e.message : `config error: ${String(e)}`);
+    fail(e instanceof ConfigError || e instanceof WebConfigError ? e.message : String((e as Error).message ?? e));
   }
   const log = createLogger(config.log.level);
+  for (const w of config.warnings) log.warn(w);
   const started = Date.now();
-  const { config: effective, demo } = await startDemo(config, values.config, log);
+  const { config: effective, demo } = await startDemo(config, values.config, overrides ?? {}, log);
 
   const exporter: RunningExporter = await startExporter({
     config: effective,
     log,
     // The demo database and payment fakes stay in place across reloads.
-    loadConfig: () => (demo ? demo.load() : loadConfig({ file: values.config })),
+    loadConfig: () => (demo ? demo.load() : loadConfig({ file: values.config, overrides })),
   });
   process.stdout.write(
     `Marketplace Pulse ${VERSION} serving metrics at ${exporter.url}/metrics (landing page ${exporter.url}/)` +

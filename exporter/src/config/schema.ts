@@ -105,24 +105,38 @@ export const configSchema = z.strictObject({
       url: postgresUrl.optional(),
       password: secretRef.optional(),
       pool_max: z.number().int().min(1).max(100).default(4),
+      /** Upper bound for any statement, whatever a collector's own timeout. */
       statement_timeout: duration.default(30),
+      /** A query waiting on a lock (a replica's DDL replay, an ALTER on the primary) gives up after this. */
+      lock_timeout: duration.default(5),
+      /** The server ends a session left idle inside a transaction (a hung exporter never pins a snapshot). */
+      idle_in_transaction_session_timeout: duration.default(60),
       connect_timeout: duration.default(5),
       application_name: z.string().min(1).max(63).default('marketplace-pulse'),
     })
-    .default({ pool_max: 4, statement_timeout: 30, connect_timeout: 5, application_name: 'marketplace-pulse' }),
+    .default({ pool_max: 4, statement_timeout: 30, lock_timeout: 5, idle_in_transaction_session_timeout: 60, connect_timeout: 5, application_name: 'marketplace-pulse' }),
   listen: z
     .strictObject({
       address: z.string().min(1).default('0.0.0.0'),
       port: z.number().int().min(0).max(65535).default(9464),
+      /** Open connections at most (idle keep-alive sockets included); more are refused. */
+      max_connections: z.number().int().min(1).max(100_000).default(512),
     })
-    .default({ address: '0.0.0.0', port: 9464 }),
+    .default({ address: '0.0.0.0', port: 9464, max_connections: 512 }),
   web: z
     .strictObject({
+      /** exporter-toolkit web configuration file (also `--web.config.file`): TLS, bcrypt basic auth, headers. */
+      config_file: z.string().min(1).optional(),
+      /** POST /-/reload (also `--web.enable-lifecycle`); off by default, like Prometheus. */
+      enable_lifecycle: z.boolean().default(false),
       basic_auth: z.strictObject({ username: z.string().min(1), password: secretRef }).optional(),
       bearer_token: secretRef.optional(),
       tls: z.strictObject({ cert_file: z.string().min(1), key_file: z.string().min(1) }).optional(),
     })
-    .default({}),
+    .refine((w) => w.config_file === undefined || (!w.basic_auth && !w.bearer_token && !w.tls), {
+      message: 'config_file replaces basic_auth, bearer_token and tls: set them in the web config file only',
+    })
+    .default({ enable_lifecycle: false }),
   collection: z
     .strictObject({
       default_interval: duration.default(60),

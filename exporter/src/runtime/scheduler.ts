@@ -130,7 +130,10 @@ export class Scheduler {
       status.up = false;
       status.errors[kind] = (status.errors[kind] ?? 0) + 1;
       status.consecutiveFailures += 1;
-      status.lastError = `${kind}: ${(err as Error)?.message ?? String(err)}`.slice(0, 300);
+      // Public pages show only the prefix (kind + SQLSTATE); the message may hold names and data values.
+      const code = (err as { code?: unknown })?.code;
+      const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
+      status.lastError = `${kind}${sqlstate}: ${(err as Error)?.message ?? String(err)}`.slice(0, 300);
       this.deps.log.warn({ collector: name, kind, err: (err as Error)?.message, failures: status.consecutiveFailures }, 'collector cycle failed');
     } finally {
       clearTimeout(deadline);
