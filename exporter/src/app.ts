@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type pg from 'pg';
-import { catalogue, collectorsOf } from './catalogue';
+import { catalogue, collectorsOf, M } from './catalogue';
 import { COLLECTORS } from './collectors';
 import { customCollector } from './collectors/custom-sql';
 import { COLLECTOR_DEFAULTS, type CollectorName } from './collectors/names';
@@ -19,7 +19,7 @@ import { createTlsServer, type ReloadingTlsServer } from './http/tls';
 import { loadWebConfig, tlsSettings, type TlsSettings } from './http/web-config';
 import { createRegistries, Exposition, processRegistries } from './metrics/registry';
 import { MetricStore } from './metrics/store';
-import { createPool } from './runtime/db';
+import { createPool, errorKind, roleCanWrite } from './runtime/db';
 import { createLogger, type Logger } from './runtime/logger';
 import { Scheduler, type ScheduledCollector } from './runtime/scheduler';
 
@@ -63,7 +63,7 @@ export function scheduledCollectors(config: Config): ScheduledCollector[] {
   }
   for (const m of config.custom_metrics) {
     const interval = m.interval ?? c.default_interval;
-    out.push({ collector: customCollector(m), interval, timeout: m.timeout ?? c.default_timeout });
+    out.push({ collector: customCollector(m, config.limits.max_series_per_metric), interval, timeout: m.timeout ?? c.default_timeout });
   }
   return out;
 }
@@ -91,7 +91,19 @@ function buildRuntime(config: Config, log: Logger): Runtime {
     status: () => scheduler.status(),
     sweepStale: () => scheduler.sweepStale(),
   };
+  if (pool) void checkRole(pool, store, log);
   return { config, state, scheduler, pool };
+}
+
+/** Start-up (and reload) warning when the database role could write: metric + one log line. */
+async function checkRole(pool: pg.Pool, store: MetricStore, log: Logger): Promise<void> {
+  try {
+    const can = await roleCanWrite(pool);
+    store.replace('__database_role__', [{ metric: M.databaseRoleCanWrite, labels: {}, value: can ? 1 : 0 }], false);
+    if (can) log.warn('the database role can write (superuser or INSERT/UPDATE/DELETE/TRUNCATE privileges); the exporter only reads, but should run as a read-only role (see README, "Pointing it at a real marketplace")');
+  } catch (e) {
+    log.warn({ kind: errorKind(e) }, 'could not check whether the database role can write');
+  }
 }
 
 interface WebSecurity {
