@@ -33,6 +33,8 @@ export interface RunningExporter {
   reload(): Promise<string | null>;
   /** Reloads actually run (coalesced requests count once). */
   reloadCount(): number;
+  /** Open HTTP connections right now. */
+  connections(): Promise<number>;
   status(): ReturnType<Scheduler['status']>;
   stop(): Promise<void>;
 }
@@ -42,6 +44,8 @@ export interface StartOptions {
   log?: Logger;
   /** Re-reads configuration for SIGHUP and POST /-/reload; throws ConfigError on a bad file. */
   loadConfig?: () => Config;
+  /** Tests shorten these; production uses the defaults. */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 /** Enabled collectors with their effective interval and timeout. */
@@ -136,10 +140,23 @@ export function webSecurity(config: Config): WebSecurity {
   return { auth: createAuthenticator({ basic, bearer }), headers: {}, tls };
 }
 
-/** Slow clients and idle sockets are bounded: a header dribbler is cut off, idle keep-alives expire. */
-const HEADERS_TIMEOUT_MS = 10_000;
-const REQUEST_TIMEOUT_MS = 30_000;
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/**
+ * Slow clients and idle sockets are bounded: a connection that has not sent complete headers within
+ * `headersTimeoutMs` (idle new sockets included) is closed, idle keep-alives expire, and at most
+ * listen.max_connections sockets are open at once.
+ */
+export interface HttpLimits {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** How often Node checks the two timeouts above. */
+  checkIntervalMs: number;
+}
+
+/** Shortest spacing between two reload starts; requests in between are coalesced. */
+const RELOAD_DEBOUNCE_MS = 1_000;
+
+const HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, checkIntervalMs: 2_000 };
 
 export async function startExporter(opts: StartOptions): Promise<RunningExporter> {
   const log = opts.log ?? createLogger(opts.config.log.level);
@@ -172,26 +189,30 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
     return null;
   };
 
-  // Reloads are serialized; requests arriving while one runs share a single follow-up reload, so a
-  // burst of N requests costs at most two rebuilds, never N pool and provider restarts.
+  // Reloads are serialized and debounced: requests arriving while one runs (or within RELOAD_DEBOUNCE_MS
+  // of its start) share a single follow-up reload, so a burst or a loop of requests costs at most one
+  // rebuild per second, never one pool and provider restart per request.
   let running: Promise<string | null> | null = null;
   let queued: Promise<string | null> | null = null;
   let reloads = 0;
+  let lastStart = -Infinity;
   const start = (): Promise<string | null> => {
     reloads += 1;
+    lastStart = Date.now();
     running = reloadNow().finally(() => (running = null));
     return running;
   };
   const reload = (): Promise<string | null> => {
     if (queued) return queued;
-    if (running) {
-      queued = running.then(() => {
+    const wait = lastStart + RELOAD_DEBOUNCE_MS - Date.now();
+    if (!running && wait <= 0) return start();
+    queued = (running ?? Promise.resolve(null))
+      .then(() => new Promise((r) => setTimeout(r, Math.max(0, lastStart + RELOAD_DEBOUNCE_MS - Date.now()))))
+      .then(() => {
         queued = null;
         return start();
       });
-      return queued;
-    }
-    return start();
+    return queued;
   };
 
   // Auth is looked up per request so that a reload can change credentials.
@@ -205,11 +226,11 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
   });
   let tlsServer: ReloadingTlsServer | undefined;
   const tls = web.tls;
-  if (tls) tlsServer = createTlsServer(tls, app, log);
-  const server = tlsServer ? tlsServer.server : http.createServer(app);
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  const limits = { ...HTTP_LIMITS, ...opts.httpLimits };
+  const serverOptions = { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs };
+  if (tls) tlsServer = createTlsServer(tls, app, log, serverOptions);
+  const server = tlsServer ? tlsServer.server : http.createServer(serverOptions, app);
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxConnections = opts.config.listen.max_connections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -225,6 +246,7 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
     ready: () => rt.scheduler.ready(),
     reload,
     reloadCount: () => reloads,
+    connections: () => new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
     status: () => rt.scheduler.status(),
     async stop() {
       server.closeAllConnections?.();

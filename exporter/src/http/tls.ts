@@ -41,12 +41,13 @@ export interface ReloadingTlsServer {
   update(t: TlsSettings): void;
 }
 
-export function createTlsServer(initial: TlsSettings, app: RequestListener, log: Logger): ReloadingTlsServer {
+export function createTlsServer(initial: TlsSettings, app: RequestListener, log: Logger, serverOptions: https.ServerOptions = {}): ReloadingTlsServer {
   let settings = initial;
   const files = () => [settings.certFile, settings.keyFile, settings.caFile];
   let seen = fingerprint(files());
   const server = https.createServer(
     {
+      ...serverOptions,
       ...contextOptions(settings),
       requestCert: settings.clientAuth !== 'NoClientCert',
       // Verification at the handshake only where a certificate is mandatory and must be valid.
