@@ -14,6 +14,8 @@ import { COLLECTOR_DEFAULTS, type CollectorName } from './collectors/names';
 import type { Config } from './config/load';
 import { readSecret } from './config/load';
 import { createApp, type AppState } from './http/app';
+import { cycleTimeoutSeconds } from './payments/catch-up';
+import type { Provider } from './payments/provider';
 import { assertSecret, createAuthenticator, type Authenticator } from './http/auth';
 import { createTlsServer, type ReloadingTlsServer } from './http/tls';
 import { loadWebConfig, tlsSettings, type TlsSettings } from './http/web-config';
@@ -63,7 +65,7 @@ export function scheduledCollectors(config: Config): ScheduledCollector[] {
     // A cycle never overlaps itself (the next one is scheduled when it ends), so a timeout longer than
     // the interval is allowed: pollers wait out Retry-After inside a cycle.
     // A provider's own `timeout` is per request; a poller's cycle gets room for retries and catch-up.
-    out.push({ collector: factory(config), interval, timeout: settings.timeout ?? (provider ? Math.max(120, c.default_timeout) : c.default_timeout) });
+    out.push({ collector: factory(config), interval, timeout: provider ? cycleTimeoutSeconds(config, name as Provider) : (settings.timeout ?? c.default_timeout) });
   }
   for (const m of config.custom_metrics) {
     const interval = m.interval ?? c.default_interval;
