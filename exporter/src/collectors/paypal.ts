@@ -69,7 +69,7 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
         page_size: PAGE_SIZE,
         page,
       });
-      for (const d of res.transaction_details ?? []) applyPayPalTransaction(d.transaction_info, staged, folds, refunds);
+      for (const d of res.transaction_details ?? []) applyPayPalTransaction(d?.transaction_info, staged, folds, refunds);
       pages = Number(res.total_pages ?? 0);
     }
     totals.merge(staged);

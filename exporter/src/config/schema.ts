@@ -52,6 +52,17 @@ const httpUrl = z.string().refine(
   { message: 'expected an http(s) URL' },
 );
 
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
+
+/** Provider APIs carry secrets and money: https only, except to a loopback fake or proxy. */
+const providerUrl = httpUrl.refine(
+  (v) => {
+    const u = new URL(v);
+    return u.protocol === 'https:' || LOOPBACK.test(u.hostname);
+  },
+  { message: 'expected an https:// URL (http:// only for loopback addresses)' },
+);
+
 /** A secret: read from a file or from an environment variable, never written inline in YAML. */
 export const secretRef = z
   .strictObject({ file: z.string().min(1).optional(), env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional() })
@@ -198,7 +209,7 @@ export const configSchema = z.strictObject({
         .strictObject({
           ...providerCommon,
           api_key: secretRef.optional(),
-          base_url: httpUrl.optional(),
+          base_url: providerUrl.optional(),
           /**
            * Longest stretch of events one window reads. Stripe lists newest first, so a window counts
            * only once all of it is read: short windows let a large backlog catch up window by window.
@@ -211,7 +222,7 @@ export const configSchema = z.strictObject({
           ...providerCommon,
           client_id: secretRef.optional(),
           client_secret: secretRef.optional(),
-          base_url: httpUrl.default('https://api-m.paypal.com'),
+          base_url: providerUrl.default('https://api-m.paypal.com'),
           /** Longest stretch of transactions one window reads; the Reporting API allows 31 days at most. */
           max_window: duration.default(31 * 86_400).refine((s) => s <= 31 * 86_400, { message: 'expected at most 31 days (the Reporting API limit)' }),
         })

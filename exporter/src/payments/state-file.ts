@@ -13,6 +13,7 @@ export const countersSchema = z.strictObject({
   amounts: z.record(z.string(), z.number().int()),
   failures: z.record(z.string(), z.number().int().nonnegative()),
   payoutsFailed: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative().optional(),
 });
 
 /** Unix seconds; null before the first poll. */
