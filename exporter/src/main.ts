@@ -33,6 +33,21 @@ interface Demo {
   load(): Config;
 }
 
+/** Left on the sessions table of an external database the demo seeded, so a restart may continue. */
+const DEMO_MARKER = 'marketplace-pulse demo data';
+
+class DemoRefused extends Error {}
+
+function redactUrl(u: string): string {
+  try {
+    const x = new URL(u);
+    x.password = '';
+    return x.toString();
+  } catch {
+    return '(database url)';
+  }
+}
+
 async function startDemo(config: Config, file: string | undefined, overrides: Record<string, unknown>, log: Logger): Promise<{ config: Config; demo: Demo | null }> {
   const wantsDemo = config.demo.mode === 'on' || (config.demo.mode === 'auto' && !config.database.url);
   if (!wantsDemo) return { config, demo: null };
@@ -46,8 +61,19 @@ async function startDemo(config: Config, file: string | undefined, overrides: Re
   }
   const pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'marketplace-pulse-simulator' });
   pool.on('error', () => undefined);
-  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM sessions');
+  const { rows } = await pool.query<{ n: string; marker: string | null }>(
+    "SELECT count(*) AS n, obj_description('sessions'::regclass, 'pg_class') AS marker FROM sessions",
+  );
+  // Simulated rows never go into a database that holds anything else: an external database must be
+  // empty, or carry the marker the demo left when it seeded it.
+  if (!embedded && Number(rows[0]!.n) > 0 && rows[0]!.marker !== DEMO_MARKER) {
+    await pool.end();
+    throw new DemoRefused(
+      `demo error: demo.mode is on but the database at ${redactUrl(url)} already holds data the demo did not write; refusing to simulate into it (set demo.mode: off to only read it)`,
+    );
+  }
   if (Number(rows[0]!.n) === 0) {
+    if (!embedded) await pool.query(`COMMENT ON TABLE sessions IS '${DEMO_MARKER}'`);
     const t0 = Date.now();
     const stats = await seedHistory(pool, {
       seed: config.demo.seed,
@@ -114,7 +140,10 @@ async function main(): Promise<void> {
   const log = createLogger(config.log.level);
   for (const w of config.warnings) log.warn(w);
   const started = Date.now();
-  const { config: effective, demo } = await startDemo(config, values.config, overrides ?? {}, log);
+  const { config: effective, demo } = await startDemo(config, values.config, overrides ?? {}, log).catch((e) => {
+    if (e instanceof DemoRefused) fail(e.message);
+    throw e;
+  });
 
   const exporter: RunningExporter = await startExporter({
     config: effective,
