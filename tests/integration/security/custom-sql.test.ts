@@ -9,7 +9,7 @@ import { M } from '../../../exporter/src/catalogue';
 import type { RunningExporter } from '../../../exporter/src/app';
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { exporterConfig, parseExposition, startTestExporter } from '../../support/exporter';
+import { eventually, exporterConfig, parseExposition, startTestExporter } from '../../support/exporter';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -209,4 +209,41 @@ describe('10M-row custom query', () => {
     // 10M rows of ~40 bytes as JS objects would be several GB; a capped read stays far below 200 MB.
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
   }, 180_000);
+});
+
+describe('errors and faults', () => {
+  test('public pages show the error kind and SQLSTATE, never the message (which holds data values)', async () => {
+    await withCustom([gauge('shop_leaky', "SELECT 'customer-jane@example.com'::int AS value")], {}, async (e) => {
+      expect(e.status().find((x) => x.name === 'custom:shop_leaky')!.lastError).toContain('jane@example.com'); // the log/status has it
+      const landing = (await request(e.url).get('/')).text;
+      const api = (await request(e.url).get('/api/collectors')).text;
+      for (const page of [landing, api]) {
+        expect(page).toContain('query (SQLSTATE 22P02)');
+        expect(page).not.toContain('jane@example.com');
+        expect(page).not.toContain('invalid input syntax');
+      }
+    });
+  });
+
+  test('the database connection killed mid-cycle: that cycle fails as a connection error, the next one is exact', async () => {
+    const e = await startTestExporter(
+      exporterConfig({ url: tdb.url, only: [], extra: { custom_metrics: [gauge('shop_orders_slow', 'SELECT count(*) AS value FROM orders, pg_sleep(2)', { interval: '1s', timeout: '30s' })], collection: { retry_backoff_initial: '1s' } } }),
+    );
+    try {
+      // Wait until the cycle's query runs, then kill its backend.
+      let killed = 0;
+      for (let i = 0; i < 100 && killed === 0; i++) {
+        const r = await tdb.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`, [tdb.name]);
+        killed = r.rowCount ?? 0;
+        if (!killed) await new Promise((r2) => setTimeout(r2, 50));
+      }
+      expect(killed).toBe(1);
+      await eventually('the killed cycle is recorded', () => (e.status()[0]!.errors.connection ?? 0) >= 1);
+      await eventually('the next cycle succeeds', () => e.status()[0]!.up, 30_000);
+      const m = parseExposition((await request(e.url).get('/metrics')).text);
+      expect(m.get('shop_orders_slow')).toBe(await orderCount());
+    } finally {
+      await e.stop();
+    }
+  });
 });
