@@ -176,11 +176,12 @@ export class Scheduler {
   private async collect(collector: Collector, timeout: number, signal: AbortSignal): Promise<Sample[]> {
     const { config, log, pool } = this.deps;
     const ctxBase = { config, log: log.child({ collector: collector.name }), signal };
-    // Every collector is raced against its deadline: one that ignores its signal (a hung socket, a
-    // sleep without the signal) still ends the cycle on time instead of blocking it forever.
+    // A collector that ignores its signal (a hung socket, a sleep without the signal) is raced against
+    // its deadline, so the cycle still ends on time. Database cycles end through withReadOnly, which on
+    // abort destroys the connection and cancels the backend before settling (shutdown relies on that).
     if (!collector.usesDatabase) return raceDeadline(collector.collect({ ...ctxBase, db: noDatabase }), signal);
     if (!pool) throw new Error('no database configured');
-    return raceDeadline(withReadOnly(pool, timeout, signal, (db) => collector.collect({ ...ctxBase, db }), sessionLimits(config)), signal);
+    return withReadOnly(pool, timeout, signal, (db) => collector.collect({ ...ctxBase, db }), sessionLimits(config));
   }
 
   /** After a failure retry sooner than the interval, doubling up to retry_backoff_max. */
