@@ -50,8 +50,10 @@ export const reportsConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().min(1),
       port: z.number().int().min(1).max(65535).default(587),
-      /** true: TLS from the first byte (port 465); false: STARTTLS when offered. */
+      /** true: TLS from the first byte (port 465); false: STARTTLS, required (a server without it is refused). */
       secure: z.boolean().default(false),
+      /** Lets mail (credentials, financial PDFs) travel unencrypted when the server offers no STARTTLS: local test servers only; logged. */
+      insecure_allow_plaintext: z.boolean().default(false),
       user: z.string().min(1).optional(),
       password: secretRef.optional(),
       from: z.string().min(3),

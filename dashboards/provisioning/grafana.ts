@@ -11,9 +11,9 @@ export const GRAFANA_DASHBOARDS_PATH = '/etc/grafana/provisioning/dashboards';
 
 /**
  * The marketplace database for the per-seller tables: a read-only role (created in the demo by
- * grafanaReaderScript), its password from the environment of the Grafana process — never in this file.
+ * grafanaReaderScript), its password from a secret file mounted into Grafana and PostgreSQL — never in this file.
  */
-export const GRAFANA_DB = { host: 'postgres:5432', database: 'marketplace', user: 'pulse_grafana', passwordEnv: 'PULSE_GRAFANA_DB_PASSWORD' } as const;
+export const GRAFANA_DB = { host: 'postgres:5432', database: 'marketplace', user: 'pulse_grafana', passwordFile: '/run/secrets/grafana_db_password' } as const;
 
 /** Where each datasource is reached; the long-term store is left out where none is deployed (Kubernetes). */
 export interface DatasourceUrls {
@@ -79,8 +79,8 @@ export function datasourcesFile(
               url: urls.postgres,
               user: GRAFANA_DB.user,
               editable: false,
-              // Grafana expands $VAR from its environment when it reads the file (or $__file{path}).
-              secureJsonData: { password: `$${GRAFANA_DB.passwordEnv}` },
+              // Grafana reads $__file{path} when it loads the provisioning file.
+              secureJsonData: { password: `$__file{${GRAFANA_DB.passwordFile}}` },
               // sslmode: the demo's database has no TLS; set require/verify-full for a real replica.
               jsonData: { database: GRAFANA_DB.database, sslmode: 'disable', postgresVersion: 1500, maxOpenConns: 4, maxIdleConns: 2, connMaxLifetime: 14400 },
             },
@@ -146,8 +146,9 @@ export function grafanaReaderScript(): GeneratedFile {
   const content = `#!/bin/sh
 ${generatedHeader('#', SOURCE).trimEnd()}
 set -eu
-: "\${${GRAFANA_DB.passwordEnv}:?${GRAFANA_DB.passwordEnv} must be set}"
-psql -v ON_ERROR_STOP=1 -v pw="$${GRAFANA_DB.passwordEnv}" --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<'SQL'
+pw="$(cat ${GRAFANA_DB.passwordFile})"
+[ -n "$pw" ] || { echo "${GRAFANA_DB.passwordFile} is empty" >&2; exit 1; }
+psql -v ON_ERROR_STOP=1 -v pw="$pw" --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<'SQL'
 ${sql.join('\n')}
 SQL
 `;

@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 export const CLI_OPTIONS = {
   config: { type: 'string' },
   'check-config': { type: 'string' },
+  'web.config.file': { type: 'string' },
+  'web.enable-lifecycle': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 

@@ -4,10 +4,13 @@
  *
  *   --config <file>        YAML configuration (or PULSE_CONFIG)
  *   --check-config <file>  validate a configuration file and exit (0 valid, 2 invalid)
+ *   --web.config.file <f>  exporter-toolkit web configuration (TLS, bcrypt basic auth, headers)
+ *   --web.enable-lifecycle enable POST /-/reload (off by default)
  */
 import pg from 'pg';
-import { startExporter, VERSION, type RunningExporter } from './app';
+import { startExporter, VERSION, webSecurity, type RunningExporter } from './app';
 import { parseCli } from './cli';
+import { WebConfigError } from './http/web-config';
 import { ConfigError, loadConfig, type Config } from './config/load';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './demo/embedded';
 import { startPaymentFakes, type PaymentFakes } from './demo/payment-fakes';
@@ -30,7 +33,22 @@ interface Demo {
   load(): Config;
 }
 
-async function startDemo(config: Config, file: string | undefined, log: Logger): Promise<{ config: Config; demo: Demo | null }> {
+/** Left on the sessions table of an external database the demo seeded, so a restart may continue. */
+const DEMO_MARKER = 'marketplace-pulse demo data';
+
+class DemoRefused extends Error {}
+
+function redactUrl(u: string): string {
+  try {
+    const x = new URL(u);
+    x.password = '';
+    return x.toString();
+  } catch {
+    return '(database url)';
+  }
+}
+
+async function startDemo(config: Config, file: string | undefined, overrides: Record<string, unknown>, log: Logger): Promise<{ config: Config; demo: Demo | null }> {
   const wantsDemo = config.demo.mode === 'on' || (config.demo.mode === 'auto' && !config.database.url);
   if (!wantsDemo) return { config, demo: null };
   let embedded: EmbeddedDatabase | null = null;
@@ -43,8 +61,19 @@ async function startDemo(config: Config, file: string | undefined, log: Logger):
   }
   const pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'marketplace-pulse-simulator' });
   pool.on('error', () => undefined);
-  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM sessions');
+  const { rows } = await pool.query<{ n: string; marker: string | null }>(
+    "SELECT count(*) AS n, obj_description('sessions'::regclass, 'pg_class') AS marker FROM sessions",
+  );
+  // Simulated rows never go into a database that holds anything else: an external database must be
+  // empty, or carry the marker the demo left when it seeded it.
+  if (!embedded && Number(rows[0]!.n) > 0 && rows[0]!.marker !== DEMO_MARKER) {
+    await pool.end();
+    throw new DemoRefused(
+      `demo error: demo.mode is on but the database at ${redactUrl(url)} already holds data the demo did not write; refusing to simulate into it (set demo.mode: off to only read it)`,
+    );
+  }
   if (Number(rows[0]!.n) === 0) {
+    if (!embedded) await pool.query(`COMMENT ON TABLE sessions IS '${DEMO_MARKER}'`);
     const t0 = Date.now();
     const stats = await seedHistory(pool, {
       seed: config.demo.seed,
@@ -64,7 +93,7 @@ async function startDemo(config: Config, file: string | undefined, log: Logger):
   if (payments) Object.assign(process.env, payments.env);
   const dbUrl = url;
   const load = () => {
-    const c = loadConfig({ file, base: payments?.config });
+    const c = loadConfig({ file, base: payments?.config, overrides });
     return c.database.url ? c : Object.freeze({ ...c, database: { ...c.database, url: dbUrl } });
   };
   return { config: load(), demo: { traffic, pool, embedded, payments, load } };
@@ -73,34 +102,46 @@ async function startDemo(config: Config, file: string | undefined, log: Logger):
 async function main(): Promise<void> {
   const { values } = parseCli();
   if (values.help) {
-    process.stdout.write('usage: marketplace-pulse [--config file.yml] [--check-config file.yml]\n');
+    process.stdout.write('usage: marketplace-pulse [--config file.yml] [--check-config file.yml] [--web.config.file web.yml] [--web.enable-lifecycle]\n');
     return;
   }
+  const web: Record<string, unknown> = {};
+  if (values['web.config.file'] !== undefined) web.config_file = values['web.config.file'];
+  if (values['web.enable-lifecycle']) web.enable_lifecycle = true;
+  const overrides = Object.keys(web).length ? { web } : undefined;
   if (values['check-config'] !== undefined) {
     try {
-      const c = loadConfig({ file: values['check-config'] });
+      const c = loadConfig({ file: values['check-config'], overrides });
+      // The web config file and secrets are checked as a start would (empty secrets, bad hashes).
+      webSecurity(c);
+      for (const w of c.warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`${c.source}: configuration is valid\n`);
       return;
     } catch (e) {
-      fail(e instanceof ConfigError ? e.message : String(e));
+      fail(e instanceof ConfigError || e instanceof WebConfigError ? e.message : String((e as Error).message ?? e));
     }
   }
 
   let config: Config;
   try {
-    config = loadConfig({ file: values.config });
+    config = loadConfig({ file: values.config, overrides });
+    webSecurity(config);
   } catch (e) {
-    fail(e instanceof ConfigError ? e.message : `config error: ${String(e)}`);
+    fail(e instanceof ConfigError || e instanceof WebConfigError ? e.message : String((e as Error).message ?? e));
   }
   const log = createLogger(config.log.level);
+  for (const w of config.warnings) log.warn(w);
   const started = Date.now();
-  const { config: effective, demo } = await startDemo(config, values.config, log);
+  const { config: effective, demo } = await startDemo(config, values.config, overrides ?? {}, log).catch((e) => {
+    if (e instanceof DemoRefused) fail(e.message);
+    throw e;
+  });
 
   const exporter: RunningExporter = await startExporter({
     config: effective,
     log,
     // The demo database and payment fakes stay in place across reloads.
-    loadConfig: () => (demo ? demo.load() : loadConfig({ file: values.config })),
+    loadConfig: () => (demo ? demo.load() : loadConfig({ file: values.config, overrides })),
   });
   process.stdout.write(
     `Marketplace Pulse ${VERSION} serving metrics at ${exporter.url}/metrics (landing page ${exporter.url}/)` +

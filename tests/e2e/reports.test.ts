@@ -82,7 +82,7 @@ function config(over: Record<string, unknown> = {}): ReportsConfig {
     time_zone: 'UTC',
     output_dir: path.join(work, 'out'),
     state_dir: path.join(work, 'state'),
-    smtp: { host: '127.0.0.1', port: smtpPort, from: 'reports@example.com' },
+    smtp: { host: '127.0.0.1', port: smtpPort, from: 'reports@example.com', insecure_allow_plaintext: true },
     recipients: { monthly: ['ceo@example.com'], daily: ['ops@example.com'], weekly: [] },
     listen: { port: 0 },
     ...over,

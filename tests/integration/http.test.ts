@@ -153,7 +153,7 @@ describe('with TLS', () => {
 describe('config reload', () => {
   test('a good new config is applied; a bad one is rejected and the old one keeps running', async () => {
     let next: () => Config = () => exporterConfig({ url: tdb.url, only: ['users', 'orders'] });
-    const e = await startExporter({ config: exporterConfig({ url: tdb.url, only: ['users'] }), log: createLogger('silent'), loadConfig: () => next() });
+    const e = await startExporter({ config: exporterConfig({ url: tdb.url, only: ['users'], extra: { web: { enable_lifecycle: true } } }), log: createLogger('silent'), loadConfig: () => next() });
     try {
       await e.ready();
       expect(e.status().map((s) => s.name)).toEqual(['users']);

@@ -244,7 +244,7 @@ test('dashboard: every panel on the provisioned database datasource, linked from
   expect(d.uid).toBe(DASHBOARD_UIDS.sellerLeaderboard);
   const provisioned = YAML.parse(readFileSync(path.join(__dirname, '../../provisioning/grafana/datasources/marketplace-pulse.yml'), 'utf8'));
   const ds = provisioned.datasources.find((x: { uid: string }) => x.uid === DATASOURCES.postgres.uid);
-  expect(ds).toMatchObject({ type: POSTGRES.type, user: GRAFANA_DB.user, secureJsonData: { password: `$${GRAFANA_DB.passwordEnv}` } });
+  expect(ds).toMatchObject({ type: POSTGRES.type, user: GRAFANA_DB.user, secureJsonData: { password: `$__file{${GRAFANA_DB.passwordFile}}` } });
   expect(JSON.stringify(provisioned)).not.toMatch(/pulse-grafana-demo/); // no password in the provisioning file
   const panels = (d.panels ?? []) as Panel[];
   expect(panels.map((p) => p.title)).toEqual(LEADERBOARD_PANELS.map((p) => p.title));

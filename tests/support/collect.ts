@@ -37,9 +37,16 @@ export function histogramOf(samples: Sample[], metricName: string, labels: Recor
   return s;
 }
 
-/** All series of a metric as `labelKey → value`, for whole-family comparisons. */
+/** `k=v,k=v` with sorted keys, the key `seriesOf` uses: readable in expectations (fixture label values hold no `,` or `=`). */
+export const seriesKey = (labels: Readonly<Record<string, string>>) =>
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+
+/** All series of a metric as `k=v,… → value`, for whole-family comparisons. */
 export function seriesOf(samples: Sample[], metricName: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const s of samples) if (s.metric.name === metricName && !isHistogramSample(s)) out[labelKey(s.labels)] = s.value;
+  for (const s of samples) if (s.metric.name === metricName && !isHistogramSample(s)) out[seriesKey(s.labels)] = s.value;
   return out;
 }

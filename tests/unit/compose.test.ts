@@ -145,3 +145,18 @@ test('ha profile: two Prometheus replicas remote-write to VictoriaMetrics, which
   const ds = readFileSync(path.join(ROOT, 'provisioning/grafana/datasources/marketplace-pulse.yml'), 'utf8');
   expect(ds).toContain('http://victoriametrics:8428');
 });
+
+test('secure by default: ports on loopback only, no inline passwords, no lifecycle API, secrets from files', () => {
+  const raw = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+  for (const [name, s] of Object.entries(compose.services)) {
+    for (const p of s.ports ?? []) expect(`${name} ${p}`).toMatch(/^\S+ 127\.0\.0\.1:\d+:\d+$/);
+    expect(s.command ?? []).not.toContain('--web.enable-lifecycle');
+    for (const [k, v] of Object.entries(s.environment ?? {})) {
+      if (/PASSWORD(?!__FILE|_FILE)/.test(k)) throw new Error(`${name}: ${k} is set inline (${v.length} characters); use a secret file`);
+      expect(String(v)).not.toMatch(/:\/\/[^/@:]+:[^/@]+@/); // no password in a URL
+    }
+  }
+  expect(raw).not.toMatch(/^\s+PORT:/m);
+  const secrets = (YAML.parse(raw) as { secrets: Record<string, { file: string }> }).secrets;
+  expect(Object.keys(secrets).sort()).toEqual(['grafana_admin_password', 'grafana_db_password', 'postgres_password']);
+});

@@ -22,6 +22,15 @@ const CASES: [string, RegExp][] = [
   ['ratio-out-of-range.yaml', /^config error: thresholds\.low_seller_credit_ratio: .*1/],
   ['counter-without-total.yaml', /^config error: custom_metrics\.0\.name: counter names must end in _total$/],
   ['port-out-of-range.yaml', /^config error: listen\.port: .*65535/],
+  ['reserved-metric-name.yaml', /^config error: custom_metrics\.0\.name: "marketplace_orders_total" is reserved \(a built-in metric or prefix\)$/],
+  ['duplicate-metric-name.yaml', /^config error: custom_metrics\.1\.name: "shop_backlog" is declared twice$/],
+  ['reserved-label-name.yaml', /^config error: custom_metrics\.0\.labels: "le" is a reserved label name$/],
+  ['provider-plain-http.yaml', /^config error: payment_providers\.stripe\.base_url: expected an https:\/\/ URL \(http:\/\/ only for loopback addresses\)$/],
+  ['web-config-with-legacy.yaml', /^config error: web: config_file replaces basic_auth, bearer_token and tls/],
+  ['bad-lock-timeout.yaml', /^config error: database\.lock_timeout: expected a positive duration/],
+  ['bad-idle-in-transaction-timeout.yaml', /^config error: database\.idle_in_transaction_session_timeout: expected a positive duration .*"forever"$/],
+  ['bad-max-connections.yaml', /^config error: listen\.max_connections: /],
+  ['lifecycle-not-boolean.yaml', /^config error: web\.enable_lifecycle: .*expected boolean/],
 ];
 
 describe('bad configuration is rejected with a one-line message naming the field', () => {
@@ -82,8 +91,40 @@ describe('the process refuses to start on a bad config', () => {
 
   test('--check-config on a good file exits 0', async () => {
     const out = await run(tsx, [main, '--check-config', path.join(fixtures, 'config-good/full.yaml')], {
-      env: { ...process.env, TEST_DB_PASSWORD: 'x' },
+      env: { ...process.env, TEST_DB_PASSWORD: 'a-long-enough-secret' },
     });
     expect(out.stdout).toMatch(/configuration is valid/);
+  });
+});
+
+describe('environment', () => {
+  test('PULSE_* variables that are not PULSE_<known section>__<key> are ignored with a warning (Kubernetes service links)', () => {
+    const c = loadConfig({ env: { PULSE_PORT: 'tcp://10.0.0.7:9464', PULSE_PORT_9464_TCP_ADDR: '10.0.0.7', PULSE_SERVICE_HOST: '10.0.0.7', PULSE_LOG__LEVEL: 'warn' } });
+    expect(c.log.level).toBe('warn');
+    expect(c.listen.port).toBe(9464);
+    expect(c.warnings).toEqual([
+      'environment variable PULSE_PORT ignored: not PULSE_<SECTION>__<KEY> with a known section',
+      'environment variable PULSE_PORT_9464_TCP_ADDR ignored: not PULSE_<SECTION>__<KEY> with a known section',
+      'environment variable PULSE_SERVICE_HOST ignored: not PULSE_<SECTION>__<KEY> with a known section',
+    ]);
+  });
+
+  test('a known section with an unknown key is still an error', () => {
+    expect(() => loadConfig({ env: { PULSE_LISTEN__PORTT: '1' } })).toThrow(/^config error: listen: unknown key\(s\) "portt"$/);
+  });
+
+  test('PORT fills in an unset listen.port but never overrides an explicit one (warned instead)', () => {
+    expect(loadConfig({ env: { PORT: '9100' } }).listen.port).toBe(9100);
+    const c = loadConfig({ file: path.join(fixtures, 'config-good/full.yaml'), env: { TEST_DB_PASSWORD: 'a-long-enough-secret', PORT: '9999' } });
+    expect(c.listen.port).not.toBe(9999);
+    expect(c.warnings).toEqual([`environment variable PORT=9999 ignored: listen.port is set to ${c.listen.port}`]);
+  });
+
+  const tsx = path.join(__dirname, '../../node_modules/.bin/tsx');
+  const main = path.join(__dirname, '../../exporter/src/main.ts');
+  test('an empty secret file makes --check-config (and start-up) exit 2 with one line that names the field, not the secret', async () => {
+    const err = await run(tsx, [main, '--check-config', path.join(fixtures, 'config-good/full.yaml')], { env: { ...process.env, TEST_DB_PASSWORD: '   ' } }).catch((e) => e);
+    expect(err.code).toBe(2);
+    expect(err.stderr).toBe('config error: web.basic_auth.password: the secret is empty (authentication would be off); refusing to start\n');
   });
 });

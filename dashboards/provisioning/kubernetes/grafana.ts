@@ -17,7 +17,7 @@ export const FOLDER_ANNOTATION = 'grafana_folder';
 export const IN_CLUSTER_URLS: DatasourceUrls = {
   prometheus: 'http://kube-prometheus-stack-prometheus.monitoring.svc:9090',
   alertmanager: 'http://kube-prometheus-stack-alertmanager.monitoring.svc:9093',
-  // The seller leaderboard reads the same read replica as the exporter (Grafana needs PULSE_GRAFANA_DB_PASSWORD).
+  // The seller leaderboard reads the same read replica as the exporter (mount its password at /run/secrets/grafana_db_password in Grafana).
   postgres: 'marketplace-db-replica:5432',
 };
 

@@ -86,3 +86,15 @@ export const buildInfo = metric({
   source: 'package.json',
   definition: 'Always 1; the labels carry the information (join on it to annotate dashboards with the running version).',
 });
+
+export const databaseRoleCanWrite = metric({
+  name: 'marketplace_exporter_database_role_can_write',
+  type: 'gauge',
+  unit: 'count',
+  help: '1 when the exporter\'s database role could write (superuser or INSERT/UPDATE/DELETE/TRUNCATE on a table); the exporter never writes, but should run as a read-only role.',
+  labels: {},
+  area,
+  collector: 'runtime',
+  source: 'pg_roles, has_table_privilege()',
+  definition: 'Checked at start-up and on reload; a warning is logged when 1.',
+});

@@ -129,3 +129,15 @@ export const paymentReconciliationMismatches = metric({
   definition:
     'Over the settled window, provider payments matched to `payments` rows by `provider_ref`: in the provider but not the DB, in the DB but not the provider, status differs, amount/currency differs.',
 });
+
+export const paymentProviderRecordsRejectedTotal = metric({
+  name: 'marketplace_payment_provider_records_rejected_total',
+  type: 'counter',
+  unit: 'count',
+  help: 'Records from a payment provider API that failed validation (missing or mistyped amount, currency, status, time) and were skipped.',
+  labels: { provider },
+  area,
+  collector: ['stripe', 'paypal'],
+  source: 'Stripe /v1/events, PayPal /v1/reporting/transactions',
+  definition: 'Counted when a record is skipped; the totals never include it (a NaN amount would poison them forever).',
+});

@@ -39,10 +39,14 @@ export function labelFolder(def: MetricDef, config: Config): (labels: Readonly<R
   };
 }
 
-/** Stable key of a label set, for maps. */
+/**
+ * Stable key of a label set, for maps. JSON-encoded so that values containing `,` or `=` can never make
+ * two different label sets share a key (and be summed): {a:"1,b=2"} and {a:"1",b:"2"} stay apart.
+ */
 export function labelKey(labels: Readonly<Record<string, string>>): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join(',');
+  return JSON.stringify(
+    Object.keys(labels)
+      .sort()
+      .map((k) => [k, labels[k]]),
+  );
 }

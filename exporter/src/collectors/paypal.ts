@@ -12,10 +12,11 @@ import { ProviderCounters, type CountersJson } from '../payments/provider-counte
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
 import { PayPalClient } from '../payments/paypal-client';
 import { applyPayPalTransaction, RefundLedger, type PayPalTransactionsPage } from '../payments/paypal-transactions';
-import { StateFile } from '../payments/state-file';
+import { z, type ZodType } from 'zod';
+import { countersSchema, StateFile, watermarkSchema } from '../payments/state-file';
 import { describePollError } from '../payments/poll-errors';
 import { paymentFolds } from './stripe';
-import { catchUp, catchUpDeadline } from '../payments/catch-up';
+import { catchUp, catchUpDeadline, cycleTimeoutSeconds } from '../payments/catch-up';
 import type { Logger } from '../runtime/logger';
 
 export interface PayPalPollerState {
@@ -26,6 +27,13 @@ export interface PayPalPollerState {
   /** Payments already counted as refunded (id → first refund, unix seconds); absent in older state files. */
   refunded?: Record<string, number>;
 }
+
+const paypalStateSchema: ZodType<PayPalPollerState> = z.strictObject({
+  version: z.literal(1),
+  watermark: watermarkSchema,
+  counters: countersSchema,
+  refunded: z.record(z.string(), z.number().int()).optional(),
+});
 
 const MAX_WINDOW_SECONDS = 31 * 86_400;
 const PAGE_SIZE = 500;
@@ -41,8 +49,10 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
   const settings = providerSettings(config, 'paypal');
   const rt = providerRuntime(config, 'paypal', deps);
   const folds = paymentFolds(config);
-  const store = new StateFile<PayPalPollerState>(settings.state_file);
-  let state: PayPalPollerState = store.load() ?? { version: 1, watermark: null, counters: new ProviderCounters().data };
+  const store = new StateFile<PayPalPollerState>(settings.state_file, { format: 'paypal-poller', version: 1 }, paypalStateSchema);
+  const loaded = store.load();
+  let refused = loaded.refused;
+  let state: PayPalPollerState = loaded.value ?? { version: 1, watermark: null, counters: new ProviderCounters().data };
   const totals = new ProviderCounters(state.counters);
   let balance: Sample[] = [];
   let disputesOpen: number | null = null;
@@ -59,7 +69,7 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
         page_size: PAGE_SIZE,
         page,
       });
-      for (const d of res.transaction_details ?? []) applyPayPalTransaction(d.transaction_info, staged, folds, refunds);
+      for (const d of res.transaction_details ?? []) applyPayPalTransaction(d?.transaction_info, staged, folds, refunds);
       pages = Number(res.total_pages ?? 0);
     }
     totals.merge(staged);
@@ -108,7 +118,15 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
     usesDatabase: false,
     metrics: [M.paymentsTotal, M.paymentAmountTotal, M.paymentFailuresTotal, M.paymentProviderBalance, M.paymentDisputesOpen, M.paymentProviderUp, M.paymentProviderRequestDurationSeconds, M.paymentProviderRequestsTotal],
     async collect({ log, signal }) {
+      if (refused) {
+        // Reported once, as this collector's failure; the file is aside and polling starts afresh.
+        const why = refused;
+        refused = undefined;
+        log.error({ provider: 'paypal' }, why);
+        throw new Error(why);
+      }
       rt.signal = signal;
+      rt.deadline = rt.clock.now() + cycleTimeoutSeconds(config, 'paypal') * 1000;
       let up = 0;
       try {
         const api = PayPalClient.for(config, rt);

@@ -15,10 +15,11 @@ import { ProviderCounters, type CountersJson } from '../payments/provider-counte
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
 import { stripeClient } from '../payments/stripe-client';
 import { applyStripeEvent, STRIPE_OPEN_DISPUTE, type Folds } from '../payments/stripe-events';
-import { StateFile } from '../payments/state-file';
+import { z, type ZodType } from 'zod';
+import { countersSchema, StateFile, watermarkSchema } from '../payments/state-file';
 import { describePollError } from '../payments/poll-errors';
 import { minorToMajor } from '../payments/money';
-import { catchUp, catchUpDeadline } from '../payments/catch-up';
+import { catchUp, catchUpDeadline, cycleTimeoutSeconds } from '../payments/catch-up';
 import type { Logger } from '../runtime/logger';
 
 export interface StripePollerState {
@@ -30,6 +31,13 @@ export interface StripePollerState {
   openDisputes: string[] | null;
 }
 
+const stripeStateSchema: ZodType<StripePollerState> = z.strictObject({
+  version: z.literal(1),
+  watermark: watermarkSchema,
+  counters: countersSchema,
+  openDisputes: z.array(z.string()).nullable(),
+});
+
 export function paymentFolds(config: Config): Folds {
   const currencies = allowList(config, 'currencies');
   const reasons = allowList(config, 'failure_codes');
@@ -40,8 +48,10 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
   const settings = providerSettings(config, 'stripe');
   const rt = providerRuntime(config, 'stripe', deps);
   const folds = paymentFolds(config);
-  const store = new StateFile<StripePollerState>(settings.state_file);
-  let state: StripePollerState = store.load() ?? { version: 1, watermark: null, counters: new ProviderCounters().data, openDisputes: null };
+  const store = new StateFile<StripePollerState>(settings.state_file, { format: 'stripe-poller', version: 1 }, stripeStateSchema);
+  const loaded = store.load();
+  let refused = loaded.refused;
+  let state: StripePollerState = loaded.value ?? { version: 1, watermark: null, counters: new ProviderCounters().data, openDisputes: null };
   const totals = new ProviderCounters(state.counters);
   let balance: Sample[] = [];
 
@@ -93,7 +103,15 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
     usesDatabase: false,
     metrics: [M.paymentsTotal, M.paymentAmountTotal, M.paymentFailuresTotal, M.paymentProviderBalance, M.paymentDisputesOpen, M.paymentPayoutsFailedTotal, M.paymentProviderUp, M.paymentProviderRequestDurationSeconds, M.paymentProviderRequestsTotal],
     async collect({ log, signal }) {
+      if (refused) {
+        // Reported once, as this collector's failure; the file is aside and polling starts afresh.
+        const why = refused;
+        refused = undefined;
+        log.error({ provider: 'stripe' }, why);
+        throw new Error(why);
+      }
       rt.signal = signal;
+      rt.deadline = rt.clock.now() + cycleTimeoutSeconds(config, 'stripe') * 1000;
       let up = 0;
       try {
         const stripe = stripeClient(config, rt);

@@ -21,6 +21,9 @@ export interface HistogramSample {
 
 export type Sample = ScalarSample | HistogramSample;
 
+/** A result cut at the series cap before it was built: the excess per metric, for series_dropped_total. */
+export type CappedSamples = Sample[] & { droppedSeries?: Record<string, number> };
+
 export function isHistogramSample(s: Sample): s is HistogramSample {
   return 'buckets' in s;
 }

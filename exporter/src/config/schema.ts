@@ -52,6 +52,17 @@ const httpUrl = z.string().refine(
   { message: 'expected an http(s) URL' },
 );
 
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/;
+
+/** Provider APIs carry secrets and money: https only, except to a loopback fake or proxy. */
+const providerUrl = httpUrl.refine(
+  (v) => {
+    const u = new URL(v);
+    return u.protocol === 'https:' || LOOPBACK.test(u.hostname);
+  },
+  { message: 'expected an https:// URL (http:// only for loopback addresses)' },
+);
+
 /** A secret: read from a file or from an environment variable, never written inline in YAML. */
 export const secretRef = z
   .strictObject({ file: z.string().min(1).optional(), env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional() })
@@ -108,24 +119,38 @@ export const configSchema = z.strictObject({
       url: postgresUrl.optional(),
       password: secretRef.optional(),
       pool_max: z.number().int().min(1).max(100).default(4),
+      /** Upper bound for any statement, whatever a collector's own timeout. */
       statement_timeout: duration.default(30),
+      /** A query waiting on a lock (a replica's DDL replay, an ALTER on the primary) gives up after this. */
+      lock_timeout: duration.default(5),
+      /** The server ends a session left idle inside a transaction (a hung exporter never pins a snapshot). */
+      idle_in_transaction_session_timeout: duration.default(60),
       connect_timeout: duration.default(5),
       application_name: z.string().min(1).max(63).default('marketplace-pulse'),
     })
-    .default({ pool_max: 4, statement_timeout: 30, connect_timeout: 5, application_name: 'marketplace-pulse' }),
+    .default({ pool_max: 4, statement_timeout: 30, lock_timeout: 5, idle_in_transaction_session_timeout: 60, connect_timeout: 5, application_name: 'marketplace-pulse' }),
   listen: z
     .strictObject({
       address: z.string().min(1).default(DEFAULT_LISTEN.address),
       port: z.number().int().min(0).max(65535).default(DEFAULT_LISTEN.port),
+      /** Open connections at most (idle keep-alive sockets included); more are refused. */
+      max_connections: z.number().int().min(1).max(100_000).default(512),
     })
-    .default({ ...DEFAULT_LISTEN }),
+    .default({ ...DEFAULT_LISTEN, max_connections: 512 }),
   web: z
     .strictObject({
+      /** exporter-toolkit web configuration file (also `--web.config.file`): TLS, bcrypt basic auth, headers. */
+      config_file: z.string().min(1).optional(),
+      /** POST /-/reload (also `--web.enable-lifecycle`); off by default, like Prometheus. */
+      enable_lifecycle: z.boolean().default(false),
       basic_auth: z.strictObject({ username: z.string().min(1), password: secretRef }).optional(),
       bearer_token: secretRef.optional(),
       tls: z.strictObject({ cert_file: z.string().min(1), key_file: z.string().min(1) }).optional(),
     })
-    .default({}),
+    .refine((w) => w.config_file === undefined || (!w.basic_auth && !w.bearer_token && !w.tls), {
+      message: 'config_file replaces basic_auth, bearer_token and tls: set them in the web config file only',
+    })
+    .default({ enable_lifecycle: false }),
   collection: z
     .strictObject({
       default_interval: duration.default(60),
@@ -187,7 +212,7 @@ export const configSchema = z.strictObject({
         .strictObject({
           ...providerCommon,
           api_key: secretRef.optional(),
-          base_url: httpUrl.optional(),
+          base_url: providerUrl.optional(),
           /**
            * Longest stretch of events one window reads. Stripe lists newest first, so a window counts
            * only once all of it is read: short windows let a large backlog catch up window by window.
@@ -200,7 +225,7 @@ export const configSchema = z.strictObject({
           ...providerCommon,
           client_id: secretRef.optional(),
           client_secret: secretRef.optional(),
-          base_url: httpUrl.default('https://api-m.paypal.com'),
+          base_url: providerUrl.default('https://api-m.paypal.com'),
           /** Longest stretch of transactions one window reads; the Reporting API allows 31 days at most. */
           max_window: duration.default(31 * 86_400).refine((s) => s <= 31 * 86_400, { message: 'expected at most 31 days (the Reporting API limit)' }),
         })

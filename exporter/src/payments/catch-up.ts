@@ -8,17 +8,17 @@
 import type { Config } from '../config/load';
 import type { Clock } from './clock';
 import type { Provider } from './provider';
-import { providerSettings } from './provider-runtime';
 
 /** Share of the cycle timeout after which no new window starts (the rest: the window in flight, balances). */
 const NEW_WINDOW_SHARE = 0.5;
 
 /**
- * The cycle timeout the scheduler gives this poller: same precedence as the exporter's scheduling
- * (collectors.<name>.timeout, then the provider's timeout, then collection.default_timeout).
+ * The cycle timeout the scheduler gives this poller (collectors.<name>.timeout, else the larger of
+ * 120 s and collection.default_timeout). The provider's own `timeout` is per request, not per cycle:
+ * budgeting catch-up by it gave a backlog a few seconds of each cycle.
  */
 export function cycleTimeoutSeconds(config: Config, provider: Provider): number {
-  return config.collectors[provider]?.timeout ?? providerSettings(config, provider).timeout ?? config.collection.default_timeout;
+  return config.collectors[provider]?.timeout ?? Math.max(120, config.collection.default_timeout);
 }
 
 export interface CatchUpOptions {

@@ -40,7 +40,12 @@ export interface GuardedRequesterOptions {
   maxRetries: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Instant (on `clock`) at which the current cycle ends, if known: no wait runs past it. */
+  deadline?: () => number | undefined;
 }
+
+/** Longest Retry-After honoured (a day); larger values, up to 2^31 ms and beyond, would overflow setTimeout. */
+export const MAX_RETRY_AFTER_MS = 86_400_000;
 
 /** Retry-After is either delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | null {
@@ -76,7 +81,12 @@ export class GuardedRequester {
     let last: ProviderRequestError | null = null;
     for (let i = 0; i <= maxRetries; i++) {
       const wait = this.notBefore - clock.now();
-      if (wait > 0) await clock.sleep(wait, signal);
+      if (wait > 0) {
+        // A hold longer than the cycle has left ends this cycle now (nothing committed); a later cycle
+        // starts once the hold is over, instead of sleeping through the deadline.
+        if (wait > this.timeLeft()) throw new ProviderRequestError(`${endpoint}: rate limited, Retry-After hold of ${Math.ceil(wait / 1000)}s exceeds the time left in this cycle`, 'rate_limited', 429);
+        await clock.sleep(wait, signal);
+      }
       await budget.take(signal);
       const timeout = AbortSignal.timeout(timeoutMs);
       const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -101,10 +111,12 @@ export class GuardedRequester {
         if (res.status >= 200 && res.status < 300 && !res.malformed) return res;
         if (res.status === 429) {
           last = new ProviderRequestError(`${endpoint}: rate limited (429)`, 'rate_limited', 429);
-          const ra = parseRetryAfter(res.retryAfter, clock.now());
-          if (ra !== null) {
-            delay = ra;
+          const parsed = parseRetryAfter(res.retryAfter, clock.now());
+          if (parsed !== null) {
+            const ra = Math.min(parsed, MAX_RETRY_AFTER_MS);
             this.notBefore = clock.now() + ra;
+            if (ra > this.timeLeft()) throw new ProviderRequestError(`${endpoint}: rate limited, Retry-After ${Math.ceil(ra / 1000)}s exceeds the time left in this cycle`, 'rate_limited', 429);
+            delay = ra;
           }
         } else if (res.status >= 500) {
           last = new ProviderRequestError(`${endpoint}: server error ${res.status}`, 'server_error', res.status);
@@ -117,6 +129,12 @@ export class GuardedRequester {
       if (i < maxRetries) await clock.sleep(delay, signal);
     }
     throw last!;
+  }
+
+  /** Milliseconds until the cycle's deadline (unbounded when the caller has none). */
+  private timeLeft(): number {
+    const d = this.o.deadline?.();
+    return d === undefined ? MAX_RETRY_AFTER_MS : Math.max(0, d - this.o.clock.now());
   }
 
   /** Full jitter: uniform in [0, min(max, base·2^attempt)]. */

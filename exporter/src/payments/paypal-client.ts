@@ -6,6 +6,7 @@ import type { Config } from '../config/load';
 import { readSecret } from '../config/load';
 import type { AttemptResult } from './guarded-requester';
 import { providerSettings, type ProviderRuntime } from './provider-runtime';
+import { BodyTooLargeError, readCapped } from './capped-body';
 
 export class ProviderApiError extends Error {
   override name = 'ProviderApiError';
@@ -23,7 +24,13 @@ const REFRESH_SHARE = 0.1;
 
 async function fetchAttempt(url: string, init: RequestInit, signal: AbortSignal): Promise<AttemptResult> {
   const r = await fetch(url, { ...init, signal });
-  const text = await r.text();
+  let text: string;
+  try {
+    text = await readCapped(r.body as AsyncIterable<Uint8Array> | null);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) return { status: r.status, retryAfter: null, body: undefined, malformed: true };
+    throw e;
+  }
   let body: unknown;
   let malformed = false;
   try {

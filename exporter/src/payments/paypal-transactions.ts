@@ -71,14 +71,31 @@ function unixSeconds(paypalDate: string): number {
   return Math.floor(Date.parse(paypalDate.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) / 1000);
 }
 
-export function applyPayPalTransaction(t: PayPalTransactionInfo, c: ProviderCounters, fold: Folds, refunds: RefundLedger): void {
+/** Why a transaction cannot be counted, or null (amounts are decimal strings, dates ISO 8601). */
+export function invalidPayPalTransaction(t: PayPalTransactionInfo): string | null {
+  if (!t || typeof t !== 'object') return 'no transaction_info';
+  if (typeof t.transaction_event_code !== 'string' || typeof t.transaction_status !== 'string') return 'event code or status missing';
+  if (typeof t.transaction_initiation_date !== 'string' || Number.isNaN(unixSeconds(t.transaction_initiation_date))) return 'transaction_initiation_date is not a date';
+  const a = t.transaction_amount as { currency_code?: unknown; value?: unknown } | undefined;
+  if (!a || typeof a.value !== 'string' || !/^-?\d{1,15}(\.\d{1,4})?$/.test(a.value)) return 'transaction_amount.value is not a decimal string';
+  if (typeof a.currency_code !== 'string' || !/^[A-Za-z]{3}$/.test(a.currency_code)) return 'transaction_amount.currency_code is not a 3-letter code';
+  return null;
+}
+
+/** Applies one transaction; an invalid one is only counted as rejected (and false returned). */
+export function applyPayPalTransaction(t: PayPalTransactionInfo, c: ProviderCounters, fold: Folds, refunds: RefundLedger): boolean {
+  if (invalidPayPalTransaction(t) !== null) {
+    c.rejected();
+    return false;
+  }
   const status = paypalStatusOf(t);
-  if (!status) return;
+  if (!status) return true;
   // A payment enters "refunded" once, at its first (possibly partial) refund; the Reporting API
   // carries only the refund's own amount, so that is the amount PayPal reports for it.
-  if (status === 'refunded' && !refunds.first(t.paypal_reference_id ?? t.transaction_id, unixSeconds(t.transaction_initiation_date))) return;
+  if (status === 'refunded' && !refunds.first(t.paypal_reference_id ?? t.transaction_id, unixSeconds(t.transaction_initiation_date))) return true;
   const currency = t.transaction_amount.currency_code.toUpperCase();
   c.payment(status, fold.currency(currency), majorToMinor(Math.abs(Number(t.transaction_amount.value)), currency));
   // The Reporting API carries no decline code.
   if (status === 'failed') c.failure(fold.reason(null));
+  return true;
 }

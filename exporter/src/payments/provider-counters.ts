@@ -16,6 +16,8 @@ export interface CountersJson {
   amounts: Record<string, number>;
   failures: Record<string, number>;
   payoutsFailed: number;
+  /** Provider records skipped because they failed validation (absent in older state files). */
+  rejected?: number;
 }
 
 export class ProviderCounters {
@@ -40,11 +42,16 @@ export class ProviderCounters {
     this.data.payoutsFailed += 1;
   }
 
+  rejected(): void {
+    this.data.rejected = (this.data.rejected ?? 0) + 1;
+  }
+
   merge(other: ProviderCounters): void {
     for (const [k, v] of Object.entries(other.data.payments)) this.data.payments[k] = (this.data.payments[k] ?? 0) + v;
     for (const [k, v] of Object.entries(other.data.amounts)) this.data.amounts[k] = (this.data.amounts[k] ?? 0) + v;
     for (const [k, v] of Object.entries(other.data.failures)) this.data.failures[k] = (this.data.failures[k] ?? 0) + v;
     this.data.payoutsFailed += other.data.payoutsFailed;
+    if (other.data.rejected) this.data.rejected = (this.data.rejected ?? 0) + other.data.rejected;
   }
 
   /**
@@ -64,6 +71,7 @@ export class ProviderCounters {
     }
     for (const [reason, v] of Object.entries(this.data.failures)) out.push({ metric: M.paymentFailuresTotal, labels: { provider, reason, source }, value: v });
     out.push({ metric: M.paymentPayoutsFailedTotal, labels: { provider }, value: this.data.payoutsFailed });
+    out.push({ metric: M.paymentProviderRecordsRejectedTotal, labels: { provider }, value: this.data.rejected ?? 0 });
     return out;
   }
 }

@@ -29,6 +29,8 @@ export interface ProviderRuntime {
   readonly secrets: string[];
   /** Signal of the collection currently using the clients (SDK callbacks cannot take one). */
   signal?: AbortSignal;
+  /** End of the collection currently using the clients (clock ms): Retry-After waits never pass it. */
+  deadline?: number;
   readonly env: NodeJS.ProcessEnv;
   /** Lazily built API clients, shared too. */
   readonly clients: Map<string, unknown>;
@@ -54,7 +56,9 @@ export function providerRuntime(config: Config, provider: Provider, deps: Poller
   const clock = deps.clock ?? realClock;
   const env = deps.env ?? process.env;
   const metrics = new RequestMetrics(provider);
+  const holder: { rt?: ProviderRuntime } = {};
   const requester = new GuardedRequester({
+    deadline: () => holder.rt?.deadline,
     budget: new RequestBudget(settings.requests_per_minute, clock),
     metrics,
     clock,
@@ -65,6 +69,7 @@ export function providerRuntime(config: Config, provider: Provider, deps: Poller
   const refs = provider === 'stripe' ? [config.payment_providers.stripe?.api_key] : [config.payment_providers.paypal?.client_secret, config.payment_providers.paypal?.client_id];
   const secrets = refs.filter((r): r is NonNullable<typeof r> => !!r).map((r) => readSecret(r, env));
   const rt: ProviderRuntime = { provider, clock, requester, metrics, secrets, env, clients: new Map() };
+  holder.rt = rt;
   hub.set(provider, rt);
   return rt;
 }

@@ -8,6 +8,7 @@ import { readSecret } from '../config/load';
 import type { AttemptResult } from './guarded-requester';
 import { providerSettings, type ProviderRuntime } from './provider-runtime';
 import type { Config } from '../config/load';
+import { BodyTooLargeError, readCapped } from './capped-body';
 
 const DEFAULT_BASE_URL = 'https://api.stripe.com';
 
@@ -58,9 +59,10 @@ export function stripeClient(config: Config, rt: ProviderRuntime): Stripe {
           let body: unknown;
           let malformed = false;
           try {
-            body = await untilAborted(r.toJSON(), signal);
+            const raw = r.getRawResponse() as AsyncIterable<Uint8Array>;
+            body = JSON.parse(await untilAborted(readCapped(raw), signal));
           } catch (e) {
-            if (e instanceof SyntaxError) malformed = true;
+            if (e instanceof SyntaxError || e instanceof BodyTooLargeError) malformed = true;
             else throw e; // body cut off: a network failure, retried
           }
           const ra = r.getHeaders()['retry-after'];

@@ -13,7 +13,28 @@ export interface Folds {
 /** Dispute statuses that still need action or a decision. */
 export const STRIPE_OPEN_DISPUTE = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']);
 
-export function applyStripeEvent(ev: Stripe.Event, c: ProviderCounters, openDisputes: Set<string>, fold: Folds): void {
+const MONEY_EVENTS = new Set(['charge.succeeded', 'charge.failed', 'charge.refunded', 'charge.dispute.created']);
+
+/**
+ * Why a record that moves money cannot be counted, or null. Valid JSON can still lack an amount or
+ * carry it as a string; counted, it would make the totals NaN for good.
+ */
+export function invalidStripeEvent(ev: Stripe.Event): string | null {
+  const obj = (ev as { data?: { object?: unknown } })?.data?.object as Record<string, unknown> | undefined;
+  if (!obj || typeof obj !== 'object') return 'no data.object';
+  if (typeof ev.created !== 'number' || !Number.isInteger(ev.created)) return 'created is not a unix time';
+  if (!MONEY_EVENTS.has(ev.type)) return null;
+  if (typeof obj.amount !== 'number' || !Number.isSafeInteger(obj.amount) || obj.amount < 0) return 'amount is not a non-negative integer';
+  if (typeof obj.currency !== 'string' || !/^[a-zA-Z]{3}$/.test(obj.currency)) return 'currency is not a 3-letter code';
+  return null;
+}
+
+/** Applies one event; an invalid one is only counted as rejected (and false returned). */
+export function applyStripeEvent(ev: Stripe.Event, c: ProviderCounters, openDisputes: Set<string>, fold: Folds): boolean {
+  if (invalidStripeEvent(ev) !== null) {
+    c.rejected();
+    return false;
+  }
   const obj = ev.data.object as unknown as Record<string, unknown>;
   const currency = () => fold.currency(String(obj.currency ?? '').toUpperCase());
   switch (ev.type) {
@@ -45,4 +66,5 @@ export function applyStripeEvent(ev: Stripe.Event, c: ProviderCounters, openDisp
     default:
       break;
   }
+  return true;
 }

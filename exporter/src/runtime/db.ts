@@ -48,11 +48,25 @@ export function createPool(config: Config, overrides: pg.PoolConfig = {}): pg.Po
  * Runs `fn` inside `BEGIN READ ONLY` with `statement_timeout = timeoutSeconds`. If the deadline passes
  * (server unresponsive, network gone) the client is destroyed rather than returned to the pool.
  */
+export interface SessionLimits {
+  statementTimeout: number;
+  lockTimeout: number;
+  idleInTransactionTimeout: number;
+}
+
+const DEFAULT_LIMITS: SessionLimits = { statementTimeout: Infinity, lockTimeout: 5, idleInTransactionTimeout: 60 };
+
+export function sessionLimits(config: Config): SessionLimits {
+  const d = config.database;
+  return { statementTimeout: d.statement_timeout, lockTimeout: d.lock_timeout, idleInTransactionTimeout: d.idle_in_transaction_session_timeout };
+}
+
 export async function withReadOnly<T>(
   pool: pg.Pool,
   timeoutSeconds: number,
   signal: AbortSignal,
   fn: (db: Db) => Promise<T>,
+  limits: SessionLimits = DEFAULT_LIMITS,
 ): Promise<T> {
   const client = await connectUnlessAborted(pool, signal);
   let broken = false;
@@ -73,11 +87,21 @@ export async function withReadOnly<T>(
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     await client.query('BEGIN READ ONLY');
-    await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutSeconds * 1000))}`);
+    // Timeouts in the same round trip as the read-only check: the collector's deadline capped by
+    // database.statement_timeout, plus lock and idle-in-transaction limits.
+    const ms = (seconds: number) => String(Math.max(1, Math.round(seconds * 1000)));
+    const { rows } = await client.query<{ ro: string }>({
+      text: `SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true),
+                    set_config('idle_in_transaction_session_timeout', $3, true), current_setting('transaction_read_only') AS ro`,
+      values: [ms(Math.min(timeoutSeconds, limits.statementTimeout)), ms(limits.lockTimeout), ms(limits.idleInTransactionTimeout)],
+    });
+    if (rows[0]?.ro !== 'on') throw new Error('the transaction is not read-only (transaction_read_only is off); refusing to run queries');
     const db: Db = {
       async query(text, params) {
         if (signal.aborted) throw new TimeoutError('collection aborted');
-        const res = await client.query(text, params as unknown[] | undefined);
+        // The extended protocol takes exactly one statement: "SELECT 1; COMMIT; DELETE …" is a syntax
+        // error at the server instead of three statements, so no query can end the READ ONLY transaction.
+        const res = await client.query({ text, values: (params as unknown[] | undefined) ?? [], queryMode: 'extended' } as pg.QueryConfig);
         return res.rows;
       },
     };
@@ -132,6 +156,24 @@ async function cancelBackend(pool: pg.Pool, pid: number | undefined): Promise<vo
   } finally {
     await c.end().catch(() => undefined);
   }
+}
+
+/**
+ * Whether the exporter's role could write (superuser, or INSERT/UPDATE/DELETE/TRUNCATE on any table
+ * outside the system schemas). The exporter never writes, but a role that can is one bug or one
+ * leaked password away from it, so start-up says so (log + metric).
+ */
+export const ROLE_CAN_WRITE_SQL = `
+  SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+      OR EXISTS (
+           SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+              AND (has_table_privilege(c.oid, 'INSERT') OR has_table_privilege(c.oid, 'UPDATE')
+                   OR has_table_privilege(c.oid, 'DELETE') OR has_table_privilege(c.oid, 'TRUNCATE'))) AS can_write`;
+
+export async function roleCanWrite(pool: pg.Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ can_write: boolean }>({ text: ROLE_CAN_WRITE_SQL, values: [], queryMode: 'extended' } as pg.QueryConfig);
+  return rows[0]?.can_write === true;
 }
 
 /** Classifies a failure for `collector_errors_total{kind}`. */

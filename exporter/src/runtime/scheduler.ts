@@ -6,9 +6,9 @@
 import type pg from 'pg';
 import { M } from '../catalogue';
 import type { Config } from '../config/load';
-import type { Collector, Sample } from '../collectors/types';
+import type { CappedSamples, Collector, Sample } from '../collectors/types';
 import type { MetricStore } from '../metrics/store';
-import { errorKind, TimeoutError, withReadOnly, type Db } from './db';
+import { errorKind, sessionLimits, TimeoutError, withReadOnly, type Db } from './db';
 import type { Logger } from './logger';
 
 export interface CollectorStatus {
@@ -41,6 +41,28 @@ const noDatabase: Db = {
     return Promise.reject(new Error('this collector does not use the database'));
   },
 };
+
+/** Settles with `work`, or rejects as soon as `signal` aborts (the work's late result is ignored). */
+export function raceDeadline<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason ?? new TimeoutError('collection aborted'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason ?? new TimeoutError('collection aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
 
 export class Scheduler {
   private readonly statuses = new Map<string, CollectorStatus>();
@@ -120,6 +142,8 @@ export class Scheduler {
       if (ctrl.signal.aborted) throw new TimeoutError(`timeout after ${e.timeout}s`);
       const { dropped } = this.deps.store.replace(name, samples);
       for (const [metric, n] of dropped) status.seriesDropped[metric] = (status.seriesDropped[metric] ?? 0) + n;
+      // Rows a collector cut off before building samples (custom SQL reads at most the series cap).
+      for (const [metric, n] of Object.entries((samples as CappedSamples).droppedSeries ?? {})) status.seriesDropped[metric] = (status.seriesDropped[metric] ?? 0) + n;
       status.up = true;
       status.stale = false;
       status.lastSuccess = this.now();
@@ -130,7 +154,10 @@ export class Scheduler {
       status.up = false;
       status.errors[kind] = (status.errors[kind] ?? 0) + 1;
       status.consecutiveFailures += 1;
-      status.lastError = `${kind}: ${(err as Error)?.message ?? String(err)}`.slice(0, 300);
+      // Public pages show only the prefix (kind + SQLSTATE); the message may hold names and data values.
+      const code = (err as { code?: unknown })?.code;
+      const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
+      status.lastError = `${kind}${sqlstate}: ${(err as Error)?.message ?? String(err)}`.slice(0, 300);
       this.deps.log.warn({ collector: name, kind, err: (err as Error)?.message, failures: status.consecutiveFailures }, 'collector cycle failed');
     } finally {
       clearTimeout(deadline);
@@ -149,9 +176,12 @@ export class Scheduler {
   private async collect(collector: Collector, timeout: number, signal: AbortSignal): Promise<Sample[]> {
     const { config, log, pool } = this.deps;
     const ctxBase = { config, log: log.child({ collector: collector.name }), signal };
-    if (!collector.usesDatabase) return collector.collect({ ...ctxBase, db: noDatabase });
+    // A collector that ignores its signal (a hung socket, a sleep without the signal) is raced against
+    // its deadline, so the cycle still ends on time. Database cycles end through withReadOnly, which on
+    // abort destroys the connection and cancels the backend before settling (shutdown relies on that).
+    if (!collector.usesDatabase) return raceDeadline(collector.collect({ ...ctxBase, db: noDatabase }), signal);
     if (!pool) throw new Error('no database configured');
-    return withReadOnly(pool, timeout, signal, (db) => collector.collect({ ...ctxBase, db }));
+    return withReadOnly(pool, timeout, signal, (db) => collector.collect({ ...ctxBase, db }), sessionLimits(config));
   }
 
   /** After a failure retry sooner than the interval, doubling up to retry_backoff_max. */

@@ -1,8 +1,7 @@
 import { M } from '../../../exporter/src/catalogue';
 import { logins } from '../../../exporter/src/collectors/logins';
-import { labelKey } from '../../../exporter/src/collectors/labels';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { build, collectOnce, seriesOf, testConfig } from '../../support/collect';
+import { build, collectOnce, seriesKey, seriesOf, testConfig } from '../../support/collect';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -48,10 +47,10 @@ const FIXTURE: L[] = [
 ];
 
 function expectedLogins(ls: L[]) {
-  const out: Record<string, number> = { [labelKey({ outcome: 'success', reason: 'none' })]: 0 };
+  const out: Record<string, number> = { [seriesKey({ outcome: 'success', reason: 'none' })]: 0 };
   for (const l of ls.filter((x) => x.at <= 0)) {
     const labels = l.success ? { outcome: 'success', reason: 'none' } : { outcome: 'failure', reason: l.reason !== null && FAILURE_REASONS.has(l.reason) ? l.reason : 'other' };
-    out[labelKey(labels)] = (out[labelKey(labels)] ?? 0) + 1;
+    out[seriesKey(labels)] = (out[seriesKey(labels)] ?? 0) + 1;
   }
   return out;
 }

@@ -1,8 +1,7 @@
 import { M, PAYMENT_STATUSES } from '../../../exporter/src/catalogue';
 import { paymentsDb } from '../../../exporter/src/collectors/payments-db';
-import { labelKey } from '../../../exporter/src/collectors/labels';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { build, collectOnce, seriesOf, testConfig, valueOf } from '../../support/collect';
+import { build, collectOnce, seriesKey, seriesOf, testConfig, valueOf } from '../../support/collect';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -53,7 +52,7 @@ function expected(ps: P[], cutoff = 0) {
   const count: Record<string, number> = {};
   const amount: Record<string, number> = {};
   const failures: Record<string, number> = {};
-  const inc = (m: Record<string, number>, l: Record<string, string>, v: number) => (m[labelKey(l)] = (m[labelKey(l)] ?? 0) + v);
+  const inc = (m: Record<string, number>, l: Record<string, string>, v: number) => (m[seriesKey(l)] = (m[seriesKey(l)] ?? 0) + v);
   for (const p of ps) {
     const provider = f(p.provider, PROVIDERS);
     for (const status of PAYMENT_STATUSES) {

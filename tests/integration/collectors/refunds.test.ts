@@ -1,8 +1,7 @@
 import { M } from '../../../exporter/src/catalogue';
 import { refunds } from '../../../exporter/src/collectors/refunds';
-import { labelKey } from '../../../exporter/src/collectors/labels';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { build, collectOnce, seriesOf, testConfig } from '../../support/collect';
+import { build, collectOnce, seriesKey, seriesOf, testConfig } from '../../support/collect';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -40,8 +39,8 @@ function expected(rs: R[]) {
   for (const r of rs.filter((x) => x.at <= 0)) {
     const currency = CURRENCIES.has(r.currency) ? r.currency : 'other';
     const reason = REASONS.has(r.reason) ? r.reason : 'other';
-    count[labelKey({ currency, reason })] = (count[labelKey({ currency, reason })] ?? 0) + 1;
-    amount[labelKey({ currency })] = (amount[labelKey({ currency })] ?? 0) + r.amount;
+    count[seriesKey({ currency, reason })] = (count[seriesKey({ currency, reason })] ?? 0) + 1;
+    amount[seriesKey({ currency })] = (amount[seriesKey({ currency })] ?? 0) + r.amount;
   }
   return { count, amount };
 }

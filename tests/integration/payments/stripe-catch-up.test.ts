@@ -36,7 +36,8 @@ function config(stateFile: string): Config {
   );
 }
 
-const watermarkIn = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as StripePollerState).watermark!;
+// State files are durable envelopes: { format, version, sha256, payload }.
+const watermarkIn = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { payload: StripePollerState }).payload.watermark!;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-stripe-catchup-'));
