@@ -104,7 +104,7 @@ export const funnel: CollectorFactory = (config) => {
     name: 'funnel',
     usesDatabase: true,
     metrics: [M.funnelSessions, M.conversionRatio, M.rollupDrift, M.rollupStateBytes],
-    windowState: state,
+    windowStates: [state],
     async collect({ db, log }) {
       const nowUs = await state.cycle(db, windowSettings(config), evaluate, log);
       return [...evaluate(state.store!, nowUs), ...state.selfSamples()];

@@ -48,7 +48,7 @@ export interface Collector {
   readonly usesDatabase: boolean;
   collect(ctx: CollectContext): Promise<Sample[]>;
   /** Window collectors: their continuous-aggregate state, persisted and carried across reloads. */
-  readonly windowState?: WindowFacts<string>;
+  readonly windowStates?: readonly WindowFacts<string>[];
 }
 
 /** Collectors are built fresh per exporter (and per test) because counters carry state. */

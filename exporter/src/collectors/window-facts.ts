@@ -423,3 +423,26 @@ export function windowRange(t: Float64Array, n: number, nowUs: number, windowSec
   };
   return [firstAfter(since), firstAfter(nowUs)];
 }
+
+/**
+ * Select-list items linking a session to the neighbouring sessions of the same entity (`key`: user_id,
+ * visitor_id) in (started_at, id) order: `next_t` (epoch µs of the next one, NULL when none) and the
+ * previous one's `prev_id`/`prev_t`, whose `next_t` this session becomes. "Counted in a window" is
+ * then "in the window and next_t is after now": one fact per entity per window, distinct and exact.
+ */
+export function neighbourColumns(key: string, table = 'sessions', time = 'started_at'): string {
+  const after = `p.${key} = s.${key} AND (p.${time}, p.id) > (s.${time}, s.id)`;
+  const before = `p.${key} = s.${key} AND (p.${time}, p.id) < (s.${time}, s.id)`;
+  return `
+    (SELECT ${usOf(`p.${time}`)} FROM ${table} p WHERE ${after} ORDER BY p.${time}, p.id LIMIT 1) AS next_t,
+    (SELECT p.id FROM ${table} p WHERE ${before} ORDER BY p.${time} DESC, p.id DESC LIMIT 1) AS prev_id,
+    (SELECT ${usOf(`p.${time}`)} FROM ${table} p WHERE ${before} ORDER BY p.${time} DESC, p.id DESC LIMIT 1) AS prev_t`;
+}
+
+/** `next_t` as a fact column: no next session is +Infinity. */
+export const nextOf = (r: Record<string, unknown>): number => (r.next_t === null || r.next_t === undefined ? Infinity : Number(r.next_t));
+
+/** The patch making a changed session its predecessor's next. */
+export function prevPatch<C extends string>(r: Record<string, unknown>, col: C): FactPatch<C>[] {
+  return r.prev_id === null || r.prev_id === undefined ? [] : [{ id: Number(r.prev_id), t: Number(r.prev_t), col, value: Number(r.t) }];
+}
