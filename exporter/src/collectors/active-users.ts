@@ -9,7 +9,7 @@ import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
 import type { Db } from '../runtime/db';
 import type { CollectorFactory, Sample } from './types';
 import { settledHorizon } from './incremental';
-import { FactStore, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
+import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
 /** Signed-in sessions started in ($1, $2], each with its user's next session. */
 export const ACTIVE_SESSIONS_SQL = `
@@ -17,6 +17,9 @@ export const ACTIVE_SESSIONS_SQL = `
     FROM sessions s
    WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz
      AND s.user_id IS NOT NULL`;
+
+/** First load: the same facts for ($1, $2], set-based. */
+export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql({ table: 'sessions', key: 'user_id', time: 'started_at', extra: [], where: 'AND s.user_id IS NOT NULL', first: false });
 
 /** Users registered in ($1, $2]. */
 export const REGISTERED_USERS_SQL = `SELECT count(*) AS n FROM users WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz`;
@@ -26,14 +29,14 @@ type Col = 'next';
 
 /** Facts and evaluation shared with revenue (ARPU's denominator is the same active-user count). */
 export function activeUserFacts(name: string): WindowFacts<Col> {
-  const read = async (db: Db, from: number, to: number) => {
-    const rows = await db.query(ACTIVE_SESSIONS_SQL, [usToTimestamp(from), usToTimestamp(to)]);
+  const read = async (db: Db, from: number, to: number, sql = ACTIVE_SESSIONS_SQL) => {
+    const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
     return { rows: rows.map((r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r) })), patches: rows.flatMap((r) => prevPatch(r, 'next' as const)) };
   };
   const spec: WindowSpec<Col> = {
     columns: { next: 'f64' },
     retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    loadRange: async (db, from, to) => (await read(db, from, to)).rows,
+    loadRange: async (db, from, to) => (await read(db, from, to, ACTIVE_SESSIONS_LOAD_SQL)).rows,
     readChanged: (db, from, to) => read(db, from, to),
   };
   return new WindowFacts(name, spec);

@@ -20,11 +20,17 @@ export const CART_FACTS_SQL = `
   SELECT ${FACT_COLUMNS} FROM carts c
    WHERE c.created_at > $1::timestamptz AND c.created_at <= $2::timestamptz`;
 
-/** Carts created in ($3, $2] abandoned in ($1, $2] (the one status change with a timestamp). */
-export const CART_ABANDONED_CHANGED_SQL = `
+/**
+ * Carts created in ($3, $2] that were created or abandoned in ($1, $2] (abandonment is the one status
+ * change with a timestamp), or are in $4: carts still open in the mutable tail, whose status may have
+ * turned `converted` without a timestamp. A closed cart does not reopen, so only open ones are re-read.
+ */
+export const CART_CHANGED_SQL = `
   SELECT ${FACT_COLUMNS} FROM carts c
-   WHERE c.abandoned_at > $1::timestamptz AND c.abandoned_at <= $2::timestamptz
-     AND c.created_at > $3::timestamptz AND c.created_at <= $2::timestamptz`;
+   WHERE c.created_at > $3::timestamptz AND c.created_at <= $2::timestamptz
+     AND ((c.created_at > $1::timestamptz)
+          OR (c.abandoned_at > $1::timestamptz AND c.abandoned_at <= $2::timestamptz)
+          OR c.id = ANY ($4::bigint[]))`;
 
 type Col = 'state';
 const OPEN = 0;
@@ -33,16 +39,20 @@ const ABANDONED = 1;
 export const carts: CollectorFactory = (config) => {
   const state = new IncrementalState();
   const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), state: Number(r.state) });
-  // A cart turns `converted` without a timestamp of its own: the mutable_horizon tail is re-read.
+  // A cart turns `converted` without a timestamp of its own: open carts of the mutable_horizon tail are re-read.
   const spec: WindowSpec<Col> = {
     columns: { state: 'u8' },
     retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    mutableTail: true,
     async loadRange(db, from, to) {
       return (await db.query(CART_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toFact);
     },
-    async readChanged(db, from, to, minT) {
-      return { rows: (await db.query(CART_ABANDONED_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT)])).map(toFact) };
+    async readChanged(db, from, to, minT, tail) {
+      const open: number[] = [];
+      if (tail) {
+        const { n, t, id, cols } = tail.store.view();
+        for (let i = windowRange(t, n, tail.fromUs, 0)[0]; i < n; i++) if (cols.state[i] === OPEN) open.push(id[i]!);
+      }
+      return { rows: (await db.query(CART_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT), open])).map(toFact) };
     },
   };
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {

@@ -73,29 +73,44 @@ export const funnel: CollectorFactory = (config) => {
     },
   };
 
+  // Counters per window × channel × (visit + one per step bit), in one pass over the longest window.
+  const K = 1 + Object.keys(STEP_BITS).length;
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();
-    const out: Sample[] = [];
-    for (const window of WINDOWS) {
-      const byChannel = labelsOf.map(zero);
-      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
-      for (let i = a; i < b; i++) {
-        const c = byChannel[cols.ch[i]!]!;
-        const steps = cols.steps[i]!;
-        c.visit += 1;
-        if (steps & STEP_BITS.product_view) c.product_view += 1;
-        if (steps & STEP_BITS.add_to_cart) c.add_to_cart += 1;
-        if (steps & STEP_BITS.checkout) c.checkout += 1;
-        if (steps & STEP_BITS.ordered) c.ordered += 1;
-        if (steps & STEP_BITS.paid) c.paid += 1;
+    const ch = cols.ch as Uint8Array;
+    const stepsOf = cols.steps as Uint8Array;
+    const counts = new Float64Array(WINDOWS.length * labelsOf.length * K);
+    const ranges = WINDOWS.map((w) => windowRange(t, n, nowUs, WINDOW_SECONDS[w]));
+    const start = Math.min(...ranges.map((r) => r[0]));
+    const end = Math.max(...ranges.map((r) => r[1]));
+    for (let i = start; i < end; i++) {
+      const steps = stepsOf[i]!;
+      for (let w = 0; w < ranges.length; w++) {
+        if (i < ranges[w]![0] || i >= ranges[w]![1]) continue;
+        const base = (w * labelsOf.length + ch[i]!) * K;
+        counts[base] += 1;
+        for (let b = 0; b < K - 1; b++) if (steps & (1 << b)) counts[base + 1 + b] += 1;
       }
+    }
+    const out: Sample[] = [];
+    WINDOWS.forEach((window, w) => {
       const total = zero();
-      byChannel.forEach((c, i) => {
-        for (const k of Object.keys(total) as (keyof StepCounts)[]) total[k] += c[k];
-        out.push({ metric: M.conversionRatio, labels: { window, channel: labelsOf[i]! }, value: c.visit > 0 ? c.ordered / c.visit : 0 });
+      labelsOf.forEach((channel, c) => {
+        const base = (w * labelsOf.length + c) * K;
+        const at = (bit: number) => counts[base + 1 + Math.log2(bit)]!;
+        const cc: StepCounts = {
+          visit: counts[base]!,
+          product_view: at(STEP_BITS.product_view),
+          add_to_cart: at(STEP_BITS.add_to_cart),
+          checkout: at(STEP_BITS.checkout),
+          ordered: at(STEP_BITS.ordered),
+          paid: at(STEP_BITS.paid),
+        };
+        for (const k of Object.keys(total) as (keyof StepCounts)[]) total[k] += cc[k];
+        out.push({ metric: M.conversionRatio, labels: { window, channel }, value: cc.visit > 0 ? cc.ordered / cc.visit : 0 });
       });
       for (const step of FUNNEL_STEPS) out.push({ metric: M.funnelSessions, labels: { step, window }, value: total[step] });
-    }
+    });
     return out;
   };
 

@@ -7,7 +7,7 @@ import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
 import type { CollectorFactory, Sample } from './types';
 import { activeUserFacts, activeUsersByWindow } from './active-users';
 import { allowList, fold } from './labels';
-import { FactStore, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
+import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
 /**
  * Orders created in ($1, $2], each with its buyer's next and first order (orders_user_created_idx):
@@ -19,6 +19,9 @@ export const ORDER_FACTS_SQL = `
          (SELECT ${usOf('min(p.created_at)')} FROM orders p WHERE p.user_id = s.user_id) AS first_t
     FROM orders s
    WHERE s.created_at > $1::timestamptz AND s.created_at <= $2::timestamptz`;
+
+/** First load: the same facts for ($1, $2], set-based. */
+export const ORDER_FACTS_LOAD_SQL = linkedLoadSql({ table: 'orders', key: 'user_id', time: 'created_at', extra: ['currency', 'total_amount'], first: true });
 
 export const RECURRING_REVENUE_SQL = `
   SELECT currency, sum(amount_monthly) AS mrr
@@ -34,8 +37,8 @@ export const revenue: CollectorFactory = (config) => {
   const cur = (v: unknown) => fold(v === null || v === undefined ? v : String(v).trim(), currencies);
   const curLabels = [...new Set([...currencies, cur('\u0000')])];
   const curIndex = new Map(curLabels.map((c, i) => [c, i]));
-  const read = async (db: Parameters<WindowSpec<Col>['loadRange']>[0], from: number, to: number) => {
-    const rows = await db.query(ORDER_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)]);
+  const read = async (db: Parameters<WindowSpec<Col>['loadRange']>[0], from: number, to: number, sql = ORDER_FACTS_SQL) => {
+    const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
     return {
       rows: rows.map(
         (r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), cur: curIndex.get(cur(r.currency))!, amount: Number(r.total_amount), next: nextOf(r), first: Number(r.first_t) }),
@@ -46,7 +49,7 @@ export const revenue: CollectorFactory = (config) => {
   const spec: WindowSpec<Col> = {
     columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64' },
     retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    loadRange: async (db, from, to) => (await read(db, from, to)).rows,
+    loadRange: async (db, from, to) => (await read(db, from, to, ORDER_FACTS_LOAD_SQL)).rows,
     readChanged: (db, from, to) => read(db, from, to),
   };
   const orders = new WindowFacts('revenue', spec);

@@ -8,7 +8,7 @@
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
 import type { CollectorFactory, Sample } from './types';
-import { FactStore, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
+import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
 /** Sessions started in ($1, $2] with their visitor's next and first session. */
 export const VISITOR_SESSIONS_SQL = `
@@ -17,11 +17,14 @@ export const VISITOR_SESSIONS_SQL = `
     FROM sessions s
    WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
 
+/** First load: the same facts for ($1, $2], set-based. */
+export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql({ table: 'sessions', key: 'visitor_id', time: 'started_at', extra: [], first: true });
+
 type Col = 'next' | 'first';
 
 export const visitors: CollectorFactory = (config) => {
-  const read = async (db: Parameters<WindowSpec<Col>['loadRange']>[0], from: number, to: number) => {
-    const rows = await db.query(VISITOR_SESSIONS_SQL, [usToTimestamp(from), usToTimestamp(to)]);
+  const read = async (db: Parameters<WindowSpec<Col>['loadRange']>[0], from: number, to: number, sql = VISITOR_SESSIONS_SQL) => {
+    const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
     return {
       rows: rows.map((r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r), first: Number(r.first_t) })),
       patches: rows.flatMap((r) => prevPatch(r, 'next' as const)),
@@ -30,7 +33,7 @@ export const visitors: CollectorFactory = (config) => {
   const spec: WindowSpec<Col> = {
     columns: { next: 'f64', first: 'f64' },
     retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    loadRange: async (db, from, to) => (await read(db, from, to)).rows,
+    loadRange: async (db, from, to) => (await read(db, from, to, VISITOR_SESSIONS_LOAD_SQL)).rows,
     readChanged: (db, from, to) => read(db, from, to),
   };
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
