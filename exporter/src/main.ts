@@ -5,6 +5,9 @@
  *   --config <file>        YAML configuration (or PULSE_CONFIG)
  *   --check-config <file>  validate a configuration file and exit (0 valid, 2 invalid)
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startExporter, VERSION, type RunningExporter } from './app';
@@ -63,9 +66,15 @@ async function startDemo(config: Config, file: string | undefined, log: Logger):
   const payments = userProviders ? null : await startPaymentFakes(pool, log, config.demo.history_days);
   if (payments) Object.assign(process.env, payments.env);
   const dbUrl = url;
+  // The demo's window aggregates live in a temp dir (the embedded database is fresh per run anyway).
+  const stateDir = config.collection.state_dir ?? mkdtempSync(path.join(os.tmpdir(), 'pulse-demo-state-'));
   const load = () => {
     const c = loadConfig({ file, base: payments?.config });
-    return c.database.url ? c : Object.freeze({ ...c, database: { ...c.database, url: dbUrl } });
+    return Object.freeze({
+      ...c,
+      database: c.database.url ? c.database : { ...c.database, url: dbUrl },
+      collection: c.collection.state_dir ? c.collection : { ...c.collection, state_dir: stateDir },
+    });
   };
   return { config: load(), demo: { traffic, pool, embedded, payments, load } };
 }

@@ -21,6 +21,9 @@ const CASES: [string, RegExp][] = [
   ['invalid-yaml.yaml', /^config error: .*invalid-yaml\.yaml: invalid YAML: /],
   ['ratio-out-of-range.yaml', /^config error: thresholds\.low_seller_credit_ratio: .*1/],
   ['counter-without-total.yaml', /^config error: custom_metrics\.0\.name: counter names must end in _total$/],
+  ['bad-mutable-horizon.yaml', /^config error: collection\.mutable_horizon: expected a positive duration such as "30s" or "5m", got "-1h"$/],
+  ['bad-full-refresh.yaml', /^config error: collection\.full_refresh: expected a positive duration such as "30s" or "5m", got "daily"$/],
+  ['bad-state-dir.yaml', /^config error: collection\.state_dir: expected a directory path$/],
   ['port-out-of-range.yaml', /^config error: listen\.port: .*65535/],
 ];
 
