@@ -3,7 +3,7 @@
  * with one log line and the numbers are rebuilt exactly; a change older than mutable_horizon is missed
  * by the incremental cycles, shows up as rollup drift at the next full refresh, which fixes it.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { M } from '../../../exporter/src/catalogue';
@@ -84,6 +84,28 @@ describe('state file', () => {
     const got = gauges(await collect(funnel(other), other, lines), FUNNEL);
     expect(lines.filter((l) => l.includes('built from another database or configuration'))).toHaveLength(1);
     expect(got).toEqual(gauges(await collect(ref.funnel(other), other), FUNNEL));
+  });
+
+  test('foreign: a state saved from another database is refused', async () => {
+    await collect(funnel(config()), config());
+    const other = await createTestDatabase();
+    const dir2 = mkdtempSync(path.join(os.tmpdir(), 'pulse-window-file-'));
+    try {
+      copyFileSync(file(), path.join(dir2, 'funnel.window-state.json'));
+      const cfg = testConfig({ collection: { settle_lag: 0, state_dir: dir2 } });
+      const lines: string[] = [];
+      const run = async (c: Collector, l: string[] = []) => {
+        const log = createLogger('info', { write: (x: string) => void l.push(x) });
+        const ctrl = new AbortController();
+        return gauges(await withReadOnly(other.pool, 30, ctrl.signal, (db) => c.collect({ db, config: cfg, log, signal: ctrl.signal })), FUNNEL);
+      };
+      const got = await run(funnel(cfg), lines);
+      expect(lines.filter((l) => l.includes('built from another database or configuration'))).toHaveLength(1);
+      expect(got).toEqual(await run(ref.funnel(cfg)));
+    } finally {
+      rmSync(dir2, { recursive: true, force: true });
+      await other.drop();
+    }
   });
 
   test('intact: resumed without a rebuild', async () => {
