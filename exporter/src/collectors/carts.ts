@@ -24,13 +24,18 @@ export const CART_FACTS_SQL = `
  * Carts created in ($3, $2] that were created or abandoned in ($1, $2] (abandonment is the one status
  * change with a timestamp), or are in $4: carts still open in the mutable tail, whose status may have
  * turned `converted` without a timestamp. A closed cart does not reopen, so only open ones are re-read.
+ * Three index-driven parts (created_at, abandoned_at, primary key): one OR would scan the whole window.
  */
 export const CART_CHANGED_SQL = `
   SELECT ${FACT_COLUMNS} FROM carts c
-   WHERE c.created_at > $3::timestamptz AND c.created_at <= $2::timestamptz
-     AND ((c.created_at > $1::timestamptz)
-          OR (c.abandoned_at > $1::timestamptz AND c.abandoned_at <= $2::timestamptz)
-          OR c.id = ANY ($4::bigint[]))`;
+   WHERE c.created_at > greatest($1::timestamptz, $3::timestamptz) AND c.created_at <= $2::timestamptz
+  UNION
+  SELECT ${FACT_COLUMNS} FROM carts c
+   WHERE c.abandoned_at > $1::timestamptz AND c.abandoned_at <= $2::timestamptz
+     AND c.created_at > $3::timestamptz AND c.created_at <= $2::timestamptz
+  UNION
+  SELECT ${FACT_COLUMNS} FROM carts c
+   WHERE c.id = ANY ($4::bigint[]) AND c.created_at > $3::timestamptz AND c.created_at <= $2::timestamptz`;
 
 type Col = 'state';
 const OPEN = 0;
