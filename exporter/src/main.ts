@@ -7,6 +7,9 @@
  *   --web.config.file <f>  exporter-toolkit web configuration (TLS, bcrypt basic auth, headers)
  *   --web.enable-lifecycle enable POST /-/reload (off by default)
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { startExporter, VERSION, webSecurity, type RunningExporter } from './app';
 import { parseCli } from './cli';
@@ -92,9 +95,15 @@ async function startDemo(config: Config, file: string | undefined, overrides: Re
   const payments = userProviders ? null : await startPaymentFakes(pool, log, config.demo.history_days);
   if (payments) Object.assign(process.env, payments.env);
   const dbUrl = url;
+  // The demo's window aggregates live in a temp dir (the embedded database is fresh per run anyway).
+  const stateDir = config.collection.state_dir ?? mkdtempSync(path.join(os.tmpdir(), 'pulse-demo-state-'));
   const load = () => {
     const c = loadConfig({ file, base: payments?.config, overrides });
-    return c.database.url ? c : Object.freeze({ ...c, database: { ...c.database, url: dbUrl } });
+    return Object.freeze({
+      ...c,
+      database: c.database.url ? c.database : { ...c.database, url: dbUrl },
+      collection: c.collection.state_dir ? c.collection : { ...c.collection, state_dir: stateDir },
+    });
   };
   return { config: load(), demo: { traffic, pool, embedded, payments, load } };
 }

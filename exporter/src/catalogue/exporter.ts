@@ -98,3 +98,30 @@ export const databaseRoleCanWrite = metric({
   source: 'pg_roles, has_table_privilege()',
   definition: 'Checked at start-up and on reload; a warning is logged when 1.',
 });
+
+/** Collectors that keep their window gauges as continuous aggregates (exporter/src/collectors/window-facts.ts). */
+const windowCollectors = ['active_users', 'bounce', 'carts', 'funnel', 'revenue', 'visitors'] as const;
+
+export const rollupDrift = metric({
+  name: 'marketplace_exporter_rollup_drift',
+  type: 'gauge',
+  unit: 'count',
+  help: 'Difference between the incrementally maintained window values and a full recomputation, at the last full refresh.',
+  labels: { collector },
+  area,
+  collector: windowCollectors,
+  source: 'full refresh (collection.full_refresh)',
+  definition: 'Sum over the collector\'s series of |incremental - recomputed|. 0 unless rows changed outside `collection.mutable_horizon` or were committed later than `collection.settle_lag`; the refresh then replaces the incremental state.',
+});
+
+export const rollupStateBytes = metric({
+  name: 'marketplace_exporter_rollup_state_bytes',
+  type: 'gauge',
+  unit: 'bytes',
+  help: 'Memory held by a collector\'s window aggregates (typed arrays of per-entity facts).',
+  labels: { collector },
+  area,
+  collector: windowCollectors,
+  source: 'exporter memory',
+  definition: 'Allocated bytes of the fact columns, kept for the longest window.',
+});

@@ -1,38 +1,97 @@
 /**
- * Active users (DAU/WAU/MAU), user activation and usage frequency: window gauges recomputed each
- * cycle over the trailing windows only (index range scan on sessions.started_at).
+ * Active users (DAU/WAU/MAU), user activation and usage frequency, as a continuous aggregate
+ * (./window-facts.ts): one fact per signed-in session of the last 30 days with the start of the same
+ * user's next session, so distinct users per window are exact without a Map of users. A cycle reads
+ * the sessions started since the previous horizon (and links each to its predecessor through
+ * sessions_user_started_idx); registered users are counted incrementally.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
+import type { Db } from '../runtime/db';
 import type { CollectorFactory, Sample } from './types';
+import { settledHorizon } from './incremental';
+import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
-export const ACTIVE_USERS_SQL = `
-  SELECT w.name AS window,
-         count(DISTINCT s.user_id) AS active,
-         count(s.id) AS sessions
-    FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
-    LEFT JOIN sessions s
-      ON s.started_at > now() - make_interval(secs => w.secs)
-     AND s.started_at <= now()
-     AND s.user_id IS NOT NULL
-   GROUP BY w.name`;
+/** Signed-in sessions started in ($1, $2], each with its user's next session. */
+export const ACTIVE_SESSIONS_SQL = `
+  SELECT s.id, ${usOf('s.started_at')} AS t, ${neighbourColumns('user_id')}
+    FROM sessions s
+   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz
+     AND s.user_id IS NOT NULL`;
 
-export const REGISTERED_USERS_SQL = `SELECT count(*) AS n FROM users WHERE created_at <= now()`;
+/** First load: the same facts for ($1, $2], set-based. */
+export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql({ table: 'sessions', key: 'user_id', time: 'started_at', extra: [], where: 'AND s.user_id IS NOT NULL', first: false });
 
-export const activeUsers: CollectorFactory = () => ({
-  name: 'active_users',
-  usesDatabase: true,
-  metrics: [M.activeUsers, M.userActivationRatio, M.usageFrequency],
-  async collect({ db }) {
-    const rows = await db.query(ACTIVE_USERS_SQL, [WINDOWS, WINDOWS.map((w) => WINDOW_SECONDS[w])]);
-    const [{ n: registered }] = (await db.query<{ n: number }>(REGISTERED_USERS_SQL)) as [{ n: number }];
+/** Users registered in ($1, $2]. */
+export const REGISTERED_USERS_SQL = `SELECT count(*) AS n FROM users WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz`;
+const REGISTERED_TAIL_SQL = `SELECT count(*) AS n FROM users WHERE created_at > $1::timestamptz AND created_at <= now()`;
+
+type Col = 'next';
+
+/** Facts and evaluation shared with revenue (ARPU's denominator is the same active-user count). */
+export function activeUserFacts(name: string): WindowFacts<Col> {
+  const read = async (db: Db, from: number, to: number, sql = ACTIVE_SESSIONS_SQL) => {
+    const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
+    return { rows: rows.map((r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r) })), patches: rows.flatMap((r) => prevPatch(r, 'next' as const)) };
+  };
+  const spec: WindowSpec<Col> = {
+    columns: { next: 'f64' },
+    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
+    loadRange: async (db, from, to) => (await read(db, from, to, ACTIVE_SESSIONS_LOAD_SQL)).rows,
+    readChanged: (db, from, to) => read(db, from, to),
+  };
+  return new WindowFacts(name, spec);
+}
+
+/** Per window: distinct users with a session in it, and their sessions. */
+export function activeUsersByWindow(store: FactStore<Col>, nowUs: number): Map<string, { active: number; sessions: number }> {
+  const { n, t, cols } = store.view();
+  const out = new Map<string, { active: number; sessions: number }>();
+  for (const window of WINDOWS) {
+    const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+    let active = 0;
+    for (let i = a; i < b; i++) if (cols.next[i]! > nowUs) active += 1;
+    out.set(window, { active, sessions: b - a });
+  }
+  return out;
+}
+
+/** Registered users: settled part counted incrementally, the unsettled tail live. */
+export function registeredUsers(settleLag: number): (db: Db) => Promise<number> {
+  let horizon = '-infinity';
+  let settled = 0;
+  return async (db) => {
+    const to = await settledHorizon(db, settleLag);
+    const [r] = await db.query(REGISTERED_USERS_SQL, [horizon, to]);
+    const [tail] = await db.query(REGISTERED_TAIL_SQL, [to]);
+    settled += Number(r?.n ?? 0);
+    horizon = to;
+    return settled + Number(tail?.n ?? 0);
+  };
+}
+
+export const activeUsers: CollectorFactory = (config) => {
+  const state = activeUserFacts('active_users');
+  const registered = registeredUsers(config.collection.settle_lag);
+  const evaluate = (store: FactStore<Col>, nowUs: number, users: number): Sample[] => {
     const out: Sample[] = [];
-    for (const r of rows) {
-      const active = Number(r.active);
-      const labels = { window: String(r.window) };
+    for (const [window, { active, sessions }] of activeUsersByWindow(store, nowUs)) {
+      const labels = { window };
       out.push({ metric: M.activeUsers, labels, value: active });
-      out.push({ metric: M.userActivationRatio, labels, value: registered > 0 ? active / registered : 0 });
-      out.push({ metric: M.usageFrequency, labels, value: active > 0 ? Number(r.sessions) / active : 0 });
+      out.push({ metric: M.userActivationRatio, labels, value: users > 0 ? active / users : 0 });
+      out.push({ metric: M.usageFrequency, labels, value: active > 0 ? sessions / active : 0 });
     }
     return out;
-  },
-});
+  };
+  let users = 0;
+  return {
+    name: 'active_users',
+    usesDatabase: true,
+    metrics: [M.activeUsers, M.userActivationRatio, M.usageFrequency, M.rollupDrift, M.rollupStateBytes],
+    windowStates: [state],
+    async collect({ db, log }) {
+      users = await registered(db);
+      const nowUs = await state.cycle(db, windowSettings(config), (s, now) => evaluate(s, now, users), log);
+      return [...evaluate(state.store!, nowUs, users), ...state.selfSamples()];
+    },
+  };
+};

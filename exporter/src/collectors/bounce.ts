@@ -1,38 +1,70 @@
 /**
- * Bounce ratio per trailing window. Sessions of the longest window are read once (range scan on
- * sessions_started_at_idx) and each one's page views are counted up to two through
- * page_views_session_idx: "none, one or more" is all the ratio needs.
+ * Bounce ratio per trailing window, as a continuous aggregate (./window-facts.ts): one fact per
+ * session of the last 30 days, its page views counted up to two ("none, one or more" is all the
+ * ratio needs). A cycle reads sessions started, or given a page view, since the previous horizon.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
 import type { CollectorFactory, Sample } from './types';
+import { FactStore, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
-export const BOUNCE_SQL = `
-  WITH s AS MATERIALIZED (
-    SELECT s.started_at,
-           (SELECT count(*) FROM (SELECT 1 FROM page_views pv WHERE pv.session_id = s.id LIMIT 2) two) AS views
-      FROM sessions s
-     WHERE s.started_at > now() - make_interval(secs => $3::double precision)
-       AND s.started_at <= now()
+const FACT_COLUMNS = `
+  s.id, ${usOf('s.started_at')} AS t,
+  (SELECT count(*) FROM (SELECT 1 FROM page_views pv WHERE pv.session_id = s.id LIMIT 2) two) AS views`;
+
+/** Sessions started in ($1, $2]. */
+export const BOUNCE_FACTS_SQL = `
+  SELECT ${FACT_COLUMNS}
+    FROM sessions s
+   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
+
+/** Sessions started in ($3, $2] that started or were viewed in ($1, $2]. */
+export const BOUNCE_CHANGED_SQL = `
+  WITH c AS (
+    SELECT id FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz
+    UNION
+    SELECT session_id FROM page_views WHERE viewed_at > $1::timestamptz AND viewed_at <= $2::timestamptz
   )
-  SELECT w.name AS window,
-         count(*) FILTER (WHERE s.views = 1) AS bounced,
-         count(*) FILTER (WHERE s.views >= 1) AS viewed
-    FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
-    LEFT JOIN s ON s.started_at > now() - make_interval(secs => w.secs)
-   GROUP BY w.name`;
+  SELECT ${FACT_COLUMNS}
+    FROM c JOIN sessions s ON s.id = c.id
+   WHERE s.started_at > $3::timestamptz AND s.started_at <= $2::timestamptz`;
 
-export const bounce: CollectorFactory = () => ({
-  name: 'bounce',
-  usesDatabase: true,
-  metrics: [M.bounceRatio],
-  async collect({ db }) {
-    const secs = WINDOWS.map((w) => WINDOW_SECONDS[w]);
-    const rows = await db.query(BOUNCE_SQL, [WINDOWS, secs, Math.max(...secs)]);
-    const out: Sample[] = [];
-    for (const r of rows) {
-      const viewed = Number(r.viewed);
-      out.push({ metric: M.bounceRatio, labels: { window: String(r.window) }, value: viewed > 0 ? Number(r.bounced) / viewed : 0 });
-    }
-    return out;
-  },
-});
+type Col = 'views';
+
+export const bounce: CollectorFactory = (config) => {
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), views: Number(r.views) });
+  const spec: WindowSpec<Col> = {
+    columns: { views: 'u8' },
+    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
+    async loadRange(db, from, to) {
+      return (await db.query(BOUNCE_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toFact);
+    },
+    async readChanged(db, from, to, minT) {
+      return { rows: (await db.query(BOUNCE_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT)])).map(toFact) };
+    },
+  };
+  const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
+    const { n, t, cols } = store.view();
+    return WINDOWS.map((window) => {
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+      let bounced = 0;
+      let viewed = 0;
+      for (let i = a; i < b; i++) {
+        const v = cols.views[i]!;
+        if (v >= 1) viewed += 1;
+        if (v === 1) bounced += 1;
+      }
+      return { metric: M.bounceRatio, labels: { window }, value: viewed > 0 ? bounced / viewed : 0 };
+    });
+  };
+  const state = new WindowFacts('bounce', spec);
+  return {
+    name: 'bounce',
+    usesDatabase: true,
+    metrics: [M.bounceRatio, M.rollupDrift, M.rollupStateBytes],
+    windowStates: [state],
+    async collect({ db, log }) {
+      const nowUs = await state.cycle(db, windowSettings(config), evaluate, log);
+      return [...evaluate(state.store!, nowUs), ...state.selfSamples()];
+    },
+  };
+};

@@ -1,48 +1,92 @@
 /**
  * Carts: abandoned carts as an incremental counter on carts.abandoned_at, and the abandonment ratio
- * per trailing window over carts created in it (one range scan on carts_created_at_idx).
+ * per trailing window over carts created in it, as a continuous aggregate (./window-facts.ts): one
+ * fact per cart of the last 30 days, its status re-read while inside collection.mutable_horizon.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
 import type { CollectorFactory, Sample } from './types';
 import { IncrementalState } from './incremental';
+import { FactStore, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
 export const CARTS_ABANDONED_SQL = `
   SELECT count(*) AS n
     FROM carts
    WHERE abandoned_at > $1::timestamptz AND abandoned_at <= $2::timestamptz`;
 
-export const CART_ABANDONMENT_SQL = `
-  WITH c AS MATERIALIZED (
-    SELECT created_at, status
-      FROM carts
-     WHERE created_at > now() - make_interval(secs => $3::double precision)
-       AND created_at <= now()
-  )
-  SELECT w.name AS window,
-         count(*) FILTER (WHERE c.status = 'abandoned') AS abandoned,
-         count(*) FILTER (WHERE c.status <> 'open') AS closed
-    FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
-    LEFT JOIN c ON c.created_at > now() - make_interval(secs => w.secs)
-   GROUP BY w.name`;
+const FACT_COLUMNS = `c.id, ${usOf('c.created_at')} AS t, CASE c.status WHEN 'open' THEN 0 WHEN 'abandoned' THEN 1 ELSE 2 END AS state`;
+
+/** Carts created in ($1, $2]. */
+export const CART_FACTS_SQL = `
+  SELECT ${FACT_COLUMNS} FROM carts c
+   WHERE c.created_at > $1::timestamptz AND c.created_at <= $2::timestamptz`;
+
+/**
+ * Carts created in ($3, $2] that were created or abandoned in ($1, $2] (abandonment is the one status
+ * change with a timestamp), or are in $4: carts still open in the mutable tail, whose status may have
+ * turned `converted` without a timestamp. A closed cart does not reopen, so only open ones are re-read.
+ * Three index-driven parts (created_at, abandoned_at, primary key): one OR would scan the whole window.
+ */
+export const CART_CHANGED_SQL = `
+  SELECT ${FACT_COLUMNS} FROM carts c
+   WHERE c.created_at > greatest($1::timestamptz, $3::timestamptz) AND c.created_at <= $2::timestamptz
+  UNION
+  SELECT ${FACT_COLUMNS} FROM carts c
+   WHERE c.abandoned_at > $1::timestamptz AND c.abandoned_at <= $2::timestamptz
+     AND c.created_at > $3::timestamptz AND c.created_at <= $2::timestamptz
+  UNION
+  SELECT ${FACT_COLUMNS} FROM carts c
+   WHERE c.id = ANY ($4::bigint[]) AND c.created_at > $3::timestamptz AND c.created_at <= $2::timestamptz`;
+
+type Col = 'state';
+const OPEN = 0;
+const ABANDONED = 1;
 
 export const carts: CollectorFactory = (config) => {
   const state = new IncrementalState();
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), state: Number(r.state) });
+  // A cart turns `converted` without a timestamp of its own: open carts of the mutable_horizon tail are re-read.
+  const spec: WindowSpec<Col> = {
+    columns: { state: 'u8' },
+    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
+    async loadRange(db, from, to) {
+      return (await db.query(CART_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toFact);
+    },
+    async readChanged(db, from, to, minT, tail) {
+      const open: number[] = [];
+      if (tail) {
+        const { n, t, id, cols } = tail.store.view();
+        for (let i = windowRange(t, n, tail.fromUs, 0)[0]; i < n; i++) if (cols.state[i] === OPEN) open.push(id[i]!);
+      }
+      return { rows: (await db.query(CART_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT), open])).map(toFact) };
+    },
+  };
+  const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
+    const { n, t, cols } = store.view();
+    return WINDOWS.map((window) => {
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+      let abandoned = 0;
+      let closed = 0;
+      for (let i = a; i < b; i++) {
+        const st = cols.state[i]!;
+        if (st !== OPEN) closed += 1;
+        if (st === ABANDONED) abandoned += 1;
+      }
+      return { metric: M.cartAbandonmentRatio, labels: { window }, value: closed > 0 ? abandoned / closed : 0 };
+    });
+  };
+  const windows = new WindowFacts('carts', spec);
   return {
     name: 'carts',
     usesDatabase: true,
-    metrics: [M.cartsAbandonedTotal, M.cartAbandonmentRatio],
-    async collect({ db }) {
+    metrics: [M.cartsAbandonedTotal, M.cartAbandonmentRatio, M.rollupDrift, M.rollupStateBytes],
+    windowStates: [windows],
+    async collect({ db, log }) {
       await state.cycle(db, config.collection.settle_lag, async ({ from, to }, staged) => {
         const [row] = await db.query(CARTS_ABANDONED_SQL, [from, to]);
         staged.add(M.cartsAbandonedTotal, {}, Number(row?.n ?? 0));
       });
-      const secs = WINDOWS.map((w) => WINDOW_SECONDS[w]);
-      const out: Sample[] = [...state.totals.samples()];
-      for (const r of await db.query(CART_ABANDONMENT_SQL, [WINDOWS, secs, Math.max(...secs)])) {
-        const closed = Number(r.closed);
-        out.push({ metric: M.cartAbandonmentRatio, labels: { window: String(r.window) }, value: closed > 0 ? Number(r.abandoned) / closed : 0 });
-      }
-      return out;
+      const nowUs = await windows.cycle(db, windowSettings(config), evaluate, log);
+      return [...state.totals.samples(), ...evaluate(windows.store!, nowUs), ...windows.selfSamples()];
     },
   };
 };

@@ -1,12 +1,14 @@
 /**
- * Funnel steps and conversion per trailing window. Sessions of the longest window are read once
- * (sessions_started_at_idx); each step is an EXISTS probe through events_session_type_idx,
- * orders_session_idx and payments_order_idx, so the cost follows the sessions in the window, not
- * the size of the events or orders tables.
+ * Funnel steps and conversion per trailing window, as a continuous aggregate (./window-facts.ts):
+ * one fact per session of the last 30 days (channel, steps reached). A session's steps change when
+ * an event, order or payment success arrives, each with its own event time, so a cycle reads only
+ * sessions started or touched since the previous horizon; each is re-probed in full through
+ * events_session_type_idx, orders_session_idx and payments_order_idx.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
 import type { CollectorFactory, Sample } from './types';
 import { OTHER, allowList, fold } from './labels';
+import { FactStore, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
 export const FUNNEL_STEPS = ['visit', 'product_view', 'add_to_cart', 'checkout', 'paid'] as const;
 
@@ -15,62 +17,112 @@ export const FUNNEL_STEPS = ['visit', 'product_view', 'add_to_cart', 'checkout',
 const anyRow = (query: string) => `((SELECT count(*) FROM (${query} LIMIT 1) one) > 0)`;
 const hasEvent = (type: string) => anyRow(`SELECT 1 FROM events e WHERE e.session_id = s.id AND e.type = '${type}'`);
 
-export const FUNNEL_SQL = `
-  WITH s AS MATERIALIZED (
-    SELECT s.started_at,
-           s.channel,
-           ${hasEvent('product_view')} AS product_view,
-           ${hasEvent('add_to_cart')} AS add_to_cart,
-           ${hasEvent('checkout')} AS checkout,
-           ${anyRow('SELECT 1 FROM orders o WHERE o.session_id = s.id')} AS ordered,
-           ${anyRow('SELECT 1 FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.session_id = s.id AND p.succeeded_at IS NOT NULL')} AS paid
-      FROM sessions s
-     WHERE s.started_at > now() - make_interval(secs => $3::double precision)
-       AND s.started_at <= now()
-  )
-  SELECT w.name AS window,
-         s.channel,
-         count(s.started_at) AS visit,
-         count(*) FILTER (WHERE s.product_view) AS product_view,
-         count(*) FILTER (WHERE s.add_to_cart) AS add_to_cart,
-         count(*) FILTER (WHERE s.checkout) AS checkout,
-         count(*) FILTER (WHERE s.paid) AS paid,
-         count(*) FILTER (WHERE s.ordered) AS ordered
-    FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
-    LEFT JOIN s ON s.started_at > now() - make_interval(secs => w.secs)
-   GROUP BY w.name, s.channel`;
+const FACT_COLUMNS = `
+  s.id, ${usOf('s.started_at')} AS t, s.channel,
+  ${hasEvent('product_view')} AS product_view,
+  ${hasEvent('add_to_cart')} AS add_to_cart,
+  ${hasEvent('checkout')} AS checkout,
+  ${anyRow('SELECT 1 FROM orders o WHERE o.session_id = s.id')} AS ordered,
+  ${anyRow('SELECT 1 FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.session_id = s.id AND p.succeeded_at IS NOT NULL')} AS paid`;
 
+/** Sessions started in ($1, $2]. */
+export const FUNNEL_FACTS_SQL = `
+  SELECT ${FACT_COLUMNS}
+    FROM sessions s
+   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
+
+/** Sessions started in ($3, $2] that started or reached a step in ($1, $2]. */
+export const FUNNEL_CHANGED_SQL = `
+  WITH c AS (
+    SELECT id FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz
+    UNION
+    SELECT session_id FROM events
+     WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ('product_view', 'add_to_cart', 'checkout')
+    UNION
+    SELECT session_id FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
+    UNION
+    SELECT o.session_id FROM payments p JOIN orders o ON o.id = p.order_id
+     WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
+  )
+  SELECT ${FACT_COLUMNS}
+    FROM c JOIN sessions s ON s.id = c.id
+   WHERE s.started_at > $3::timestamptz AND s.started_at <= $2::timestamptz`;
+
+const STEP_BITS = { product_view: 1, add_to_cart: 2, checkout: 4, ordered: 8, paid: 16 } as const;
+type Col = 'ch' | 'steps';
 type StepCounts = Record<(typeof FUNNEL_STEPS)[number] | 'ordered', number>;
 const zero = (): StepCounts => ({ visit: 0, product_view: 0, add_to_cart: 0, checkout: 0, paid: 0, ordered: 0 });
 
 export const funnel: CollectorFactory = (config) => {
   const channels = allowList(config, 'channels');
+  const labelsOf = [...channels, OTHER];
+  const index = new Map(labelsOf.map((c, i) => [c, i]));
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => {
+    let steps = 0;
+    for (const [k, bit] of Object.entries(STEP_BITS)) if (r[k]) steps |= bit;
+    return { id: Number(r.id), t: Number(r.t), ch: index.get(fold(r.channel, channels))!, steps };
+  };
+  const spec: WindowSpec<Col> = {
+    columns: { ch: 'u8', steps: 'u8' },
+    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
+    async loadRange(db, from, to) {
+      return (await db.query(FUNNEL_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toFact);
+    },
+    async readChanged(db, from, to, minT) {
+      return { rows: (await db.query(FUNNEL_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT)])).map(toFact) };
+    },
+  };
+
+  // Counters per window × channel × (visit + one per step bit), in one pass over the longest window.
+  const K = 1 + Object.keys(STEP_BITS).length;
+  const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
+    const { n, t, cols } = store.view();
+    const ch = cols.ch as Uint8Array;
+    const stepsOf = cols.steps as Uint8Array;
+    const counts = new Float64Array(WINDOWS.length * labelsOf.length * K);
+    const ranges = WINDOWS.map((w) => windowRange(t, n, nowUs, WINDOW_SECONDS[w]));
+    const start = Math.min(...ranges.map((r) => r[0]));
+    const end = Math.max(...ranges.map((r) => r[1]));
+    for (let i = start; i < end; i++) {
+      const steps = stepsOf[i]!;
+      for (let w = 0; w < ranges.length; w++) {
+        if (i < ranges[w]![0] || i >= ranges[w]![1]) continue;
+        const base = (w * labelsOf.length + ch[i]!) * K;
+        counts[base] += 1;
+        for (let b = 0; b < K - 1; b++) if (steps & (1 << b)) counts[base + 1 + b] += 1;
+      }
+    }
+    const out: Sample[] = [];
+    WINDOWS.forEach((window, w) => {
+      const total = zero();
+      labelsOf.forEach((channel, c) => {
+        const base = (w * labelsOf.length + c) * K;
+        const at = (bit: number) => counts[base + 1 + Math.log2(bit)]!;
+        const cc: StepCounts = {
+          visit: counts[base]!,
+          product_view: at(STEP_BITS.product_view),
+          add_to_cart: at(STEP_BITS.add_to_cart),
+          checkout: at(STEP_BITS.checkout),
+          ordered: at(STEP_BITS.ordered),
+          paid: at(STEP_BITS.paid),
+        };
+        for (const k of Object.keys(total) as (keyof StepCounts)[]) total[k] += cc[k];
+        out.push({ metric: M.conversionRatio, labels: { window, channel }, value: cc.visit > 0 ? cc.ordered / cc.visit : 0 });
+      });
+      for (const step of FUNNEL_STEPS) out.push({ metric: M.funnelSessions, labels: { step, window }, value: total[step] });
+    });
+    return out;
+  };
+
+  const state = new WindowFacts('funnel', spec);
   return {
     name: 'funnel',
     usesDatabase: true,
-    metrics: [M.funnelSessions, M.conversionRatio],
-    async collect({ db }) {
-      const secs = WINDOWS.map((w) => WINDOW_SECONDS[w]);
-      const rows = await db.query(FUNNEL_SQL, [WINDOWS, secs, Math.max(...secs)]);
-      // window → channel → counts; every window and channel starts at zero so all series exist.
-      const acc = new Map<string, Map<string, StepCounts>>();
-      for (const w of WINDOWS) acc.set(w, new Map([...channels, OTHER].map((c) => [c, zero()])));
-      for (const r of rows) {
-        const byChannel = acc.get(String(r.window))!;
-        // A window with no session yields one row with a NULL channel and zero counts.
-        const counts = byChannel.get(fold(r.channel, channels))!;
-        for (const k of Object.keys(counts) as (keyof StepCounts)[]) counts[k] += Number(r[k]);
-      }
-      const out: Sample[] = [];
-      for (const [window, byChannel] of acc) {
-        const total = zero();
-        for (const [channel, c] of byChannel) {
-          for (const k of Object.keys(total) as (keyof StepCounts)[]) total[k] += c[k];
-          out.push({ metric: M.conversionRatio, labels: { window, channel }, value: c.visit > 0 ? c.ordered / c.visit : 0 });
-        }
-        for (const step of FUNNEL_STEPS) out.push({ metric: M.funnelSessions, labels: { step, window }, value: total[step] });
-      }
-      return out;
+    metrics: [M.funnelSessions, M.conversionRatio, M.rollupDrift, M.rollupStateBytes],
+    windowStates: [state],
+    async collect({ db, log }) {
+      const nowUs = await state.cycle(db, windowSettings(config), evaluate, log);
+      return [...evaluate(state.store!, nowUs), ...state.selfSamples()];
     },
   };
 };

@@ -5,48 +5,23 @@
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
 import type { CollectorFactory, Sample } from './types';
-import { ACTIVE_USERS_SQL } from './active-users';
+import { activeUserFacts, activeUsersByWindow } from './active-users';
 import { allowList, fold } from './labels';
-
-export const GMV_BY_WINDOW_SQL = `
-  WITH o AS MATERIALIZED (
-    SELECT created_at, currency, total_amount
-      FROM orders
-     WHERE created_at > now() - make_interval(secs => $3::double precision)
-       AND created_at <= now()
-  )
-  SELECT w.name AS window, o.currency, sum(o.total_amount) AS gmv
-    FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
-    JOIN o ON o.created_at > now() - make_interval(secs => w.secs)
-   GROUP BY w.name, o.currency`;
+import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
 /**
- * One range scan for the longest window gives each buyer's latest order in it; each buyer's first
- * order ever is one index probe (orders_user_created_idx). A buyer belongs to a window when the
- * latest order is inside it, and repeats when the first order is at or before the window start.
+ * Orders created in ($1, $2], each with its buyer's next and first order (orders_user_created_idx):
+ * GMV per window is a sum of facts, buyers per window count each buyer once through their latest
+ * order, and a buyer repeats when their first order is at or before the window start.
  */
-export const REPEAT_PURCHASE_SQL = `
-  WITH w AS (
-    SELECT name, now() - make_interval(secs => secs) AS start
-      FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
-  ),
-  buyers AS MATERIALIZED (
-    SELECT user_id, max(created_at) AS last_at
-      FROM orders
-     WHERE created_at > now() - make_interval(secs => $3::double precision)
-       AND created_at <= now()
-     GROUP BY user_id
-  ),
-  f AS MATERIALIZED (
-    SELECT b.user_id, b.last_at, (SELECT min(p.created_at) FROM orders p WHERE p.user_id = b.user_id) AS first_at
-      FROM buyers b
-  )
-  SELECT w.name AS window,
-         count(f.user_id) AS buyers,
-         count(f.user_id) FILTER (WHERE f.first_at <= w.start) AS repeat_buyers
-    FROM w
-    LEFT JOIN f ON f.last_at > w.start
-   GROUP BY w.name`;
+export const ORDER_FACTS_SQL = `
+  SELECT s.id, ${usOf('s.created_at')} AS t, s.currency, s.total_amount, ${neighbourColumns('user_id', 'orders', 'created_at')},
+         (SELECT ${usOf('min(p.created_at)')} FROM orders p WHERE p.user_id = s.user_id) AS first_t
+    FROM orders s
+   WHERE s.created_at > $1::timestamptz AND s.created_at <= $2::timestamptz`;
+
+/** First load: the same facts for ($1, $2], set-based. */
+export const ORDER_FACTS_LOAD_SQL = linkedLoadSql({ table: 'orders', key: 'user_id', time: 'created_at', extra: ['currency', 'total_amount'], first: true });
 
 export const RECURRING_REVENUE_SQL = `
   SELECT currency, sum(amount_monthly) AS mrr
@@ -55,35 +30,70 @@ export const RECURRING_REVENUE_SQL = `
      AND (cancelled_at IS NULL OR cancelled_at > now())
    GROUP BY currency`;
 
+type Col = 'cur' | 'amount' | 'next' | 'first';
+
 export const revenue: CollectorFactory = (config) => {
   const currencies = allowList(config, 'currencies');
   const cur = (v: unknown) => fold(v === null || v === undefined ? v : String(v).trim(), currencies);
+  const curLabels = [...new Set([...currencies, cur('\u0000')])];
+  const curIndex = new Map(curLabels.map((c, i) => [c, i]));
+  const read = async (db: Parameters<WindowSpec<Col>['loadRange']>[0], from: number, to: number, sql = ORDER_FACTS_SQL) => {
+    const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
+    return {
+      rows: rows.map(
+        (r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), cur: curIndex.get(cur(r.currency))!, amount: Number(r.total_amount), next: nextOf(r), first: Number(r.first_t) }),
+      ),
+      patches: rows.flatMap((r) => prevPatch(r, 'next' as const)),
+    };
+  };
+  const spec: WindowSpec<Col> = {
+    columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64' },
+    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
+    loadRange: async (db, from, to) => (await read(db, from, to, ORDER_FACTS_LOAD_SQL)).rows,
+    readChanged: (db, from, to) => read(db, from, to),
+  };
+  const orders = new WindowFacts('revenue', spec);
+  const active = activeUserFacts('revenue_active_users');
+
+  let activeNow = new Map<string, { active: number; sessions: number }>();
+  const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
+    const { n, t, cols } = store.view();
+    const out: Sample[] = [];
+    for (const window of WINDOWS) {
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+      const since = nowUs - WINDOW_SECONDS[window] * 1_000_000;
+      const gmv = new Float64Array(curLabels.length);
+      const seen = new Uint8Array(curLabels.length);
+      let buyers = 0;
+      let repeat = 0;
+      for (let i = a; i < b; i++) {
+        gmv[cols.cur[i]!] += cols.amount[i]!;
+        seen[cols.cur[i]!] = 1;
+        if (cols.next[i]! <= nowUs) continue;
+        buyers += 1;
+        if (cols.first[i]! <= since) repeat += 1;
+      }
+      const users = activeNow.get(window)?.active ?? 0;
+      curLabels.forEach((currency, k) => {
+        // Allow-listed currencies always; `other` only when an order had one.
+        if (currencies.has(currency) || seen[k]) out.push({ metric: M.arpu, labels: { window, currency }, value: users > 0 ? gmv[k]! / users : 0 });
+      });
+      out.push({ metric: M.repeatPurchaseRatio, labels: { window }, value: buyers > 0 ? repeat / buyers : 0 });
+    }
+    return out;
+  };
+
   return {
     name: 'revenue',
     usesDatabase: true,
-    metrics: [M.arpu, M.repeatPurchaseRatio, M.recurringRevenue],
-    async collect({ db }) {
-      const secs = WINDOWS.map((w) => WINDOW_SECONDS[w]);
-      const out: Sample[] = [];
-
-      const active = new Map<string, number>();
-      for (const r of await db.query(ACTIVE_USERS_SQL, [WINDOWS, secs])) active.set(String(r.window), Number(r.active));
-      // window -> folded currency -> GMV; every allow-listed currency is present (0 when no orders).
-      const gmv = new Map<string, Map<string, number>>(WINDOWS.map((w) => [w, new Map([...currencies].map((c) => [c, 0]))]));
-      for (const r of await db.query(GMV_BY_WINDOW_SQL, [WINDOWS, secs, Math.max(...secs)])) {
-        const byCur = gmv.get(String(r.window))!;
-        const c = cur(r.currency);
-        byCur.set(c, (byCur.get(c) ?? 0) + Number(r.gmv));
-      }
-      for (const [window, byCur] of gmv) {
-        const users = active.get(window) ?? 0;
-        for (const [currency, sum] of byCur) out.push({ metric: M.arpu, labels: { window, currency }, value: users > 0 ? sum / users : 0 });
-      }
-
-      for (const r of await db.query(REPEAT_PURCHASE_SQL, [WINDOWS, secs, Math.max(...secs)])) {
-        const buyers = Number(r.buyers);
-        out.push({ metric: M.repeatPurchaseRatio, labels: { window: String(r.window) }, value: buyers > 0 ? Number(r.repeat_buyers) / buyers : 0 });
-      }
+    metrics: [M.arpu, M.repeatPurchaseRatio, M.recurringRevenue, M.rollupDrift, M.rollupStateBytes],
+    windowStates: [orders, active],
+    async collect({ db, log }) {
+      const settings = windowSettings(config);
+      const usersNow = await active.cycle(db, settings, () => [], log);
+      activeNow = activeUsersByWindow(active.store!, usersNow);
+      const nowUs = await orders.cycle(db, settings, evaluate, log);
+      const out: Sample[] = [...evaluate(orders.store!, nowUs), ...orders.selfSamples(), ...active.selfSamples()];
 
       const mrr = new Map<string, number>([...currencies].map((c) => [c, 0]));
       for (const r of await db.query(RECURRING_REVENUE_SQL)) {

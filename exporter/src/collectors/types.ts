@@ -2,6 +2,7 @@ import type { MetricDef } from '../catalogue';
 import type { Config } from '../config/load';
 import type { Logger } from '../runtime/logger';
 import type { Db } from '../runtime/db';
+import type { WindowFacts } from './window-facts';
 
 /** One value of a counter or gauge. */
 export interface ScalarSample {
@@ -49,6 +50,8 @@ export interface Collector {
   /** Whether it needs the database (payment pollers do not). */
   readonly usesDatabase: boolean;
   collect(ctx: CollectContext): Promise<Sample[]>;
+  /** Window collectors: their continuous-aggregate state, persisted and carried across reloads. */
+  readonly windowStates?: readonly WindowFacts<string>[];
 }
 
 /** Collectors are built fresh per exporter (and per test) because counters carry state. */

@@ -1,45 +1,68 @@
 /**
- * Distinct visitors per trailing window, split into new and returning. Reads only sessions started
- * inside the longest window (range scan on sessions_started_at_idx); the "seen before?" test is one
- * index probe per visitor on sessions_visitor_started_idx.
+ * Distinct visitors per trailing window, split into new and returning, as a continuous aggregate
+ * (./window-facts.ts): one fact per session of the last 30 days with the start of the same visitor's
+ * next session and of their first session ever. A visitor counts once per window (through their
+ * latest session in it) and is returning when their first session is at or before the window start.
+ * A cycle reads sessions started since the previous horizon, with index probes on
+ * sessions_visitor_started_idx; no visitor id is held in memory.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
 import type { CollectorFactory, Sample } from './types';
+import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
-export const VISITORS_SQL = `
-  WITH w AS (
-    SELECT name, now() - make_interval(secs => secs) AS since
-      FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
-  ),
-  v AS (
-    SELECT DISTINCT w.name, w.since, s.visitor_id
-      FROM w
-      JOIN sessions s ON s.started_at > w.since AND s.started_at <= now()
-  )
-  SELECT w.name AS window,
-         count(v.visitor_id) FILTER (WHERE v.seen_before) AS returning,
-         count(v.visitor_id) FILTER (WHERE NOT v.seen_before) AS new
-    FROM w
-    LEFT JOIN LATERAL (
-      SELECT v.visitor_id,
-             EXISTS (SELECT 1 FROM sessions p WHERE p.visitor_id = v.visitor_id AND p.started_at <= v.since) AS seen_before
-        FROM v
-       WHERE v.name = w.name
-    ) v ON true
-   GROUP BY w.name`;
+/** Sessions started in ($1, $2] with their visitor's next and first session. */
+export const VISITOR_SESSIONS_SQL = `
+  SELECT s.id, ${usOf('s.started_at')} AS t, ${neighbourColumns('visitor_id')},
+         (SELECT ${usOf('min(p.started_at)')} FROM sessions p WHERE p.visitor_id = s.visitor_id) AS first_t
+    FROM sessions s
+   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
 
-export const visitors: CollectorFactory = () => ({
-  name: 'visitors',
-  usesDatabase: true,
-  metrics: [M.visitors],
-  async collect({ db }) {
-    const rows = await db.query(VISITORS_SQL, [WINDOWS, WINDOWS.map((w) => WINDOW_SECONDS[w])]);
+/** First load: the same facts for ($1, $2], set-based. */
+export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql({ table: 'sessions', key: 'visitor_id', time: 'started_at', extra: [], first: true });
+
+type Col = 'next' | 'first';
+
+export const visitors: CollectorFactory = (config) => {
+  const read = async (db: Parameters<WindowSpec<Col>['loadRange']>[0], from: number, to: number, sql = VISITOR_SESSIONS_SQL) => {
+    const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
+    return {
+      rows: rows.map((r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r), first: Number(r.first_t) })),
+      patches: rows.flatMap((r) => prevPatch(r, 'next' as const)),
+    };
+  };
+  const spec: WindowSpec<Col> = {
+    columns: { next: 'f64', first: 'f64' },
+    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
+    loadRange: async (db, from, to) => (await read(db, from, to, VISITOR_SESSIONS_LOAD_SQL)).rows,
+    readChanged: (db, from, to) => read(db, from, to),
+  };
+  const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
+    const { n, t, cols } = store.view();
     const out: Sample[] = [];
-    for (const r of rows) {
-      const window = String(r.window);
-      out.push({ metric: M.visitors, labels: { visitor_type: 'new', window }, value: Number(r.new) });
-      out.push({ metric: M.visitors, labels: { visitor_type: 'returning', window }, value: Number(r.returning) });
+    for (const window of WINDOWS) {
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+      const since = nowUs - WINDOW_SECONDS[window] * 1_000_000;
+      let fresh = 0;
+      let returning = 0;
+      for (let i = a; i < b; i++) {
+        if (cols.next[i]! <= nowUs) continue; // not this visitor's latest session up to now
+        if (cols.first[i]! <= since) returning += 1;
+        else fresh += 1;
+      }
+      out.push({ metric: M.visitors, labels: { visitor_type: 'new', window }, value: fresh });
+      out.push({ metric: M.visitors, labels: { visitor_type: 'returning', window }, value: returning });
     }
     return out;
-  },
-});
+  };
+  const state = new WindowFacts('visitors', spec);
+  return {
+    name: 'visitors',
+    usesDatabase: true,
+    metrics: [M.visitors, M.rollupDrift, M.rollupStateBytes],
+    windowStates: [state],
+    async collect({ db, log }) {
+      const nowUs = await state.cycle(db, windowSettings(config), evaluate, log);
+      return [...evaluate(state.store!, nowUs), ...state.selfSamples()];
+    },
+  };
+};

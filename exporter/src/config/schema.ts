@@ -160,8 +160,14 @@ export const configSchema = z.strictObject({
       start_jitter: nonNegDuration.default(5),
       retry_backoff_initial: duration.default(5),
       retry_backoff_max: duration.default(120),
+      // Window facts that change without a timestamp of their own (cart status) are re-read this far back.
+      mutable_horizon: duration.default(172800),
+      // Every window collector recomputes its state from scratch this often (spread over time).
+      full_refresh: duration.default(86400),
+      // Where window aggregates are persisted between runs; unset: kept in memory only.
+      state_dir: z.string().min(1, 'expected a directory path').optional(),
     })
-    .default({ default_interval: 60, default_timeout: 20, settle_lag: 120, max_staleness: 600, start_jitter: 5, retry_backoff_initial: 5, retry_backoff_max: 120 }),
+    .default({ default_interval: 60, default_timeout: 20, settle_lag: 120, max_staleness: 600, start_jitter: 5, retry_backoff_initial: 5, retry_backoff_max: 120, mutable_horizon: 172800, full_refresh: 86400 }),
   collectors: z.partialRecord(z.enum(COLLECTOR_NAMES), collectorSettings).default({}),
   labels: z.record(labelName, z.string().max(128)).default({}),
   allow_lists: z

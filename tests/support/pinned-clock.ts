@@ -1,0 +1,40 @@
+/**
+ * A database whose now() is pinned by the test: a `now()` in a schema searched before pg_catalog,
+ * reading one row. Collectors and the reference queries run unchanged and both see the pinned time,
+ * so a test can move the clock across hour, day, ISO-week and window edges.
+ */
+import pg from 'pg';
+import type { TestDatabase } from './db';
+
+export interface PinnedClock {
+  /** Pool whose sessions see the pinned now(). */
+  pool: pg.Pool;
+  /** Current pinned time, epoch milliseconds. */
+  nowMs: number;
+  set(ms: number): Promise<void>;
+  end(): Promise<void>;
+}
+
+export async function pinClock(tdb: TestDatabase, startMs: number): Promise<PinnedClock> {
+  await tdb.pool.query(`
+    CREATE SCHEMA pulse_clock;
+    CREATE TABLE pulse_clock.pinned (at timestamptz NOT NULL);
+    INSERT INTO pulse_clock.pinned VALUES (to_timestamp(${startMs / 1000}));
+    CREATE FUNCTION pulse_clock.now() RETURNS timestamptz STABLE LANGUAGE sql AS 'SELECT at FROM pulse_clock.pinned';
+    GRANT USAGE ON SCHEMA pulse_clock TO PUBLIC;
+    ALTER DATABASE ${tdb.name} SET search_path = pulse_clock, pg_catalog, public;`);
+  const pool = new pg.Pool({ connectionString: tdb.url, max: 4 });
+  pool.on('error', () => undefined);
+  const clock: PinnedClock = {
+    pool,
+    nowMs: startMs,
+    async set(ms: number) {
+      clock.nowMs = ms;
+      await pool.query(`UPDATE pulse_clock.pinned SET at = to_timestamp($1::float8 / 1000)`, [ms]);
+    },
+    end: () => pool.end(),
+  };
+  const [{ now }] = (await pool.query(`SELECT now() AS now`)).rows as [{ now: Date }];
+  if (now.getTime() !== startMs) throw new Error(`clock not pinned: now() = ${now.toISOString()}`);
+  return clock;
+}

@@ -1,0 +1,7 @@
+/** The full-window collectors as they were before continuous aggregates: ground truth for equivalence tests. */
+export { activeUsers } from './active-users';
+export { bounce } from './bounce';
+export { carts } from './carts';
+export { funnel } from './funnel';
+export { revenue } from './revenue';
+export { visitors } from './visitors';
