@@ -66,7 +66,7 @@ export const businessCases: PromTestCase[] = [
           {
             labels: { severity: 'ticket', team: 'payments', feed: 'exporter_db' },
             summary: 'Refunds are spiking.',
-            description: '12 refunds in the last hour, more than 3x the hourly average of the last day.',
+            description: '12 refunds in the last hour, more than 3x the same hour last week and last week\'s hourly average.',
           },
         ],
       },

@@ -59,11 +59,12 @@ export function businessGroup(): RuleGroup {
         alert: 'RefundSpike',
         expr: refunds.expr,
         for: '15m',
+        keepFiringFor: ALERT.spikeKeepFiring,
         severity: 'ticket',
         team: 'payments',
         feed: 'exporter_db',
         summary: 'Refunds are spiking.',
-        description: `{{ $value | printf "%.0f" }} refunds in the last hour, more than ${ALERT.spikeFactor}x the hourly average of the last day.`,
+        description: `{{ $value | printf "%.0f" }} refunds in the last hour, more than ${ALERT.spikeFactor}x the same hour last week and last week's hourly average.`,
       },
       {
         alert: 'CartAbandonmentSpike',

@@ -19,6 +19,7 @@ export const GROUP_CASES: Array<{ group: RuleGroup; cases: PromTestCase[]; evalu
   { group: paymentsGroup(), cases: paymentsCases },
   { group: businessGroup(), cases: businessCases, evaluationInterval: '5m' },
   { group: reliabilityGroup(), cases: reliabilityCases },
-  { group: securityGroup(), cases: securityCases },
+  // A week of history in the credential-stuffing case: evaluate every 5m to stay fast.
+  { group: securityGroup(), cases: securityCases, evaluationInterval: '5m' },
   { group: exporterGroup(), cases: exporterCases },
 ];

@@ -63,7 +63,7 @@ test('alert names are PascalCase and every alert carries severity, team and feed
 
 test('rules use only catalogue metrics and declared external sources', () => {
   const recorded = new Set(groups.flatMap((g) => g.rules.filter((r) => !isAlert(r)).map((r) => (r as { record: string }).record)));
-  const fns = new Set(['sum', 'by', 'without', 'max', 'rate', 'increase', 'avg', 'avg_over_time', 'and', 'or', 'on', 'offset', 'vector', 'time', 'label_replace', 'ignoring']);
+  const fns = new Set(['sum', 'by', 'without', 'max', 'min', 'rate', 'increase', 'avg', 'avg_over_time', 'sum_over_time', 'count_over_time', 'and', 'or', 'on', 'offset', 'vector', 'time', 'label_replace', 'ignoring']);
   for (const g of groups) {
     for (const r of g.rules) {
       // Identifiers followed by { [ or ) or whitespace that are not functions, keywords or labels.

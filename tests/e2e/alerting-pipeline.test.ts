@@ -62,7 +62,7 @@ async function insertPayments(status: 'succeeded' | 'failed', n: number): Promis
   const at = status === 'succeeded' ? 'succeeded_at' : 'failed_at';
   await db.pool.query(
     `INSERT INTO payments (order_id, provider, provider_ref, status, failure_code, amount, currency, created_at, updated_at, ${at})
-     SELECT 1, 'stripe', 'ch_' || g, $1, CASE WHEN $1 = 'failed' THEN 'card_declined' END, 20, 'EUR', now(), now(), now()
+     SELECT 1, 'stripe', 'ch_' || g, $1, CASE WHEN $1 = 'failed' THEN 'processing_error' END, 20, 'EUR', now(), now(), now()
        FROM generate_series(1, $2) g`,
     [status, n],
   );
