@@ -46,6 +46,11 @@ export const ALERT = {
   spikeKeepFiring: '30m',
   /** Age of a collector's last success that counts as stale data. */
   dataStaleSeconds: 2 * 3600,
+  /** Notification failures (Prometheus → Alertmanager, Alertmanager → receivers) that ticket, with a volume guard. */
+  notificationErrorRatio: 0.01,
+  notificationMinErrors: 3,
+  /** Failed report attempts in 2 hours that ticket (one transient failure is retried quietly). */
+  reportMinFailures2h: 2,
   /** Scrape duration of the exporter that counts as slow (scrapes read a cache: microseconds). */
   scrapeSlowSeconds: 1,
 } as const;

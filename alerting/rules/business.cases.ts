@@ -170,4 +170,23 @@ export const businessCases: PromTestCase[] = [
     series: replicas(sel(M.sellerActivationRatio.name, { window: '30d' }), '0.3x90'),
     alerts: [{ alert: 'SellerActivationLow', at: '7h', fires: [] }],
   },
+  {
+    name: 'two sellers apply',
+    series: replicas(sel(M.sellerApplicationsTotal.name), '5x30 7x30'),
+    alerts: [
+      { alert: 'NewSellerApplication', at: '25m', fires: [] },
+      {
+        alert: 'NewSellerApplication',
+        at: '40m',
+        fires: [
+          {
+            labels: { severity: 'info', team: 'growth', feed: 'exporter_db' },
+            summary: 'New seller application(s) to review.',
+            description: '2 seller(s) applied in the last 15 minutes: review and approve them while they are keen.',
+          },
+        ],
+      },
+      { alert: 'NewSellerApplication', at: '1h', fires: [] },
+    ],
+  },
 ];

@@ -86,6 +86,16 @@ export function businessGroup(): RuleGroup {
         description: '{{ $value | printf "%.0f" }} order(s) at or above the high-value threshold in {{ $labels.currency }} in the last 5 minutes: worth a fraud check and a thank-you.',
       },
       {
+        alert: 'NewSellerApplication',
+        // Info for the growth team: grouped by Alertmanager and delivered within the hour.
+        expr: `${sumBy([], increaseOf(M.sellerApplicationsTotal.name, {}, '15m'))} > 0`,
+        severity: 'info',
+        team: 'growth',
+        feed: 'exporter_db',
+        summary: 'New seller application(s) to review.',
+        description: '{{ $value | printf "%.0f" }} seller(s) applied in the last 15 minutes: review and approve them while they are keen.',
+      },
+      {
         alert: 'SellersLowCredit',
         expr: `${gaugeOf(M.sellersLowCredit.name)} > ${ALERT.sellersLowCreditMax}`,
         for: '1h',

@@ -152,4 +152,26 @@ export const paymentsCases: PromTestCase[] = [
       },
     ],
   },
+  {
+    name: 'a payout fails at stripe',
+    series: [
+      { series: sel(M.paymentPayoutsFailedTotal.name, { provider: 'stripe', instance: 'a' }), values: '0x20 1x40' },
+      { series: sel(M.paymentPayoutsFailedTotal.name, { provider: 'stripe', instance: 'b' }), values: '0x20 1x40' },
+      { series: sel(M.paymentPayoutsFailedTotal.name, { provider: 'paypal', instance: 'a' }), values: '0x60' },
+    ],
+    alerts: [
+      { alert: 'PayoutFailed', at: '15m', fires: [] },
+      {
+        alert: 'PayoutFailed',
+        at: '30m',
+        fires: [
+          {
+            labels: { severity: 'ticket', team: 'payments', feed: 'exporter_api', provider: 'stripe' },
+            summary: 'A payout from stripe to the marketplace bank account failed.',
+            description: '1 payout(s) from stripe to the marketplace bank account failed in the last hour: sellers will not be paid on time until the bank details or balance are fixed.',
+          },
+        ],
+      },
+    ],
+  },
 ];

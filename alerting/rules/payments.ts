@@ -79,6 +79,15 @@ export function paymentsGroup(): RuleGroup {
         description: `{{ $value | printf "%.0f" }} {{ $labels.provider }} payments were disputed in the last hour, more than ${ALERT.spikeFactor}x the same hour last week and last week's hourly average.`,
       },
       {
+        alert: 'PayoutFailed',
+        expr: `${sumBy(['provider'], increaseOf(M.paymentPayoutsFailedTotal.name, {}, '1h'))} > 0`,
+        severity: 'ticket',
+        team: 'payments',
+        feed: 'exporter_api',
+        summary: 'A payout from {{ $labels.provider }} to the marketplace bank account failed.',
+        description: '{{ $value | printf "%.0f" }} payout(s) from {{ $labels.provider }} to the marketplace bank account failed in the last hour: sellers will not be paid on time until the bank details or balance are fixed.',
+      },
+      {
         alert: 'PaymentReconciliationMismatch',
         expr: `${sumBy(['provider', 'kind'], gaugeOf(M.paymentReconciliationMismatches.name))} > 0`,
         for: '30m',

@@ -4,7 +4,9 @@ import type { PromTestCase } from '../promtest';
 import { businessGroup } from '../rules/business';
 import { businessCases } from '../rules/business.cases';
 import { exporterGroup } from '../rules/exporter';
+import { ruleGroups } from '../groups';
 import { exporterCases } from '../rules/exporter.cases';
+import { monitoringCases } from '../rules/monitoring.cases';
 import { paymentsGroup } from '../rules/payments';
 import { paymentsCases } from '../rules/payments.cases';
 import { reliabilityGroup } from '../rules/reliability';
@@ -22,4 +24,5 @@ export const GROUP_CASES: Array<{ group: RuleGroup; cases: PromTestCase[]; evalu
   // A week of history in the credential-stuffing case: evaluate every 5m to stay fast.
   { group: securityGroup(), cases: securityCases, evaluationInterval: '5m' },
   { group: exporterGroup(), cases: exporterCases },
+  { group: ruleGroups().find((g) => g.file === 'monitoring')!, cases: monitoringCases },
 ];

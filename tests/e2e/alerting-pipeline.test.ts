@@ -101,7 +101,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'templates', 'marketplace.tmpl'), NOTIFICATION_TEMPLATES);
   writeFileSync(
     path.join(dir, 'alertmanager.yml'),
-    renderAlertmanager({ pagerUrl, chatWebhookUrl: pagerUrl, timing: { ...DEFAULT_OPTIONS.timing, groupWait: '1s', pageGroupWait: '1s', groupInterval: '2s' } }),
+    renderAlertmanager({ pagerUrl, chatWebhookUrl: pagerUrl, secretsDir: null, timing: { ...DEFAULT_OPTIONS.timing, groupWait: '1s', pageGroupWait: '1s', groupInterval: '2s' } }),
   );
   const [web1, web2, gossip1, gossip2, promPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const am = (web: number, gossip: number, peer: number) =>
