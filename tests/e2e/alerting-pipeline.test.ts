@@ -68,10 +68,10 @@ async function insertPayments(status: 'succeeded' | 'failed', n: number): Promis
   );
 }
 
-/** The payments rule group as generated, with its hold time cut so the test runs in seconds. */
+/** The payments rule group as generated, with its hold times (for, keep_firing_for) cut so the test runs in seconds. */
 function fastPaymentsGroup(): RuleGroup {
   const g = paymentsGroup();
-  return { ...g, interval: '1s', rules: g.rules.map((r) => (isAlert(r) && r.alert === ALERT ? { ...r, for: '3s' } : r)) };
+  return { ...g, interval: '1s', rules: g.rules.map((r) => (isAlert(r) && r.alert === ALERT ? { ...r, for: '3s', keepFiringFor: undefined } : r)) };
 }
 
 beforeAll(async () => {
