@@ -1,10 +1,11 @@
 /**
  * Alertmanager configuration as code: routing by severity then team, PagerDuty-compatible paging,
- * email + chat tickets held to business hours, inhibition, readable templates. Every address is
- * an option so a deployment (or a test) renders its own; the committed file carries placeholders.
+ * email + chat tickets around the clock, a dead-man's switch, inhibition, readable templates. Every
+ * address is an option so a deployment (or a test) renders its own; secrets are read from files.
  */
 import YAML from 'yaml';
 import type { Team } from './model';
+import { WATCHDOG } from './rules/monitoring';
 
 export const TEAMS: readonly Team[] = ['sre', 'payments', 'growth', 'security'];
 
@@ -16,8 +17,15 @@ export interface AlertmanagerOptions {
   chatWebhookUrl: string;
   chatChannels: Record<Team, string>;
   emails: Record<Team, string>;
-  smtp: { smarthost: string; from: string; requireTls: boolean };
-  businessHours: { location: string; weekdays: string; times: { start_time: string; end_time: string } };
+  smtp: { smarthost: string; from: string; requireTls: boolean; username: string };
+  /** Dead-man's switch (Healthchecks, Dead Man's Snitch, PagerDuty heartbeat…): pages when the Watchdog stops arriving. */
+  deadMansSwitchUrl: string;
+  /**
+   * Directory of secret files (routing keys, chat webhook URL, SMTP password, dead-man's-switch
+   * token), referenced with Alertmanager's `*_file` fields so no secret sits in the config. `null`
+   * inlines `routingKeys` and `chatWebhookUrl` instead (tests against local fakes).
+   */
+  secretsDir: string | null;
   /** Template glob, relative to alertmanager.yml. */
   templates: string;
   /** Notification pacing; tests shorten it. */
@@ -35,13 +43,22 @@ export const DEFAULT_OPTIONS: AlertmanagerOptions = {
   chatWebhookUrl: 'https://chat.example.com/hooks/REPLACE_ME',
   chatChannels: { sre: '#sre-alerts', payments: '#payments-alerts', growth: '#growth-alerts', security: '#security-alerts' },
   emails: { sre: 'sre@example.com', payments: 'payments@example.com', growth: 'growth@example.com', security: 'security@example.com' },
-  smtp: { smarthost: 'smtp.example.com:587', from: 'marketplace-pulse@example.com', requireTls: true },
-  businessHours: { location: 'UTC', weekdays: 'monday:friday', times: { start_time: '09:00', end_time: '18:00' } },
+  smtp: { smarthost: 'smtp.example.com:587', from: 'marketplace-pulse@example.com', requireTls: true, username: 'marketplace-pulse' },
+  deadMansSwitchUrl: 'https://hc-ping.example.com/marketplace-pulse',
+  secretsDir: '/etc/alertmanager/secrets',
   templates: 'templates/*.tmpl',
   timing: { groupWait: '30s', groupInterval: '5m', repeatInterval: '4h', pageGroupWait: '10s', pageRepeatInterval: '1h' },
 };
 
-export const BUSINESS_HOURS = 'business-hours';
+/** Secret file names under `secretsDir`, documented in README. */
+export const SECRET_FILES = {
+  routingKey: (t: Team) => `pagerduty-routing-key-${t}`,
+  chatWebhookUrl: 'chat-webhook-url',
+  smtpPassword: 'smtp-password',
+  deadMansSwitchToken: 'deadmansswitch-token',
+} as const;
+
+export const DEAD_MANS_SWITCH_RECEIVER = 'deadmansswitch';
 export const pageReceiver = (t: Team) => `page-${t}`;
 export const ticketReceiver = (t: Team) => `ticket-${t}`;
 export const INFO_RECEIVER = 'info-chat';
@@ -49,12 +66,21 @@ export const INFO_RECEIVER = 'info-chat';
 /** Alerts whose numbers come from the exporter; their feed label says from which part. */
 export const INHIBITIONS = [
   { source: 'ExporterTargetDown', targetFeeds: ['exporter_db', 'exporter_api'] },
+  { source: 'ExporterAbsent', targetFeeds: ['exporter_db', 'exporter_api'] },
   { source: 'DatabaseUnreachable', targetFeeds: ['exporter_db'] },
 ] as const;
 
+/**
+ * Severities from common mixins map onto ours: `critical` pages, `warning` tickets, `none` is info.
+ * Third-party rules (node, kubernetes, prometheus mixins) then route without relabelling.
+ */
+export const SEVERITY_MATCH = { page: 'page|critical', ticket: 'ticket|warning', info: 'info|none' } as const;
+
+const secret = (o: AlertmanagerOptions, file: string) => `${o.secretsDir}/${file}`;
+
 function chat(o: AlertmanagerOptions, team: Team) {
   return {
-    api_url: o.chatWebhookUrl,
+    ...(o.secretsDir ? { api_url_file: secret(o, SECRET_FILES.chatWebhookUrl) } : { api_url: o.chatWebhookUrl }),
     channel: o.chatChannels[team],
     send_resolved: true,
     title: '{{ template "marketplace.title" . }}',
@@ -69,7 +95,7 @@ function receivers(o: AlertmanagerOptions) {
       name: pageReceiver(t),
       pagerduty_configs: [
         {
-          routing_key: o.routingKeys[t],
+          ...(o.secretsDir ? { routing_key_file: secret(o, SECRET_FILES.routingKey(t)) } : { routing_key: o.routingKeys[t] }),
           url: o.pagerUrl,
           send_resolved: true,
           severity: 'critical',
@@ -101,28 +127,48 @@ function receivers(o: AlertmanagerOptions) {
       slack_configs: [chat(o, t)],
     })),
     { name: INFO_RECEIVER, slack_configs: [{ ...chat(o, 'growth'), send_resolved: false }] },
+    {
+      name: DEAD_MANS_SWITCH_RECEIVER,
+      webhook_configs: [
+        {
+          url: o.deadMansSwitchUrl,
+          send_resolved: false,
+          ...(o.secretsDir ? { http_config: { authorization: { credentials_file: secret(o, SECRET_FILES.deadMansSwitchToken) } } } : {}),
+        },
+      ],
+    },
   ];
 }
 
 function routes(o: AlertmanagerOptions) {
-  const ticketHours = { active_time_intervals: [BUSINESS_HOURS] };
   return [
     {
+      // Heartbeat every minute; the switch pages when it stops. Never grouped with anything else.
+      receiver: DEAD_MANS_SWITCH_RECEIVER,
+      matchers: [`alertname="${WATCHDOG}"`],
+      group_by: ['alertname'],
+      group_wait: '0s',
+      group_interval: '1m',
+      repeat_interval: '1m',
+    },
+    {
       receiver: pageReceiver('sre'),
-      matchers: ['severity="page"'],
+      matchers: [`severity=~"${SEVERITY_MATCH.page}"`],
       group_wait: o.timing.pageGroupWait,
       repeat_interval: o.timing.pageRepeatInterval,
       routes: TEAMS.map((t) => ({ receiver: pageReceiver(t), matchers: [`team="${t}"`] })),
     },
     {
+      // Tickets go out around the clock to email and chat, which page nobody. A time interval
+      // would mute them, and Alertmanager does not queue muted notifications: a ticket that fired
+      // and resolved overnight would be lost.
       receiver: ticketReceiver('sre'),
-      matchers: ['severity="ticket"'],
+      matchers: [`severity=~"${SEVERITY_MATCH.ticket}"`],
       repeat_interval: '1d',
-      ...ticketHours,
-      // Children do not inherit time intervals: each states them.
-      routes: TEAMS.map((t) => ({ receiver: ticketReceiver(t), matchers: [`team="${t}"`], ...ticketHours })),
+      routes: TEAMS.map((t) => ({ receiver: ticketReceiver(t), matchers: [`team="${t}"`] })),
     },
-    { receiver: INFO_RECEIVER, matchers: ['severity="info"'], group_by: ['alertname', 'currency'], repeat_interval: '1d' },
+    // Grouped per alert, sent within group_interval (5m): well inside the hour.
+    { receiver: INFO_RECEIVER, matchers: [`severity=~"${SEVERITY_MATCH.info}"`], group_by: ['alertname', 'currency'], repeat_interval: '1d' },
   ];
 }
 
@@ -134,6 +180,7 @@ export function alertmanagerConfig(options: Partial<AlertmanagerOptions> = {}): 
       smtp_smarthost: o.smtp.smarthost,
       smtp_from: o.smtp.from,
       smtp_require_tls: o.smtp.requireTls,
+      ...(o.secretsDir ? { smtp_auth_username: o.smtp.username, smtp_auth_password_file: secret(o, SECRET_FILES.smtpPassword) } : {}),
     },
     templates: [o.templates],
     route: {
@@ -152,13 +199,12 @@ export function alertmanagerConfig(options: Partial<AlertmanagerOptions> = {}): 
       })),
       // A page already wakes someone: the ticket (or info) for the same problem adds nothing.
       {
-        source_matchers: ['severity="page"'],
-        target_matchers: ['severity=~"ticket|info"'],
+        source_matchers: [`severity=~"${SEVERITY_MATCH.page}"`],
+        target_matchers: [`severity=~"${SEVERITY_MATCH.ticket}|${SEVERITY_MATCH.info}"`],
         equal: ['alertname', 'slo', 'instance', 'provider'],
       },
     ],
     receivers: receivers(o),
-    time_intervals: [{ name: BUSINESS_HOURS, time_intervals: [{ weekdays: [o.businessHours.weekdays], times: [o.businessHours.times], location: o.businessHours.location }] }],
   };
 }
 

@@ -2,11 +2,13 @@
 import type { RuleGroup } from './model';
 import { businessGroup } from './rules/business';
 import { exporterGroup } from './rules/exporter';
+import { monitoringGroup } from './rules/monitoring';
 import { paymentsGroup } from './rules/payments';
 import { reliabilityGroup } from './rules/reliability';
 import { securityGroup } from './rules/security';
 import { sloGroup } from './rules/slo';
 
 export function ruleGroups(): RuleGroup[] {
-  return [sloGroup(), paymentsGroup(), businessGroup(), reliabilityGroup(), securityGroup(), exporterGroup()];
+  const groups = [sloGroup(), paymentsGroup(), businessGroup(), reliabilityGroup(), securityGroup(), exporterGroup()];
+  return [...groups, monitoringGroup(groups)];
 }

@@ -24,6 +24,8 @@ export interface AlertRule {
   expr: string;
   /** Prometheus duration, e.g. '5m'. */
   for?: string;
+  /** Keeps the alert firing this long after the condition clears, so a flapping signal does not resolve and re-page. */
+  keepFiringFor?: string;
   severity: Severity;
   team: Team;
   feed: Feed;

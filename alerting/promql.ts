@@ -8,10 +8,11 @@ export type Matchers = Record<string, string>;
 
 const REPLICAS = SELECTORS.replicaLabels.join(', ');
 
-/** `name{a="b",c=~"d|e"}`; a value starting with `~` is a regex match, `!` a negative match. */
+/** `name{a="b",c=~"d|e"}`; a value starting with `~` is a regex match, `!~` a negative regex, `!` a negative match. */
 export function sel(name: string, matchers: Matchers = {}): string {
   const parts = Object.entries(matchers).map(([k, v]) => {
     if (v.startsWith('~')) return `${k}=~"${v.slice(1)}"`;
+    if (v.startsWith('!~')) return `${k}!~"${v.slice(2)}"`;
     if (v.startsWith('!')) return `${k}!="${v.slice(1)}"`;
     return `${k}="${v}"`;
   });
@@ -44,9 +45,21 @@ export function sumBy(labels: readonly string[], expr: string): string {
 }
 
 /**
- * Recording rules for "this hour against the hourly average of the last day", and the condition
- * that compares them (a factor above baseline and a minimum count, so 1 → 4 is not a spike).
- * The alert's value is the count in the last hour.
+ * A histogram bucket's `le` value as a regex matching both spellings: Prometheus 3 normalises
+ * `le="2"` to `le="2.0"` on ingestion, Prometheus 2 keeps what the exporter wrote.
+ */
+export function leMatcher(le: number): string {
+  const plain = String(le);
+  return Number.isInteger(le) ? `~${plain}|${plain}\\\\.0` : `~${plain.replace('.', '\\\\.')}`;
+}
+
+/**
+ * Recording rules for "this window against a baseline that excludes it", and the condition that
+ * compares them. The baseline is the larger of the same window last week and last week's average
+ * window of that day, so a spike that lasts hours is still compared with normal traffic (a baseline
+ * over the last day would absorb the spike and resolve the alert while the attack goes on). Without
+ * a week of history it falls back to the day before the current window. `min` is the floor: a
+ * jump from 1 to 4 is not a spike. The alert's value is the count in the current window.
  */
 export function spike(opts: {
   level: string;
@@ -60,13 +73,23 @@ export function spike(opts: {
   perDay: number;
   factor: number;
   min: number;
-}): { rules: { record: string; expr: string }[]; expr: string } {
+}): { rules: { record: string; expr: string }[]; expr: string; baseline: string; now: string } {
   const now = `${opts.level}:${opts.stem}:increase${opts.window}`;
-  const base = `${opts.level}:${opts.stem}:avg_increase${opts.window}_1d`;
+  const base = `${opts.level}:${opts.stem}:increase${opts.window}_baseline`;
+  const inc = (window: string, offset: string) => sumBy(opts.by, increaseOf(opts.metric, opts.matchers, window, offset));
+  const sameWindowLastWeek = inc(opts.window, '1w');
+  const lastWeekAverage = `${inc('1d', '1w')} / ${opts.perDay}`;
+  const dayBefore = `${inc('1d', opts.window)} / ${opts.perDay}`;
   return {
+    now,
+    baseline: base,
     rules: [
       { record: now, expr: sumBy(opts.by, increaseOf(opts.metric, opts.matchers, opts.window)) },
-      { record: base, expr: `${sumBy(opts.by, increaseOf(opts.metric, opts.matchers, '1d'))} / ${opts.perDay}` },
+      {
+        record: base,
+        // max(a, b) that keeps whichever side exists; then the fallback.
+        expr: `(\n  (${sameWindowLastWeek} > ${lastWeekAverage})\n  or ${lastWeekAverage}\n  or ${sameWindowLastWeek}\n)\nor\n${dayBefore}`,
+      },
     ],
     expr: `${now} > ${opts.factor} * ${base}\nand\n${now} >= ${opts.min}`,
   };

@@ -16,6 +16,7 @@ export interface PromRule {
   alert?: string;
   expr: string;
   for?: string;
+  keep_firing_for?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
@@ -25,6 +26,7 @@ function alertToProm(r: AlertRule): PromRule {
     alert: r.alert,
     expr: r.expr,
     ...(r.for ? { for: r.for } : {}),
+    ...(r.keepFiringFor ? { keep_firing_for: r.keepFiringFor } : {}),
     labels: { severity: r.severity, team: r.team, feed: r.feed, ...(r.labels ?? {}) },
     annotations: { summary: r.summary, description: r.description },
   };

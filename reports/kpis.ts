@@ -143,7 +143,9 @@ export function buildKpis(opts: { currency: string }): Kpi[] {
       metrics: [M.funnelSessions], chart: 'line' },
     { key: 'payment_success', title: 'Payment success rate', section: 'transactions', format: 'ratio', better: 'up', headline: true,
       benchmark: { op: '>=', value: BENCHMARKS.paymentSuccessRatio },
-      expr: (r) => `1 - (${slo('payments').errorRatio(r)})`, metrics: [M.paymentsTotal], chart: 'line' },
+      // Every failure counts here, buyer declines included (the SLO leaves those out): management sees what buyers saw.
+      expr: (r) => ratio(inc(M.paymentsTotal.name, { status: 'succeeded', source: 'db' }, r), inc(M.paymentsTotal.name, { status: '~succeeded|failed', source: 'db' }, r)),
+      metrics: [M.paymentsTotal], chart: 'line' },
     { key: 'carts_abandoned', title: 'Carts abandoned', section: 'transactions', format: 'count', better: 'down',
       ...counted(M.cartsAbandonedTotal.name, {}), metrics: [M.cartsAbandonedTotal] },
     { key: 'cart_abandonment', title: 'Cart abandonment rate (daily average)', section: 'transactions', format: 'ratio', better: 'down',

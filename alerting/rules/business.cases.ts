@@ -66,7 +66,7 @@ export const businessCases: PromTestCase[] = [
           {
             labels: { severity: 'ticket', team: 'payments', feed: 'exporter_db' },
             summary: 'Refunds are spiking.',
-            description: '12 refunds in the last hour, more than 3x the hourly average of the last day.',
+            description: '12 refunds in the last hour, more than 3x the same hour last week and last week\'s hourly average.',
           },
         ],
       },
@@ -169,5 +169,24 @@ export const businessCases: PromTestCase[] = [
     interval: '5m',
     series: replicas(sel(M.sellerActivationRatio.name, { window: '30d' }), '0.3x90'),
     alerts: [{ alert: 'SellerActivationLow', at: '7h', fires: [] }],
+  },
+  {
+    name: 'two sellers apply',
+    series: replicas(sel(M.sellerApplicationsTotal.name), '5x30 7x30'),
+    alerts: [
+      { alert: 'NewSellerApplication', at: '25m', fires: [] },
+      {
+        alert: 'NewSellerApplication',
+        at: '40m',
+        fires: [
+          {
+            labels: { severity: 'info', team: 'growth', feed: 'exporter_db' },
+            summary: 'New seller application(s) to review.',
+            description: '2 seller(s) applied in the last 15 minutes: review and approve them while they are keen.',
+          },
+        ],
+      },
+      { alert: 'NewSellerApplication', at: '1h', fires: [] },
+    ],
   },
 ];

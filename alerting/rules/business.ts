@@ -59,11 +59,12 @@ export function businessGroup(): RuleGroup {
         alert: 'RefundSpike',
         expr: refunds.expr,
         for: '15m',
+        keepFiringFor: ALERT.spikeKeepFiring,
         severity: 'ticket',
         team: 'payments',
         feed: 'exporter_db',
         summary: 'Refunds are spiking.',
-        description: `{{ $value | printf "%.0f" }} refunds in the last hour, more than ${ALERT.spikeFactor}x the hourly average of the last day.`,
+        description: `{{ $value | printf "%.0f" }} refunds in the last hour, more than ${ALERT.spikeFactor}x the same hour last week and last week's hourly average.`,
       },
       {
         alert: 'CartAbandonmentSpike',
@@ -83,6 +84,16 @@ export function businessGroup(): RuleGroup {
         feed: 'exporter_db',
         summary: 'High-value order placed in {{ $labels.currency }}.',
         description: '{{ $value | printf "%.0f" }} order(s) at or above the high-value threshold in {{ $labels.currency }} in the last 5 minutes: worth a fraud check and a thank-you.',
+      },
+      {
+        alert: 'NewSellerApplication',
+        // Info for the growth team: grouped by Alertmanager and delivered within the hour.
+        expr: `${sumBy([], increaseOf(M.sellerApplicationsTotal.name, {}, '15m'))} > 0`,
+        severity: 'info',
+        team: 'growth',
+        feed: 'exporter_db',
+        summary: 'New seller application(s) to review.',
+        description: '{{ $value | printf "%.0f" }} seller(s) applied in the last 15 minutes: review and approve them while they are keen.',
       },
       {
         alert: 'SellersLowCredit',

@@ -10,6 +10,13 @@ const pay = (provider: string, status: string, instance: string, values: string)
 });
 // Two replicas publish the same counters: nothing may be doubled.
 const both = (provider: string, status: string, values: string) => [pay(provider, status, 'a', values), pay(provider, status, 'b', values)];
+const failures = (provider: string, reason: string, values: string) =>
+  ['a', 'b'].map((instance) => ({ series: sel(M.paymentFailuresTotal.name, { provider, reason, source: 'db', instance, job: 'marketplace-pulse' }), values }));
+/** Failed payments as the exporter publishes them: the status counter and the reason breakdown. */
+const failed = (provider: string, reasons: Record<string, number>, count = 30) => [
+  ...both(provider, 'failed', `0+${Object.values(reasons).reduce((a, b) => a + b, 0)}x${count}`),
+  ...Object.entries(reasons).flatMap(([reason, perMin]) => failures(provider, reason, `0+${perMin}x${count}`)),
+];
 const labels = { severity: 'page', team: 'payments', feed: 'exporter_db' } as const;
 
 export const paymentsCases: PromTestCase[] = [
@@ -17,9 +24,9 @@ export const paymentsCases: PromTestCase[] = [
     name: 'stripe at 75 % success fires; paypal at 99 % stays quiet; replicas are not doubled',
     series: [
       ...both('stripe', 'succeeded', '0+75x30'),
-      ...both('stripe', 'failed', '0+25x30'),
+      ...failed('stripe', { processing_error: 25 }),
       ...both('paypal', 'succeeded', '0+99x30'),
-      ...both('paypal', 'failed', '0+1x30'),
+      ...failed('paypal', { processing_error: 1 }),
     ],
     alerts: [
       {
@@ -29,7 +36,8 @@ export const paymentsCases: PromTestCase[] = [
           {
             labels: { ...labels, provider: 'stripe' },
             summary: 'stripe payment success rate is 75%.',
-            description: 'Only 75% of stripe payments succeeded over the last 10 minutes (benchmark 95 %, judged from 20 payments up).',
+            description:
+              'Only 75% of stripe payments succeeded over the last 10 minutes, buyer declines (card_declined, insufficient_funds, expired_card, incorrect_cvc) left out (benchmark 95 %, judged from 20 payments and 5 failures up).',
           },
         ],
       },
@@ -41,13 +49,32 @@ export const paymentsCases: PromTestCase[] = [
   },
   {
     name: 'just above the benchmark (96 %) stays quiet',
-    series: [...both('stripe', 'succeeded', '0+96x30'), ...both('stripe', 'failed', '0+4x30')],
+    series: [...both('stripe', 'succeeded', '0+96x30'), ...failed('stripe', { processing_error: 4 })],
     alerts: [{ alert: 'PaymentSuccessRateLow', at: '20m', fires: [] }],
   },
   {
     name: 'a quiet night (18 payments in 10 minutes, half failing) is below the volume guard',
-    series: [...both('stripe', 'succeeded', '0+0.9x30'), ...both('stripe', 'failed', '0+0.9x30')],
+    series: [...both('stripe', 'succeeded', '0+0.9x30'), ...failed('stripe', { processing_error: 0.9 })],
     alerts: [{ alert: 'PaymentSuccessRateLow', at: '20m', fires: [] }],
+  },
+  {
+    // 40 payments in 10 minutes, 3 processing errors (92.5 %): too few failures to page on.
+    name: 'an ordinary evening with a few failures close together is below the failure guard',
+    series: [...both('stripe', 'succeeded', '0+3.7x30'), ...failed('stripe', { processing_error: 0.3 })],
+    alerts: [{ alert: 'PaymentSuccessRateLow', at: '20m', fires: [] }],
+  },
+  {
+    // 25 % of payments declined by buyers' banks, none failing on our side.
+    name: 'buyer declines (card_declined, insufficient_funds, expired_card, incorrect_cvc) never page',
+    series: [
+      ...both('stripe', 'succeeded', '0+75x30'),
+      ...failed('stripe', { card_declined: 10, insufficient_funds: 8, expired_card: 4, incorrect_cvc: 3 }),
+    ],
+    alerts: [{ alert: 'PaymentSuccessRateLow', at: '20m', fires: [] }],
+    values: [
+      { expr: PAYMENT_SUCCESS, at: '20m', samples: [{ labels: `${PAYMENT_SUCCESS}{provider="stripe"}`, value: 1 }] },
+      { expr: PAYMENT_VOLUME, at: '20m', samples: [{ labels: `${PAYMENT_VOLUME}{provider="stripe"}`, value: 750 }] },
+    ],
   },
   {
     name: 'provider API down on every replica for 10 minutes',
@@ -90,7 +117,7 @@ export const paymentsCases: PromTestCase[] = [
           {
             labels: { severity: 'ticket', team: 'payments', feed: 'exporter_db', provider: 'stripe' },
             summary: 'Disputes on stripe payments are spiking.',
-            description: '12 stripe payments were disputed in the last hour, more than 3x the hourly average of the last day.',
+            description: '12 stripe payments were disputed in the last hour, more than 3x the same hour last week and last week\'s hourly average.',
           },
         ],
       },
@@ -120,6 +147,28 @@ export const paymentsCases: PromTestCase[] = [
             labels: { severity: 'ticket', team: 'payments', feed: 'exporter_api', provider: 'paypal', kind: 'amount_differs' },
             summary: 'paypal and the marketplace disagree on 3 payments (amount_differs).',
             description: 'Reconciliation found 3 paypal payments of kind amount_differs over the settled window: money may be missing on one side.',
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'a payout fails at stripe',
+    series: [
+      { series: sel(M.paymentPayoutsFailedTotal.name, { provider: 'stripe', instance: 'a' }), values: '0x20 1x40' },
+      { series: sel(M.paymentPayoutsFailedTotal.name, { provider: 'stripe', instance: 'b' }), values: '0x20 1x40' },
+      { series: sel(M.paymentPayoutsFailedTotal.name, { provider: 'paypal', instance: 'a' }), values: '0x60' },
+    ],
+    alerts: [
+      { alert: 'PayoutFailed', at: '15m', fires: [] },
+      {
+        alert: 'PayoutFailed',
+        at: '30m',
+        fires: [
+          {
+            labels: { severity: 'ticket', team: 'payments', feed: 'exporter_api', provider: 'stripe' },
+            summary: 'A payout from stripe to the marketplace bank account failed.',
+            description: '1 payout(s) from stripe to the marketplace bank account failed in the last hour: sellers will not be paid on time until the bank details or balance are fixed.',
           },
         ],
       },

@@ -1,5 +1,5 @@
 /** Payments: success rate per provider, provider API health, disputes, reconciliation. */
-import { M } from '../../exporter/src/catalogue';
+import { CUSTOMER_DECLINE_CODES, M } from '../../exporter/src/catalogue';
 import { BENCHMARKS } from '../../exporter/src/catalogue/thresholds';
 import { ALERT } from '../constants';
 import { num, type RuleGroup } from '../model';
@@ -9,6 +9,10 @@ const P = M.paymentsTotal.name;
 export const PAYMENT_RATE = 'provider_status:marketplace_payments:rate10m';
 export const PAYMENT_SUCCESS = 'provider:marketplace_payments_success:ratio_rate10m';
 export const PAYMENT_VOLUME = 'provider:marketplace_payments_settled:increase10m';
+/** Failures that are ours or the provider's: buyer declines (CUSTOMER_DECLINE_CODES) left out. */
+export const PAYMENT_FAILURES_OURS = 'provider:marketplace_payment_failures_not_buyer:increase10m';
+export const PAYMENT_SUCCEEDED = 'provider:marketplace_payments_succeeded:increase10m';
+const notBuyer = { source: 'db', reason: `!~${CUSTOMER_DECLINE_CODES.join('|')}` };
 
 const disputes = spike({
   level: 'provider',
@@ -29,21 +33,29 @@ export function paymentsGroup(): RuleGroup {
     rules: [
       // What the marketplace recorded (source="db"); the provider's view feeds reconciliation.
       { record: PAYMENT_RATE, expr: sumBy(['provider', 'status'], rateOf(P, { source: 'db' }, '10m')) },
+      { record: PAYMENT_SUCCEEDED, expr: sumBy(['provider'], increaseOf(P, { status: 'succeeded', source: 'db' }, '10m')) },
       {
-        record: PAYMENT_SUCCESS,
-        expr: `sum by (provider) (${PAYMENT_RATE}{status="succeeded"})\n/\nsum by (provider) (${PAYMENT_RATE}{status=~"succeeded|failed"})`,
+        record: PAYMENT_FAILURES_OURS,
+        // 0, not absent, for a provider whose payments all succeeded.
+        expr: `${sumBy(['provider'], increaseOf(M.paymentFailuresTotal.name, notBuyer, '10m'))}\nor\n${PAYMENT_SUCCEEDED} * 0`,
       },
-      { record: PAYMENT_VOLUME, expr: sumBy(['provider'], increaseOf(P, { status: '~succeeded|failed', source: 'db' }, '10m')) },
+      // Settled payments judged for success: buyer declines are neither success nor failure here.
+      { record: PAYMENT_VOLUME, expr: `${PAYMENT_SUCCEEDED} + ${PAYMENT_FAILURES_OURS}` },
+      { record: PAYMENT_SUCCESS, expr: `${PAYMENT_SUCCEEDED}\n/\n(${PAYMENT_VOLUME} > 0)` },
       ...disputes.rules,
       {
         alert: 'PaymentSuccessRateLow',
-        expr: `${PAYMENT_SUCCESS} < ${num(BENCHMARKS.paymentSuccessRatio)}\nand on (provider)\n${PAYMENT_VOLUME} >= ${ALERT.paymentMinVolume10m}`,
+        expr:
+          `${PAYMENT_SUCCESS} < ${num(BENCHMARKS.paymentSuccessRatio)}\nand on (provider)\n${PAYMENT_VOLUME} >= ${ALERT.paymentMinVolume10m}` +
+          `\nand on (provider)\n${PAYMENT_FAILURES_OURS} >= ${ALERT.paymentMinFailures10m}`,
         for: '5m',
+        // A provider outage has short bursts of retries that succeed: do not resolve and re-page on them.
+        keepFiringFor: '10m',
         severity: 'page',
         team: 'payments',
         feed: 'exporter_db',
         summary: '{{ $labels.provider }} payment success rate is {{ $value | humanizePercentage }}.',
-        description: `Only {{ $value | humanizePercentage }} of {{ $labels.provider }} payments succeeded over the last 10 minutes (benchmark ${num(BENCHMARKS.paymentSuccessRatio * 100)} %, judged from ${ALERT.paymentMinVolume10m} payments up).`,
+        description: `Only {{ $value | humanizePercentage }} of {{ $labels.provider }} payments succeeded over the last 10 minutes, buyer declines (${CUSTOMER_DECLINE_CODES.join(', ')}) left out (benchmark ${num(BENCHMARKS.paymentSuccessRatio * 100)} %, judged from ${ALERT.paymentMinVolume10m} payments and ${ALERT.paymentMinFailures10m} failures up).`,
       },
       {
         alert: 'PaymentProviderDown',
@@ -59,11 +71,21 @@ export function paymentsGroup(): RuleGroup {
         alert: 'DisputeSpike',
         expr: disputes.expr,
         for: '15m',
+        keepFiringFor: ALERT.spikeKeepFiring,
         severity: 'ticket',
         team: 'payments',
         feed: 'exporter_db',
         summary: 'Disputes on {{ $labels.provider }} payments are spiking.',
-        description: `{{ $value | printf "%.0f" }} {{ $labels.provider }} payments were disputed in the last hour, more than ${ALERT.spikeFactor}x the hourly average of the last day.`,
+        description: `{{ $value | printf "%.0f" }} {{ $labels.provider }} payments were disputed in the last hour, more than ${ALERT.spikeFactor}x the same hour last week and last week's hourly average.`,
+      },
+      {
+        alert: 'PayoutFailed',
+        expr: `${sumBy(['provider'], increaseOf(M.paymentPayoutsFailedTotal.name, {}, '1h'))} > 0`,
+        severity: 'ticket',
+        team: 'payments',
+        feed: 'exporter_api',
+        summary: 'A payout from {{ $labels.provider }} to the marketplace bank account failed.',
+        description: '{{ $value | printf "%.0f" }} payout(s) from {{ $labels.provider }} to the marketplace bank account failed in the last hour: sellers will not be paid on time until the bank details or balance are fixed.',
       },
       {
         alert: 'PaymentReconciliationMismatch',

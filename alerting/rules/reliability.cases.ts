@@ -31,7 +31,7 @@ export const reliabilityCases: PromTestCase[] = [
           {
             labels: sre('page', 'exporter_db'),
             summary: '10% of page views fail with 5xx.',
-            description: '10% of page views got a 5xx response over the last 5 minutes (page above 5 %; the SLO allows 1 %).',
+            description: '10% of page views got a 5xx response over the last 5 minutes (page above 5 % from 100 page views up; the SLO allows 1 %).',
           },
         ],
       },
@@ -39,6 +39,8 @@ export const reliabilityCases: PromTestCase[] = [
     values: [{ expr: 'round(:marketplace_http_responses:error_ratio_rate5m * 1000)', at: '15m', samples: [{ labels: '{}', value: 100 }] }],
   },
   { name: '4.9 % errors: quiet', series: responses(95.1, 4.9), alerts: [{ alert: 'HighErrorRate', at: '15m', fires: [] }] },
+  // 3 page views a minute, one 5xx every 2 minutes (14 %): 17 page views in 5 minutes prove nothing.
+  { name: 'a quiet night with a few 5xx among a handful of page views: quiet', series: responses(3, 0.5), alerts: [{ alert: 'HighErrorRate', at: '15m', fires: [] }] },
   {
     name: 'every probe fails for 2 minutes',
     series: [{ series: probe('probe_success'), values: '1 0x10' }],
@@ -135,7 +137,7 @@ export const reliabilityCases: PromTestCase[] = [
           {
             labels: sre('page', 'self'),
             summary: 'The exporter cannot reach the marketplace database.',
-            description: '10 collector cycles failed to connect to the marketplace database in the last 5 minutes, for 5 minutes: business metrics are frozen and business alerts are silenced.',
+            description: 'Every exporter replica failed to connect to the marketplace database (at least 10 collector cycles each in the last 5 minutes), for 5 minutes: business metrics are frozen and business alerts are silenced.',
           },
         ],
       },
@@ -146,6 +148,15 @@ export const reliabilityCases: PromTestCase[] = [
     series: [
       ...replicas(sel(M.collectorErrorsTotal.name, { collector: 'orders', kind: 'query' }), '0+1x20'),
       ...replicas(sel(M.collectorErrorsTotal.name, { collector: 'orders', kind: 'connection' }), '0x20'),
+    ],
+    alerts: [{ alert: 'DatabaseUnreachable', at: '15m', fires: [] }],
+  },
+  {
+    // Replica a lost its database; replica b still collects, so business alerts must stay live.
+    name: 'one replica cannot connect, the other can: quiet',
+    series: [
+      { series: sel(M.collectorErrorsTotal.name, { collector: 'orders', kind: 'connection', instance: 'a' }), values: '0+1x20' },
+      { series: sel(M.collectorErrorsTotal.name, { collector: 'orders', kind: 'connection', instance: 'b' }), values: '0x20' },
     ],
     alerts: [{ alert: 'DatabaseUnreachable', at: '15m', fires: [] }],
   },

@@ -6,6 +6,7 @@ import { num, type AlertRule, type RuleGroup } from '../model';
 import { gaugeOf, increaseOf, rateOf, sel, sumBy } from '../promql';
 
 export const HTTP_ERROR_RATIO = ':marketplace_http_responses:error_ratio_rate5m';
+export const HTTP_RESPONSES = ':marketplace_http_responses:increase5m';
 const probe = (name: string) => sel(name, { job: SELECTORS.blackboxJob });
 const certDaysLeft = `(${probe('probe_ssl_earliest_cert_expiry')} - time()) / 86400`;
 
@@ -45,15 +46,17 @@ export function reliabilityGroup(): RuleGroup {
         record: HTTP_ERROR_RATIO,
         expr: `${sumBy([], rateOf(M.httpResponsesTotal.name, { status_class: '5xx' }, '5m'))}\n/\n${sumBy([], rateOf(M.httpResponsesTotal.name, {}, '5m'))}`,
       },
+      { record: HTTP_RESPONSES, expr: sumBy([], increaseOf(M.httpResponsesTotal.name, {}, '5m')) },
       {
         alert: 'HighErrorRate',
-        expr: `${HTTP_ERROR_RATIO} > ${num(ALERT.httpErrorRatio5m)}`,
+        // Volume guard: one failure among a handful of night-time page views is not 5 % of anything.
+        expr: `${HTTP_ERROR_RATIO} > ${num(ALERT.httpErrorRatio5m)}\nand on ()\n${HTTP_RESPONSES} >= ${ALERT.httpMinResponses5m}`,
         for: '5m',
         severity: 'page',
         team: 'sre',
         feed: 'exporter_db',
         summary: '{{ $value | humanizePercentage }} of page views fail with 5xx.',
-        description: `{{ $value | humanizePercentage }} of page views got a 5xx response over the last 5 minutes (page above ${num(ALERT.httpErrorRatio5m * 100)} %; the SLO allows ${num(BENCHMARKS.errorRatio * 100)} %).`,
+        description: `{{ $value | humanizePercentage }} of page views got a 5xx response over the last 5 minutes (page above ${num(ALERT.httpErrorRatio5m * 100)} % from ${ALERT.httpMinResponses5m} page views up; the SLO allows ${num(BENCHMARKS.errorRatio * 100)} %).`,
       },
       {
         alert: 'SiteDown',
@@ -81,13 +84,15 @@ export function reliabilityGroup(): RuleGroup {
       incidentAlert('ticket', 'major'),
       {
         alert: 'DatabaseUnreachable',
-        expr: `${sumBy([], increaseOf(M.collectorErrorsTotal.name, { kind: 'connection' }, '5m'))} > 0`,
+        // The replicas' min: while one replica (or its database replica) still connects, business
+        // data keeps flowing and the business alerts this one inhibits must stay live.
+        expr: `min without (${SELECTORS.replicaLabels.join(', ')}) (\n  sum without (collector, kind) (increase(${sel(M.collectorErrorsTotal.name, { kind: 'connection' })}[5m]))\n) > 0`,
         for: '5m',
         severity: 'page',
         team: 'sre',
         feed: 'self',
         summary: 'The exporter cannot reach the marketplace database.',
-        description: '{{ $value | printf "%.0f" }} collector cycles failed to connect to the marketplace database in the last 5 minutes, for 5 minutes: business metrics are frozen and business alerts are silenced.',
+        description: 'Every exporter replica failed to connect to the marketplace database (at least {{ $value | printf "%.0f" }} collector cycles each in the last 5 minutes), for 5 minutes: business metrics are frozen and business alerts are silenced.',
       },
     ],
   };

@@ -8,7 +8,35 @@ const failedLogins = (values: string) => replicas(sel(M.loginsTotal.name, { outc
 const objects = (action: string, values: string) => replicas(sel(M.auditObjectsTotal.name, { action }), values);
 const payoutChanges = (values: string) => replicas(sel(M.profileChangesTotal.name, { field: 'payout_account' }), values);
 
+const stuffing = (at: string) => ({
+  alert: 'FailedLoginSpike',
+  at,
+  fires: [
+    {
+      labels: security('page'),
+      summary: '100 failed logins in 10 minutes.',
+      description: '100 failed logins in the last 10 minutes, more than 3x the same 10 minutes last week and last week\'s average: likely credential stuffing.',
+    },
+  ],
+});
+
 export const securityCases: PromTestCase[] = [
+  {
+    // A week of 10 failed logins per 10 minutes, then 100 per 10 minutes for 12 hours. A baseline
+    // over the last day would absorb the attack within hours; last week's does not.
+    name: 'sustained credential stuffing over 12 hours pages at onset and keeps firing to the end',
+    interval: '5m',
+    series: failedLogins('0+5x2016 10130+50x143 17285+5x50'),
+    alerts: [
+      { alert: 'FailedLoginSpike', at: '167h55m', fires: [] },
+      stuffing('168h20m'),
+      stuffing('174h'),
+      stuffing('179h55m'),
+      // Attack over at 180h; keep_firing_for holds 30 minutes past the last spiking window.
+      { alert: 'FailedLoginSpike', at: '181h', fires: [] },
+    ],
+    values: [{ expr: ':marketplace_logins_failed:increase10m_baseline', at: '179h55m', samples: [{ labels: ':marketplace_logins_failed:increase10m_baseline', value: 10 }] }],
+  },
   {
     name: 'failed logins jump from 10 to 60 per 10 minutes',
     interval: '5m',
@@ -21,7 +49,7 @@ export const securityCases: PromTestCase[] = [
           {
             labels: security('page'),
             summary: '60 failed logins in 10 minutes.',
-            description: '60 failed logins in the last 10 minutes, more than 3x the usual rate of the last day: likely credential stuffing.',
+            description: '60 failed logins in the last 10 minutes, more than 3x the same 10 minutes last week and last week\'s average: likely credential stuffing.',
           },
         ],
       },
@@ -85,16 +113,17 @@ export const securityCases: PromTestCase[] = [
           {
             labels: security('page'),
             summary: '12 payout-account changes in an hour.',
-            description: '12 payout accounts were changed in the last hour, more than 3x the hourly average of the last day: account takeovers redirect seller payouts this way.',
+            description: '12 payout accounts were changed in the last hour, more than 3x the same hour last week and last week\'s hourly average: account takeovers redirect seller payouts this way.',
           },
         ],
       },
     ],
   },
   {
-    name: 'payout-account changes rising to 9/h: quiet',
+    // The baseline (3/h) excludes the current hour, so 3x is exactly 9/h: 8.4/h stays under it.
+    name: 'payout-account changes rising to 8.4/h: quiet',
     interval: '10m',
-    series: payoutChanges('0+0.5x144 73.5+1.5x11'),
+    series: payoutChanges('0+0.5x144 73.4+1.4x11'),
     alerts: [{ alert: 'PayoutAccountChangesSpike', at: '25h10m', fires: [] }],
   },
 ];

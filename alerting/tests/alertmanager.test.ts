@@ -7,7 +7,9 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../scripts/generate';
-import { INFO_RECEIVER, NOTIFICATION_TEMPLATES, TEAMS, pageReceiver, renderAlertmanager, ticketReceiver } from '../alertmanager';
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { DEAD_MANS_SWITCH_RECEIVER, INFO_RECEIVER, NOTIFICATION_TEMPLATES, SECRET_FILES, TEAMS, pageReceiver, renderAlertmanager, ticketReceiver } from '../alertmanager';
 import { ALERTMANAGER_DIR } from '../generate';
 import { freePort } from '../../dashboards/stack/processes';
 
@@ -37,9 +39,41 @@ describe('routing', () => {
   test('info goes to chat only', () => {
     expect(route('alertname=HighValueOrder', 'severity=info', 'team=growth')).toBe(INFO_RECEIVER);
   });
+  test.each(TEAMS.map((t) => [t]))('mixin severities: critical pages and warning tickets team %s', (team) => {
+    expect(route('alertname=X', 'severity=critical', `team=${team}`)).toBe(pageReceiver(team));
+    expect(route('alertname=X', 'severity=warning', `team=${team}`)).toBe(ticketReceiver(team));
+  });
+  test('the Watchdog goes to the dead-man\'s switch only; severity none is info', () => {
+    expect(route('alertname=Watchdog', 'severity=info', 'team=sre')).toBe(DEAD_MANS_SWITCH_RECEIVER);
+    expect(route('alertname=Watchdog', 'severity=none')).toBe(DEAD_MANS_SWITCH_RECEIVER);
+    expect(route('alertname=InfoInhibitor', 'severity=none')).toBe(INFO_RECEIVER);
+  });
   test('a page without a known team still pages SRE; an unlabelled alert becomes an SRE ticket', () => {
     expect(route('alertname=X', 'severity=page', 'team=unknown')).toBe(pageReceiver('sre'));
     expect(route('alertname=X')).toBe(ticketReceiver('sre'));
+  });
+});
+
+describe('committed config', () => {
+  const text = readFileSync(CONFIG, 'utf8');
+  const config = YAML.parse(text) as { route: { routes: Array<Record<string, unknown>> }; receivers: Array<Record<string, Array<Record<string, unknown>>>> };
+
+  test('no route is muted by a time interval: tickets are never dropped overnight', () => {
+    const all: Array<Record<string, unknown>> = [];
+    const walk = (r: Record<string, unknown>) => {
+      all.push(r);
+      for (const c of (r.routes as Array<Record<string, unknown>> | undefined) ?? []) walk(c);
+    };
+    walk(config.route as unknown as Record<string, unknown>);
+    expect(all.length).toBeGreaterThan(10);
+    expect(all.filter((r) => r.active_time_intervals || r.mute_time_intervals)).toEqual([]);
+  });
+
+  test('secrets come from files: no inline routing key, webhook URL or placeholder', () => {
+    expect(text).not.toMatch(/REPLACE|routing_key:|api_url:|auth_password:/);
+    for (const t of TEAMS) expect(text).toContain(`routing_key_file: /etc/alertmanager/secrets/${SECRET_FILES.routingKey(t)}`);
+    expect(text).toContain(`api_url_file: /etc/alertmanager/secrets/${SECRET_FILES.chatWebhookUrl}`);
+    expect(text).toContain(`smtp_auth_password_file: /etc/alertmanager/secrets/${SECRET_FILES.smtpPassword}`);
   });
 });
 
@@ -121,5 +155,22 @@ describe('inhibition in a real Alertmanager', () => {
     expect(await inhibitedBy('TLSCertificateExpiring', { severity: 'ticket', instance: 'https://a.example.com' })).toHaveLength(1);
     expect(await inhibitedBy('TLSCertificateExpiring', { severity: 'ticket', instance: 'https://b.example.com' })).toEqual([]);
     expect(await inhibitedBy('TLSCertificateExpiring', { severity: 'page' })).toEqual([]);
+  });
+
+  // Last: these alerts stay active and would inhibit the alerts of the tests above.
+  test('a critical (mixin) alert inhibits the warning of the same alert', async () => {
+    await post([
+      { alertname: 'NodeFilesystemAlmostFull', severity: 'critical', team: 'sre', instance: 'db-1' },
+      { alertname: 'NodeFilesystemAlmostFull', severity: 'warning', team: 'sre', instance: 'db-1' },
+    ]);
+    expect(await inhibitedBy('NodeFilesystemAlmostFull', { severity: 'warning' })).toHaveLength(1);
+  });
+
+  test('exporter absent from discovery silences the business alerts it feeds', async () => {
+    await post([
+      { alertname: 'ExporterAbsent', severity: 'page', team: 'sre', feed: 'self', job: 'marketplace-pulse' },
+      { alertname: 'GMVFarBelowLastWeek', severity: 'ticket', team: 'growth', feed: 'exporter_db', currency: 'EUR' },
+    ]);
+    expect(await inhibitedBy('GMVFarBelowLastWeek')).toHaveLength(1);
   });
 });

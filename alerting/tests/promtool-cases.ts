@@ -4,7 +4,9 @@ import type { PromTestCase } from '../promtest';
 import { businessGroup } from '../rules/business';
 import { businessCases } from '../rules/business.cases';
 import { exporterGroup } from '../rules/exporter';
+import { ruleGroups } from '../groups';
 import { exporterCases } from '../rules/exporter.cases';
+import { monitoringCases } from '../rules/monitoring.cases';
 import { paymentsGroup } from '../rules/payments';
 import { paymentsCases } from '../rules/payments.cases';
 import { reliabilityGroup } from '../rules/reliability';
@@ -19,6 +21,8 @@ export const GROUP_CASES: Array<{ group: RuleGroup; cases: PromTestCase[]; evalu
   { group: paymentsGroup(), cases: paymentsCases },
   { group: businessGroup(), cases: businessCases, evaluationInterval: '5m' },
   { group: reliabilityGroup(), cases: reliabilityCases },
-  { group: securityGroup(), cases: securityCases },
+  // A week of history in the credential-stuffing case: evaluate every 5m to stay fast.
+  { group: securityGroup(), cases: securityCases, evaluationInterval: '5m' },
   { group: exporterGroup(), cases: exporterCases },
+  { group: ruleGroups().find((g) => g.file === 'monitoring')!, cases: monitoringCases },
 ];

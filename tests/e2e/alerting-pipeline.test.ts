@@ -62,16 +62,16 @@ async function insertPayments(status: 'succeeded' | 'failed', n: number): Promis
   const at = status === 'succeeded' ? 'succeeded_at' : 'failed_at';
   await db.pool.query(
     `INSERT INTO payments (order_id, provider, provider_ref, status, failure_code, amount, currency, created_at, updated_at, ${at})
-     SELECT 1, 'stripe', 'ch_' || g, $1, CASE WHEN $1 = 'failed' THEN 'card_declined' END, 20, 'EUR', now(), now(), now()
+     SELECT 1, 'stripe', 'ch_' || g, $1, CASE WHEN $1 = 'failed' THEN 'processing_error' END, 20, 'EUR', now(), now(), now()
        FROM generate_series(1, $2) g`,
     [status, n],
   );
 }
 
-/** The payments rule group as generated, with its hold time cut so the test runs in seconds. */
+/** The payments rule group as generated, with its hold times (for, keep_firing_for) cut so the test runs in seconds. */
 function fastPaymentsGroup(): RuleGroup {
   const g = paymentsGroup();
-  return { ...g, interval: '1s', rules: g.rules.map((r) => (isAlert(r) && r.alert === ALERT ? { ...r, for: '3s' } : r)) };
+  return { ...g, interval: '1s', rules: g.rules.map((r) => (isAlert(r) && r.alert === ALERT ? { ...r, for: '3s', keepFiringFor: undefined } : r)) };
 }
 
 beforeAll(async () => {
@@ -101,7 +101,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'templates', 'marketplace.tmpl'), NOTIFICATION_TEMPLATES);
   writeFileSync(
     path.join(dir, 'alertmanager.yml'),
-    renderAlertmanager({ pagerUrl, chatWebhookUrl: pagerUrl, timing: { ...DEFAULT_OPTIONS.timing, groupWait: '1s', pageGroupWait: '1s', groupInterval: '2s' } }),
+    renderAlertmanager({ pagerUrl, chatWebhookUrl: pagerUrl, secretsDir: null, timing: { ...DEFAULT_OPTIONS.timing, groupWait: '1s', pageGroupWait: '1s', groupInterval: '2s' } }),
   );
   const [web1, web2, gossip1, gossip2, promPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const am = (web: number, gossip: number, peer: number) =>

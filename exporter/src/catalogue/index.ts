@@ -14,7 +14,7 @@ import * as reports from './reports';
 import type { MetricDef } from './types';
 
 export * from './types';
-export { PAYMENT_STATUSES } from './payments';
+export { PAYMENT_STATUSES, CUSTOMER_DECLINE_CODES } from './payments';
 export { SELLER_SEGMENTS } from './sellers';
 export { BUG_SEVERITIES } from './satisfaction';
 export { INCIDENT_SEVERITIES, HTTP_STATUS_CLASSES } from './reliability';

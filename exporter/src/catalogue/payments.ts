@@ -32,6 +32,13 @@ export const paymentAmountTotal = metric({
     'Sum of `amount` over the same events as `marketplace_payments_total`; for `refunded`, the payment\'s full amount (database, Stripe). Exception: PayPal\'s Reporting API carries only the refund\'s own amount, so source="provider" PayPal adds the first refund\'s amount, which is less than the payment for a partial refund.',
 });
 
+/**
+ * Failure codes caused by the buyer (their card, their funds, their typo), a subset of the default
+ * `failure_codes` allow-list. They stay visible on dashboards but never count against payment-success
+ * SLIs or alerts: they say nothing about our checkout or the provider.
+ */
+export const CUSTOMER_DECLINE_CODES = ['card_declined', 'insufficient_funds', 'expired_card', 'incorrect_cvc'] as const;
+
 export const paymentFailuresTotal = metric({
   name: 'marketplace_payment_failures_total',
   type: 'counter',

@@ -21,6 +21,9 @@ export const BENCHMARKS = {
 export const SELECTORS = {
   exporterJob: 'marketplace-pulse',
   blackboxJob: 'blackbox',
+  /** Prometheus scraping itself, and Alertmanager: their self-metrics feed the monitoring alerts. */
+  prometheusJob: 'prometheus',
+  alertmanagerJob: 'alertmanager',
   /** HA: two exporter replicas publish identical numbers; collapse these labels first. */
   replicaLabels: ['instance', 'pod'],
 } as const;

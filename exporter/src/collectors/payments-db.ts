@@ -6,7 +6,7 @@
 import { M, PAYMENT_STATUSES } from '../catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold, OTHER } from './labels';
 
 /** One branch per status column; `failure_code` only matters for failures. */
 export const PAYMENT_STATUS_EVENTS_SQL = `
@@ -41,6 +41,9 @@ export const paymentsDb: CollectorFactory = (config) => {
       await state.cycle(db, config.collection.settle_lag, async ({ from, to }, staged) => {
         // Every known provider/status series exists from the first cycle, so success-rate rules see 0, not absence.
         for (const provider of PROVIDERS) for (const status of PAYMENT_STATUSES) staged.add(M.paymentsTotal, { provider, status, source: SOURCE }, 0);
+        // Same for failure reasons: a reason series born at its first failure would lose that increase
+        // to rate()/increase(), and the payment-success alert reads failures by reason.
+        for (const provider of PROVIDERS) for (const reason of [...failureCodes, OTHER]) staged.add(M.paymentFailuresTotal, { provider, reason, source: SOURCE }, 0);
         for (const r of await db.query(PAYMENT_STATUS_EVENTS_SQL, [from, to])) {
           const provider = fold(String(r.provider).trim().toLowerCase(), PROVIDERS);
           const status = String(r.status);

@@ -65,6 +65,8 @@ function expected(ps: P[], cutoff = 0) {
   }
   // Zero series for known providers and statuses exist from the first cycle.
   for (const provider of PROVIDERS) for (const status of PAYMENT_STATUSES) inc(count, { provider, status, source: 'db' }, 0);
+  // And for every allow-listed failure reason, plus other.
+  for (const provider of PROVIDERS) for (const reason of [...CODES, 'other']) inc(failures, { provider, reason, source: 'db' }, 0);
   return { count, amount, failures };
 }
 
