@@ -87,8 +87,11 @@ export interface HaOptions {
 export function haPrometheusConfig(a: PrometheusAddresses, ha: HaOptions): Record<string, unknown> {
   const base = prometheusConfig({ ...a, alertmanager: null });
   const global = base.global as { external_labels: Record<string, string> };
+  // Every Alertmanager of the cluster is scraped, so its self-alerts cover both nodes.
+  const alertmanagerJob = { job_name: SELECTORS.alertmanagerJob, static_configs: [{ targets: ha.alertmanagers }] };
   return {
     ...base,
+    scrape_configs: [...(base.scrape_configs as unknown[]), alertmanagerJob],
     global: { ...global, external_labels: { ...global.external_labels, [REPLICA_LABEL]: ha.replica } },
     alerting: {
       alert_relabel_configs: [{ action: 'labeldrop', regex: REPLICA_LABEL }],

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import YAML from 'yaml';
+import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
 import { ROOT } from '../../scripts/generate';
 import { COMPOSE_ADDRESSES, COMPOSE_HA, HA_REPLICAS, REPLICA_LABEL, victoriaArgs } from '../../dashboards/provisioning/prometheus';
 
@@ -137,7 +138,10 @@ test('ha profile: two Prometheus replicas remote-write to VictoriaMetrics, which
     expect(prom.alerting.alertmanagers[0].static_configs[0].targets).toEqual(['alertmanager:9093', 'alertmanager-b:9093']);
     // Same scrape jobs and rules as the single server: the pair is interchangeable.
     const single = YAML.parse(readFileSync(path.join(ROOT, 'provisioning/prometheus/prometheus.yml'), 'utf8'));
-    expect(prom.scrape_configs).toEqual(single.scrape_configs);
+    // …except that the pair scrapes both Alertmanagers of the cluster.
+    const amJob = (c: { job_name: string }) => c.job_name === SELECTORS.alertmanagerJob;
+    expect(prom.scrape_configs.filter((c: { job_name: string }) => !amJob(c))).toEqual(single.scrape_configs.filter((c: { job_name: string }) => !amJob(c)));
+    expect(prom.scrape_configs.find(amJob).static_configs[0].targets).toEqual(['alertmanager:9093', 'alertmanager-b:9093']);
     expect(prom.rule_files).toEqual(single.rule_files);
   }
   expect([...labels].sort()).toEqual([...HA_REPLICAS]);

@@ -5,12 +5,13 @@
  * Credentials become Secret references; templates come from the chart values (README).
  */
 import { AlertmanagerConfig } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1';
-import { alertmanagerConfig, DEFAULT_OPTIONS, type AlertmanagerOptions } from '../../../alerting/alertmanager';
+import { alertmanagerConfig, DEFAULT_OPTIONS, SECRET_FILES, type AlertmanagerOptions } from '../../../alerting/alertmanager';
 import { LABELS, NAME } from './common';
 
 export const ALERTING_SECRET_NAME = `${NAME}-alerting`;
-export const CHAT_WEBHOOK_KEY = 'chat-webhook-url';
-export const routingKeyKey = (team: string) => `pagerduty-routing-key-${team}`;
+/** Keys of that Secret: the same names as the secret files of provisioning/alertmanager. */
+export const CHAT_WEBHOOK_KEY = SECRET_FILES.chatWebhookUrl;
+export const routingKeyKey = (team: string) => SECRET_FILES.routingKey(team as Parameters<typeof SECRET_FILES.routingKey>[0]);
 
 type MatchType = '=' | '!=' | '=~' | '!~';
 export interface Matcher {
@@ -41,7 +42,7 @@ interface Native {
   route: NativeRoute;
   inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal?: string[] }[];
   receivers: Record<string, unknown>[];
-  time_intervals: { name: string; time_intervals: { weekdays: string[]; times: { start_time: string; end_time: string }[]; location: string }[] }[];
+  time_intervals?: { name: string; time_intervals: { weekdays: string[]; times: { start_time: string; end_time: string }[]; location: string }[] }[];
 }
 
 function route(r: NativeRoute): Record<string, unknown> {
@@ -93,6 +94,8 @@ function receiver(native: Native, o: AlertmanagerOptions, r: Record<string, unkn
           from: native.global.smtp_from,
           smarthost: native.global.smtp_smarthost,
           requireTLS: native.global.smtp_require_tls,
+          authUsername: o.smtp.username,
+          authPassword: { name: ALERTING_SECRET_NAME, key: SECRET_FILES.smtpPassword },
           sendResolved: send_resolved,
           headers: keyValues(headers as Record<string, string>),
           text,
@@ -103,6 +106,13 @@ function receiver(native: Native, o: AlertmanagerOptions, r: Record<string, unkn
         assertEmpty(rest, field);
         if (api_url !== o.chatWebhookUrl) throw new Error('AlertmanagerConfig: a slack receiver uses an unknown webhook URL');
         return { apiURL: { name: ALERTING_SECRET_NAME, key: CHAT_WEBHOOK_KEY }, channel, sendResolved: send_resolved, title, titleLink: title_link, text };
+      });
+    } else if (field === 'webhook_configs') {
+      out.webhookConfigs = configs.map(({ url, send_resolved, ...rest }) => {
+        assertEmpty(rest, field);
+        // The dead-man's switch: its token from the Secret, as the file-based config reads it from a file.
+        const credentials = { name: ALERTING_SECRET_NAME, key: SECRET_FILES.deadMansSwitchToken };
+        return { url, sendResolved: send_resolved, httpConfig: { authorization: { credentials } } };
       });
     } else {
       throw new Error(`AlertmanagerConfig: receiver field ${field} has no conversion`);
@@ -118,8 +128,9 @@ function assertEmpty(rest: Record<string, unknown>, field: string): void {
 
 export function alertmanagerConfigObject(options: Partial<AlertmanagerOptions> = {}): AlertmanagerConfig {
   const o = { ...DEFAULT_OPTIONS, ...options };
-  const native = alertmanagerConfig(o) as Native;
-  for (const t of native.time_intervals) {
+  // Secrets inline here only to be recognised and replaced by Secret references below.
+  const native = alertmanagerConfig({ ...o, secretsDir: null }) as Native;
+  for (const t of native.time_intervals ?? []) {
     for (const ti of t.time_intervals) {
       // v1alpha1 time intervals carry no location; Alertmanager then evaluates them in UTC.
       if (ti.location !== 'UTC') throw new Error(`AlertmanagerConfig: time interval ${t.name} is in ${ti.location}; only UTC converts`);
@@ -135,7 +146,7 @@ export function alertmanagerConfigObject(options: Partial<AlertmanagerOptions> =
         targetMatch: i.target_matchers.map(parseMatcher),
         ...(i.equal ? { equal: i.equal } : {}),
       })),
-      muteTimeIntervals: native.time_intervals.map((t) => ({
+      muteTimeIntervals: (native.time_intervals ?? []).map((t) => ({
         name: t.name,
         timeIntervals: t.time_intervals.map((ti) => ({
           weekdays: ti.weekdays,
