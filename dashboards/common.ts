@@ -11,8 +11,8 @@ import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { M } from '../exporter/src/catalogue';
-import { DATASOURCES } from '../exporter/src/catalogue/thresholds';
+import { M } from '../shared/catalogue';
+import { DATASOURCES } from '../shared/conventions';
 
 export const PROMETHEUS: common.DataSourceRef = { type: 'prometheus', uid: DATASOURCES.prometheus.uid };
 

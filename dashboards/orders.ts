@@ -1,5 +1,5 @@
 /** Orders & payments: volumes, funnel, carts, refunds, providers, balances, disputes, reconciliation. */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
 import { atLeast, below, informational, zeroIsOk, type DashboardSpec } from './common';
 import * as b from './queries/business';
 import * as q from './queries/payments';

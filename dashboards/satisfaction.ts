@@ -1,5 +1,5 @@
 /** Customer satisfaction: CSAT, review ratings, support load and bug reports. */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
 import { atLeast, informational, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/satisfaction';
 

@@ -1,5 +1,5 @@
 /** Security: login outcomes, credential stuffing, profile changes and sensitive audit actions. */
-import { DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
+import { DASHBOARD_UIDS } from '../shared/conventions';
 import { informational, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/security';
 

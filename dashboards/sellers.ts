@@ -1,5 +1,5 @@
 /** Sellers: onboarding, activation, churn, activity segments and listing credits. */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
 import { atLeast, band, below, informational, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/sellers';
 

@@ -1,5 +1,5 @@
 /** User activity: who is active, how they arrive, how long they stay, whether they come back. */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
 import { atLeast, below, informational, type DashboardSpec } from './common';
 import * as q from './queries/users';
 

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { GeneratedFile } from './generated';
+import type { GeneratedFile } from '../shared/generated';
 import { metricsDoc } from '../exporter/src/docs/metrics-doc';
 import { provisioningFiles } from '../dashboards/generate';
 import { alertingFiles } from '../alerting/generate';

@@ -8,8 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeLocalConfig } from '../dashboards/stack/local-config';
-import { installed, startChild, waitForHttp, type Child } from '../dashboards/stack/processes';
+import { writeLocalConfig } from './stack/local-config';
+import { installed, startChild, waitForHttp, type Child } from './stack/processes';
 import { backfill } from './backfill';
 
 const PORTS = { exporter: 9464, prometheus: 9090, alertmanager: 9093, blackbox: 9115 };

@@ -2,7 +2,7 @@
  * Small PromQL builders. Every exporter series goes through `collapse` first: two exporter
  * replicas publish identical numbers, so replicas are merged with max before anything is summed.
  */
-import { SELECTORS } from '../exporter/src/catalogue/thresholds';
+import { SELECTORS } from './conventions';
 
 export type Matchers = Record<string, string>;
 

@@ -3,10 +3,10 @@
  * error-budget-remaining series for dashboards, and multi-window multi-burn-rate alerts
  * (Google SRE workbook, ch. 5: fast burn pages, slow burn tickets).
  */
-import { M } from '../../exporter/src/catalogue';
-import { BENCHMARKS, SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { BENCHMARKS, SELECTORS } from '../../shared/conventions';
 import { num, type AlertRule, type Feed, type RecordingRule, type RuleGroup, type Team } from '../model';
-import { rateOf, sel, sumBy } from '../promql';
+import { rateOf, sel, sumBy } from '../../shared/promql';
 
 export const SLI_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
 export type SliWindow = (typeof SLI_WINDOWS)[number];

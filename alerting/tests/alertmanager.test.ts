@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ROOT } from '../../scripts/generate';
 import { INFO_RECEIVER, NOTIFICATION_TEMPLATES, TEAMS, pageReceiver, renderAlertmanager, ticketReceiver } from '../alertmanager';
 import { ALERTMANAGER_DIR } from '../generate';
-import { freePort } from '../../dashboards/stack/processes';
+import { freePort } from '../../scripts/stack/processes';
 
 const CONFIG = path.join(ROOT, ALERTMANAGER_DIR, 'alertmanager.yml');
 

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { metricByName } from '../../exporter/src/catalogue';
+import { metricByName } from '../../shared/catalogue';
 import { alertingFiles } from '../generate';
 import { ruleGroups } from '../groups';
 import { isAlert } from '../model';

@@ -1,6 +1,6 @@
 /** Orders, revenue, conversion and payment success: shared by the executive, orders and monthly dashboards. */
-import { M } from '../../exporter/src/catalogue';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { SELECTORS } from '../../shared/conventions';
 import { collapse, delta, gaugeOf, increaseOf, RANGE, sel, sumBy, VAR } from './promql';
 
 const cur = { currency: VAR.currency };

@@ -2,8 +2,8 @@
  * Exporter health. Here replicas are the subject, so series are kept per instance (no collapse):
  * a collector failing on one replica must stay visible.
  */
-import { M } from '../../exporter/src/catalogue';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { SELECTORS } from '../../shared/conventions';
 import { RATE, sel } from './promql';
 
 const job = { job: SELECTORS.exporterJob };

@@ -1,5 +1,5 @@
 /** Orders & payments detail: funnel, carts, refunds, providers, balances, disputes, reconciliation. */
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { gaugeOf, increaseOf, quantileOf, RANGE, sumBy, VAR } from './promql';
 
 const cur = { currency: VAR.currency };

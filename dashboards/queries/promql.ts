@@ -3,7 +3,7 @@
  * exporter replicas publish identical numbers, so replicas are merged with max before anything is
  * summed across labels (a second replica must never double a number).
  */
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { SELECTORS } from '../../shared/conventions';
 
 /** Label matchers; a value starting with `~` is a regex match. Dashboard variables are regex (`.*` = All). */
 export type Matchers = Record<string, string>;

@@ -1,5 +1,5 @@
 /** Customer satisfaction: CSAT, reviews, support tickets, bug reports. */
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { gaugeOf, increaseOf, RANGE, sumBy } from './promql';
 
 export const csat = (window?: string) => sumBy(window ? [] : ['window'], gaugeOf(M.csatScore.name, window ? { window } : {}));

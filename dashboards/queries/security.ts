@@ -1,5 +1,5 @@
 /** Security: logins, credential stuffing, profile changes, sensitive audit actions. */
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { gaugeOf, increaseOf, RANGE, sumBy } from './promql';
 
 export const loginsByOutcome = (window = '1h') => sumBy(['outcome'], increaseOf(M.loginsTotal.name, {}, window));

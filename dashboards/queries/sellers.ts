@@ -1,5 +1,5 @@
 /** Sellers: onboarding, activation, churn, activity segments, listing credits. */
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { gaugeOf, increaseOf, RANGE, sumBy } from './promql';
 
 export const segments = () => sumBy(['segment'], gaugeOf(M.sellers.name));

@@ -1,5 +1,5 @@
 /** User activity: active users, visitors, sessions, engagement, retention. */
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { gaugeOf, increaseOf, quantileOf, RANGE, RATE, sumBy, VAR } from './promql';
 
 export const activeUsersByWindow = () => sumBy(['window'], gaugeOf(M.activeUsers.name));

@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type pg from 'pg';
-import { catalogue, collectorsOf } from './catalogue';
+import { catalogue, collectorsOf } from '../../shared/catalogue';
 import { COLLECTORS } from './collectors';
 import { customCollector } from './collectors/custom-sql';
 import { COLLECTOR_DEFAULTS, type CollectorName } from './collectors/names';

@@ -4,7 +4,7 @@
  * Every section links to its Grafana dashboard for the same period.
  */
 import PDFDocument from 'pdfkit';
-import type { MetricDef } from '../../exporter/src/catalogue';
+import type { MetricDef } from '../../shared/catalogue';
 import { SLOS } from '../../alerting/rules/slo';
 import { SECTIONS, type Section } from '../kpis';
 import { benchmarkText, change, coverageNote, formatKpi, formatValue, statusOf, type Status } from '../format';

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { scheduledCollectors } from '../../exporter/src/app';
-import { catalogue } from '../../exporter/src/catalogue';
+import { catalogue } from '../../shared/catalogue';
 import type { Config } from '../../exporter/src/config/load';
 import { createRegistries } from '../../exporter/src/metrics/registry';
 import { MetricStore } from '../../exporter/src/metrics/store';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { startExporter, type RunningExporter } from '../../exporter/src/app';
 import { parseConfig, type Config } from '../../exporter/src/config/load';
 import { createLogger } from '../../exporter/src/runtime/logger';

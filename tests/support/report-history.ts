@@ -7,7 +7,7 @@
  * last month. (Written for the reports because no reusable backfill function existed yet.)
  */
 import { createWriteStream } from 'node:fs';
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { rng } from '../../exporter/src/payments/fakes/payment-stream';
 
 export interface HistoryOptions {

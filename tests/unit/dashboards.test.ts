@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Dashboard, Panel } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DASHBOARD_UIDS, DATASOURCES } from '../../exporter/src/catalogue/thresholds';
+import { DASHBOARD_UIDS, DATASOURCES } from '../../shared/conventions';
 import { buildDashboard, DASHBOARDS } from '../../dashboards';
 import { provisioningFiles } from '../../dashboards/generate';
 import { dataPanels, queriesOf } from '../../dashboards/inspect';

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { catalogue, exposedSeriesNames } from '../../exporter/src/catalogue';
+import { catalogue, exposedSeriesNames } from '../../shared/catalogue';
 import { buildDashboard, DASHBOARDS } from '../../dashboards';
 import { metricNames, queriesOf, substitute, syntaxErrorAt } from '../../dashboards/inspect';
 import { ROOT } from '../../scripts/generate';

@@ -2,7 +2,7 @@
  * Active users (DAU/WAU/MAU), user activation and usage frequency: window gauges recomputed each
  * cycle over the trailing windows only (index range scan on sessions.started_at).
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 
 export const ACTIVE_USERS_SQL = `

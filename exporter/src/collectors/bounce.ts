@@ -3,7 +3,7 @@
  * sessions_started_at_idx) and each one's page views are counted up to two through
  * page_views_session_idx: "none, one or more" is all the ratio needs.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 
 export const BOUNCE_SQL = `

@@ -2,7 +2,7 @@
  * Bug reports: open by severity (partial index bug_reports_open_idx) and received by severity
  * (incremental on reported_at). Unknown severities fold to `other`.
  */
-import { BUG_SEVERITIES, M } from '../catalogue';
+import { BUG_SEVERITIES, M } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 import { IncrementalState } from './incremental';
 import { fold } from './labels';

@@ -2,7 +2,7 @@
  * Carts: abandoned carts as an incremental counter on carts.abandoned_at, and the abandonment ratio
  * per trailing window over carts created in it (one range scan on carts_created_at_idx).
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 import { IncrementalState } from './incremental';
 

@@ -4,8 +4,8 @@
  * Gauges and counters read a value column; histograms bucket an observation column in SQL, so only
  * one row per label set crosses the wire.
  */
-import type { MetricDef } from '../catalogue';
-import { internal } from '../catalogue';
+import type { MetricDef } from '../../../shared/catalogue';
+import { internal } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 import type { Collector, Sample } from './types';
 

@@ -2,7 +2,7 @@
  * Interaction events by allow-listed type, incremental on events.occurred_at (range scan on
  * events_occurred_at_idx).
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
 import { allowList, fold } from './labels';

@@ -4,7 +4,7 @@
  * orders_session_idx and payments_order_idx, so the cost follows the sessions in the window, not
  * the size of the events or orders tables.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 import { OTHER, allowList, fold } from './labels';
 

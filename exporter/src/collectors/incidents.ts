@@ -5,7 +5,7 @@
  * outage still open grows by the time that settled since the previous cycle and stops growing once
  * resolved. Summed over cycles this equals the settled part of each outage, counted once.
  */
-import { INCIDENT_SEVERITIES, M } from '../catalogue';
+import { INCIDENT_SEVERITIES, M } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 import { IncrementalState } from './incremental';
 import { allowList, fold } from './labels';

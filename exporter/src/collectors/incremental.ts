@@ -4,7 +4,7 @@
  * when the whole cycle succeeded, so a failed cycle is retried over the same window: nothing is lost
  * and nothing is counted twice.
  */
-import type { MetricDef } from '../catalogue';
+import type { MetricDef } from '../../../shared/catalogue';
 import type { Db } from '../runtime/db';
 import type { HistogramSample, ScalarSample } from './types';
 import { labelKey } from './labels';

@@ -3,7 +3,7 @@
  * failed-login threshold per trailing window (credential stuffing): one range scan on
  * login_events_occurred_at_idx over the longest window.
  */
-import { LOGIN_FAILURE_REASONS, M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
+import { LOGIN_FAILURE_REASONS, M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 import { IncrementalState } from './incremental';
 import { fold } from './labels';

@@ -5,7 +5,7 @@
  * catches up window by window over several cycles. The first poll starts initial_lookback back. Also publishes
  * balances and open disputes. Never touches the database.
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 import type { Collector, CollectorFactory, Sample } from './types';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';

@@ -1,5 +1,5 @@
 /** Product returns by reason. Incremental on returns.created_at (returns_created_at_idx). */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
 import { allowList, fold } from './labels';

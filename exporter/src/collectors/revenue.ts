@@ -3,7 +3,7 @@
  * orders_created_at_idx; the "ordered before" check probes orders_user_created_idx per buyer), and
  * monthly recurring revenue from active seller subscriptions.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 import { ACTIVE_USERS_SQL } from './active-users';
 import { allowList, fold } from './labels';

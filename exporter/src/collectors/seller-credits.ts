@@ -1,5 +1,5 @@
 /** Listing credits across live sellers: granted, used, unallocated, consumption and low-credit count. */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 
 export const SELLER_CREDITS_SQL = `

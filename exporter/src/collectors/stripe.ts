@@ -7,7 +7,7 @@
  * publishes balance, open disputes and failed payouts. Never touches the database.
  */
 import type Stripe from 'stripe';
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 import type { Collector, CollectorFactory, Sample } from './types';
 import { allowList, fold } from './labels';

@@ -3,7 +3,7 @@
  * (incremental on opened_at), CSAT of tickets closed per window and review rating per window.
  * Averages are absent for a window with nothing scored: no score is not a score of zero.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 import { IncrementalState } from './incremental';
 

@@ -1,4 +1,4 @@
-import type { MetricDef } from '../catalogue';
+import type { MetricDef } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 import type { Logger } from '../runtime/logger';
 import type { Db } from '../runtime/db';

@@ -3,7 +3,7 @@
  * inside the longest window (range scan on sessions_started_at_idx); the "seen before?" test is one
  * index probe per visitor on sessions_visitor_started_idx.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory, Sample } from './types';
 
 export const VISITORS_SQL = `

@@ -5,7 +5,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import client, { Registry, type OpenMetricsContentType } from 'prom-client';
-import type { MetricDef } from '../catalogue';
+import type { MetricDef } from '../../../shared/catalogue';
 import type { MetricStore } from './store';
 import { isHistogramSample } from '../collectors/types';
 

@@ -2,7 +2,7 @@
  * Request self-metrics of one provider: attempts by endpoint and status code, and a duration
  * histogram by endpoint. Never rolled back: a request that failed still happened.
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { HistogramSample, ScalarSample } from '../collectors/types';
 import type { Provider } from './provider';
 

@@ -4,7 +4,7 @@
  * good series stay published until max_staleness, then are dropped.
  */
 import type pg from 'pg';
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 import type { Collector, Sample } from '../collectors/types';
 import type { MetricStore } from '../metrics/store';

@@ -1,4 +1,4 @@
-import { AUDIT_ACTIONS, M } from '../../../exporter/src/catalogue';
+import { AUDIT_ACTIONS, M } from '../../../shared/catalogue';
 import { audit } from '../../../exporter/src/collectors/audit';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesOf, testConfig } from '../../support/collect';

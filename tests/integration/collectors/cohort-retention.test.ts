@@ -1,4 +1,4 @@
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { cohortRetention } from '../../../exporter/src/collectors/cohort-retention';
 import type { Sample } from '../../../exporter/src/collectors/types';
 import { createTestDatabase, type TestDatabase } from '../../support/db';

@@ -1,4 +1,4 @@
-import { M, PAYMENT_STATUSES } from '../../../exporter/src/catalogue';
+import { M, PAYMENT_STATUSES } from '../../../shared/catalogue';
 import { paymentsDb } from '../../../exporter/src/collectors/payments-db';
 import { labelKey } from '../../../exporter/src/collectors/labels';
 import { createTestDatabase, type TestDatabase } from '../../support/db';

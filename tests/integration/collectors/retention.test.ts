@@ -1,4 +1,4 @@
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { retention } from '../../../exporter/src/collectors/retention';
 import type { Sample } from '../../../exporter/src/collectors/types';
 import { createTestDatabase, type TestDatabase } from '../../support/db';

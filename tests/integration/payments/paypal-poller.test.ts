@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { parseConfig, type Config } from '../../../exporter/src/config/load';
 import { createPayPalCollector } from '../../../exporter/src/collectors/paypal';
 import { createStripeCollector } from '../../../exporter/src/collectors/stripe';

@@ -1,5 +1,5 @@
 /** Reconciliation against real PostgreSQL and the fakes: every planted mismatch found, none on clean data. */
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { parseConfig, type Config } from '../../../exporter/src/config/load';
 import { createReconciliationCollector } from '../../../exporter/src/collectors/reconciliation';
 import { withReadOnly } from '../../../exporter/src/runtime/db';

@@ -1,6 +1,6 @@
 /** Helpers for the payment poller tests: run a DB-less collector, capture logs, compare with ground truth. */
 import { Writable } from 'node:stream';
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import type { Collector, Sample } from '../../../exporter/src/collectors/types';
 import type { Config } from '../../../exporter/src/config/load';
 import { allowList, fold } from '../../../exporter/src/collectors/labels';
