@@ -6,8 +6,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
+COPY shared ./shared
 COPY exporter ./exporter
-COPY scripts/generated.ts ./scripts/generated.ts
 # Type errors fail the image build (the tsconfig's other folders are not in the build context).
 RUN npx tsc --noEmit -p .
 
@@ -22,8 +22,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
+COPY --from=build /app/shared ./shared
 COPY --from=build /app/exporter ./exporter
-COPY --from=build /app/scripts ./scripts
 # The image ships a non-root user; nothing in /app is writable by it.
 RUN groupadd --system pulse && useradd --system --gid pulse --home-dir /nonexistent --shell /usr/sbin/nologin pulse
 USER pulse:pulse

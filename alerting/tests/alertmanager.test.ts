@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../../scripts/generate';
+import { ROOT } from '../../shared/generated';
 import { INFO_RECEIVER, NOTIFICATION_TEMPLATES, TEAMS, pageReceiver, renderAlertmanager, ticketReceiver } from '../alertmanager';
 import { ALERTMANAGER_DIR } from '../generate';
 import { freePort } from '../../scripts/stack/processes';

@@ -4,7 +4,8 @@
  */
 import { M } from '../../shared/catalogue';
 import { SELECTORS } from '../../shared/conventions';
-import { RATE, sel } from './promql';
+import { sel } from '../../shared/promql';
+import { RATE } from './promql';
 
 const job = { job: SELECTORS.exporterJob };
 

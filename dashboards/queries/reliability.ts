@@ -5,7 +5,8 @@
  */
 import { M } from '../../shared/catalogue';
 import { BENCHMARKS, SELECTORS } from '../../shared/conventions';
-import { gaugeOf, increaseOf, RANGE, sel, sumBy } from './promql';
+import { gaugeOf, increaseOf, sel, sumBy } from '../../shared/promql';
+import { RANGE } from './promql';
 import { BUDGET_RECORD, OBJECTIVE_RECORD, sliRecord, type SliWindow } from '../../alerting/rules/slo';
 import { uptime } from './business';
 

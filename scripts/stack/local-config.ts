@@ -5,7 +5,7 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ROOT } from '../generate';
+import { ROOT } from '../../shared/generated';
 import { blackboxConfig } from '../../dashboards/provisioning/blackbox';
 import { COMPOSE_ADDRESSES, renderPrometheusConfig } from '../../dashboards/provisioning/prometheus';
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import YAML from 'yaml';
-import { ROOT } from '../../scripts/generate';
+import { ROOT } from '../../shared/generated';
 
 const compose = YAML.parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
   services: Record<string, { build?: { context: string; dockerfile?: string }; volumes?: string[]; ports?: string[]; healthcheck?: unknown; image?: string; environment?: Record<string, string>; command?: string[] }>;

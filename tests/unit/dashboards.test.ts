@@ -7,7 +7,7 @@ import { DASHBOARD_UIDS, DATASOURCES } from '../../shared/conventions';
 import { buildDashboard, DASHBOARDS } from '../../dashboards';
 import { provisioningFiles } from '../../dashboards/generate';
 import { dataPanels, queriesOf } from '../../dashboards/inspect';
-import { driftOf, ROOT } from '../../scripts/generate';
+import { driftOf, ROOT } from '../../shared/generated';
 
 const built: [string, Dashboard][] = DASHBOARDS.map((d) => [d.file, buildDashboard(d)]);
 
