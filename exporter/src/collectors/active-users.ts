@@ -3,7 +3,8 @@
  * cycle over the trailing windows only (index range scan on sessions.started_at).
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 
 export const ACTIVE_USERS_SQL = `
   SELECT w.name AS window,

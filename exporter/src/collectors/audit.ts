@@ -6,7 +6,7 @@
 import { AUDIT_ACTIONS, M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const PROFILE_CHANGES_SQL = `
   SELECT field, count(*) AS n

@@ -4,7 +4,8 @@
  * page_views_session_idx: "none, one or more" is all the ratio needs.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 
 export const BOUNCE_SQL = `
   WITH s AS MATERIALIZED (

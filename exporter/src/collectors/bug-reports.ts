@@ -3,9 +3,10 @@
  * (incremental on reported_at). Unknown severities fold to `other`.
  */
 import { BUG_SEVERITIES, M } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
-import { fold } from './labels';
+import { fold } from '../metrics/labels';
 
 export const BUG_REPORTS_RECEIVED_SQL = `
   SELECT severity, count(*) AS n

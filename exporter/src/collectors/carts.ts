@@ -3,7 +3,8 @@
  * per trailing window over carts created in it (one range scan on carts_created_at_idx).
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
 
 export const CARTS_ABANDONED_SQL = `

@@ -5,7 +5,8 @@
  * Both queries run in one transaction, where now() is fixed, so they agree on the week boundaries.
  */
 import { M } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 
 export const COHORT_WEEKS = 12;
 

@@ -7,7 +7,8 @@
 import type { MetricDef } from '../../../shared/catalogue';
 import { internal } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
-import type { Collector, Sample } from './types';
+import type { Collector } from './types';
+import type { Sample } from '../metrics/sample';
 
 export type CustomMetricConfig = Config['custom_metrics'][number];
 

@@ -5,7 +5,7 @@
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const EVENTS_BY_TYPE_SQL = `
   SELECT type, count(*) AS n

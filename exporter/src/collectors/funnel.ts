@@ -5,8 +5,9 @@
  * the size of the events or orders tables.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
-import { OTHER, allowList, fold } from './labels';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
+import { OTHER, allowList, fold } from '../metrics/labels';
 
 export const FUNNEL_STEPS = ['visit', 'product_view', 'add_to_cart', 'checkout', 'paid'] as const;
 

@@ -6,9 +6,10 @@
  * resolved. Summed over cycles this equals the settled part of each outage, counted once.
  */
 import { INCIDENT_SEVERITIES, M } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const INCIDENTS_DECLARED_SQL = `
   SELECT severity, count(*) AS n

@@ -6,8 +6,8 @@
  */
 import type { MetricDef } from '../../../shared/catalogue';
 import type { Db } from '../runtime/db';
-import type { HistogramSample, ScalarSample } from './types';
-import { labelKey } from './labels';
+import type { HistogramSample, ScalarSample } from '../metrics/sample';
+import { labelKey } from '../metrics/labels';
 
 /** The time range of one incremental read: `from` exclusive, `to` inclusive, both timestamptz literals. */
 export interface TimeRange {

@@ -5,7 +5,7 @@
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState, bucketColumns, bucketValues } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 const buckets = M.orderValue.buckets!;
 

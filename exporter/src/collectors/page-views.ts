@@ -5,7 +5,7 @@
 import { HTTP_STATUS_CLASSES, M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState, bucketColumnsWhere, bucketValues } from './incremental';
-import { fold } from './labels';
+import { fold } from '../metrics/labels';
 
 const buckets = M.pageLoadSeconds.buckets!;
 

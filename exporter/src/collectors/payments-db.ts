@@ -6,7 +6,7 @@
 import { M, PAYMENT_STATUSES } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 /** One branch per status column; `failure_code` only matters for failures. */
 export const PAYMENT_STATUS_EVENTS_SQL = `

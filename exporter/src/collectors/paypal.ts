@@ -7,7 +7,8 @@
  */
 import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
-import type { Collector, CollectorFactory, Sample } from './types';
+import type { Collector, CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
 import { PayPalClient } from '../payments/paypal-client';

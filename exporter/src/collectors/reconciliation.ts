@@ -7,7 +7,8 @@
  */
 import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
-import type { Collector, CollectorFactory, Sample } from './types';
+import type { Collector, CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import type { Db } from '../runtime/db';
 import { providerRuntime, type PollerDeps } from '../payments/provider-runtime';
 import { stripeClient } from '../payments/stripe-client';

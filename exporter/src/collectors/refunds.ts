@@ -5,7 +5,7 @@
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const REFUNDS_SQL = `
   SELECT currency, reason, count(*) AS n, coalesce(sum(amount), 0) AS amount

@@ -2,7 +2,7 @@
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const RETURNS_SQL = `
   SELECT reason, count(*) AS n

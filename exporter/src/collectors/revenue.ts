@@ -4,9 +4,10 @@
  * monthly recurring revenue from active seller subscriptions.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { ACTIVE_USERS_SQL } from './active-users';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const GMV_BY_WINDOW_SQL = `
   WITH o AS MATERIALIZED (

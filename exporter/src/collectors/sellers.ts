@@ -5,7 +5,8 @@
  * the number of sellers, not by order volume.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 
 const LIVE = `approved_at <= now() AND (churned_at IS NULL OR churned_at > now())`;
 

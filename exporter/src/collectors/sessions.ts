@@ -6,7 +6,7 @@
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState, bucketColumnsWhere, bucketValues } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 const buckets = M.sessionDurationSeconds.buckets!;
 const DURATION = `greatest(0, extract(epoch FROM ended_at - started_at))`;

@@ -9,8 +9,9 @@
 import type Stripe from 'stripe';
 import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
-import type { Collector, CollectorFactory, Sample } from './types';
-import { allowList, fold } from './labels';
+import type { Collector, CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
+import { allowList, fold } from '../metrics/labels';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
 import { stripeClient } from '../payments/stripe-client';

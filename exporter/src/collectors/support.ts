@@ -4,7 +4,8 @@
  * Averages are absent for a window with nothing scored: no score is not a score of zero.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
 
 export const SUPPORT_TICKETS_OPENED_SQL = `

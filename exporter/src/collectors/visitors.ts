@@ -4,7 +4,8 @@
  * index probe per visitor on sessions_visitor_started_idx.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
-import type { CollectorFactory, Sample } from './types';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 
 export const VISITORS_SQL = `
   WITH w AS (

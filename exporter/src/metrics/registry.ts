@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import client, { Registry, type OpenMetricsContentType } from 'prom-client';
 import type { MetricDef } from '../../../shared/catalogue';
 import type { MetricStore } from './store';
-import { isHistogramSample } from '../collectors/types';
+import { isHistogramSample } from './sample';
 
 interface PromValue {
   labels: Record<string, string | number>;

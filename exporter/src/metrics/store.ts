@@ -3,9 +3,9 @@
  * cycle; a scrape only walks these in-memory maps, so it never touches the database or an API.
  */
 import type { MetricDef } from '../../../shared/catalogue';
-import type { Sample } from '../collectors/types';
-import { labelFolder, labelKey } from '../collectors/labels';
-import { isHistogramSample } from '../collectors/types';
+import type { Sample } from './sample';
+import { labelFolder, labelKey } from './labels';
+import { isHistogramSample } from './sample';
 import type { Config } from '../config/load';
 
 export interface ReplaceResult {

@@ -4,7 +4,7 @@
  * Labels are folded into their allow-lists before they get here, which keeps the state bounded.
  */
 import { M, PAYMENT_STATUSES } from '../../../shared/catalogue';
-import type { ScalarSample } from '../collectors/types';
+import type { ScalarSample } from '../metrics/sample';
 import { minorToMajor } from './money';
 import type { Provider } from './provider';
 

@@ -3,7 +3,7 @@
  * histogram by endpoint. Never rolled back: a request that failed still happened.
  */
 import { M } from '../../../shared/catalogue';
-import type { HistogramSample, ScalarSample } from '../collectors/types';
+import type { HistogramSample, ScalarSample } from '../metrics/sample';
 import type { Provider } from './provider';
 
 const buckets = M.paymentProviderRequestDurationSeconds.buckets!;

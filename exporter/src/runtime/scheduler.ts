@@ -6,7 +6,8 @@
 import type pg from 'pg';
 import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
-import type { Collector, Sample } from '../collectors/types';
+import type { Collector } from '../collectors/types';
+import type { Sample } from '../metrics/sample';
 import type { MetricStore } from '../metrics/store';
 import { errorKind, TimeoutError, withReadOnly, type Db } from './db';
 import type { Logger } from './logger';

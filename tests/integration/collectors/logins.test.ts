@@ -1,6 +1,6 @@
 import { M } from '../../../shared/catalogue';
 import { logins } from '../../../exporter/src/collectors/logins';
-import { labelKey } from '../../../exporter/src/collectors/labels';
+import { labelKey } from '../../../exporter/src/metrics/labels';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesOf, testConfig } from '../../support/collect';
 

@@ -1,6 +1,6 @@
 import { M, PAYMENT_STATUSES } from '../../../shared/catalogue';
 import { paymentsDb } from '../../../exporter/src/collectors/payments-db';
-import { labelKey } from '../../../exporter/src/collectors/labels';
+import { labelKey } from '../../../exporter/src/metrics/labels';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesOf, testConfig, valueOf } from '../../support/collect';
 
