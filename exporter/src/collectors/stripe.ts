@@ -11,11 +11,11 @@ import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 import type { Collector, CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
-import { allowList, fold } from '../metrics/labels';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
 import { stripeClient } from '../payments/stripe-client';
-import { applyStripeEvent, STRIPE_OPEN_DISPUTE, type Folds } from '../payments/stripe-events';
+import { applyStripeEvent, STRIPE_OPEN_DISPUTE } from '../payments/stripe-events';
+import { paymentFolds } from '../payments/folds';
 import { StateFile } from '../payments/state-file';
 import { describePollError } from '../payments/poll-errors';
 import { minorToMajor } from '../payments/money';
@@ -29,12 +29,6 @@ export interface StripePollerState {
   counters: CountersJson;
   /** Open dispute ids; null until seeded from /v1/disputes. */
   openDisputes: string[] | null;
-}
-
-export function paymentFolds(config: Config): Folds {
-  const currencies = allowList(config, 'currencies');
-  const reasons = allowList(config, 'failure_codes');
-  return { currency: (c) => fold(c, currencies), reason: (r) => fold(r, reasons) };
 }
 
 export function createStripeCollector(config: Config, deps: PollerDeps = {}): Collector {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { COLLECTOR_NAMES } from '../collectors/names';
+import { PAYPAL_MAX_WINDOW_SECONDS } from '../payments/paypal-transactions';
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
@@ -199,7 +200,7 @@ export const configSchema = z.strictObject({
           client_secret: secretRef.optional(),
           base_url: httpUrl.default('https://api-m.paypal.com'),
           /** Longest stretch of transactions one window reads; the Reporting API allows 31 days at most. */
-          max_window: duration.default(31 * 86_400).refine((s) => s <= 31 * 86_400, { message: 'expected at most 31 days (the Reporting API limit)' }),
+          max_window: duration.default(PAYPAL_MAX_WINDOW_SECONDS).refine((s) => s <= PAYPAL_MAX_WINDOW_SECONDS, { message: 'expected at most 31 days (the Reporting API limit)' }),
         })
         .optional(),
       reconciliation_window: duration.default(86_400),
