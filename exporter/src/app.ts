@@ -50,7 +50,6 @@ export function scheduledCollectors(config: Config): ScheduledCollector[] {
     const enabled = settings.enabled ?? (provider ? provider.enabled : COLLECTOR_DEFAULTS[name].enabled);
     if (!enabled) continue;
     const factory = COLLECTORS[name];
-    if (!factory) throw new Error(`collector ${name} is enabled but not available in this build`);
     const interval = settings.interval ?? provider?.interval ?? COLLECTOR_DEFAULTS[name].interval;
     // A cycle never overlaps itself (the next one is scheduled when it ends), so a timeout longer than
     // the interval is allowed: pollers wait out Retry-After inside a cycle.

@@ -19,6 +19,7 @@ export { SELLER_SEGMENTS } from './sellers';
 export { BUG_SEVERITIES } from './satisfaction';
 export { INCIDENT_SEVERITIES, HTTP_STATUS_CLASSES } from './reliability';
 export { LOGIN_FAILURE_REASONS, AUDIT_ACTIONS } from './security';
+export { ERROR_KINDS, type ErrorKind } from './exporter';
 
 function defsOf<T extends object>(mod: T) {
   const out = {} as { [K in keyof T as T[K] extends MetricDef<any> ? K : never]: T[K] };

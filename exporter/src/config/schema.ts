@@ -110,13 +110,13 @@ export const configSchema = z.strictObject({
       connect_timeout: duration.default(5),
       application_name: z.string().min(1).max(63).default('marketplace-pulse'),
     })
-    .default({ pool_max: 4, statement_timeout: 30, connect_timeout: 5, application_name: 'marketplace-pulse' }),
+    .prefault({}),
   listen: z
     .strictObject({
       address: z.string().min(1).default('0.0.0.0'),
       port: z.number().int().min(0).max(65535).default(9464),
     })
-    .default({ address: '0.0.0.0', port: 9464 }),
+    .prefault({}),
   web: z
     .strictObject({
       basic_auth: z.strictObject({ username: z.string().min(1), password: secretRef }).optional(),
@@ -134,7 +134,7 @@ export const configSchema = z.strictObject({
       retry_backoff_initial: duration.default(5),
       retry_backoff_max: duration.default(120),
     })
-    .default({ default_interval: 60, default_timeout: 20, settle_lag: 120, max_staleness: 600, start_jitter: 5, retry_backoff_initial: 5, retry_backoff_max: 120 }),
+    .prefault({}),
   collectors: z.partialRecord(z.enum(COLLECTOR_NAMES), collectorSettings).default({}),
   labels: z.record(labelName, z.string().max(128)).default({}),
   allow_lists: z
@@ -150,18 +150,7 @@ export const configSchema = z.strictObject({
       profile_fields: allowList.default(['email', 'password', 'phone', 'address', 'payout_account', 'two_factor']),
       components: allowList.default(['web', 'api', 'checkout', 'payments', 'search']),
     })
-    .default({
-      currencies: ['USD', 'EUR', 'GBP'],
-      platforms: ['web', 'ios', 'android'],
-      channels: ['direct', 'organic', 'paid', 'social', 'email', 'referral'],
-      event_types: ['click', 'search', 'product_view', 'add_to_cart', 'checkout', 'wishlist'],
-      categories: ['electronics', 'fashion', 'home', 'beauty', 'sports', 'toys', 'books', 'grocery'],
-      refund_reasons: ['damaged', 'not_as_described', 'late_delivery', 'changed_mind', 'fraud'],
-      return_reasons: ['damaged', 'wrong_size', 'not_as_described', 'changed_mind'],
-      failure_codes: ['card_declined', 'insufficient_funds', 'expired_card', 'incorrect_cvc', 'processing_error', 'fraudulent', 'authentication_required'],
-      profile_fields: ['email', 'password', 'phone', 'address', 'payout_account', 'two_factor'],
-      components: ['web', 'api', 'checkout', 'payments', 'search'],
-    }),
+    .prefault({}),
   thresholds: z
     .strictObject({
       /** Per-currency high-value order threshold in major units; currencies not listed use `default`. */
@@ -174,10 +163,10 @@ export const configSchema = z.strictObject({
     .refine((t) => t.seller_segment_active_orders < t.seller_segment_power_orders, {
       message: 'seller_segment_active_orders must be below seller_segment_power_orders',
     })
-    .default({ high_value_order: { default: 500 }, low_seller_credit_ratio: 0.1, failed_login_attempts: 5, seller_segment_power_orders: 20, seller_segment_active_orders: 5 }),
+    .prefault({}),
   limits: z
     .strictObject({ max_series_per_metric: z.number().int().min(1).default(5000) })
-    .default({ max_series_per_metric: 5000 }),
+    .prefault({}),
   custom_metrics: z.array(customMetric).default([]),
   payment_providers: z
     .strictObject({
@@ -205,7 +194,7 @@ export const configSchema = z.strictObject({
         .optional(),
       reconciliation_window: duration.default(86_400),
     })
-    .default({ reconciliation_window: 86_400 }),
+    .prefault({}),
   demo: z
     .strictObject({
       /** auto: simulate on the embedded database only when no database URL is configured. */
@@ -216,10 +205,10 @@ export const configSchema = z.strictObject({
       sessions_per_day: z.number().int().positive().max(1_000_000).default(1_200),
       data_dir: z.string().optional(),
     })
-    .default({ mode: 'auto', seed: 42, history_days: 35, sessions_per_day: 1_200 }),
+    .prefault({}),
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
-    .default({ level: 'info' }),
+    .prefault({}),
 });
 
 export type RawConfig = z.input<typeof configSchema>;
