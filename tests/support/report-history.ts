@@ -8,7 +8,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { M } from '../../shared/catalogue';
-import { rng } from '../../exporter/src/payments/fakes/payment-stream';
+import { rng } from '../../exporter/src/demo/fakes/payment-stream';
 
 export interface HistoryOptions {
   /** First sample (UTC instant). */

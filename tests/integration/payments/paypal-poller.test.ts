@@ -10,9 +10,9 @@ import { M } from '../../../shared/catalogue';
 import { parseConfig, type Config } from '../../../exporter/src/config/load';
 import { createPayPalCollector } from '../../../exporter/src/collectors/paypal';
 import { createStripeCollector } from '../../../exporter/src/collectors/stripe';
-import { PayPalFake } from '../../../exporter/src/payments/fakes/paypal-fake';
-import { StripeFake } from '../../../exporter/src/payments/fakes/stripe-fake';
-import { generatePayments } from '../../../exporter/src/payments/fakes/payment-stream';
+import { PayPalFake } from '../../../exporter/src/demo/fakes/paypal-fake';
+import { StripeFake } from '../../../exporter/src/demo/fakes/stripe-fake';
+import { generatePayments } from '../../../exporter/src/demo/fakes/payment-stream';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import { captureLogger, exportedCounters, expectedCounters, gauge, runCollector, truthFolds } from './support';
 

@@ -5,9 +5,9 @@ import { createReconciliationCollector } from '../../../exporter/src/collectors/
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { StripeFake } from '../../../exporter/src/payments/fakes/stripe-fake';
-import { PayPalFake } from '../../../exporter/src/payments/fakes/paypal-fake';
-import { feedFakeFromDatabase } from '../../../exporter/src/payments/fakes/from-database';
+import { StripeFake } from '../../../exporter/src/demo/fakes/stripe-fake';
+import { PayPalFake } from '../../../exporter/src/demo/fakes/paypal-fake';
+import { feedFakeFromDatabase } from '../../../exporter/src/demo/fakes/from-database';
 import { seriesOf } from '../../support/collect';
 
 let tdb: TestDatabase;

@@ -8,7 +8,7 @@ import { allowList, fold } from '../../../exporter/src/metrics/labels';
 import { createLogger, type Logger } from '../../../exporter/src/runtime/logger';
 import { minorToMajor } from '../../../exporter/src/payments/money';
 import { isHistogramSample } from '../../../exporter/src/metrics/sample';
-import type { GroundTruth, TruthFolds } from '../../../exporter/src/payments/fakes/payment-stream';
+import type { GroundTruth, TruthFolds } from '../../../exporter/src/demo/fakes/payment-stream';
 
 export const throwingDb = {
   query(): Promise<never> {

@@ -8,6 +8,7 @@ import express from 'express';
 import { FaultInjector } from './faults';
 import { listen, type Listening } from './listen';
 import { groundTruth, type FakePayment, type GroundTruth, type TruthFolds } from './payment-stream';
+import { isZeroDecimal } from '../../payments/money';
 
 export interface PayPalFakeOptions {
   clientId?: string;
@@ -32,7 +33,7 @@ interface Txn {
 const MAX_RANGE_S = 31 * 86_400;
 
 function money(minor: number, currency: string) {
-  const v = currency === 'JPY' ? String(minor) : (minor / 100).toFixed(2);
+  const v = isZeroDecimal(currency) ? String(minor) : (minor / 100).toFixed(2);
   return { currency_code: currency, value: v };
 }
 

@@ -25,10 +25,6 @@ export interface StripeFakeOptions {
 
 const OPEN_DISPUTE = 'needs_response';
 
-function zeroDecimal(c: string): boolean {
-  return c === 'JPY';
-}
-
 export class StripeFake {
   readonly apiKey: string;
   readonly now: () => number;
@@ -211,7 +207,8 @@ export class StripeFake {
     }
     return {
       available: [...sums].map(([c, v]) => ({ amount: v, currency: c.toLowerCase() })),
-      pending: [...sums].map(([c]) => ({ amount: zeroDecimal(c) ? 0 : 0, currency: c.toLowerCase() })),
+      // The fake settles instantly: nothing is ever pending.
+      pending: [...sums].map(([c]) => ({ amount: 0, currency: c.toLowerCase() })),
     };
   }
 
