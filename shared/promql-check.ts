@@ -3,11 +3,21 @@
  * and rules alike: lezer-promql (the parser of Prometheus' own UI) finds the selected metric names.
  * Build- and test-time only (the parser is a dev dependency); the exporter never imports this.
  */
-import type { LRParser } from '@lezer/lr' with { 'resolution-mode': 'require' };
 import { catalogue, exposedSeriesNames } from './catalogue';
 
+/** The part of lezer's syntax tree API used here. */
+interface SyntaxNodeRef {
+  readonly name: string;
+  readonly from: number;
+  readonly type: { readonly isError: boolean };
+  readonly node: { getChild(name: string): { from: number; to: number } | null };
+}
+interface PromqlParser {
+  parse(input: string): { iterate(spec: { enter: (n: SyntaxNodeRef) => void }): void };
+}
+
 // The package is ESM-typed but ships a CommonJS build; require it directly (module Node16).
-const { parser } = require('@prometheus-io/lezer-promql') as { parser: LRParser };
+const { parser } = require('@prometheus-io/lezer-promql') as { parser: PromqlParser };
 
 /** Series that come from Prometheus itself or the blackbox exporter, not from the catalogue. */
 export const EXTERNAL_SERIES: readonly RegExp[] = [/^probe_/, /^up$/, /^scrape_duration_seconds$/];

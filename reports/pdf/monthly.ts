@@ -134,7 +134,9 @@ function insights(doc: Doc, data: ReportData, opts: MonthlyPdfOptions): void {
   heading(doc, 'Actionable insights');
   const found = computeInsights(data, `in ${opts.previousLabel}`);
   if (!found.length) doc.font('Helvetica').fontSize(9).text('No KPI moved notably and every benchmark was met.');
-  found.forEach((f, i) => doc.font('Helvetica').fontSize(9).fillColor('#222222').text(`${i + 1}. ${f.text}`, MARGIN, undefined, { width: CONTENT_W }).moveDown(0.3));
+  found.forEach((f, i) => {
+    doc.font('Helvetica').fontSize(9).fillColor('#222222').text(`${i + 1}. ${f.text}`, MARGIN, undefined, { width: CONTENT_W }).moveDown(0.3);
+  });
 }
 
 function definitions(doc: Doc, data: ReportData): void {

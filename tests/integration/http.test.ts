@@ -143,7 +143,7 @@ describe('with TLS', () => {
       expect(res.status).toBe(200);
       expect(res.text).toContain(M.usersRegisteredTotal.name);
       // Plain HTTP on the TLS port is refused.
-      await expect(fetch(e.url.replace('https:', 'http:') + '/metrics')).rejects.toThrow();
+      await expect(fetch(`${e.url.replace('https:', 'http:')}/metrics`)).rejects.toThrow();
     } finally {
       await e.stop();
     }

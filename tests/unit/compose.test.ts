@@ -75,7 +75,7 @@ test.each(bindMounts())('%s mounts %s, which exists', (_service, host) => {
 test('the exporter build context, Dockerfile and every COPY source exist; non-root user and healthcheck on /healthz', () => {
   const build = compose.services.exporter!.build!;
   const dockerfile = readFileSync(path.join(ROOT, build.context, build.dockerfile ?? 'Dockerfile'), 'utf8');
-  const copies = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/).slice(0, -1)).flat();
+  const copies = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/).slice(0, -1));
   expect(copies.length).toBeGreaterThan(2);
   for (const src of copies) expect(existsSync(path.join(ROOT, build.context, src))).toBe(true);
   expect(dockerfile).toMatch(/^USER (?!root)\w+/m);

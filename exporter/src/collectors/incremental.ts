@@ -58,7 +58,9 @@ export class Totals {
     const key = `${metric.name}|${labelKey(labels)}`;
     const e = this.hists.get(key);
     if (e) {
-      cumulativeBuckets.forEach((b, i) => (e.buckets[i]! += b));
+      cumulativeBuckets.forEach((b, i) => {
+        e.buckets[i]! += b;
+      });
       e.sum += sum;
       e.count += count;
     } else {
