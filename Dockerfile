@@ -1,15 +1,16 @@
 # Marketplace Pulse exporter image. Multi-stage: dependencies are installed (and the TypeScript
 # type-checked) in a build stage; the runtime stage holds production dependencies only and runs as a
-# non-root user. The exporter runs its TypeScript sources through tsx (a runtime dependency).
+# non-root user. The exporter runs as compiled JavaScript (`npm run build`): half the start-up time
+# and about half the memory of running the TypeScript sources through tsx (README, Performance).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.build.json ./
+COPY shared ./shared
 COPY exporter ./exporter
-COPY scripts/generated.ts ./scripts/generated.ts
-# Type errors fail the image build (the tsconfig's other folders are not in the build context).
-RUN npx tsc --noEmit -p .
+# Type errors fail the image build; the build compiles exporter/ and shared/ into dist/.
+RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -21,8 +22,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
-COPY --from=build /app/exporter ./exporter
-COPY --from=build /app/scripts ./scripts
+COPY --from=build /app/dist ./dist
 # The image ships a non-root user; nothing in /app is writable by it.
 RUN groupadd --system pulse && useradd --system --gid pulse --home-dir /nonexistent --shell /usr/sbin/nologin pulse
 USER pulse:pulse
@@ -30,4 +30,4 @@ EXPOSE 9464
 # /healthz answers as long as the process serves HTTP (readiness is /readyz).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PULSE_LISTEN__PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "node_modules/tsx/dist/cli.mjs", "exporter/src/main.ts"]
+ENTRYPOINT ["node", "dist/exporter/src/main.js"]

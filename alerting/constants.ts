@@ -1,6 +1,6 @@
 /**
  * Alert-only thresholds. Benchmarks shared with dashboards live in
- * exporter/src/catalogue/thresholds.ts (BENCHMARKS); these are the knobs only alerting needs.
+ * shared/conventions.ts (BENCHMARKS); these are the knobs only alerting needs.
  */
 export const ALERT = {
   /** Payments in 10 minutes below which a provider's success rate is not judged (quiet nights). */

@@ -1,5 +1,5 @@
 /** Generated alerting files: one Prometheus rule file per group, alertmanager.yml and its templates. */
-import { generatedHeader, type GeneratedFile } from '../scripts/generated';
+import { generatedHeader, type GeneratedFile } from '../shared/generated';
 import { NOTIFICATION_TEMPLATES, renderAlertmanager, type AlertmanagerOptions } from './alertmanager';
 import { ruleGroups } from './groups';
 import { renderGroup } from './render';

@@ -3,7 +3,7 @@
  * alert its runbook_url; rendering goes through it, so no rule can ship without one.
  */
 import YAML from 'yaml';
-import { RUNBOOK_BASE_URL } from '../exporter/src/catalogue/thresholds';
+import { RUNBOOK_BASE_URL } from '../shared/conventions';
 import { isAlert, type AlertRule, type RuleGroup } from './model';
 
 export function runbookUrl(alert: string): string {

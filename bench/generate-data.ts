@@ -94,7 +94,7 @@ function loads(p: Plan): TableLoad[] {
       rows: p.sessions,
       sql: `INSERT INTO sessions (id, user_id, visitor_id, platform, channel, started_at, ended_at)
             SELECT i, CASE WHEN random() < 0.55 THEN ${h.userAt('t')} END, 'v' || floor(random() * ${Math.ceil(0.8 * N)})::bigint,
-                   ${h.pick(platforms)}, ${h.pick(channels)}, ${h.ts('t')}, ${h.ts('least(t + 30 + random() * 1200, ' + h.end + ')')}
+                   ${h.pick(platforms)}, ${h.pick(channels)}, ${h.ts('t')}, ${h.ts(`least(t + 30 + random() * 1200, ${h.end})`)}
               FROM (SELECT i, ${h.sessionAt('i')} AS t FROM generate_series($1::bigint, $2::bigint) i) g`,
     },
     {

@@ -8,9 +8,9 @@ import { parseConfig } from '../exporter/src/config/load';
 import { createStripeCollector } from '../exporter/src/collectors/stripe';
 import { createPayPalCollector } from '../exporter/src/collectors/paypal';
 import { createLogger } from '../exporter/src/runtime/logger';
-import { StripeFake } from '../exporter/src/payments/fakes/stripe-fake';
-import { PayPalFake } from '../exporter/src/payments/fakes/paypal-fake';
-import { generatePayments } from '../exporter/src/payments/fakes/payment-stream';
+import { StripeFake } from '../exporter/src/demo/fakes/stripe-fake';
+import { PayPalFake } from '../exporter/src/demo/fakes/paypal-fake';
+import { generatePayments } from '../exporter/src/demo/fakes/payment-stream';
 
 const COUNT = Number(process.argv[2] ?? 100_000);
 

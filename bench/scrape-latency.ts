@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/scrape-latency.ts --url postgres://…/postgres --sizes 1000000   (uses bench_1m)
  */
-import { M } from '../exporter/src/catalogue';
+import { M } from '../shared/catalogue';
 import { databaseUrl, parseBenchArgs, progress, sizeLabel } from './lib/cli';
 import { EXPORTER_APPLICATION_NAME, benchConfig, defaultDatabaseCollectors } from './lib/bench-config';
 import { startExporterProcess } from './lib/exporter-process';

@@ -11,10 +11,10 @@ import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { M } from '../exporter/src/catalogue';
-import type { LabelValues } from '../exporter/src/catalogue/types';
+import { M } from '../shared/catalogue';
+import type { LabelValues } from '../shared/catalogue/types';
 import type { Team } from '../alerting/model';
-import { DATASOURCES } from '../exporter/src/catalogue/thresholds';
+import { DATASOURCES } from '../shared/conventions';
 
 /** Dashboard variable holding the Prometheus-compatible datasource (Prometheus or VictoriaMetrics). */
 export const DATASOURCE_VARIABLE = 'datasource';

@@ -1,5 +1,5 @@
 /** Executive overview: the business at a glance, with week-over-week and month-over-month deltas. */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
 import { atLeast, informational, MONEY, type DashboardSpec, type PanelSpec } from './common';
 import * as q from './queries/business';
 import { RANGE } from './queries/promql';

@@ -1,5 +1,5 @@
 /** Exporter health: is the exporter scraped, are its collectors fresh, what do they cost. */
-import { DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
+import { DASHBOARD_UIDS } from '../shared/conventions';
 import { atLeast, below, informational, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/exporter';
 

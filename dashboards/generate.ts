@@ -1,5 +1,5 @@
 /** Everything dashboards/ writes into provisioning/ (called by scripts/generate.ts). */
-import type { GeneratedFile } from '../scripts/generated';
+import type { GeneratedFile } from '../shared/generated';
 import { blackboxFile } from './provisioning/blackbox';
 import { dashboardFiles, dashboardProviderFile, datasourcesFile, grafanaReaderScript } from './provisioning/grafana';
 import { haFiles, prometheusFile } from './provisioning/prometheus';

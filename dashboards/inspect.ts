@@ -3,11 +3,6 @@
  * concrete values so a query can be parsed or run against Prometheus outside Grafana.
  */
 import type { Dashboard, Panel } from '@grafana/grafana-foundation-sdk/dashboard';
-import type { LRParser } from '@lezer/lr' with { 'resolution-mode': 'require' };
-
-// The package is ESM-typed but ships a CommonJS build; require it directly (module Node16).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parser } = require('@prometheus-io/lezer-promql') as { parser: LRParser };
 
 export interface PanelQuery {
   dashboard: string;
@@ -44,28 +39,4 @@ export function substitute(expr: string, s: Substitutions = ALL_VALUES): string 
   let out = expr.replace(/\$__rate_interval/g, s.rateInterval).replace(/\$__range/g, s.range).replace(/\$__interval/g, s.rateInterval);
   for (const [k, v] of Object.entries(s.variables)) out = out.replace(new RegExp(`\\$${k}\\b`, 'g'), v);
   return out;
-}
-
-/** Position of the first syntax error, or null when the expression parses. */
-export function syntaxErrorAt(expr: string): number | null {
-  let at: number | null = null;
-  parser.parse(expr).iterate({
-    enter: (n) => {
-      if (at === null && n.type.isError) at = n.from;
-    },
-  });
-  return at;
-}
-
-/** Metric names selected by an expression (the Identifier of every VectorSelector). */
-export function metricNames(expr: string): string[] {
-  const names = new Set<string>();
-  parser.parse(expr).iterate({
-    enter: (n) => {
-      if (n.name !== 'VectorSelector') return;
-      const id = n.node.getChild('Identifier');
-      if (id) names.add(expr.slice(id.from, id.to));
-    },
-  });
-  return [...names];
 }

@@ -3,7 +3,7 @@
  * (executive summary, user activity, transactions, performance & reliability, satisfaction,
  * insights). Compact stats and bars only, no auto-refresh, default range the last 30 days.
  */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
 import { atLeast, below, informational, MONEY, type DashboardSpec, type PanelSpec } from './common';
 import * as b from './queries/business';
 import * as p from './queries/payments';

@@ -1,6 +1,6 @@
 /** Orders & payments: volumes, funnel, carts, refunds, providers, balances, disputes, reconciliation. */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { M } from '../exporter/src/catalogue';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
+import { M } from '../shared/catalogue';
 import { atLeast, below, informational, MONEY, ordered, zeroIsOk, type DashboardSpec } from './common';
 import * as b from './queries/business';
 import * as q from './queries/payments';

@@ -1,5 +1,5 @@
 /** Reliability & SLOs: availability from blackbox probes, latency, errors, incidents, error budget. */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
 import { atLeast, below, informational, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/reliability';
 import * as u from './queries/users';

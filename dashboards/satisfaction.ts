@@ -1,6 +1,6 @@
 /** Customer satisfaction: CSAT, review ratings, support load and bug reports. */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { M } from '../exporter/src/catalogue';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
+import { M } from '../shared/catalogue';
 import { atLeast, informational, ordered, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/satisfaction';
 

@@ -1,6 +1,6 @@
 /** Security: login outcomes, credential stuffing, profile changes and sensitive audit actions. */
-import { DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { M } from '../exporter/src/catalogue';
+import { DASHBOARD_UIDS } from '../shared/conventions';
+import { M } from '../shared/catalogue';
 import { informational, ordered, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/security';
 

@@ -7,7 +7,7 @@ import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as table from '@grafana/grafana-foundation-sdk/table';
-import { DASHBOARD_UIDS, DATASOURCES } from '../exporter/src/catalogue/thresholds';
+import { DASHBOARD_UIDS, DATASOURCES } from '../shared/conventions';
 import { dashboardUrl, GRAFANA_IMAGE, PRODUCT_TAG } from './common';
 import { AT_RISK_SQL, DORMANT_SQL, LEADERBOARD, LOW_CREDIT_SQL, TOP_SELLERS_SQL } from './queries/seller-leaderboard';
 

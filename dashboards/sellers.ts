@@ -1,6 +1,6 @@
 /** Sellers: onboarding, activation, churn, activity segments and listing credits. */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { M } from '../exporter/src/catalogue';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
+import { M } from '../shared/catalogue';
 import { atLeast, band, below, informational, MONEY, ordered, zeroIsOk, type DashboardSpec } from './common';
 import * as q from './queries/sellers';
 

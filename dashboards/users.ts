@@ -1,6 +1,6 @@
 /** User activity: who is active, how they arrive, how long they stay, whether they come back. */
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { M } from '../exporter/src/catalogue';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
+import { M } from '../shared/catalogue';
 import { atLeast, below, informational, ordered, type DashboardSpec } from './common';
 import * as q from './queries/users';
 

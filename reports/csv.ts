@@ -11,7 +11,7 @@ function cell(v: string | number | null): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-const line = (cells: (string | number | null)[]) => cells.map(cell).join(',') + '\r\n';
+const line = (cells: (string | number | null)[]) => `${cells.map(cell).join(',')}\r\n`;
 
 /** One row per local day, one column per KPI (raw base-unit values: ratios 0..1, seconds, major currency units). */
 export function dailyCsv(data: ReportData): string {

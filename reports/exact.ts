@@ -14,9 +14,9 @@
  * continuous stretch and leaves out the jumps, and the reset is stated. (Prometheus' `increase()`
  * would instead count the whole post-reset total as new activity.)
  */
-import { sel, type Matchers } from '../alerting/promql';
-import { collectorsOf, M, metricByName } from '../exporter/src/catalogue';
-import { SELECTORS } from '../exporter/src/catalogue/thresholds';
+import { sel, type Matchers } from '../shared/promql';
+import { collectorsOf, M, metricByName } from '../shared/catalogue';
+import { SELECTORS } from '../shared/conventions';
 import type { Span } from './periods';
 import type { PrometheusClient, Series } from './prometheus-client';
 

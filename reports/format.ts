@@ -16,7 +16,7 @@ export function formatValue(format: Format, v: number | null, currency?: string)
     case 'count':
       return Math.abs(v) >= 100 || Number.isInteger(v) ? int.format(v) : one.format(v);
     case 'money':
-      return `${currency ? currency + ' ' : ''}${two.format(v)}`;
+      return `${currency ? `${currency} ` : ''}${two.format(v)}`;
     case 'ratio':
       return `${two.format(v * 100)} %`;
     case 'score':

@@ -5,9 +5,9 @@
  * are merged (`max without (instance, pod)`) before anything is summed; SLIs reuse the SLO
  * definitions of the alert rules, so a report and a burn-rate alert measure the same thing.
  */
-import { M, type MetricDef } from '../exporter/src/catalogue';
-import { BENCHMARKS, DASHBOARD_UIDS } from '../exporter/src/catalogue/thresholds';
-import { collapse, increaseOf, sel, sumBy, type Matchers } from '../alerting/promql';
+import { M, type MetricDef } from '../shared/catalogue';
+import { BENCHMARKS, DASHBOARD_UIDS } from '../shared/conventions';
+import { collapse, increaseOf, sel, sumBy, type Matchers } from '../shared/promql';
 import { SLOS, type Slo } from '../alerting/rules/slo';
 import type { CounterTerm } from './exact';
 

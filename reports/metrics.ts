@@ -1,7 +1,7 @@
 /** Self-metrics of the report scheduler, registered from the catalogue and served on /metrics. */
 import http from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { M } from '../exporter/src/catalogue';
+import { M } from '../shared/catalogue';
 import { REPORT_TYPES, type ReportType } from './periods';
 
 export class ReportMetrics {

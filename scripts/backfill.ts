@@ -13,11 +13,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { SELECTORS } from '../exporter/src/catalogue/thresholds';
+import { SELECTORS } from '../shared/conventions';
 import { parseConfig } from '../exporter/src/config/load';
 import { startEmbeddedDatabase } from '../exporter/src/demo/embedded';
 import { DEFAULT_SESSIONS_PER_DAY, seedHistory } from '../exporter/src/demo/simulator';
-import { createBlocks, historyInstants, simulateHistory } from '../dashboards/stack/history';
+import { createBlocks, historyInstants, simulateHistory } from './stack/history';
 
 function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

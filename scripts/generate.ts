@@ -2,9 +2,9 @@
  * `npm run generate`: writes every generated file (METRICS.md, provisioning/…) from the TypeScript
  * sources. `--check` compares instead of writing and exits 1 on drift (the same check the tests run).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { GeneratedFile } from './generated';
+import { driftOf, ROOT, type GeneratedFile } from '../shared/generated';
 import { metricsDoc } from '../exporter/src/docs/metrics-doc';
 import { provisioningFiles } from '../dashboards/generate';
 import { alertingFiles } from '../alerting/generate';
@@ -20,22 +20,6 @@ export function allGeneratedFiles(): GeneratedFile[] {
     sellerReportsDoc(),
     // Each area adds its generator here.
   ];
-}
-
-export const ROOT = path.join(__dirname, '..');
-
-export function driftOf(files: GeneratedFile[]): string[] {
-  const drifted: string[] = [];
-  for (const f of files) {
-    let current: string | null = null;
-    try {
-      current = readFileSync(path.join(ROOT, f.path), 'utf8');
-    } catch {
-      current = null;
-    }
-    if (current !== f.content) drifted.push(f.path);
-  }
-  return drifted;
 }
 
 function main(): void {

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { README_END, README_START, renderTable, replay, score } from '../alerting/scenario/replay';
-import { ROOT } from './generate';
+import { ROOT } from '../shared/generated';
 
 const readme = path.join(ROOT, 'README.md');
 const text = readFileSync(readme, 'utf8');

@@ -9,9 +9,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeLocalConfig } from '../dashboards/stack/local-config';
-import { HA_BIN, startAlertmanagerCluster, startHaPair } from '../dashboards/stack/ha';
-import { installed, startChild, waitForHttp, type Child } from '../dashboards/stack/processes';
+import { writeLocalConfig } from './stack/local-config';
+import { HA_BIN, startAlertmanagerCluster, startHaPair } from './stack/ha';
+import { installed, startChild, waitForHttp, type Child } from './stack/processes';
 import { backfill } from './backfill';
 
 const PORTS = { exporter: 9464, prometheus: 9090, prometheusB: 9091, alertmanager: 9093, alertmanagerB: 9094, blackbox: 9115, victoria: 8428 };

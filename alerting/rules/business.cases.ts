@@ -1,7 +1,7 @@
 /** promtool cases for business.ts. */
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { replicas, type PromTestCase } from '../promtest';
-import { sel } from '../promql';
+import { sel } from '../../shared/promql';
 
 const growth = (severity: 'ticket' | 'info') => ({ severity, team: 'growth', feed: 'exporter_db' }) as const;
 

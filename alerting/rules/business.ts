@@ -1,9 +1,9 @@
 /** Business: orders, GMV, refunds, carts, high-value orders, sellers. */
-import { M } from '../../exporter/src/catalogue';
-import { BENCHMARKS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { BENCHMARKS } from '../../shared/conventions';
 import { ALERT } from '../constants';
 import { num, type RuleGroup } from '../model';
-import { gaugeOf, increaseOf, spike, sumBy } from '../promql';
+import { gaugeOf, increaseOf, spike, sumBy } from '../../shared/promql';
 
 export const ORDERS_NOW = ':marketplace_orders:increase30m';
 export const ORDERS_LAST_WEEK = ':marketplace_orders:increase30m_last_week';

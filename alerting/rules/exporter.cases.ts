@@ -1,8 +1,8 @@
 /** promtool cases for exporter.ts. */
-import { M } from '../../exporter/src/catalogue';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { SELECTORS } from '../../shared/conventions';
 import type { PromTestCase } from '../promtest';
-import { sel } from '../promql';
+import { sel } from '../../shared/promql';
 
 const job = SELECTORS.exporterJob;
 const at = (name: string, instance: string, labels: Record<string, string> = {}) => sel(name, { job, instance, ...labels });

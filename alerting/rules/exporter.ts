@@ -1,9 +1,9 @@
 /** Exporter health: is Marketplace Pulse itself scraping, collecting and fresh? */
-import { M } from '../../exporter/src/catalogue';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { SELECTORS } from '../../shared/conventions';
 import { ALERT } from '../constants';
 import { num, type RuleGroup } from '../model';
-import { collapse, gaugeOf, increaseOf, sel, sumBy } from '../promql';
+import { collapse, gaugeOf, increaseOf, sel, sumBy } from '../../shared/promql';
 
 const job = { job: SELECTORS.exporterJob };
 

@@ -1,8 +1,8 @@
 /** promtool cases for monitoring.ts. */
-import { M } from '../../exporter/src/catalogue';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { SELECTORS } from '../../shared/conventions';
 import { pct, type PromTestCase } from '../promtest';
-import { sel } from '../promql';
+import { sel } from '../../shared/promql';
 
 const sre = (severity: 'page' | 'ticket' | 'info') => ({ severity, team: 'sre', feed: 'self' }) as const;
 const prom = (name: string, extra: Record<string, string> = {}) => sel(name, { job: SELECTORS.prometheusJob, instance: 'prom-a', ...extra });

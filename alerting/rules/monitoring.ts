@@ -3,11 +3,11 @@
  * Alertmanager failing at their own job (as prometheus-mixin and alertmanager-mixin alert on), stale
  * collectors that feed pages, and report delivery failures.
  */
-import { collectorsOf, M, metricByName } from '../../exporter/src/catalogue';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { collectorsOf, M, metricByName } from '../../shared/catalogue';
+import { SELECTORS } from '../../shared/conventions';
 import { ALERT } from '../constants';
 import { isAlert, num, type RuleGroup } from '../model';
-import { sel } from '../promql';
+import { sel } from '../../shared/promql';
 
 export const WATCHDOG = 'Watchdog';
 

@@ -1,7 +1,7 @@
 /** promtool cases for payments.ts: each alert fires, and stays quiet just below its threshold. */
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import type { PromTestCase } from '../promtest';
-import { sel } from '../promql';
+import { sel } from '../../shared/promql';
 import { PAYMENT_SUCCESS, PAYMENT_VOLUME } from './payments';
 
 const pay = (provider: string, status: string, instance: string, values: string) => ({

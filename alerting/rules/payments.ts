@@ -1,9 +1,9 @@
 /** Payments: success rate per provider, provider API health, disputes, reconciliation. */
-import { CUSTOMER_DECLINE_CODES, M } from '../../exporter/src/catalogue';
-import { BENCHMARKS } from '../../exporter/src/catalogue/thresholds';
+import { CUSTOMER_DECLINE_CODES, M } from '../../shared/catalogue';
+import { BENCHMARKS } from '../../shared/conventions';
 import { ALERT } from '../constants';
 import { num, type RuleGroup } from '../model';
-import { gaugeOf, rateOf, increaseOf, spike, sumBy } from '../promql';
+import { gaugeOf, rateOf, increaseOf, spike, sumBy } from '../../shared/promql';
 
 const P = M.paymentsTotal.name;
 export const PAYMENT_RATE = 'provider_status:marketplace_payments:rate10m';

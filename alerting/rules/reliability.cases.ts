@@ -1,8 +1,8 @@
 /** promtool cases for reliability.ts. */
-import { M } from '../../exporter/src/catalogue';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { SELECTORS } from '../../shared/conventions';
 import { replicas, type PromTestCase } from '../promtest';
-import { sel } from '../promql';
+import { sel } from '../../shared/promql';
 
 const SHOP = 'https://shop.example.com';
 const probe = (name: string) => sel(name, { job: SELECTORS.blackboxJob, instance: SHOP });

@@ -1,9 +1,9 @@
 /** Reliability: error rate, site probes, TLS certificates, incidents, database reachability. */
-import { M } from '../../exporter/src/catalogue';
-import { BENCHMARKS, SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { BENCHMARKS, SELECTORS } from '../../shared/conventions';
 import { ALERT } from '../constants';
 import { num, type AlertRule, type RuleGroup } from '../model';
-import { gaugeOf, increaseOf, rateOf, sel, sumBy } from '../promql';
+import { gaugeOf, increaseOf, rateOf, sel, sumBy } from '../../shared/promql';
 
 export const HTTP_ERROR_RATIO = ':marketplace_http_responses:error_ratio_rate5m';
 export const HTTP_RESPONSES = ':marketplace_http_responses:increase5m';

@@ -1,7 +1,7 @@
 /** promtool cases for security.ts. */
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { replicas, type PromTestCase } from '../promtest';
-import { sel } from '../promql';
+import { sel } from '../../shared/promql';
 
 const security = (severity: 'page' | 'ticket') => ({ severity, team: 'security', feed: 'exporter_db' }) as const;
 const failedLogins = (values: string) => replicas(sel(M.loginsTotal.name, { outcome: 'failure', reason: 'bad_password' }), values);

@@ -1,8 +1,8 @@
 /** Security: credential stuffing, bulk export/delete, unauthorized API calls, payout-account changes. */
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { ALERT } from '../constants';
 import type { RuleGroup } from '../model';
-import { increaseOf, spike, sumBy } from '../promql';
+import { increaseOf, spike, sumBy } from '../../shared/promql';
 
 const failedLogins = spike({
   level: '',

@@ -2,12 +2,12 @@
  * promtool cases for slo.ts, generated per SLO from one error ratio: well above the fast burn
  * (page and ticket fire), just below the 6x page burn (ticket only), just below 1x (quiet).
  */
-import { M } from '../../exporter/src/catalogue';
-import { BENCHMARKS, SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { BENCHMARKS, SELECTORS } from '../../shared/conventions';
 import { ALERT } from '../constants';
 import { num } from '../model';
 import { pct, replicas, type ExpectedAlert, type InputSeries, type PromTestCase } from '../promtest';
-import { sel } from '../promql';
+import { sel } from '../../shared/promql';
 import { BUDGET_RECORD, SLOS, sliRecord, type Slo } from './slo';
 
 const PER_MIN = 1000;

@@ -3,11 +3,11 @@
  * error-budget-remaining series for dashboards, and multi-window multi-burn-rate alerts
  * (Google SRE workbook, ch. 5: fast burn pages, slow burn tickets).
  */
-import { CUSTOMER_DECLINE_CODES, M } from '../../exporter/src/catalogue';
-import { BENCHMARKS, SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { CUSTOMER_DECLINE_CODES, M } from '../../shared/catalogue';
+import { BENCHMARKS, SELECTORS } from '../../shared/conventions';
 import { ALERT } from '../constants';
 import { num, type AlertRule, type Feed, type RecordingRule, type RuleGroup, type Team } from '../model';
-import { increaseOf, leMatcher, sel, sumBy } from '../promql';
+import { increaseOf, leMatcher, sel, sumBy } from '../../shared/promql';
 
 export const SLI_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
 export type SliWindow = (typeof SLI_WINDOWS)[number];

@@ -4,10 +4,10 @@
  * then planted incidents. Deterministic: no randomness, so the replay and its table are stable.
  * Output is promtool input series (one sample a minute, arithmetic runs compressed).
  */
-import { M } from '../../exporter/src/catalogue';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { M } from '../../shared/catalogue';
+import { SELECTORS } from '../../shared/conventions';
 import type { InputSeries } from '../promtest';
-import { sel } from '../promql';
+import { sel } from '../../shared/promql';
 
 export const MINUTES_PER_DAY = 1440;
 /** Seven days of history (the spike baselines look a week back), then two days with incidents. */

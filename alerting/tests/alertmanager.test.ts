@@ -6,12 +6,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../../scripts/generate';
+import { ROOT } from '../../shared/generated';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { DEAD_MANS_SWITCH_RECEIVER, INFO_RECEIVER, NOTIFICATION_TEMPLATES, SECRET_FILES, TEAMS, pageReceiver, renderAlertmanager, ticketReceiver } from '../alertmanager';
 import { ALERTMANAGER_DIR } from '../generate';
-import { freePort } from '../../dashboards/stack/processes';
+import { freePort } from '../../scripts/stack/processes';
 
 const CONFIG = path.join(ROOT, ALERTMANAGER_DIR, 'alertmanager.yml');
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../../scripts/generate';
+import { ROOT } from '../../shared/generated';
 import { README_END, README_START, renderTable, replay, score } from '../scenario/replay';
 import { INCIDENTS } from '../scenario/simulate';
 

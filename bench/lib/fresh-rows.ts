@@ -27,7 +27,10 @@ async function contractTables(pool: pg.Pool): Promise<TableInfo[]> {
   const byTable = new Map<string, TableInfo>();
   for (const r of rows) {
     let t = byTable.get(r.table_name);
-    if (!t) byTable.set(r.table_name, (t = { table: r.table_name, columns: [] }));
+    if (!t) {
+      t = { table: r.table_name, columns: [] };
+      byTable.set(r.table_name, t);
+    }
     t.columns.push({ name: r.column_name, type: r.data_type });
   }
   return [...byTable.values()];

@@ -1,6 +1,6 @@
 /** blackbox.yml: the probe modules Prometheus uses for the public marketplace URLs. */
 import YAML from 'yaml';
-import { generatedHeader, type GeneratedFile } from '../../scripts/generated';
+import { generatedHeader, type GeneratedFile } from '../../shared/generated';
 import { PROBE_MODULE } from './prometheus';
 
 export function blackboxConfig(): Record<string, unknown> {

@@ -1,7 +1,7 @@
 /** Grafana provisioning: datasources with fixed uids, one file provider, dashboard JSON in folders. */
 import YAML from 'yaml';
-import { DATASOURCES } from '../../exporter/src/catalogue/thresholds';
-import { generatedHeader, type GeneratedFile } from '../../scripts/generated';
+import { DATASOURCES } from '../../shared/conventions';
+import { generatedHeader, type GeneratedFile } from '../../shared/generated';
 import { buildDashboard, DASHBOARDS } from '../index';
 import { buildSellerLeaderboard, POSTGRES } from '../seller-leaderboard';
 

@@ -3,8 +3,8 @@
  * stack and the e2e test render the same config with loopback addresses and temp paths.
  */
 import YAML from 'yaml';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
-import { generatedHeader, type GeneratedFile } from '../../scripts/generated';
+import { SELECTORS } from '../../shared/conventions';
+import { generatedHeader, type GeneratedFile } from '../../shared/generated';
 
 export interface PrometheusAddresses {
   exporter: string;

@@ -3,9 +3,10 @@
  * aggregate first collapse replicas with min (health: a collector failing on one replica shows) or
  * max (age, cost, errors), so a second replica never doubles a count or dilutes a share.
  */
-import { M } from '../../exporter/src/catalogue';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
-import { RATE, sel } from './promql';
+import { M } from '../../shared/catalogue';
+import { SELECTORS } from '../../shared/conventions';
+import { sel } from '../../shared/promql';
+import { RATE } from './promql';
 
 const REPLICAS = SELECTORS.replicaLabels.join(', ');
 const worst = (agg: 'min' | 'max', expr: string) => `${agg} without (${REPLICAS}) (${expr})`;

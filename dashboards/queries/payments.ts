@@ -1,6 +1,7 @@
 /** Orders & payments detail: funnel, carts, refunds, providers, balances, disputes, reconciliation. */
-import { M } from '../../exporter/src/catalogue';
-import { gaugeOf, increaseOf, quantileOf, RANGE, sumBy, VAR } from './promql';
+import { M } from '../../shared/catalogue';
+import { gaugeOf, increaseOf, quantileOf, sumBy } from '../../shared/promql';
+import { RANGE, RATE, VAR } from './promql';
 
 const cur = { currency: VAR.currency };
 const prov = { provider: VAR.provider };
@@ -28,5 +29,5 @@ export const balances = () =>
 export const disputesOpen = () => sumBy(['provider'], gaugeOf(M.paymentDisputesOpen.name, prov));
 export const reconciliationMismatches = () => sumBy(['provider', 'kind'], gaugeOf(M.paymentReconciliationMismatches.name, prov));
 export const providerUp = () => `min by (provider) (${gaugeOf(M.paymentProviderUp.name, prov)})`;
-export const providerLatencyP95 = () => quantileOf(0.95, `${M.paymentProviderRequestDurationSeconds.name}_bucket`, prov, undefined, ['provider']);
+export const providerLatencyP95 = () => quantileOf(0.95, `${M.paymentProviderRequestDurationSeconds.name}_bucket`, prov, RATE, ['provider']);
 export const payoutsFailed = (window: string = RANGE) => sumBy(['provider'], increaseOf(M.paymentPayoutsFailedTotal.name, prov, window));

@@ -3,9 +3,10 @@
  * error-budget panels compute budget and burn rate from raw probes against BENCHMARKS.uptimeRatio
  * (the alerting recording rules use the same target).
  */
-import { M } from '../../exporter/src/catalogue';
-import { BENCHMARKS, SELECTORS } from '../../exporter/src/catalogue/thresholds';
-import { gaugeOf, increaseOf, RANGE, sel, sumBy } from './promql';
+import { M } from '../../shared/catalogue';
+import { BENCHMARKS, SELECTORS } from '../../shared/conventions';
+import { gaugeOf, increaseOf, sel, sumBy } from '../../shared/promql';
+import { RANGE } from './promql';
 import { BUDGET_RECORD, OBJECTIVE_RECORD, sliRecord, type SliWindow } from '../../alerting/rules/slo';
 import { uptime } from './business';
 

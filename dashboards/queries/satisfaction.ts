@@ -1,6 +1,7 @@
 /** Customer satisfaction: CSAT, reviews, support tickets, bug reports. */
-import { M } from '../../exporter/src/catalogue';
-import { gaugeOf, increaseOf, RANGE, sumBy } from './promql';
+import { M } from '../../shared/catalogue';
+import { gaugeOf, increaseOf, sumBy } from '../../shared/promql';
+import { RANGE } from './promql';
 
 export const csat = (window?: string) => sumBy(window ? [] : ['window'], gaugeOf(M.csatScore.name, window ? { window } : {}));
 export const reviewRating = (window?: string) => sumBy(window ? [] : ['window'], gaugeOf(M.reviewRating.name, window ? { window } : {}));

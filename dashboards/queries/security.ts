@@ -1,6 +1,7 @@
 /** Security: logins, credential stuffing, profile changes, sensitive audit actions. */
-import { M } from '../../exporter/src/catalogue';
-import { gaugeOf, increaseOf, RANGE, sumBy } from './promql';
+import { M } from '../../shared/catalogue';
+import { gaugeOf, increaseOf, sumBy } from '../../shared/promql';
+import { RANGE } from './promql';
 
 export const loginsByOutcome = (window = '1h') => sumBy(['outcome'], increaseOf(M.loginsTotal.name, {}, window));
 export const failuresByReason = (window: string = RANGE) => sumBy(['reason'], increaseOf(M.loginsTotal.name, { outcome: 'failure' }, window));

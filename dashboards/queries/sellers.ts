@@ -1,6 +1,7 @@
 /** Sellers: onboarding, activation, churn, activity segments, listing credits. */
-import { M } from '../../exporter/src/catalogue';
-import { gaugeOf, increaseOf, RANGE, sumBy } from './promql';
+import { M } from '../../shared/catalogue';
+import { gaugeOf, increaseOf, sumBy } from '../../shared/promql';
+import { RANGE } from './promql';
 
 export const segments = () => sumBy(['segment'], gaugeOf(M.sellers.name));
 export const applications = (window: string = RANGE) => sumBy([], increaseOf(M.sellerApplicationsTotal.name, {}, window));

@@ -1,6 +1,7 @@
 /** User activity: active users, visitors, sessions, engagement, retention. */
-import { M } from '../../exporter/src/catalogue';
-import { gaugeOf, increaseOf, quantileOf, RANGE, RATE, sumBy, VAR } from './promql';
+import { M } from '../../shared/catalogue';
+import { gaugeOf, increaseOf, quantileOf, sumBy } from '../../shared/promql';
+import { RANGE, RATE, VAR } from './promql';
 
 export const activeUsers = (window: string) => sumBy([], gaugeOf(M.activeUsers.name, { window }));
 export const activationRatio = (window: string) => sumBy([], gaugeOf(M.userActivationRatio.name, { window }));
@@ -9,7 +10,7 @@ export const visitorsByType = (window: string) => sumBy(['visitor_type'], gaugeO
 export const sessionsBy = (label: 'platform' | 'channel', window = '1h') =>
   sumBy([label], increaseOf(M.sessionsTotal.name, { platform: VAR.platform }, window));
 export const sessionsSum = (window: string = RANGE) => sumBy([], increaseOf(M.sessionsTotal.name, { platform: VAR.platform }, window));
-export const sessionDurationQuantile = (q: number) => quantileOf(q, `${M.sessionDurationSeconds.name}_bucket`);
+export const sessionDurationQuantile = (q: number) => quantileOf(q, `${M.sessionDurationSeconds.name}_bucket`, {}, RATE);
 export const pageLoadQuantile = (q: number, window: string = RATE) => quantileOf(q, `${M.pageLoadSeconds.name}_bucket`, {}, window);
 export const pageViews = (window = '1h') => sumBy([], increaseOf(M.pageViewsTotal.name, {}, window));
 export const eventsByType = (window = '1h') => sumBy(['type'], increaseOf(M.eventsTotal.name, {}, window));

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type pg from 'pg';
-import { catalogue, collectorsOf, M } from './catalogue';
+import { catalogue, collectorsOf, M } from '../../shared/catalogue';
 import { COLLECTORS } from './collectors';
 import { customCollector } from './collectors/custom-sql';
 import { COLLECTOR_DEFAULTS, type CollectorName } from './collectors/names';
@@ -60,7 +60,6 @@ export function scheduledCollectors(config: Config): ScheduledCollector[] {
     const enabled = settings.enabled ?? (provider ? provider.enabled : COLLECTOR_DEFAULTS[name].enabled);
     if (!enabled) continue;
     const factory = COLLECTORS[name];
-    if (!factory) throw new Error(`collector ${name} is enabled but not available in this build`);
     const interval = settings.interval ?? provider?.interval ?? COLLECTOR_DEFAULTS[name].interval;
     // A cycle never overlaps itself (the next one is scheduled when it ends), so a timeout longer than
     // the interval is allowed: pollers wait out Retry-After inside a cycle.

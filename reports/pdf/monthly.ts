@@ -4,7 +4,7 @@
  * Every section links to its Grafana dashboard for the same period.
  */
 import PDFDocument from 'pdfkit';
-import type { MetricDef } from '../../exporter/src/catalogue';
+import type { MetricDef } from '../../shared/catalogue';
 import { SLOS } from '../../alerting/rules/slo';
 import { SECTIONS, type Section } from '../kpis';
 import { benchmarkText, boundsNote, change, coverageNote, formatKpi, formatValue, statusOf, valueNote, type Status } from '../format';
@@ -154,7 +154,9 @@ function insights(doc: Doc, data: ReportData, opts: MonthlyPdfOptions): void {
   heading(doc, 'Actionable insights');
   const found = computeInsights(data, `in ${opts.previousLabel}`);
   if (!found.length) doc.font('Helvetica').fontSize(9).text('No KPI moved notably and every benchmark was met.');
-  found.forEach((f, i) => doc.font('Helvetica').fontSize(9).fillColor('#222222').text(`${i + 1}. ${f.text}`, MARGIN, undefined, { width: CONTENT_W }).moveDown(0.3));
+  found.forEach((f, i) => {
+    doc.font('Helvetica').fontSize(9).fillColor('#222222').text(`${i + 1}. ${f.text}`, MARGIN, undefined, { width: CONTENT_W }).moveDown(0.3);
+  });
 }
 
 function definitions(doc: Doc, data: ReportData): void {

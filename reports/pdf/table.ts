@@ -49,6 +49,8 @@ export function drawTable(doc: Doc, columns: Column[], rows: (string | Cell)[][]
     doc.y = y + h;
   };
   drawRow(columns.map((c) => c.header), true, true);
-  rows.forEach((r, i) => drawRow(r, false, i % 2 === 1));
+  rows.forEach((r, i) => {
+    drawRow(r, false, i % 2 === 1);
+  });
   doc.moveDown(0.6);
 }

@@ -3,7 +3,7 @@
  * value is written. The scorecard CSV, the accounting exports and the generated reference
  * (docs/SELLER-REPORTS.md) all read these lists.
  */
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import type { SellerCurrencyRow, SellerInfo } from './data';
 
 export type Unit = 'id' | 'text' | 'count' | 'money' | 'ratio' | 'rating' | 'rank' | 'credits' | 'timestamp';

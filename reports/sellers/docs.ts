@@ -1,5 +1,5 @@
 /** Renders docs/SELLER-REPORTS.md, the column reference of the seller reports, from columns.ts. */
-import { generatedHeader, type GeneratedFile } from '../../scripts/generated';
+import { generatedHeader, type GeneratedFile } from '../../shared/generated';
 import { SCORECARD_COLUMNS, SELLER_LIST_COLUMNS, TRANSACTION_LOG_COLUMNS, type ColumnDef } from './columns';
 
 function table<T>(cols: readonly ColumnDef<T>[]): string[] {

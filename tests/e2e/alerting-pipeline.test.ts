@@ -7,19 +7,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { RunningExporter } from '../../exporter/src/app';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { SELECTORS } from '../../shared/conventions';
 import { DEFAULT_OPTIONS, NOTIFICATION_TEMPLATES, renderAlertmanager } from '../../alerting/alertmanager';
 import { isAlert, type RuleGroup } from '../../alerting/model';
 import { renderGroup } from '../../alerting/render';
 import { paymentsGroup } from '../../alerting/rules/payments';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { eventually, exporterConfig, startTestExporter } from '../support/exporter';
-import { freePort } from '../../dashboards/stack/processes';
+import { freePort } from '../../scripts/stack/processes';
 
 const ALERT = 'PaymentSuccessRateLow';
 const PEER_TIMEOUT_S = 2;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { parseReportsConfig, type ReportsConfig } from '../../reports/config';
 import { SECTIONS } from '../../reports/kpis';
 import { smtpSender } from '../../reports/mailer';

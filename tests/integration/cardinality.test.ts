@@ -4,9 +4,9 @@
  * values fold into `other`), and nothing that looks like an id, an email or free text gets out.
  */
 import request from 'supertest';
-import { catalogue, type LabelValues } from '../../exporter/src/catalogue';
+import { catalogue, type LabelValues } from '../../shared/catalogue';
 import { COLLECTOR_DEFAULTS } from '../../exporter/src/collectors/names';
-import { allowedValues } from '../../exporter/src/collectors/labels';
+import { allowedValues } from '../../exporter/src/metrics/labels';
 import type { RunningExporter } from '../../exporter/src/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { exporterConfig, startTestExporter } from '../support/exporter';

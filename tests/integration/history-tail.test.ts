@@ -5,7 +5,7 @@
  * (18:30 UTC), and counts from the database rows that every hour-long window of the tail's last hour
  * has orders and payments that settled (succeeded or failed), so those panels cannot come back empty.
  */
-import { writeBusyTail } from '../../dashboards/stack/history';
+import { writeBusyTail } from '../../scripts/stack/history';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { DASHBOARD_TAIL } from '../e2e/dashboards-tail';
 

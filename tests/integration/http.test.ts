@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { startExporter, type RunningExporter } from '../../exporter/src/app';
 import { parseConfig, type Config } from '../../exporter/src/config/load';
 import { createLogger } from '../../exporter/src/runtime/logger';
@@ -143,7 +143,7 @@ describe('with TLS', () => {
       expect(res.status).toBe(200);
       expect(res.text).toContain(M.usersRegisteredTotal.name);
       // Plain HTTP on the TLS port is refused.
-      await expect(fetch(e.url.replace('https:', 'http:') + '/metrics')).rejects.toThrow();
+      await expect(fetch(`${e.url.replace('https:', 'http:')}/metrics`)).rejects.toThrow();
     } finally {
       await e.stop();
     }

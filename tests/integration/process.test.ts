@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '../support/db';
 import { eventually, parseExposition } from '../support/exporter';
 

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import request from 'supertest';
-import { M } from '../../exporter/src/catalogue';
+import { M } from '../../shared/catalogue';
 import type { RunningExporter } from '../../exporter/src/app';
 import { createTestDatabase, testServerUrl, type TestDatabase } from '../support/db';
 import { eventually, exporterConfig, parseExposition, startTestExporter } from '../support/exporter';

@@ -9,7 +9,7 @@ import YAML from 'yaml';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Dashboard, Panel } from '@grafana/grafana-foundation-sdk/dashboard';
-import { DASHBOARD_UIDS, DATASOURCES } from '../../exporter/src/catalogue/thresholds';
+import { DASHBOARD_UIDS, DATASOURCES } from '../../shared/conventions';
 import { buildDashboard, DASHBOARDS } from '../../dashboards';
 import { GRAFANA_DB, grafanaReaderScript } from '../../dashboards/provisioning/grafana';
 import { buildSellerLeaderboard, LEADERBOARD_PANELS, POSTGRES } from '../../dashboards/seller-leaderboard';

@@ -1,11 +1,12 @@
 /** Runs collectors the way the scheduler does (read-only transaction, timeout) for tests. */
 import type pg from 'pg';
 import { parseConfig, type Config } from '../../exporter/src/config/load';
-import type { Collector, CollectorFactory, Sample } from '../../exporter/src/collectors/types';
-import { isHistogramSample } from '../../exporter/src/collectors/types';
+import type { Collector, CollectorFactory } from '../../exporter/src/collectors/types';
+import type { Sample } from '../../exporter/src/metrics/sample';
+import { isHistogramSample } from '../../exporter/src/metrics/sample';
 import { withReadOnly } from '../../exporter/src/runtime/db';
 import { createLogger } from '../../exporter/src/runtime/logger';
-import { labelKey } from '../../exporter/src/collectors/labels';
+import { labelKey } from '../../exporter/src/metrics/labels';
 
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
   return parseConfig({ collection: { settle_lag: 0 }, ...overrides }, { env: {} });

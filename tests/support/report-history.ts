@@ -7,8 +7,8 @@
  * last month. (Written for the reports because no reusable backfill function existed yet.)
  */
 import { createWriteStream } from 'node:fs';
-import { M } from '../../exporter/src/catalogue';
-import { rng } from '../../exporter/src/payments/fakes/payment-stream';
+import { M } from '../../shared/catalogue';
+import { rng } from '../../exporter/src/demo/fakes/payment-stream';
 
 export interface HistoryOptions {
   /** First sample (UTC instant). */
@@ -181,7 +181,10 @@ export async function writeHistory(file: string, o: HistoryOptions): Promise<{ s
         const blind = s.exporter && o.gapDays && day >= o.gapDays.from && day < o.gapDays.from + o.gapDays.count;
         if (blind) continue;
         const value = Number.isInteger(total) ? String(total) : total.toFixed(4);
-        if (s.exporter) replicas.forEach((inst, k) => lines[k]!.push(`${name}${lbl({ ...s.labels, job: 'marketplace-pulse', instance: inst })} ${value} ${t}\n`));
+        if (s.exporter)
+          replicas.forEach((inst, k) => {
+            lines[k]!.push(`${name}${lbl({ ...s.labels, job: 'marketplace-pulse', instance: inst })} ${value} ${t}\n`);
+          });
         else lines[0]!.push(`${name}${lbl(s.labels)} ${value} ${t}\n`);
       }
       for (const l of lines) {

@@ -1,7 +1,7 @@
 /** The catalogue is the single source of truth: its own consistency, and nobody else spelling names. */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { catalogue, collectorsOf, M } from '../../exporter/src/catalogue';
+import { catalogue, collectorsOf, M } from '../../shared/catalogue';
 import { COLLECTORS } from '../../exporter/src/collectors';
 import { COLLECTOR_DEFAULTS } from '../../exporter/src/collectors/names';
 import { parseConfig } from '../../exporter/src/config/load';

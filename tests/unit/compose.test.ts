@@ -8,8 +8,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import YAML from 'yaml';
-import { SELECTORS } from '../../exporter/src/catalogue/thresholds';
-import { ROOT } from '../../scripts/generate';
+import { SELECTORS } from '../../shared/conventions';
+import { ROOT } from '../../shared/generated';
 import { COMPOSE_ADDRESSES, COMPOSE_HA, HA_REPLICAS, REPLICA_LABEL, victoriaArgs } from '../../dashboards/provisioning/prometheus';
 
 const compose = YAML.parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
@@ -80,7 +80,7 @@ test.each(bindMounts())('%s mounts %s, which exists', (_service, host) => {
 test('the exporter build context, Dockerfile and every COPY source exist; non-root user and healthcheck on /healthz', () => {
   const build = compose.services.exporter!.build!;
   const dockerfile = readFileSync(path.join(ROOT, build.context, build.dockerfile ?? 'Dockerfile'), 'utf8');
-  const copies = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/).slice(0, -1)).flat();
+  const copies = [...dockerfile.matchAll(/^COPY\s+(?!--from)(.+)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/).slice(0, -1));
   expect(copies.length).toBeGreaterThan(2);
   for (const src of copies) expect(existsSync(path.join(ROOT, build.context, src))).toBe(true);
   expect(dockerfile).toMatch(/^USER (?!root)\w+/m);

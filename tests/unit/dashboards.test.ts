@@ -5,15 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Dashboard, Panel } from '@grafana/grafana-foundation-sdk/dashboard';
-import { catalogue, M } from '../../exporter/src/catalogue';
-import { DASHBOARD_UIDS, DATASOURCES, SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { catalogue, M } from '../../shared/catalogue';
+import { DASHBOARD_UIDS, DATASOURCES, SELECTORS } from '../../shared/conventions';
 import { buildDashboard, DASHBOARDS } from '../../dashboards';
 import { provisioningFiles } from '../../dashboards/generate';
-import { dataPanels, metricNames, queriesOf, substitute, syntaxErrorAt } from '../../dashboards/inspect';
+import { dataPanels, queriesOf, substitute } from '../../dashboards/inspect';
+import { metricNames, syntaxErrorAt } from '../../shared/promql-check';
 import { buildSellerLeaderboard, POSTGRES } from '../../dashboards/seller-leaderboard';
 import { DATASOURCE_VARIABLE, GRAFANA_IMAGE, MONEY } from '../../dashboards/common';
 import * as q from '../../dashboards/queries/exporter';
-import { driftOf, ROOT } from '../../scripts/generate';
+import { driftOf, ROOT } from '../../shared/generated';
 
 const built: [string, Dashboard][] = DASHBOARDS.map((d) => [d.file, buildDashboard(d)]);
 

@@ -14,7 +14,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
 import YAML from 'yaml';
 import { alertmanagerConfig, DEFAULT_OPTIONS } from '../../alerting/alertmanager';
-import { DATASOURCES, SELECTORS } from '../../exporter/src/catalogue/thresholds';
+import { DATASOURCES, SELECTORS } from '../../shared/conventions';
 import { parseCli } from '../../exporter/src/cli';
 import { parseConfig } from '../../exporter/src/config/load';
 import { DEFAULT_LISTEN } from '../../exporter/src/config/schema';
@@ -23,7 +23,7 @@ import { blackboxConfig } from '../../dashboards/provisioning/blackbox';
 import { parseMatcher } from '../../dashboards/provisioning/kubernetes/alertmanager';
 import { baseFiles, kubernetesFiles } from '../../dashboards/provisioning/kubernetes';
 import { configText } from '../../dashboards/provisioning/kubernetes/exporter';
-import { ROOT } from '../../scripts/generate';
+import { ROOT } from '../../shared/generated';
 import { kubectlKustomize, key, render, type K8sObject } from '../support/kustomize';
 
 const K8S = path.join(ROOT, 'provisioning/kubernetes');

@@ -5,13 +5,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { catalogue, exposedSeriesNames } from '../../exporter/src/catalogue';
 import { buildDashboard, DASHBOARDS } from '../../dashboards';
-import { metricNames, queriesOf, substitute, syntaxErrorAt } from '../../dashboards/inspect';
-import { ROOT } from '../../scripts/generate';
-
-/** Series that come from Prometheus itself or the blackbox exporter, not from our catalogue. */
-const EXTERNAL = [/^probe_/, /^up$/, /^scrape_duration_seconds$/];
+import { queriesOf, substitute } from '../../dashboards/inspect';
+import { metricNames, syntaxErrorAt, unknownMetrics } from '../../shared/promql-check';
+import { ROOT } from '../../shared/generated';
 
 function recordedNames(): Set<string> {
   const dir = path.join(ROOT, 'provisioning/prometheus/rules');
@@ -24,13 +21,14 @@ function recordedNames(): Set<string> {
   return names;
 }
 
-const known = new Set(catalogue.flatMap(exposedSeriesNames));
 const recorded = recordedNames();
 const queries = DASHBOARDS.flatMap((d) => queriesOf(buildDashboard(d)));
 
 test('the parser rejects broken PromQL and finds selected metric names (guards the checks below)', () => {
   expect(syntaxErrorAt('sum(rate(x[5m])')).not.toBeNull();
   expect(syntaxErrorAt('sum by (a) (rate(x{a=~".*"}[5m] offset 1w))')).toBeNull();
+  expect(unknownMetrics('sum(rate(marketplace_no_such_total[5m])) / sum(rate(marketplace_orders_total[5m])) + up', new Set())).toEqual(['marketplace_no_such_total']);
+  expect(unknownMetrics('rate(a:b:c[5m])', new Set(['a:b:c']))).toEqual([]);
   expect(metricNames('histogram_quantile(0.9, sum by (le) (rate(a_bucket[5m]))) / on (slo) b:c:d + vector(0)').sort()).toEqual(['a_bucket', 'b:c:d']);
 });
 
@@ -42,10 +40,8 @@ test.each(queries.map((q) => [`${q.dashboard} / ${q.panel} / ${q.refId}`, q.expr
 });
 
 test.each(queries.map((q) => [`${q.dashboard} / ${q.panel} / ${q.refId}`, q.expr]))('%s selects only known metrics', (_name, expr) => {
-  const names = metricNames(substitute(expr));
-  expect(names.length).toBeGreaterThan(0);
-  const unknown = names.filter((n) => !known.has(n) && !recorded.has(n) && !EXTERNAL.some((re) => re.test(n)));
-  expect(unknown).toEqual([]);
+  expect(metricNames(substitute(expr)).length).toBeGreaterThan(0);
+  expect(unknownMetrics(substitute(expr), recorded)).toEqual([]);
 });
 
 test('recording rules used by dashboards exist in the generated rule files', () => {

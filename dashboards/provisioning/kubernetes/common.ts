@@ -3,9 +3,9 @@
  * manifest goes through. Everything the exporter itself defines (port, paths, flags) is imported.
  */
 import YAML from 'yaml';
-import { SELECTORS } from '../../../exporter/src/catalogue/thresholds';
+import { SELECTORS } from '../../../shared/conventions';
 import { DEFAULT_LISTEN } from '../../../exporter/src/config/schema';
-import { generatedHeader, type GeneratedFile } from '../../../scripts/generated';
+import { generatedHeader, type GeneratedFile } from '../../../shared/generated';
 
 export const K8S_DIR = 'provisioning/kubernetes';
 export const NAME = 'marketplace-pulse';

@@ -179,7 +179,7 @@ export function deployment(o: KubernetesOptions, config: string, image: string):
             // Poller watermarks and the demo database; survives container restarts. For state that
             // outlives the pod, replace with a PersistentVolumeClaim (README).
             { name: 'state', emptyDir: { sizeLimit: '1Gi' } },
-            // tsx compiles the TypeScript sources into a cache under the temp directory.
+            // Scratch space for the process; the root filesystem is read-only.
             { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
           ],
         },

@@ -3,7 +3,7 @@
  * and the `ha` and `demo` overlays, every object built from the same sources as the rest of
  * provisioning/ (rules from alerting/, dashboards from dashboards/, flags and paths from the exporter).
  */
-import type { GeneratedFile } from '../../../scripts/generated';
+import type { GeneratedFile } from '../../../shared/generated';
 import { alertmanagerConfigObject } from './alertmanager';
 import { DEFAULT_K8S_OPTIONS, IMAGE, manifestFile, NAMESPACE, type KubernetesOptions } from './common';
 import { configMap, configText, DEPLOYMENT_COMMENTS, deployment, exporterConfig, namespace, podDisruptionBudget, service } from './exporter';

@@ -2,7 +2,7 @@
 import { Probe, PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { ruleGroups } from '../../../alerting/groups';
 import { promRules } from '../../../alerting/render';
-import { SELECTORS } from '../../../exporter/src/catalogue/thresholds';
+import { SELECTORS } from '../../../shared/conventions';
 import { HTTP_PATHS } from '../../../exporter/src/http/app';
 import { COMPOSE_ADDRESSES, PROBE_MODULE } from '../prometheus';
 import {

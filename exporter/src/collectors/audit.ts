@@ -3,10 +3,10 @@
  * objects touched). Both incremental on their event time (profile_changes_changed_at_idx,
  * audit_log_occurred_at_idx). Audit actions outside the list are not security-relevant and ignored.
  */
-import { AUDIT_ACTIONS, M } from '../catalogue';
+import { AUDIT_ACTIONS, M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const PROFILE_CHANGES_SQL = `
   SELECT field, count(*) AS n

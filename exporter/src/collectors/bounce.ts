@@ -3,8 +3,9 @@
  * session of the last 30 days, its page views counted up to two ("none, one or more" is all the
  * ratio needs). A cycle reads sessions started, or given a page view, since the previous horizon.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { FactStore, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
 const FACT_COLUMNS = `

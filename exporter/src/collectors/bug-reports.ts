@@ -2,10 +2,11 @@
  * Bug reports: open by severity (partial index bug_reports_open_idx) and received by severity
  * (incremental on reported_at). Unknown severities fold to `other`.
  */
-import { BUG_SEVERITIES, M } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { BUG_SEVERITIES, M } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
-import { fold } from './labels';
+import { fold } from '../metrics/labels';
 
 export const BUG_REPORTS_RECEIVED_SQL = `
   SELECT severity, count(*) AS n

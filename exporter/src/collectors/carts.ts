@@ -3,8 +3,9 @@
  * per trailing window over carts created in it, as a continuous aggregate (./window-facts.ts): one
  * fact per cart of the last 30 days, its status re-read while inside collection.mutable_horizon.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
 import { FactStore, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 

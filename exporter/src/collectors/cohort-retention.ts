@@ -4,8 +4,9 @@
  * (users_created_at_idx), and only their sessions in the same 12 weeks (sessions_user_started_idx).
  * Both queries run in one transaction, where now() is fixed, so they agree on the week boundaries.
  */
-import { M } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { M } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 
 export const COHORT_WEEKS = 12;
 

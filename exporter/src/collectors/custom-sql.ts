@@ -4,11 +4,12 @@
  * Gauges and counters read a value column; histograms bucket an observation column in SQL, so only
  * one row per label set crosses the wire.
  */
-import type { MetricDef } from '../catalogue';
-import { internal } from '../catalogue';
+import type { MetricDef } from '../../../shared/catalogue';
+import { internal } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 import { createHash } from 'node:crypto';
-import type { CappedSamples, Collector } from './types';
+import type { Collector } from './types';
+import type { CappedSamples } from '../metrics/sample';
 
 export type CustomMetricConfig = Config['custom_metrics'][number];
 

@@ -2,10 +2,10 @@
  * Interaction events by allow-listed type, incremental on events.occurred_at (range scan on
  * events_occurred_at_idx).
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const EVENTS_BY_TYPE_SQL = `
   SELECT type, count(*) AS n

@@ -5,9 +5,10 @@
  * sessions started or touched since the previous horizon; each is re-probed in full through
  * events_session_type_idx, orders_session_idx and payments_order_idx.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
-import { OTHER, allowList, fold } from './labels';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
+import { OTHER, allowList, fold } from '../metrics/labels';
 import { FactStore, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
 export const FUNNEL_STEPS = ['visit', 'product_view', 'add_to_cart', 'checkout', 'paid'] as const;

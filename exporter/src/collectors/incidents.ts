@@ -5,10 +5,11 @@
  * outage still open grows by the time that settled since the previous cycle and stops growing once
  * resolved. Summed over cycles this equals the settled part of each outage, counted once.
  */
-import { INCIDENT_SEVERITIES, M } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { INCIDENT_SEVERITIES, M } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const INCIDENTS_DECLARED_SQL = `
   SELECT severity, count(*) AS n

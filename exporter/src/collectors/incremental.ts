@@ -4,10 +4,10 @@
  * when the whole cycle succeeded, so a failed cycle is retried over the same window: nothing is lost
  * and nothing is counted twice.
  */
-import type { MetricDef } from '../catalogue';
+import type { MetricDef } from '../../../shared/catalogue';
 import type { Db } from '../runtime/db';
-import type { HistogramSample, ScalarSample } from './types';
-import { labelKey } from './labels';
+import type { HistogramSample, ScalarSample } from '../metrics/sample';
+import { labelKey } from '../metrics/labels';
 
 /** The time range of one incremental read: `from` exclusive, `to` inclusive, both timestamptz literals. */
 export interface TimeRange {
@@ -58,7 +58,9 @@ export class Totals {
     const key = `${metric.name}|${labelKey(labels)}`;
     const e = this.hists.get(key);
     if (e) {
-      cumulativeBuckets.forEach((b, i) => (e.buckets[i]! += b));
+      cumulativeBuckets.forEach((b, i) => {
+        e.buckets[i]! += b;
+      });
       e.sum += sum;
       e.count += count;
     } else {

@@ -1,5 +1,7 @@
 /**
- * Every built-in collector, registered once. Defaults (enabled, interval) live in ./names.ts.
+ * Every built-in collector's factory, registered once. Names, on/off defaults and intervals live in
+ * ./names.ts, which the config schema reads without loading every collector; `satisfies` makes a
+ * name without a factory (or a factory without a name) a compile error.
  */
 import type { CollectorFactory } from './types';
 import type { CollectorName } from './names';
@@ -36,7 +38,7 @@ import { incidents } from './incidents';
 import { logins } from './logins';
 import { support } from './support';
 
-export const COLLECTORS: Partial<Record<CollectorName, CollectorFactory>> = {
+export const COLLECTORS = {
   users,
   active_users: activeUsers,
   visitors,
@@ -64,4 +66,4 @@ export const COLLECTORS: Partial<Record<CollectorName, CollectorFactory>> = {
   stripe,
   paypal,
   reconciliation,
-};
+} as const satisfies Record<CollectorName, CollectorFactory>;

@@ -3,10 +3,11 @@
  * failed-login threshold per trailing window (credential stuffing): one range scan on
  * login_events_occurred_at_idx over the longest window.
  */
-import { LOGIN_FAILURE_REASONS, M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { LOGIN_FAILURE_REASONS, M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
-import { fold } from './labels';
+import { fold } from '../metrics/labels';
 
 export const LOGINS_SQL = `
   SELECT success, failure_reason, count(*) AS n

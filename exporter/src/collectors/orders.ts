@@ -2,10 +2,10 @@
  * Orders placed: counts, GMV, order-value histogram, high-value orders, orders by category.
  * Incremental on orders.created_at.
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState, bucketColumns, bucketValues } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 const buckets = M.orderValue.buckets!;
 

@@ -2,10 +2,10 @@
  * Page views, real-user load time and HTTP responses by status class, all incremental on
  * page_views.viewed_at (range scan on page_views_viewed_at_idx).
  */
-import { HTTP_STATUS_CLASSES, M } from '../catalogue';
+import { HTTP_STATUS_CLASSES, M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState, bucketColumnsWhere, bucketValues } from './incremental';
-import { fold } from './labels';
+import { fold } from '../metrics/labels';
 
 const buckets = M.pageLoadSeconds.buckets!;
 

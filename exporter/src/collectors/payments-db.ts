@@ -3,10 +3,10 @@
  * has its own timestamp column, and each is read incrementally through its own index, so a payment
  * going pending -> succeeded -> refunded days apart is counted once per status, when it happens.
  */
-import { M, PAYMENT_STATUSES } from '../catalogue';
+import { M, PAYMENT_STATUSES } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold, OTHER } from './labels';
+import { allowList, fold, OTHER } from '../metrics/labels';
 
 /** One branch per status column; `failure_code` only matters for failures. */
 export const PAYMENT_STATUS_EVENTS_SQL = `

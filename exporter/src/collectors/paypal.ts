@@ -5,17 +5,18 @@
  * catches up window by window over several cycles. The first poll starts initial_lookback back. Also publishes
  * balances and open disputes. Never touches the database.
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
-import type { Collector, CollectorFactory, Sample } from './types';
+import type { Collector, CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
 import { PayPalClient } from '../payments/paypal-client';
-import { applyPayPalTransaction, RefundLedger, type PayPalTransactionsPage } from '../payments/paypal-transactions';
+import { applyPayPalTransaction, PAYPAL_MAX_WINDOW_SECONDS, PAYPAL_OPEN_DISPUTE_STATES, readPayPalTransactions, RefundLedger } from '../payments/paypal-transactions';
 import { z, type ZodType } from 'zod';
 import { countersSchema, StateFile, watermarkSchema } from '../payments/state-file';
 import { describePollError } from '../payments/poll-errors';
-import { paymentFolds } from './stripe';
+import { paymentFolds } from '../payments/folds';
 import { catchUp, catchUpDeadline, cycleTimeoutSeconds } from '../payments/catch-up';
 import type { Logger } from '../runtime/logger';
 
@@ -35,16 +36,6 @@ const paypalStateSchema: ZodType<PayPalPollerState> = z.strictObject({
   refunded: z.record(z.string(), z.number().int()).optional(),
 });
 
-const MAX_WINDOW_SECONDS = 31 * 86_400;
-const PAGE_SIZE = 500;
-/** Dispute states that are not final. */
-export const PAYPAL_OPEN_DISPUTE_STATES = 'REQUIRED_ACTION,REQUIRED_OTHER_PARTY_ACTION,UNDER_PAYPAL_REVIEW';
-
-/** PayPal wants ISO-8601 with an offset and second precision. */
-export function paypalDate(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+0000');
-}
-
 export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Collector {
   const settings = providerSettings(config, 'paypal');
   const rt = providerRuntime(config, 'paypal', deps);
@@ -61,17 +52,7 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
   async function readWindow(api: PayPalClient, from: number, to: number): Promise<void> {
     const staged = new ProviderCounters();
     const refunds = new RefundLedger(state.refunded);
-    for (let page = 1, pages = 1; page <= pages; page++) {
-      const res = await api.get<PayPalTransactionsPage>('transactions', '/v1/reporting/transactions', {
-        start_date: paypalDate(from + 1),
-        end_date: paypalDate(to),
-        fields: 'transaction_info',
-        page_size: PAGE_SIZE,
-        page,
-      });
-      for (const d of res.transaction_details ?? []) applyPayPalTransaction(d?.transaction_info, staged, folds, refunds);
-      pages = Number(res.total_pages ?? 0);
-    }
+    await readPayPalTransactions(api, from + 1, to, (t) => applyPayPalTransaction(t, staged, folds, refunds));
     totals.merge(staged);
     state = { version: 1, watermark: to, counters: totals.data, refunded: refunds.commit(to) };
     store.save(state);
@@ -84,7 +65,7 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
     const deadline = catchUpDeadline(config, 'paypal', rt.clock);
     const watermark = state.watermark ?? nowS - Math.ceil(settings.initial_lookback);
     // A window [from + 1, to] spans max_window - 1 seconds: within the API's 31-day limit.
-    const r = await catchUp({ watermark, horizon, maxWindowSeconds: Math.min(MAX_WINDOW_SECONDS, settings.max_window), clock: rt.clock, deadline, readWindow: (from, to) => readWindow(api, from, to) });
+    const r = await catchUp({ watermark, horizon, maxWindowSeconds: Math.min(PAYPAL_MAX_WINDOW_SECONDS, settings.max_window), clock: rt.clock, deadline, readWindow: (from, to) => readWindow(api, from, to) });
     if (!r.complete) log.info({ provider: 'paypal', watermark: r.watermark, horizon, windows: r.windows }, 'payment provider catching up');
   }
 

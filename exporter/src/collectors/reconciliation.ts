@@ -5,9 +5,10 @@
  * payment), status_differs, amount_differs (amount or currency). The provider is read with a
  * margin around the window so that clock differences between the two do not show as mismatches.
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
-import type { Collector, CollectorFactory, Sample } from './types';
+import type { Collector, CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import type { Db } from '../runtime/db';
 import { providerRuntime, type PollerDeps } from '../payments/provider-runtime';
 import { stripeClient } from '../payments/stripe-client';

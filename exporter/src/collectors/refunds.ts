@@ -2,10 +2,10 @@
  * Refunds issued: count by currency and reason, amount by currency. Incremental on
  * refunds.created_at (refunds_created_at_idx).
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const REFUNDS_SQL = `
   SELECT currency, reason, count(*) AS n, coalesce(sum(amount), 0) AS amount

@@ -3,8 +3,9 @@
  * as dates (not "now minus 24h"), so the result does not depend on the session time zone or DST.
  * Reads one day of users per N (users_created_at_idx) and probes sessions_user_started_idx per user.
  */
-import { M } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { M } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 
 export const RETENTION_DAYS = M.retentionRatio.labels.day.kind === 'fixed' ? M.retentionRatio.labels.day.values.map(Number) : [];
 

@@ -1,8 +1,8 @@
 /** Product returns by reason. Incremental on returns.created_at (returns_created_at_idx). */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 export const RETURNS_SQL = `
   SELECT reason, count(*) AS n

@@ -3,10 +3,11 @@
  * orders_created_at_idx; the "ordered before" check probes orders_user_created_idx per buyer), and
  * monthly recurring revenue from active seller subscriptions.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { activeUserFacts, activeUsersByWindow } from './active-users';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
 /**

@@ -1,6 +1,7 @@
 /** Listing credits across live sellers: granted, used, unallocated, consumption and low-credit count. */
-import { M } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { M } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 
 export const SELLER_CREDITS_SQL = `
   SELECT coalesce(sum(credits_total), 0) AS total,

@@ -2,7 +2,7 @@
  * Seller applications, approvals and churn as incremental counters, each on its own timestamp
  * column (sellers_applied_at_idx, sellers_approved_at_idx, sellers_churned_at_idx).
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
 

@@ -4,8 +4,9 @@
  * at the power threshold (the segment only needs to know "at least N"), so cost stays bounded by
  * the number of sellers, not by order volume.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 
 const LIVE = `approved_at <= now() AND (churned_at IS NULL OR churned_at > now())`;
 

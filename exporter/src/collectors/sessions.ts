@@ -3,10 +3,10 @@
  * incremental: starts on sessions.started_at, durations on sessions.ended_at, so a session is
  * counted when it starts and observed once when it ends, however long it lives in between.
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState, bucketColumnsWhere, bucketValues } from './incremental';
-import { allowList, fold } from './labels';
+import { allowList, fold } from '../metrics/labels';
 
 const buckets = M.sessionDurationSeconds.buckets!;
 const DURATION = `greatest(0, extract(epoch FROM ended_at - started_at))`;

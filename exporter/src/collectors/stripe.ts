@@ -7,14 +7,15 @@
  * publishes balance, open disputes and failed payouts. Never touches the database.
  */
 import type Stripe from 'stripe';
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
-import type { Collector, CollectorFactory, Sample } from './types';
-import { allowList, fold } from './labels';
+import type { Collector, CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
 import { stripeClient } from '../payments/stripe-client';
-import { applyStripeEvent, STRIPE_OPEN_DISPUTE, type Folds } from '../payments/stripe-events';
+import { applyStripeEvent, STRIPE_OPEN_DISPUTE } from '../payments/stripe-events';
+import { paymentFolds } from '../payments/folds';
 import { z, type ZodType } from 'zod';
 import { countersSchema, StateFile, watermarkSchema } from '../payments/state-file';
 import { describePollError } from '../payments/poll-errors';
@@ -37,12 +38,6 @@ const stripeStateSchema: ZodType<StripePollerState> = z.strictObject({
   counters: countersSchema,
   openDisputes: z.array(z.string()).nullable(),
 });
-
-export function paymentFolds(config: Config): Folds {
-  const currencies = allowList(config, 'currencies');
-  const reasons = allowList(config, 'failure_codes');
-  return { currency: (c) => fold(c, currencies), reason: (r) => fold(r, reasons) };
-}
 
 export function createStripeCollector(config: Config, deps: PollerDeps = {}): Collector {
   const settings = providerSettings(config, 'stripe');

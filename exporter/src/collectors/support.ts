@@ -3,8 +3,9 @@
  * (incremental on opened_at), CSAT of tickets closed per window and review rating per window.
  * Averages are absent for a window with nothing scored: no score is not a score of zero.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
 
 export const SUPPORT_TICKETS_OPENED_SQL = `

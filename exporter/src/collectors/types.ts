@@ -1,33 +1,9 @@
-import type { MetricDef } from '../catalogue';
+import type { MetricDef } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 import type { Logger } from '../runtime/logger';
 import type { Db } from '../runtime/db';
 import type { WindowFacts } from './window-facts';
-
-/** One value of a counter or gauge. */
-export interface ScalarSample {
-  readonly metric: MetricDef;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-/** One histogram series: cumulative counts per bucket upper bound (same order as metric.buckets). */
-export interface HistogramSample {
-  readonly metric: MetricDef;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly buckets: readonly number[];
-  readonly sum: number;
-  readonly count: number;
-}
-
-export type Sample = ScalarSample | HistogramSample;
-
-/** A result cut at the series cap before it was built: the excess per metric, for series_dropped_total. */
-export type CappedSamples = Sample[] & { droppedSeries?: Record<string, number> };
-
-export function isHistogramSample(s: Sample): s is HistogramSample {
-  return 'buckets' in s;
-}
+import type { Sample } from '../metrics/sample';
 
 export interface CollectContext {
   /** Read-only transaction with the collector's statement_timeout already set. */

@@ -2,7 +2,7 @@
  * Users registered: an incremental counter on users.created_at, so each cycle reads only the rows
  * that settled since the previous horizon (index range scan on users_created_at_idx).
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import { IncrementalState } from './incremental';
 

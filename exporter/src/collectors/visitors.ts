@@ -6,8 +6,9 @@
  * A cycle reads sessions started since the previous horizon, with index probes on
  * sessions_visitor_started_idx; no visitor id is held in memory.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../catalogue';
-import type { CollectorFactory, Sample } from './types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from './types';
+import type { Sample } from '../metrics/sample';
 import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
 
 /** Sessions started in ($1, $2] with their visitor's next and first session. */

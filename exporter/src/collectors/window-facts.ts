@@ -10,7 +10,7 @@
  * and drops facts that left the longest window. Changes older than that are caught by the periodic
  * full refresh, whose difference from the incremental value is published as rollup drift.
  */
-import { M } from '../catalogue';
+import { M } from '../../../shared/catalogue';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
@@ -18,7 +18,7 @@ import type { Config } from '../config/load';
 import { readStateFile, writeStateFile } from '../runtime/durable-file';
 import type { Logger } from '../runtime/logger';
 import type { Db } from '../runtime/db';
-import type { Sample } from './types';
+import type { Sample } from '../metrics/sample';
 
 export type ColumnKind = 'f64' | 'u8';
 /** One fact: `t` event time in epoch microseconds, `id` the entity's primary key, then its columns. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { COLLECTOR_NAMES } from '../collectors/names';
+import { PAYPAL_MAX_WINDOW_SECONDS } from '../payments/paypal-transactions';
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
@@ -128,7 +129,7 @@ export const configSchema = z.strictObject({
       connect_timeout: duration.default(5),
       application_name: z.string().min(1).max(63).default('marketplace-pulse'),
     })
-    .default({ pool_max: 4, statement_timeout: 30, lock_timeout: 5, idle_in_transaction_session_timeout: 60, connect_timeout: 5, application_name: 'marketplace-pulse' }),
+    .prefault({}),
   listen: z
     .strictObject({
       address: z.string().min(1).default(DEFAULT_LISTEN.address),
@@ -136,7 +137,7 @@ export const configSchema = z.strictObject({
       /** Open connections at most (idle keep-alive sockets included); more are refused. */
       max_connections: z.number().int().min(1).max(100_000).default(512),
     })
-    .default({ ...DEFAULT_LISTEN, max_connections: 512 }),
+    .prefault({}),
   web: z
     .strictObject({
       /** exporter-toolkit web configuration file (also `--web.config.file`): TLS, bcrypt basic auth, headers. */
@@ -150,7 +151,7 @@ export const configSchema = z.strictObject({
     .refine((w) => w.config_file === undefined || (!w.basic_auth && !w.bearer_token && !w.tls), {
       message: 'config_file replaces basic_auth, bearer_token and tls: set them in the web config file only',
     })
-    .default({ enable_lifecycle: false }),
+    .prefault({}),
   collection: z
     .strictObject({
       default_interval: duration.default(60),
@@ -167,7 +168,7 @@ export const configSchema = z.strictObject({
       // Where window aggregates are persisted between runs; unset: kept in memory only.
       state_dir: z.string().min(1, 'expected a directory path').optional(),
     })
-    .default({ default_interval: 60, default_timeout: 20, settle_lag: 120, max_staleness: 600, start_jitter: 5, retry_backoff_initial: 5, retry_backoff_max: 120, mutable_horizon: 172800, full_refresh: 86400 }),
+    .prefault({}),
   collectors: z.partialRecord(z.enum(COLLECTOR_NAMES), collectorSettings).default({}),
   labels: z.record(labelName, z.string().max(128)).default({}),
   allow_lists: z
@@ -183,18 +184,7 @@ export const configSchema = z.strictObject({
       profile_fields: allowList.default(['email', 'password', 'phone', 'address', 'payout_account', 'two_factor']),
       components: allowList.default(['web', 'api', 'checkout', 'payments', 'search']),
     })
-    .default({
-      currencies: ['USD', 'EUR', 'GBP'],
-      platforms: ['web', 'ios', 'android'],
-      channels: ['direct', 'organic', 'paid', 'social', 'email', 'referral'],
-      event_types: ['click', 'search', 'product_view', 'add_to_cart', 'checkout', 'wishlist'],
-      categories: ['electronics', 'fashion', 'home', 'beauty', 'sports', 'toys', 'books', 'grocery'],
-      refund_reasons: ['damaged', 'not_as_described', 'late_delivery', 'changed_mind', 'fraud'],
-      return_reasons: ['damaged', 'wrong_size', 'not_as_described', 'changed_mind'],
-      failure_codes: ['card_declined', 'insufficient_funds', 'expired_card', 'incorrect_cvc', 'processing_error', 'fraudulent', 'authentication_required'],
-      profile_fields: ['email', 'password', 'phone', 'address', 'payout_account', 'two_factor'],
-      components: ['web', 'api', 'checkout', 'payments', 'search'],
-    }),
+    .prefault({}),
   thresholds: z
     .strictObject({
       /** Per-currency high-value order threshold in major units; currencies not listed use `default`. */
@@ -207,10 +197,10 @@ export const configSchema = z.strictObject({
     .refine((t) => t.seller_segment_active_orders < t.seller_segment_power_orders, {
       message: 'seller_segment_active_orders must be below seller_segment_power_orders',
     })
-    .default({ high_value_order: { default: 500 }, low_seller_credit_ratio: 0.1, failed_login_attempts: 5, seller_segment_power_orders: 20, seller_segment_active_orders: 5 }),
+    .prefault({}),
   limits: z
     .strictObject({ max_series_per_metric: z.number().int().min(1).default(5000) })
-    .default({ max_series_per_metric: 5000 }),
+    .prefault({}),
   custom_metrics: z.array(customMetric).default([]),
   payment_providers: z
     .strictObject({
@@ -233,12 +223,12 @@ export const configSchema = z.strictObject({
           client_secret: secretRef.optional(),
           base_url: providerUrl.default('https://api-m.paypal.com'),
           /** Longest stretch of transactions one window reads; the Reporting API allows 31 days at most. */
-          max_window: duration.default(31 * 86_400).refine((s) => s <= 31 * 86_400, { message: 'expected at most 31 days (the Reporting API limit)' }),
+          max_window: duration.default(PAYPAL_MAX_WINDOW_SECONDS).refine((s) => s <= PAYPAL_MAX_WINDOW_SECONDS, { message: 'expected at most 31 days (the Reporting API limit)' }),
         })
         .optional(),
       reconciliation_window: duration.default(86_400),
     })
-    .default({ reconciliation_window: 86_400 }),
+    .prefault({}),
   demo: z
     .strictObject({
       /** auto: simulate on the embedded database only when no database URL is configured. */
@@ -249,10 +239,10 @@ export const configSchema = z.strictObject({
       sessions_per_day: z.number().int().positive().max(1_000_000).default(1_200),
       data_dir: z.string().optional(),
     })
-    .default({ mode: 'auto', seed: 42, history_days: 35, sessions_per_day: 1_200 }),
+    .prefault({}),
   log: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
-    .default({ level: 'info' }),
+    .prefault({}),
 });
 
 export type RawConfig = z.input<typeof configSchema>;

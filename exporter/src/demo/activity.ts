@@ -4,7 +4,7 @@
  * reviews, sign-ups and logins, sellers joining and leaving, support, bugs, incidents and audit trail.
  * Rows are generated with their whole future; RowWriter decides what is visible when.
  */
-import { BASE62, HEX, Random, UPPER_ALNUM } from './random';
+import { BASE62, HEX, type Random, UPPER_ALNUM } from './random';
 import type { IdAllocator, RowWriter } from './row-writer';
 import type { IncidentRow, SellerRow } from './rows';
 import { DAY_MS, HOUR_MS, sessionStarts } from './traffic-shape';

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../runtime/logger';
-import { DatabaseFeed } from '../payments/fakes/from-database';
-import { PayPalFake } from '../payments/fakes/paypal-fake';
-import { StripeFake } from '../payments/fakes/stripe-fake';
+import { DatabaseFeed } from './fakes/from-database';
+import { PayPalFake } from './fakes/paypal-fake';
+import { StripeFake } from './fakes/stripe-fake';
 
 /** How often new and changed payments rows reach the fakes. */
 export const FEED_INTERVAL_MS = 5_000;

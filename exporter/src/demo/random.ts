@@ -98,7 +98,7 @@ export class Random {
 
   /** Index in [0, n) skewed towards 0 (a few popular sellers, recent visitors, …). */
   skewedIndex(n: number, skew = 2.5): number {
-    return Math.min(n - 1, Math.floor(n * Math.pow(this.float(), skew)));
+    return Math.min(n - 1, Math.floor(n * this.float() ** skew));
   }
 
   /** Random string over `alphabet`, for provider ids and cookie ids. */

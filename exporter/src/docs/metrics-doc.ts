@@ -1,6 +1,6 @@
 /** Renders METRICS.md, the metric reference, from the catalogue. */
-import { catalogue, collectorsOf, type Area, type LabelValues, type MetricDef } from '../catalogue';
-import { generatedHeader, type GeneratedFile } from '../../../scripts/generated';
+import { catalogue, collectorsOf, type Area, type LabelValues, type MetricDef } from '../../../shared/catalogue';
+import { generatedHeader, type GeneratedFile } from '../../../shared/generated';
 
 function labelDoc(v: LabelValues): string {
   switch (v.kind) {

@@ -5,9 +5,9 @@
  */
 import { gzipSync } from 'node:zlib';
 import client, { Registry, type OpenMetricsContentType } from 'prom-client';
-import type { MetricDef } from '../catalogue';
+import type { MetricDef } from '../../../shared/catalogue';
 import type { MetricStore } from './store';
-import { isHistogramSample } from '../collectors/types';
+import { isHistogramSample } from './sample';
 
 interface PromValue {
   labels: Record<string, string | number>;
@@ -38,7 +38,9 @@ class SnapshotMetric {
       const labels = s.labels;
       if (isHistogramSample(s)) {
         const bounds = this.def.buckets ?? [];
-        bounds.forEach((le, i) => values.push({ labels: { ...labels, le }, value: s.buckets[i] ?? 0, metricName: `${base}_bucket` }));
+        bounds.forEach((le, i) => {
+          values.push({ labels: { ...labels, le }, value: s.buckets[i] ?? 0, metricName: `${base}_bucket` });
+        });
         values.push({ labels: { ...labels, le: '+Inf' }, value: s.count, metricName: `${base}_bucket` });
         values.push({ labels, value: s.sum, metricName: `${base}_sum` });
         values.push({ labels, value: s.count, metricName: `${base}_count` });

@@ -2,10 +2,10 @@
  * The snapshot every scrape reads. Collectors replace their whole sample set after each successful
  * cycle; a scrape only walks these in-memory maps, so it never touches the database or an API.
  */
-import type { MetricDef } from '../catalogue';
-import type { Sample } from '../collectors/types';
-import { labelFolder, labelKey } from '../collectors/labels';
-import { isHistogramSample } from '../collectors/types';
+import type { MetricDef } from '../../../shared/catalogue';
+import type { Sample } from './sample';
+import { labelFolder, labelKey } from './labels';
+import { isHistogramSample } from './sample';
 import type { Config } from '../config/load';
 
 export interface ReplaceResult {

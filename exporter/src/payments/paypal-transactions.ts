@@ -5,7 +5,8 @@
  */
 import { majorToMinor } from './money';
 import type { PaymentStatus, ProviderCounters } from './provider-counters';
-import type { Folds } from './stripe-events';
+import type { Folds } from './folds';
+import type { PayPalClient } from './paypal-client';
 
 export interface PayPalTransactionInfo {
   transaction_id: string;
@@ -23,16 +24,51 @@ export interface PayPalTransactionsPage {
   total_items: number;
 }
 
-/** T11xx refunds/reversals of a payment; T1201 chargeback. */
-const REFUND_CODES = new Set(['T1106', 'T1107']);
-const CHARGEBACK_CODES = new Set(['T1201']);
+/** The Reporting API's longest date range per request (31 days) and its largest page. */
+export const PAYPAL_MAX_WINDOW_SECONDS = 31 * 86_400;
+export const PAYPAL_PAGE_SIZE = 500;
+
+/** Dispute states that are not final. */
+export const PAYPAL_OPEN_DISPUTE_STATES = 'REQUIRED_ACTION,REQUIRED_OTHER_PARTY_ACTION,UNDER_PAYPAL_REVIEW';
+
+/** T11xx refunds/reversals of a payment; T1201 chargeback; T00xx payments. */
+export const REFUND_CODES: ReadonlySet<string> = new Set(['T1106', 'T1107']);
+export const CHARGEBACK_CODES: ReadonlySet<string> = new Set(['T1201']);
+export function isPaymentCode(code: string): boolean {
+  return /^T00\d\d$/.test(code);
+}
+
+/** PayPal wants ISO-8601 with an offset and second precision. */
+export function paypalDate(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+0000');
+}
+
+/** Unix seconds of a PayPal date (`2024-01-02T03:04:05+0000`). */
+export function paypalTime(date: string): number {
+  return Math.floor(Date.parse(date.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) / 1000);
+}
+
+/** Reads every page of the transactions dated in [start, end] (at most 31 days apart). */
+export async function readPayPalTransactions(api: PayPalClient, start: number, end: number, each: (t: PayPalTransactionInfo) => void): Promise<void> {
+  for (let page = 1, pages = 1; page <= pages; page++) {
+    const res = await api.get<PayPalTransactionsPage>('transactions', '/v1/reporting/transactions', {
+      start_date: paypalDate(start),
+      end_date: paypalDate(end),
+      fields: 'transaction_info',
+      page_size: PAYPAL_PAGE_SIZE,
+      page,
+    });
+    for (const d of res.transaction_details ?? []) each(d?.transaction_info);
+    pages = Number(res.total_pages ?? 0);
+  }
+}
 
 /** Status this transaction makes a payment enter, or null (pending, fees, transfers, …). */
 export function paypalStatusOf(t: PayPalTransactionInfo): PaymentStatus | null {
   const code = t.transaction_event_code;
   if (REFUND_CODES.has(code)) return 'refunded';
   if (CHARGEBACK_CODES.has(code)) return 'disputed';
-  if (/^T00\d\d$/.test(code)) {
+  if (isPaymentCode(code)) {
     if (t.transaction_status === 'D') return 'failed';
     // Reversed or partially refunded payments did succeed first; the reversal is its own transaction.
     if (t.transaction_status === 'S' || t.transaction_status === 'V' || t.transaction_status === 'F') return 'succeeded';
@@ -67,15 +103,11 @@ export class RefundLedger {
   }
 }
 
-function unixSeconds(paypalDate: string): number {
-  return Math.floor(Date.parse(paypalDate.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) / 1000);
-}
-
 /** Why a transaction cannot be counted, or null (amounts are decimal strings, dates ISO 8601). */
 export function invalidPayPalTransaction(t: PayPalTransactionInfo): string | null {
   if (!t || typeof t !== 'object') return 'no transaction_info';
   if (typeof t.transaction_event_code !== 'string' || typeof t.transaction_status !== 'string') return 'event code or status missing';
-  if (typeof t.transaction_initiation_date !== 'string' || Number.isNaN(unixSeconds(t.transaction_initiation_date))) return 'transaction_initiation_date is not a date';
+  if (typeof t.transaction_initiation_date !== 'string' || Number.isNaN(paypalTime(t.transaction_initiation_date))) return 'transaction_initiation_date is not a date';
   const a = t.transaction_amount as { currency_code?: unknown; value?: unknown } | undefined;
   if (!a || typeof a.value !== 'string' || !/^-?\d{1,15}(\.\d{1,4})?$/.test(a.value)) return 'transaction_amount.value is not a decimal string';
   if (typeof a.currency_code !== 'string' || !/^[A-Za-z]{3}$/.test(a.currency_code)) return 'transaction_amount.currency_code is not a 3-letter code';
@@ -92,7 +124,7 @@ export function applyPayPalTransaction(t: PayPalTransactionInfo, c: ProviderCoun
   if (!status) return true;
   // A payment enters "refunded" once, at its first (possibly partial) refund; the Reporting API
   // carries only the refund's own amount, so that is the amount PayPal reports for it.
-  if (status === 'refunded' && !refunds.first(t.paypal_reference_id ?? t.transaction_id, unixSeconds(t.transaction_initiation_date))) return true;
+  if (status === 'refunded' && !refunds.first(t.paypal_reference_id ?? t.transaction_id, paypalTime(t.transaction_initiation_date))) return true;
   const currency = t.transaction_amount.currency_code.toUpperCase();
   c.payment(status, fold.currency(currency), majorToMinor(Math.abs(Number(t.transaction_amount.value)), currency));
   // The Reporting API carries no decline code.

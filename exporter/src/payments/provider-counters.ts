@@ -3,8 +3,8 @@
  * so sums are exact) so that they can be persisted with the watermark and restored after a restart.
  * Labels are folded into their allow-lists before they get here, which keeps the state bounded.
  */
-import { M, PAYMENT_STATUSES } from '../catalogue';
-import type { ScalarSample } from '../collectors/types';
+import { M, PAYMENT_STATUSES } from '../../../shared/catalogue';
+import type { ScalarSample } from '../metrics/sample';
 import { minorToMajor } from './money';
 import type { Provider } from './provider';
 

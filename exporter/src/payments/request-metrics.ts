@@ -2,8 +2,8 @@
  * Request self-metrics of one provider: attempts by endpoint and status code, and a duration
  * histogram by endpoint. Never rolled back: a request that failed still happened.
  */
-import { M } from '../catalogue';
-import type { HistogramSample, ScalarSample } from '../collectors/types';
+import { M } from '../../../shared/catalogue';
+import type { HistogramSample, ScalarSample } from '../metrics/sample';
 import type { Provider } from './provider';
 
 const buckets = M.paymentProviderRequestDurationSeconds.buckets!;

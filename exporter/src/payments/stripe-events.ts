@@ -3,12 +3,8 @@
  * counting events in a watermark window counts every change once, when it happens.
  */
 import type Stripe from 'stripe';
+import type { Folds } from './folds';
 import type { ProviderCounters } from './provider-counters';
-
-export interface Folds {
-  currency(c: string | null | undefined): string;
-  reason(r: string | null | undefined): string;
-}
 
 /** Dispute statuses that still need action or a decision. */
 export const STRIPE_OPEN_DISPUTE = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review']);

@@ -2,6 +2,7 @@
  * Database access for collectors: a pg Pool whose every use is a READ ONLY transaction with the
  * collector's statement_timeout, plus a client-side deadline in case the server never answers.
  */
+import type { ErrorKind } from '../../../shared/catalogue';
 import pg from 'pg';
 import type { Config } from '../config/load';
 import { readSecret } from '../config/load';
@@ -177,7 +178,7 @@ export async function roleCanWrite(pool: pg.Pool): Promise<boolean> {
 }
 
 /** Classifies a failure for `collector_errors_total{kind}`. */
-export function errorKind(e: unknown): 'timeout' | 'connection' | 'query' | 'other' {
+export function errorKind(e: unknown): ErrorKind {
   const err = e as { name?: string; code?: string; message?: string };
   if (err?.name === 'TimeoutError' || err?.code === '57014') return 'timeout'; // 57014 = query_canceled (statement_timeout)
   const code = err?.code ?? '';

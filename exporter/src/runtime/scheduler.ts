@@ -4,9 +4,10 @@
  * good series stay published until max_staleness, then are dropped.
  */
 import type pg from 'pg';
-import { M } from '../catalogue';
+import { ERROR_KINDS, M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
-import type { CappedSamples, Collector, Sample } from '../collectors/types';
+import type { Collector } from '../collectors/types';
+import type { CappedSamples, Sample } from '../metrics/sample';
 import type { MetricStore } from '../metrics/store';
 import { errorKind, sessionLimits, TimeoutError, withReadOnly, type Db } from './db';
 import type { Logger } from './logger';
@@ -218,7 +219,7 @@ export class Scheduler {
       out.push({ metric: M.collectorStale, labels, value: s.stale ? 1 : 0 });
       out.push({ metric: M.collectorLastSuccessTimestampSeconds, labels, value: s.lastSuccess === null ? 0 : s.lastSuccess / 1000 });
       if (s.lastDuration !== null) out.push({ metric: M.collectorDurationSeconds, labels, value: s.lastDuration });
-      for (const kind of ['timeout', 'connection', 'query', 'other']) {
+      for (const kind of ERROR_KINDS) {
         out.push({ metric: M.collectorErrorsTotal, labels: { collector: s.name, kind }, value: s.errors[kind] ?? 0 });
       }
       for (const [metric, n] of Object.entries(s.seriesDropped)) dropped.set(metric, (dropped.get(metric) ?? 0) + n);

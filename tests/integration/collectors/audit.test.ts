@@ -1,4 +1,4 @@
-import { AUDIT_ACTIONS, M } from '../../../exporter/src/catalogue';
+import { AUDIT_ACTIONS, M } from '../../../shared/catalogue';
 import { audit } from '../../../exporter/src/collectors/audit';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesOf, testConfig } from '../../support/collect';
@@ -24,7 +24,10 @@ const FIELDS = new Set(['email', 'password', 'phone', 'address', 'payout_account
 function expected(as: A[], ps: P[]) {
   const events: Record<string, number> = {};
   const objects: Record<string, number> = {};
-  for (const a of AUDIT_ACTIONS) (events[`action=${a}`] = 0), (objects[`action=${a}`] = 0);
+  for (const a of AUDIT_ACTIONS) {
+    events[`action=${a}`] = 0;
+    objects[`action=${a}`] = 0;
+  }
   for (const [action, n, at] of as) {
     if (at > 0 || !(AUDIT_ACTIONS as readonly string[]).includes(action)) continue;
     events[`action=${action}`]! += 1;

@@ -1,4 +1,4 @@
-import { M, WINDOWS } from '../../../exporter/src/catalogue';
+import { M, WINDOWS } from '../../../shared/catalogue';
 import { bounce } from '../../../exporter/src/collectors/bounce';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, testConfig, valueOf } from '../../support/collect';

@@ -1,4 +1,4 @@
-import { M, WINDOWS } from '../../../exporter/src/catalogue';
+import { M, WINDOWS } from '../../../shared/catalogue';
 import { funnel } from '../../../exporter/src/collectors/funnel';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesOf, testConfig, valueOf } from '../../support/collect';

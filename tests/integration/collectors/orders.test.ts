@@ -1,4 +1,4 @@
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { orders } from '../../../exporter/src/collectors/orders';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, histogramOf, testConfig, valueOf } from '../../support/collect';

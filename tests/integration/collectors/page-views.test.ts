@@ -1,4 +1,4 @@
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { pageViews } from '../../../exporter/src/collectors/page-views';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, histogramOf, seriesOf, testConfig, valueOf } from '../../support/collect';

@@ -1,4 +1,4 @@
-import { M, PAYMENT_STATUSES } from '../../../exporter/src/catalogue';
+import { M, PAYMENT_STATUSES } from '../../../shared/catalogue';
 import { paymentsDb } from '../../../exporter/src/collectors/payments-db';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesKey, seriesOf, testConfig, valueOf } from '../../support/collect';

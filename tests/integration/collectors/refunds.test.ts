@@ -1,4 +1,4 @@
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { refunds } from '../../../exporter/src/collectors/refunds';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesKey, seriesOf, testConfig } from '../../support/collect';

@@ -1,6 +1,6 @@
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { retention } from '../../../exporter/src/collectors/retention';
-import type { Sample } from '../../../exporter/src/collectors/types';
+import type { Sample } from '../../../exporter/src/metrics/sample';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesOf, testConfig } from '../../support/collect';
 

@@ -1,4 +1,4 @@
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { revenue } from '../../../exporter/src/collectors/revenue';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesOf, testConfig } from '../../support/collect';

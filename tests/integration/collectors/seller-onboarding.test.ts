@@ -1,4 +1,4 @@
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { sellerOnboarding } from '../../../exporter/src/collectors/seller-onboarding';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, testConfig, valueOf } from '../../support/collect';

@@ -1,4 +1,4 @@
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { sessions } from '../../../exporter/src/collectors/sessions';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, histogramOf, seriesOf, testConfig } from '../../support/collect';

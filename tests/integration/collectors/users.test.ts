@@ -1,4 +1,4 @@
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { users } from '../../../exporter/src/collectors/users';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, testConfig, valueOf } from '../../support/collect';

@@ -1,4 +1,4 @@
-import { M, WINDOWS } from '../../../exporter/src/catalogue';
+import { M, WINDOWS } from '../../../shared/catalogue';
 import { visitors } from '../../../exporter/src/collectors/visitors';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesOf, testConfig } from '../../support/collect';

@@ -7,8 +7,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { M } from '../../../exporter/src/catalogue';
-import type { Collector, CollectorFactory, Sample } from '../../../exporter/src/collectors/types';
+import { M } from '../../../shared/catalogue';
+import type { Collector, CollectorFactory } from '../../../exporter/src/collectors/types';
+import type { Sample } from '../../../exporter/src/metrics/sample';
 import { activeUsers } from '../../../exporter/src/collectors/active-users';
 import { bounce } from '../../../exporter/src/collectors/bounce';
 import { carts } from '../../../exporter/src/collectors/carts';
@@ -19,7 +20,7 @@ import * as ref from '../../support/reference';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { collectOnce, testConfig } from '../../support/collect';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
-import { labelKey } from '../../../exporter/src/collectors/labels';
+import { labelKey } from '../../../exporter/src/metrics/labels';
 
 const SETTLE = 120;
 const HOUR = 3600_000;

@@ -6,11 +6,12 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { carts } from '../../../exporter/src/collectors/carts';
 import { funnel } from '../../../exporter/src/collectors/funnel';
-import { labelKey } from '../../../exporter/src/collectors/labels';
-import type { Collector, Sample } from '../../../exporter/src/collectors/types';
+import { labelKey } from '../../../exporter/src/metrics/labels';
+import type { Collector } from '../../../exporter/src/collectors/types';
+import type { Sample } from '../../../exporter/src/metrics/sample';
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
 import type { Config } from '../../../exporter/src/config/load';

@@ -4,7 +4,7 @@
  * except for the planted mismatches, which reconciliation reports exactly; new and changed payments
  * reach the providers with the next feed, once.
  */
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { parseConfig, type Config } from '../../../exporter/src/config/load';
 import { createStripeCollector } from '../../../exporter/src/collectors/stripe';
 import { createPayPalCollector } from '../../../exporter/src/collectors/paypal';

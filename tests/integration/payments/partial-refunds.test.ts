@@ -9,9 +9,9 @@ import path from 'node:path';
 import { parseConfig, type Config } from '../../../exporter/src/config/load';
 import { createStripeCollector } from '../../../exporter/src/collectors/stripe';
 import { createPayPalCollector } from '../../../exporter/src/collectors/paypal';
-import { StripeFake } from '../../../exporter/src/payments/fakes/stripe-fake';
-import { PayPalFake } from '../../../exporter/src/payments/fakes/paypal-fake';
-import { generatePayments, type FakePayment } from '../../../exporter/src/payments/fakes/payment-stream';
+import { StripeFake } from '../../../exporter/src/demo/fakes/stripe-fake';
+import { PayPalFake } from '../../../exporter/src/demo/fakes/paypal-fake';
+import { generatePayments, type FakePayment } from '../../../exporter/src/demo/fakes/payment-stream';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import { exportedCounters, expectedCounters, runCollector, truthFolds } from './support';
 

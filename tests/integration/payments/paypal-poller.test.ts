@@ -6,13 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { parseConfig, type Config } from '../../../exporter/src/config/load';
 import { createPayPalCollector } from '../../../exporter/src/collectors/paypal';
 import { createStripeCollector } from '../../../exporter/src/collectors/stripe';
-import { PayPalFake } from '../../../exporter/src/payments/fakes/paypal-fake';
-import { StripeFake } from '../../../exporter/src/payments/fakes/stripe-fake';
-import { generatePayments } from '../../../exporter/src/payments/fakes/payment-stream';
+import { PayPalFake } from '../../../exporter/src/demo/fakes/paypal-fake';
+import { StripeFake } from '../../../exporter/src/demo/fakes/stripe-fake';
+import { generatePayments } from '../../../exporter/src/demo/fakes/payment-stream';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import { captureLogger, exportedCounters, expectedCounters, gauge, runCollector, truthFolds } from './support';
 
@@ -80,7 +80,9 @@ test('counters equal ground truth through token expiry, faults, reporting delay 
   // No window was longer than 31 days (the fake answers 400 otherwise) and 429s were honoured.
   const reqs = fake.faults.requests;
   expect(reqs.filter((r) => r.status === 400)).toEqual([]);
-  reqs.forEach((r, i) => r.fault === '429' && expect(reqs[i + 1]!.at - r.at).toBeGreaterThanOrEqual(30_000));
+  reqs.forEach((r, i) => {
+    if (r.fault === '429') expect(reqs[i + 1]!.at - r.at).toBeGreaterThanOrEqual(30_000);
+  });
 
   // Token lifetime passes: refreshed before expiry, no 401 needed.
   clock.advance(2 * 3600_000);

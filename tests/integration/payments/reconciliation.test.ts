@@ -1,13 +1,13 @@
 /** Reconciliation against real PostgreSQL and the fakes: every planted mismatch found, none on clean data. */
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { parseConfig, type Config } from '../../../exporter/src/config/load';
 import { createReconciliationCollector } from '../../../exporter/src/collectors/reconciliation';
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { StripeFake } from '../../../exporter/src/payments/fakes/stripe-fake';
-import { PayPalFake } from '../../../exporter/src/payments/fakes/paypal-fake';
-import { feedFakeFromDatabase } from '../../../exporter/src/payments/fakes/from-database';
+import { StripeFake } from '../../../exporter/src/demo/fakes/stripe-fake';
+import { PayPalFake } from '../../../exporter/src/demo/fakes/paypal-fake';
+import { feedFakeFromDatabase } from '../../../exporter/src/demo/fakes/from-database';
 import { seriesOf } from '../../support/collect';
 
 let tdb: TestDatabase;

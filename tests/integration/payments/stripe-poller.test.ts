@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import { parseConfig, type Config } from '../../../exporter/src/config/load';
 import { createStripeCollector } from '../../../exporter/src/collectors/stripe';
-import { StripeFake } from '../../../exporter/src/payments/fakes/stripe-fake';
-import { generatePayments } from '../../../exporter/src/payments/fakes/payment-stream';
+import { StripeFake } from '../../../exporter/src/demo/fakes/stripe-fake';
+import { generatePayments } from '../../../exporter/src/demo/fakes/payment-stream';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import { captureLogger, exportedCounters, expectedCounters, gauge, maxPerMinute, runCollector, truthFolds } from './support';
 

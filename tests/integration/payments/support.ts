@@ -1,13 +1,14 @@
 /** Helpers for the payment poller tests: run a DB-less collector, capture logs, compare with ground truth. */
 import { Writable } from 'node:stream';
-import { M } from '../../../exporter/src/catalogue';
-import type { Collector, Sample } from '../../../exporter/src/collectors/types';
+import { M } from '../../../shared/catalogue';
+import type { Collector } from '../../../exporter/src/collectors/types';
+import type { Sample } from '../../../exporter/src/metrics/sample';
 import type { Config } from '../../../exporter/src/config/load';
-import { allowList, fold } from '../../../exporter/src/collectors/labels';
+import { allowList, fold } from '../../../exporter/src/metrics/labels';
 import { createLogger, type Logger } from '../../../exporter/src/runtime/logger';
 import { minorToMajor } from '../../../exporter/src/payments/money';
-import { isHistogramSample } from '../../../exporter/src/collectors/types';
-import type { GroundTruth, TruthFolds } from '../../../exporter/src/payments/fakes/payment-stream';
+import { isHistogramSample } from '../../../exporter/src/metrics/sample';
+import type { GroundTruth, TruthFolds } from '../../../exporter/src/demo/fakes/payment-stream';
 
 export const throwingDb = {
   query(): Promise<never> {

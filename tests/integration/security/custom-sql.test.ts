@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import request from 'supertest';
-import { M } from '../../../exporter/src/catalogue';
+import { M } from '../../../shared/catalogue';
 import type { RunningExporter } from '../../../exporter/src/app';
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createTestDatabase, type TestDatabase } from '../../support/db';

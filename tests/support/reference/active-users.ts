@@ -3,8 +3,9 @@
  * Active users (DAU/WAU/MAU), user activation and usage frequency: window gauges recomputed each
  * cycle over the trailing windows only (index range scan on sessions.started_at).
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../exporter/src/catalogue';
-import type { CollectorFactory, Sample } from '../../../exporter/src/collectors/types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from '../../../exporter/src/collectors/types';
+import type { Sample } from '../../../exporter/src/metrics/sample';
 
 export const ACTIVE_USERS_SQL = `
   SELECT w.name AS window,

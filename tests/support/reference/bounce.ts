@@ -4,8 +4,9 @@
  * sessions_started_at_idx) and each one's page views are counted up to two through
  * page_views_session_idx: "none, one or more" is all the ratio needs.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../exporter/src/catalogue';
-import type { CollectorFactory, Sample } from '../../../exporter/src/collectors/types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from '../../../exporter/src/collectors/types';
+import type { Sample } from '../../../exporter/src/metrics/sample';
 
 export const BOUNCE_SQL = `
   WITH s AS MATERIALIZED (

@@ -3,8 +3,9 @@
  * Carts: abandoned carts as an incremental counter on carts.abandoned_at, and the abandonment ratio
  * per trailing window over carts created in it (one range scan on carts_created_at_idx).
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../exporter/src/catalogue';
-import type { CollectorFactory, Sample } from '../../../exporter/src/collectors/types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from '../../../exporter/src/collectors/types';
+import type { Sample } from '../../../exporter/src/metrics/sample';
 import { IncrementalState } from '../../../exporter/src/collectors/incremental';
 
 export const CARTS_ABANDONED_SQL = `

@@ -5,9 +5,10 @@
  * orders_session_idx and payments_order_idx, so the cost follows the sessions in the window, not
  * the size of the events or orders tables.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../exporter/src/catalogue';
-import type { CollectorFactory, Sample } from '../../../exporter/src/collectors/types';
-import { OTHER, allowList, fold } from '../../../exporter/src/collectors/labels';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from '../../../exporter/src/collectors/types';
+import type { Sample } from '../../../exporter/src/metrics/sample';
+import { OTHER, allowList, fold } from '../../../exporter/src/metrics/labels';
 
 export const FUNNEL_STEPS = ['visit', 'product_view', 'add_to_cart', 'checkout', 'paid'] as const;
 

@@ -4,10 +4,11 @@
  * orders_created_at_idx; the "ordered before" check probes orders_user_created_idx per buyer), and
  * monthly recurring revenue from active seller subscriptions.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../exporter/src/catalogue';
-import type { CollectorFactory, Sample } from '../../../exporter/src/collectors/types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from '../../../exporter/src/collectors/types';
+import type { Sample } from '../../../exporter/src/metrics/sample';
 import { ACTIVE_USERS_SQL } from './active-users';
-import { allowList, fold } from '../../../exporter/src/collectors/labels';
+import { allowList, fold } from '../../../exporter/src/metrics/labels';
 
 export const GMV_BY_WINDOW_SQL = `
   WITH o AS MATERIALIZED (

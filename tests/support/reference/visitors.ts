@@ -4,8 +4,9 @@
  * inside the longest window (range scan on sessions_started_at_idx); the "seen before?" test is one
  * index probe per visitor on sessions_visitor_started_idx.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../exporter/src/catalogue';
-import type { CollectorFactory, Sample } from '../../../exporter/src/collectors/types';
+import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import type { CollectorFactory } from '../../../exporter/src/collectors/types';
+import type { Sample } from '../../../exporter/src/metrics/sample';
 
 export const VISITORS_SQL = `
   WITH w AS (

@@ -19,8 +19,10 @@ export { SELLER_SEGMENTS } from './sellers';
 export { BUG_SEVERITIES } from './satisfaction';
 export { INCIDENT_SEVERITIES, HTTP_STATUS_CLASSES } from './reliability';
 export { LOGIN_FAILURE_REASONS, AUDIT_ACTIONS } from './security';
+export { ERROR_KINDS, type ErrorKind } from './exporter';
 
 function defsOf<T extends object>(mod: T) {
+  // biome-ignore lint/suspicious/noExplicitAny: matches a MetricDef of any label names (MetricDef<string> would not).
   const out = {} as { [K in keyof T as T[K] extends MetricDef<any> ? K : never]: T[K] };
   for (const [k, v] of Object.entries(mod)) {
     if (v && typeof v === 'object' && 'name' in v && 'type' in v) (out as Record<string, unknown>)[k] = v;

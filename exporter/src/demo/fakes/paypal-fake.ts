@@ -5,9 +5,9 @@
  * derived from a payment stream: the payment (T0006), a refund (T1107) or chargeback (T1201).
  */
 import express from 'express';
-import { FaultInjector } from './faults';
-import { listen, type Listening } from './listen';
+import { FakeApi } from './fake-api';
 import { groundTruth, type FakePayment, type GroundTruth, type TruthFolds } from './payment-stream';
+import { isZeroDecimal } from '../../payments/money';
 
 export interface PayPalFakeOptions {
   clientId?: string;
@@ -32,7 +32,7 @@ interface Txn {
 const MAX_RANGE_S = 31 * 86_400;
 
 function money(minor: number, currency: string) {
-  const v = currency === 'JPY' ? String(minor) : (minor / 100).toFixed(2);
+  const v = isZeroDecimal(currency) ? String(minor) : (minor / 100).toFixed(2);
   return { currency_code: currency, value: v };
 }
 
@@ -45,11 +45,9 @@ function parseDate(v: unknown): number {
   return Date.parse(s) / 1000;
 }
 
-export class PayPalFake {
+export class PayPalFake extends FakeApi {
   readonly clientId: string;
   readonly clientSecret: string;
-  readonly now: () => number;
-  readonly faults: FaultInjector;
   readonly payments: FakePayment[] = [];
   reportingDelay: number;
   tokenLifetime: number;
@@ -58,23 +56,13 @@ export class PayPalFake {
   private tokens = new Map<string, number>();
   private txns: Txn[] = [];
   private byId = new Map<string, { payment: FakePayment; txn: Txn }>();
-  private server?: Listening;
 
   constructor(o: PayPalFakeOptions = {}) {
+    super(o.now);
     this.clientId = o.clientId ?? 'AZpulse-demo-client';
     this.clientSecret = o.clientSecret ?? 'EPpulse-demo-secret-7f3a';
-    this.now = o.now ?? Date.now;
     this.reportingDelay = o.reportingDelay ?? 0;
     this.tokenLifetime = o.tokenLifetime ?? 32_400;
-    this.faults = new FaultInjector(this.now);
-  }
-
-  get url(): string {
-    return this.server!.url;
-  }
-
-  private nowS(): number {
-    return Math.floor(this.now() / 1000);
   }
 
   addPayments(ps: readonly FakePayment[]): void {
@@ -159,7 +147,7 @@ export class PayPalFake {
   }
 
   /** The provider's view of each payment (for reconciliation checks). */
-  app() {
+  override app() {
     const app = express();
     app.use(this.faults.middleware(() => this.expireTokens()));
     app.post('/v1/oauth2/token', express.urlencoded({ extended: false }), (req, res) => {
@@ -244,14 +232,5 @@ export class PayPalFake {
       else hi = mid;
     }
     return lo;
-  }
-
-  async start(port = 0): Promise<this> {
-    this.server = await listen(this.app(), port);
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.close();
   }
 }

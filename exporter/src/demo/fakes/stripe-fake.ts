@@ -5,8 +5,7 @@
  * visible when the fake's clock reaches them.
  */
 import express from 'express';
-import { FaultInjector } from './faults';
-import { listen, type Listening } from './listen';
+import { FakeApi } from './fake-api';
 import { groundTruth, refundedMinorAt, type FakePayment, type GroundTruth, type TruthFolds } from './payment-stream';
 
 interface FakeEvent {
@@ -25,35 +24,19 @@ export interface StripeFakeOptions {
 
 const OPEN_DISPUTE = 'needs_response';
 
-function zeroDecimal(c: string): boolean {
-  return c === 'JPY';
-}
-
-export class StripeFake {
+export class StripeFake extends FakeApi {
   readonly apiKey: string;
-  readonly now: () => number;
-  readonly faults: FaultInjector;
   readonly payments: FakePayment[] = [];
   readonly payoutFailures: number[] = [];
   private events: FakeEvent[] = [];
   private byId = new Map<string, FakePayment>();
   private seq = 0;
-  private server?: Listening;
   /** Overrides the balance computed from payments. */
   balanceOverride?: { available: { amount: number; currency: string }[]; pending: { amount: number; currency: string }[] };
 
   constructor(o: StripeFakeOptions = {}) {
+    super(o.now);
     this.apiKey = o.apiKey ?? 'sk_test_fake_51Pulse';
-    this.now = o.now ?? Date.now;
-    this.faults = new FaultInjector(this.now);
-  }
-
-  get url(): string {
-    return this.server!.url;
-  }
-
-  private nowS(): number {
-    return Math.floor(this.now() / 1000);
   }
 
   addPayments(ps: readonly FakePayment[]): void {
@@ -211,11 +194,12 @@ export class StripeFake {
     }
     return {
       available: [...sums].map(([c, v]) => ({ amount: v, currency: c.toLowerCase() })),
-      pending: [...sums].map(([c]) => ({ amount: zeroDecimal(c) ? 0 : 0, currency: c.toLowerCase() })),
+      // The fake settles instantly: nothing is ever pending.
+      pending: [...sums].map(([c]) => ({ amount: 0, currency: c.toLowerCase() })),
     };
   }
 
-  app() {
+  override app() {
     const app = express();
     app.use(this.faults.middleware(() => undefined));
     app.use((req, res, next) => {
@@ -260,14 +244,5 @@ export class StripeFake {
       else hi = mid;
     }
     return this.events.slice(0, lo);
-  }
-
-  async start(port = 0): Promise<this> {
-    this.server = await listen(this.app(), port);
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.close();
   }
 }

@@ -2,6 +2,8 @@
  * A deterministic stream of provider payments shared by the Stripe and PayPal fakes, with the
  * ground truth the pollers must reproduce: every status a payment enters, at the time it enters it.
  */
+import { isZeroDecimal } from '../../payments/money';
+
 export type FakeStatus = 'succeeded' | 'failed' | 'pending';
 
 export interface FakePayment {
@@ -71,7 +73,7 @@ export function generatePayments(o: StreamOptions): FakePayment[] {
   for (let i = 0; i < o.count; i++) {
     const created = o.from + Math.floor((i * span) / Math.max(1, o.count));
     const currency = CURRENCIES[Math.floor(r() * CURRENCIES.length)]!;
-    const amountMinor = currency === 'JPY' ? 100 + Math.floor(r() * 20_000) : 100 + Math.floor(r() * 50_000);
+    const amountMinor = isZeroDecimal(currency) ? 100 + Math.floor(r() * 20_000) : 100 + Math.floor(r() * 50_000);
     const u = r();
     const p: FakePayment = { id: `${prefix}${o.seed}x${i}`, created, amountMinor, currency, status: 'succeeded' };
     if (u < (o.failedShare ?? 0.12)) {

@@ -1,6 +1,10 @@
 import { fixed, internal, metric } from './types';
 
 const area = 'exporter' as const;
+/** Why a collector cycle failed: the `kind` label of collector_errors_total, in this order. */
+export const ERROR_KINDS = ['timeout', 'connection', 'query', 'other'] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
 const collector = internal('collector names from exporter/src/collectors/index.ts and custom metric names');
 
 export const collectorUp = metric({
@@ -44,7 +48,7 @@ export const collectorErrorsTotal = metric({
   type: 'counter',
   unit: 'count',
   help: 'Failed collector cycles by kind of failure.',
-  labels: { collector, kind: fixed('timeout', 'connection', 'query', 'other') },
+  labels: { collector, kind: fixed(...ERROR_KINDS) },
   area,
   collector: 'runtime',
   source: 'scheduler',

@@ -1,8 +1,9 @@
 /**
- * Small PromQL builders. Every exporter series goes through `collapse` first: two exporter
- * replicas publish identical numbers, so replicas are merged with max before anything is summed.
+ * The PromQL builder used by alert rules, recording rules and dashboards. Every exporter series goes
+ * through `collapse` first: two exporter replicas publish identical numbers, so replicas are merged
+ * with max before anything is summed across labels (a second replica must never double a number).
  */
-import { SELECTORS } from '../exporter/src/catalogue/thresholds';
+import { SELECTORS } from './conventions';
 
 export type Matchers = Record<string, string>;
 
@@ -42,6 +43,16 @@ export function gaugeOf(name: string, matchers: Matchers = {}, offset?: string):
 /** `sum by (labels) (expr)`; no labels sums everything. */
 export function sumBy(labels: readonly string[], expr: string): string {
   return labels.length ? `sum by (${labels.join(', ')}) (${expr})` : `sum(${expr})`;
+}
+
+/** Relative change of `now` against `before` (0.1 = +10 %); empty when the earlier value is 0. */
+export function delta(now: string, before: string): string {
+  return `(${now}) / (${before} > 0) - 1`;
+}
+
+/** Quantile of a catalogue histogram from its `_bucket` series, replicas merged before summing. */
+export function quantileOf(q: number, bucketSeries: string, matchers: Matchers, window: string, by: readonly string[] = []): string {
+  return `histogram_quantile(${q}, ${sumBy(['le', ...by], rateOf(bucketSeries, matchers, window))})`;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import type { FakePayment } from './payment-stream';
+import { majorToMinor } from '../../payments/money';
 
 export type MismatchKind = 'missing_in_db' | 'missing_at_provider' | 'status_differs' | 'amount_differs';
 
@@ -37,7 +38,7 @@ const DEFAULT_OVERLAP_SECONDS = 120;
 
 function toFake(r: Record<string, unknown>): FakePayment {
   const currency = String(r.currency).trim().toUpperCase();
-  const minor = currency === 'JPY' ? Math.round(Number(r.amount)) : Math.round(Number(r.amount) * 100);
+  const minor = majorToMinor(Number(r.amount), currency);
   const status = r.status === 'failed' ? 'failed' : r.status === 'pending' ? 'pending' : 'succeeded';
   const p: FakePayment = { id: String(r.provider_ref), created: Number(r.created), amountMinor: minor, currency, status, failureCode: (r.failure_code as string | null) ?? null };
   if (r.refunded_at !== null) p.refundedAt = Number(r.refunded_at);

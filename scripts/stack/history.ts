@@ -8,9 +8,9 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { scheduledCollectors } from '../../exporter/src/app';
-import { catalogue, M } from '../../exporter/src/catalogue';
+import { catalogue, M } from '../../shared/catalogue';
 import type { Config } from '../../exporter/src/config/load';
 import { createRegistries } from '../../exporter/src/metrics/registry';
 import { MetricStore } from '../../exporter/src/metrics/store';
@@ -155,7 +155,10 @@ export async function simulateHistory(opts: HistoryOptions): Promise<{ text: str
             continue;
           }
           fam = families.get(name) ?? null;
-          if (!fam) families.set(name, (fam = { header: [], series: new Map() }));
+          if (!fam) {
+            fam = { header: [], series: new Map() };
+            families.set(name, fam);
+          }
           if (fam.series.size === 0 && !fam.header.includes(line)) fam.header.push(line);
           continue;
         }

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { HA_REPLICAS, haPrometheusConfig, victoriaArgs, victoriaRelabelConfig, type PrometheusAddresses } from '../provisioning/prometheus';
+import { HA_REPLICAS, haPrometheusConfig, victoriaArgs, victoriaRelabelConfig, type PrometheusAddresses } from '../../dashboards/provisioning/prometheus';
 import { freePort, startChild, waitForHttp, type Child } from './processes';
 
 export const HA_BIN = {

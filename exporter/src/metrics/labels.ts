@@ -1,4 +1,4 @@
-import type { AllowListName, LabelValues, MetricDef } from '../catalogue';
+import type { AllowListName, LabelValues, MetricDef } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 
 export const OTHER = 'other';

@@ -5,9 +5,9 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { ROOT } from '../../scripts/generate';
-import { blackboxConfig } from '../provisioning/blackbox';
-import { COMPOSE_ADDRESSES, renderPrometheusConfig, type PrometheusAddresses } from '../provisioning/prometheus';
+import { ROOT } from '../../shared/generated';
+import { blackboxConfig } from '../../dashboards/provisioning/blackbox';
+import { COMPOSE_ADDRESSES, renderPrometheusConfig, type PrometheusAddresses } from '../../dashboards/provisioning/prometheus';
 
 export interface LocalConfigOptions {
   dir: string;
