@@ -168,7 +168,12 @@ function routes(o: AlertmanagerOptions) {
       routes: TEAMS.map((t) => ({ receiver: ticketReceiver(t), matchers: [`team="${t}"`] })),
     },
     // Grouped per alert, sent within group_interval (5m): well inside the hour.
-    { receiver: INFO_RECEIVER, matchers: [`severity=~"${SEVERITY_MATCH.info}"`], group_by: ['alertname', 'currency'], repeat_interval: '1d' },
+    {
+      receiver: INFO_RECEIVER,
+      matchers: [`severity=~"${SEVERITY_MATCH.info}"`],
+      group_by: ['alertname', 'currency'],
+      repeat_interval: '1d',
+    },
   ];
 }
 

@@ -16,9 +16,15 @@ export function ruleFiles(): GeneratedFile[] {
 
 export function alertmanagerFiles(options: Partial<AlertmanagerOptions> = {}): GeneratedFile[] {
   return [
-    { path: `${ALERTMANAGER_DIR}/alertmanager.yml`, content: generatedHeader('#', 'alerting/alertmanager.ts') + renderAlertmanager(options) },
+    {
+      path: `${ALERTMANAGER_DIR}/alertmanager.yml`,
+      content: generatedHeader('#', 'alerting/alertmanager.ts') + renderAlertmanager(options),
+    },
     // Text outside a define block is ignored by Alertmanager, so the header line is harmless.
-    { path: `${ALERTMANAGER_DIR}/templates/marketplace.tmpl`, content: generatedHeader('#', 'alerting/alertmanager.ts') + NOTIFICATION_TEMPLATES },
+    {
+      path: `${ALERTMANAGER_DIR}/templates/marketplace.tmpl`,
+      content: generatedHeader('#', 'alerting/alertmanager.ts') + NOTIFICATION_TEMPLATES,
+    },
   ];
 }
 

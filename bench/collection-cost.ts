@@ -61,7 +61,12 @@ async function dbNow(pool: pg.Pool): Promise<string> {
   return rows[0]!.t;
 }
 
-async function runCycle(label: string, scheduler: Scheduler, entries: ReturnType<typeof scheduledCollectors>, monitor: StatementMonitor): Promise<CycleCost> {
+async function runCycle(
+  label: string,
+  scheduler: Scheduler,
+  entries: ReturnType<typeof scheduledCollectors>,
+  monitor: StatementMonitor,
+): Promise<CycleCost> {
   const collectors: CollectorCost[] = [];
   const statements: (StatementDelta & { collector: string })[] = [];
   for (const e of entries) {
@@ -81,7 +86,14 @@ async function runCycle(label: string, scheduler: Scheduler, entries: ReturnType
   const top = statements
     .sort((a, b) => b.totalMs - a.totalMs)
     .slice(0, TOP)
-    .map((s) => ({ collector: s.collector, calls: s.calls, totalMs: s.totalMs, meanMs: s.meanMs, rows: s.rows, query: oneLine(s.query, 400) }));
+    .map((s) => ({
+      collector: s.collector,
+      calls: s.calls,
+      totalMs: s.totalMs,
+      meanMs: s.meanMs,
+      rows: s.rows,
+      query: oneLine(s.query, 400),
+    }));
   return {
     wallMs: collectors.reduce((a, c) => a + c.wallMs, 0),
     dbMs: collectors.reduce((a, c) => a + c.dbMs, 0),
@@ -103,7 +115,9 @@ export async function runCollectionCost(o: { serverUrl: string; dbName: string; 
   try {
     progress(`${o.dbName}: first full collection, ${entries.length} collectors in sequence`);
     const first = await runCycle('first', scheduler, entries, monitor);
-    progress(`${o.dbName}: first full collection: ${(first.wallMs / 1000).toFixed(1)} s wall, ${(first.dbMs / 1000).toFixed(1)} s in the database`);
+    progress(
+      `${o.dbName}: first full collection: ${(first.wallMs / 1000).toFixed(1)} s wall, ${(first.dbMs / 1000).toFixed(1)} s in the database`,
+    );
     const cycles: CycleCost[] = [];
     let fresh: FreshRows[] = [];
     for (let i = 1; i <= o.cycles; i++) {
@@ -116,7 +130,13 @@ export async function runCollectionCost(o: { serverUrl: string; dbName: string; 
       cycles.push(c);
     }
     const median = [...cycles].sort((a, b) => a.dbMs - b.dbMs)[Math.floor(cycles.length / 2)]!;
-    return { database: o.dbName, first, steady: median, steadyCycles: cycles.map((c) => ({ wallMs: c.wallMs, dbMs: c.dbMs })), freshRowsPerCycle: fresh };
+    return {
+      database: o.dbName,
+      first,
+      steady: median,
+      steadyCycles: cycles.map((c) => ({ wallMs: c.wallMs, dbMs: c.dbMs })),
+      freshRowsPerCycle: fresh,
+    };
   } finally {
     await scheduler.stop();
     await monitor.close();

@@ -14,8 +14,24 @@ import pg from 'pg';
 
 const SCHEMA_SQL = readFileSync(path.join(__dirname, '../exporter/src/db/schema.sql'), 'utf8');
 const TABLES = [
-  'users', 'sellers', 'subscriptions', 'sessions', 'page_views', 'events', 'carts', 'orders', 'payments', 'refunds',
-  'returns', 'login_events', 'profile_changes', 'audit_log', 'support_tickets', 'reviews', 'bug_reports', 'incidents',
+  'users',
+  'sellers',
+  'subscriptions',
+  'sessions',
+  'page_views',
+  'events',
+  'carts',
+  'orders',
+  'payments',
+  'refunds',
+  'returns',
+  'login_events',
+  'profile_changes',
+  'audit_log',
+  'support_tickets',
+  'reviews',
+  'bug_reports',
+  'incidents',
 ];
 /** Rows per INSERT statement: keeps each transaction moderate and gives progress on big tables. */
 const CHUNK = 2_000_000;
@@ -34,7 +50,15 @@ interface Plan {
 function plan(orders: number, ordersPerDay: number): Plan {
   const days = Math.max(1, Math.ceil(orders / ordersPerDay));
   const end = Math.floor(Date.now() / 1000 / 60) * 60;
-  return { orders, days, end, start: end - days * DAY, users: Math.ceil(orders / 5), sellers: Math.max(10, Math.ceil(orders / 1000)), sessions: 2 * orders };
+  return {
+    orders,
+    days,
+    end,
+    start: end - days * DAY,
+    users: Math.ceil(orders / 5),
+    sellers: Math.max(10, Math.ceil(orders / 1000)),
+    sessions: 2 * orders,
+  };
 }
 
 /** SQL snippets shared by the generators; every time is epoch seconds until to_timestamp(). */
@@ -54,7 +78,8 @@ function sqlHelpers(p: Plan) {
     userAt: (t: string) => `(1 + floor(random() * greatest(1, floor((${t} - ${userStart}) / ${p.end - userStart} * ${p.users}))))::bigint`,
     userCreated: (u: string) => `to_timestamp(${userStart} + (${u} - 1) * ${(p.end - userStart) / p.users})`,
     /** A seller approved by `t`, skewed to older sellers so a few of them take most orders. */
-    sellerAt: (t: string) => `(1 + floor(random() ^ 2 * greatest(1, floor((${t} - ${sellerStart}) / ${p.end - sellerStart} * ${p.sellers}))))::bigint`,
+    sellerAt: (t: string) =>
+      `(1 + floor(random() ^ 2 * greatest(1, floor((${t} - ${sellerStart}) / ${p.end - sellerStart} * ${p.sellers}))))::bigint`,
     sellerApproved: (s: string) => `(${sellerStart} + (${s} - 1) * ${(p.end - sellerStart) / p.sellers})`,
     pick: (values: string[]) => `(ARRAY[${values.map((v) => `'${v}'`).join(',')}])[1 + floor(random() * ${values.length})::int]`,
     normal: `(sqrt(-2 * ln(greatest(random(), 1e-12))) * cos(2 * pi() * random()))`,
@@ -80,7 +105,11 @@ function loads(p: Plan): TableLoad[] {
   const currencies = ['USD', 'USD', 'USD', 'USD', 'EUR', 'EUR', 'EUR', 'GBP'];
   const small = (n: number) => Math.max(1, Math.round(n));
   return [
-    { table: 'users', rows: p.users, sql: `INSERT INTO users (id, created_at) SELECT u, ${h.userCreated('u')} FROM generate_series($1::bigint, $2::bigint) u` },
+    {
+      table: 'users',
+      rows: p.users,
+      sql: `INSERT INTO users (id, created_at) SELECT u, ${h.userCreated('u')} FROM generate_series($1::bigint, $2::bigint) u`,
+    },
     {
       table: 'sellers',
       rows: p.sellers,
@@ -245,12 +274,18 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { url: { type: 'string' }, orders: { type: 'string', default: '1000000' }, 'orders-per-day': { type: 'string', default: '10000' }, seed: { type: 'string', default: '42' } },
+    options: {
+      url: { type: 'string' },
+      orders: { type: 'string', default: '1000000' },
+      'orders-per-day': { type: 'string', default: '10000' },
+      seed: { type: 'string', default: '42' },
+    },
   });
   if (!values.url) throw new Error('--url postgres://… is required');
   const orders = Number(values.orders);
   const perDay = Number(values['orders-per-day']);
-  if (!Number.isInteger(orders) || orders < 1 || !Number.isInteger(perDay) || perDay < 1) throw new Error('--orders and --orders-per-day must be positive integers');
+  if (!Number.isInteger(orders) || orders < 1 || !Number.isInteger(perDay) || perDay < 1)
+    throw new Error('--orders and --orders-per-day must be positive integers');
   const p = plan(orders, perDay);
   const client = new pg.Client({ connectionString: values.url, application_name: 'marketplace-pulse-bench-generate' });
   await client.connect();
@@ -271,7 +306,8 @@ async function main(): Promise<void> {
       for (let lo = 1; lo <= load.rows; lo += CHUNK) {
         const hi = Math.min(load.rows, lo + CHUNK - 1);
         written += (await client.query(load.sql, [lo, hi])).rowCount ?? 0;
-        if (load.rows > CHUNK && hi < load.rows) console.log(`  ${load.table}: ${hi.toLocaleString('en')} of ${load.rows.toLocaleString('en')} …`);
+        if (load.rows > CHUNK && hi < load.rows)
+          console.log(`  ${load.table}: ${hi.toLocaleString('en')} of ${load.rows.toLocaleString('en')} …`);
       }
       console.log(`${load.table.padEnd(16)} ${written.toLocaleString('en').padStart(12)} rows  ${seconds(Date.now() - t)}`);
     }
@@ -279,7 +315,9 @@ async function main(): Promise<void> {
     let t = Date.now();
     for (const s of indexes) await client.query(s);
     console.log(`indexes          ${String(indexes.length).padStart(12)}       ${seconds(Date.now() - t)}`);
-    await client.query(`SELECT ${TABLES.map((tb) => `setval(pg_get_serial_sequence('${tb}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM ${tb}), false)`).join(', ')}`);
+    await client.query(
+      `SELECT ${TABLES.map((tb) => `setval(pg_get_serial_sequence('${tb}', 'id'), (SELECT coalesce(max(id), 0) + 1 FROM ${tb}), false)`).join(', ')}`,
+    );
     t = Date.now();
     await client.query('ANALYZE');
     console.log(`analyze                                 ${seconds(Date.now() - t)}`);

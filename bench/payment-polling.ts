@@ -18,15 +18,34 @@ async function main() {
   const nowS = Math.floor(Date.now() / 1000);
   const stripe = await new StripeFake().start();
   const paypal = await new PayPalFake().start();
-  stripe.addPayments(generatePayments({ seed: 1, count: COUNT, from: nowS - 29 * 86_400, to: nowS - 60, refundedShare: 0, disputedShare: 0 }));
-  paypal.addPayments(generatePayments({ seed: 2, count: COUNT, from: nowS - 29 * 86_400, to: nowS - 60, refundedShare: 0, disputedShare: 0, idPrefix: 'PP' }));
+  stripe.addPayments(
+    generatePayments({ seed: 1, count: COUNT, from: nowS - 29 * 86_400, to: nowS - 60, refundedShare: 0, disputedShare: 0 }),
+  );
+  paypal.addPayments(
+    generatePayments({
+      seed: 2,
+      count: COUNT,
+      from: nowS - 29 * 86_400,
+      to: nowS - 60,
+      refundedShare: 0,
+      disputedShare: 0,
+      idPrefix: 'PP',
+    }),
+  );
   const env = { SK: stripe.apiKey, PID: paypal.clientId, PSEC: paypal.clientSecret };
   const config = parseConfig(
     {
       payment_providers: {
         // A generous budget: the benchmark measures polling cost, not the rate limit.
         stripe: { enabled: true, api_key: { env: 'SK' }, base_url: stripe.url, settle_lag: 0, requests_per_minute: 100_000 },
-        paypal: { enabled: true, client_id: { env: 'PID' }, client_secret: { env: 'PSEC' }, base_url: paypal.url, settle_lag: 0, requests_per_minute: 100_000 },
+        paypal: {
+          enabled: true,
+          client_id: { env: 'PID' },
+          client_secret: { env: 'PSEC' },
+          base_url: paypal.url,
+          settle_lag: 0,
+          requests_per_minute: 100_000,
+        },
       },
       // One cycle may catch up the whole backlog: the benchmark measures polling cost, not the cycle cap.
       collectors: { stripe: { timeout: '1h' }, paypal: { timeout: '1h' } },
@@ -50,7 +69,14 @@ async function main() {
     await collector.collect(ctx);
     const steady = performance.now() - t1;
     const steadyPaths = fake.faults.requests.slice(r1).map((r) => r.path.replace(/^\/v1\//, ''));
-    rows.push([name, String(COUNT), `${(full / 1000).toFixed(2)} s`, String(r1 - r0), `${steady.toFixed(1)} ms`, `${steadyPaths.length} (${steadyPaths.join(', ')})`]);
+    rows.push([
+      name,
+      String(COUNT),
+      `${(full / 1000).toFixed(2)} s`,
+      String(r1 - r0),
+      `${steady.toFixed(1)} ms`,
+      `${steadyPaths.length} (${steadyPaths.join(', ')})`,
+    ]);
   }
   const head = ['provider', 'transactions', 'first poll wall time', 'first poll requests', 'steady poll wall time', 'steady poll requests'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

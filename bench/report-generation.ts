@@ -19,7 +19,11 @@ async function main(): Promise<void> {
   await writeHistory(file, { start: new Date('2026-08-31T00:00:00Z'), days: 31, stepSeconds: 900 });
   await createBlocks(file, path.join(work, 'tsdb'));
   const prom = await startPrometheus(path.join(work, 'tsdb'));
-  const config = parseReportsConfig({ prometheus: { url: prom.url }, grafana: { url: 'http://grafana' }, output_dir: path.join(work, 'out') });
+  const config = parseReportsConfig({
+    prometheus: { url: prom.url },
+    grafana: { url: 'http://grafana' },
+    output_dir: path.join(work, 'out'),
+  });
   const period = monthlyPeriod('2026-09', 'UTC');
   const client = new PrometheusClient({ url: prom.url });
   try {

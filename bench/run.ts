@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   const machine = await machineInfo(args.url);
   progress(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.ramGiB} GiB; PostgreSQL ${machine.postgres}`);
   const { enabled, missing } = defaultDatabaseCollectors();
-  progress(`collectors: ${enabled.length} built-in database collectors${missing.length ? `; not in this build: ${missing.join(', ')}` : ''}`);
+  progress(
+    `collectors: ${enabled.length} built-in database collectors${missing.length ? `; not in this build: ${missing.join(', ')}` : ''}`,
+  );
 
   // Databases first, so a long generation fails early rather than after an hour of measuring.
   const dbs = [];

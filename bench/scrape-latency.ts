@@ -23,12 +23,23 @@ export interface ScrapeLatencyResult {
   baseline: LatencySummary;
   load: LatencySummary;
   scrapers: number;
-  sql: { statementsDuringScrapes: number; callsDuringScrapes: number; exporterQueriesSeenInActivity: number; activitySamples: number; statements: string[] };
+  sql: {
+    statementsDuringScrapes: number;
+    callsDuringScrapes: number;
+    exporterQueriesSeenInActivity: number;
+    activitySamples: number;
+    statements: string[];
+  };
   memory: { afterFirstCollection: { rssMiB: number; hwmMiB: number }; afterScrapes: { rssMiB: number; hwmMiB: number } };
 }
 
 /** Samples pg_stat_activity until `stop` resolves, collecting queries the exporter's connections started. */
-async function watchActivity(monitor: StatementMonitor, appName: string, since: string, stop: Promise<unknown>): Promise<{ seen: Set<string>; samples: number }> {
+async function watchActivity(
+  monitor: StatementMonitor,
+  appName: string,
+  since: string,
+  stop: Promise<unknown>,
+): Promise<{ seen: Set<string>; samples: number }> {
   const seen = new Set<string>();
   let done = false;
   void stop.finally(() => (done = true));
@@ -42,7 +53,12 @@ async function watchActivity(monitor: StatementMonitor, appName: string, since: 
   return { seen, samples: samples + 1 };
 }
 
-export async function runScrapeLatency(o: { serverUrl: string; dbName: string; scrapers: number; seconds: number }): Promise<ScrapeLatencyResult> {
+export async function runScrapeLatency(o: {
+  serverUrl: string;
+  dbName: string;
+  scrapers: number;
+  seconds: number;
+}): Promise<ScrapeLatencyResult> {
   const monitor = await StatementMonitor.open(o.serverUrl, o.dbName);
   const rawConfig = benchConfig({ databaseUrl: databaseUrl(o.serverUrl, o.dbName), interval: '1h', customMetrics: true });
   const customMetrics = (rawConfig.custom_metrics as unknown[]).length;
@@ -57,7 +73,11 @@ export async function runScrapeLatency(o: { serverUrl: string; dbName: string; s
     const custom = text.split('\n').filter((l) => l.startsWith('marketplace_custom_')).length;
     const down = text.split('\n').filter((l) => l.startsWith(`${M.collectorUp.name}{`) && l.endsWith('} 0'));
     if (down.length) {
-      const status = (await (await fetch(`${exporter.url}/api/collectors`)).json()) as { name: string; up: boolean; lastError: string | null }[];
+      const status = (await (await fetch(`${exporter.url}/api/collectors`)).json()) as {
+        name: string;
+        up: boolean;
+        lastError: string | null;
+      }[];
       const errors = status.filter((c) => !c.up).map((c) => `${c.name}: ${c.lastError}`);
       progress(`WARNING ${o.dbName}: ${down.length} collectors down after the first cycle:\n    ${errors.join('\n    ')}`);
     }

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const url = arg('url');
   const days = Number(arg('days', '30'));
   const runs = Number(arg('runs', '3'));
-  if (!Number.isInteger(days) || days < 1 || !Number.isInteger(runs) || runs < 1) throw new Error('--days and --runs must be positive integers');
+  if (!Number.isInteger(days) || days < 1 || !Number.isInteger(runs) || runs < 1)
+    throw new Error('--days and --runs must be positive integers');
   const client = new pg.Client({ connectionString: url, application_name: 'pulse-bench-leaderboard' });
   await client.connect();
   try {

@@ -67,10 +67,20 @@ async function main(): Promise<void> {
   const logDb = values['log-db'] ?? 'bench_1m';
   const url = dbUrl(scorecardsDb);
   // Default period: the last complete month of the data.
-  const period = values.period ?? (await scalar(url, `SELECT to_char(date_trunc('month', max(created_at) AT TIME ZONE 'UTC') - interval '1 month', 'YYYY-MM') FROM orders`));
+  const period =
+    values.period ??
+    (await scalar(
+      url,
+      `SELECT to_char(date_trunc('month', max(created_at) AT TIME ZONE 'UTC') - interval '1 month', 'YYYY-MM') FROM orders`,
+    ));
   const orders = Number(await scalar(url, 'SELECT count(*) FROM orders'));
   const sellers = Number(await scalar(url, 'SELECT count(*) FROM sellers'));
-  const monthOrders = Number(await scalar(url, `SELECT count(*) FROM orders WHERE created_at >= '${period}-01T00:00:00Z'::timestamptz AND created_at < '${period}-01T00:00:00Z'::timestamptz + interval '1 month'`));
+  const monthOrders = Number(
+    await scalar(
+      url,
+      `SELECT count(*) FROM orders WHERE created_at >= '${period}-01T00:00:00Z'::timestamptz AND created_at < '${period}-01T00:00:00Z'::timestamptz + interval '1 month'`,
+    ),
+  );
   const out = await mkdtemp(path.join(os.tmpdir(), 'pulse-bench-sellers-'));
   const results: Record<string, unknown> = {
     measuredAt: new Date().toISOString(),
@@ -85,7 +95,12 @@ async function main(): Promise<void> {
       process.stderr.write(`scorecard CSV, ${scorecardsDb} ${period} …\n`);
       const csv = await timed([...cli, '--out', path.join(out, 'csv'), '--no-pdf']);
       const rows = (await run('wc', ['-l', path.join(out, 'csv', `sellers-${period}.csv`)])).stdout.trim().split(' ')[0];
-      results.csv = { wallSeconds: csv.wallSeconds, peakRssMiB: Math.round(csv.peakRssMiB), rows: Number(rows) - 1, target: 'wall ≤ 60 s, RSS ≤ 300 MiB' };
+      results.csv = {
+        wallSeconds: csv.wallSeconds,
+        peakRssMiB: Math.round(csv.peakRssMiB),
+        rows: Number(rows) - 1,
+        target: 'wall ≤ 60 s, RSS ≤ 300 MiB',
+      };
     }
     if (!skip.has('pdf')) {
       process.stderr.write(`scorecard CSV + every PDF, ${scorecardsDb} ${period} …\n`);
@@ -96,7 +111,12 @@ async function main(): Promise<void> {
     if (!skip.has('log')) {
       process.stderr.write(`transaction log of every payment in ${logDb} …\n`);
       const log = await timed(['bench/lib/transaction-log-child.ts', dbUrl(logDb), path.join(out, 'transactions.csv')]);
-      results.transactionLog = { database: logDb, wallSeconds: log.wallSeconds, peakRssMiB: Math.round(log.peakRssMiB), ...JSON.parse(log.stdout.trim().split('\n').pop()!) };
+      results.transactionLog = {
+        database: logDb,
+        wallSeconds: log.wallSeconds,
+        peakRssMiB: Math.round(log.peakRssMiB),
+        ...JSON.parse(log.stdout.trim().split('\n').pop()!),
+      };
     }
   } finally {
     await rm(out, { recursive: true, force: true });
@@ -121,11 +141,19 @@ function markdown(r: Record<string, any>): string {
     '| run | wall | peak RSS | output | target |',
     '|---|---:|---:|---|---|',
   ];
-  if (r.csv) lines.push(`| scorecard CSV | ${r.csv.wallSeconds} s | ${r.csv.peakRssMiB} MiB | ${r.csv.rows.toLocaleString('en-US')} rows | ${r.csv.target} |`);
-  if (r.pdf) lines.push(`| CSV + every PDF scorecard | ${r.pdf.wallSeconds} s | ${r.pdf.peakRssMiB} MiB | ${r.pdf.pdfs.toLocaleString('en-US')} PDFs | ${r.pdf.target} |`);
+  if (r.csv)
+    lines.push(
+      `| scorecard CSV | ${r.csv.wallSeconds} s | ${r.csv.peakRssMiB} MiB | ${r.csv.rows.toLocaleString('en-US')} rows | ${r.csv.target} |`,
+    );
+  if (r.pdf)
+    lines.push(
+      `| CSV + every PDF scorecard | ${r.pdf.wallSeconds} s | ${r.pdf.peakRssMiB} MiB | ${r.pdf.pdfs.toLocaleString('en-US')} PDFs | ${r.pdf.target} |`,
+    );
   if (r.transactionLog) {
     const t = r.transactionLog;
-    lines.push(`| transaction log (\`${t.database}\`, all payments) | ${t.wallSeconds} s | ${t.peakRssMiB} MiB | ${t.rows.toLocaleString('en-US')} lines | flat memory |`);
+    lines.push(
+      `| transaction log (\`${t.database}\`, all payments) | ${t.wallSeconds} s | ${t.peakRssMiB} MiB | ${t.rows.toLocaleString('en-US')} lines | flat memory |`,
+    );
     lines.push('', `Transaction log RSS while streaming (MiB) at 10 / 25 / 50 / 75 / 100 % of the lines: ${t.rssMiBAt.join(' / ')}.`);
   }
   return lines.join('\n') + '\n';

@@ -40,7 +40,13 @@ async function once(mode: keyof typeof MODES, config: string, steadySeconds: num
       child.once('exit', (code) => reject(new Error(`exporter exited with ${code}:\n${out}`)));
     });
     for (;;) {
-      if (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)) break;
+      if (
+        await fetch(`${url}/readyz`).then(
+          (r) => r.status === 200,
+          () => false,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const readySeconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -63,7 +69,16 @@ async function main(): Promise<void> {
   const steady = Number(steadyArg ?? 20);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-startup-'));
   const config = path.join(dir, 'config.yml');
-  writeFileSync(config, YAML.stringify({ database: { url }, listen: { address: '127.0.0.1', port: 0 }, collection: { start_jitter: 0 }, demo: { mode: 'off' }, log: { level: 'info' } }));
+  writeFileSync(
+    config,
+    YAML.stringify({
+      database: { url },
+      listen: { address: '127.0.0.1', port: 0 },
+      collection: { start_jitter: 0 },
+      demo: { mode: 'off' },
+      log: { level: 'info' },
+    }),
+  );
   const results: Record<string, { readySeconds: number; rssMiB: number }[]> = { tsx: [], compiled: [] };
   for (let i = 0; i < runs; i++) {
     for (const mode of ['tsx', 'compiled'] as const) {

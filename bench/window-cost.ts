@@ -57,8 +57,12 @@ async function main(): Promise<void> {
     totalRef += full;
     totalFirst += first;
     totalSteady += median;
-    rows.push(`| ${name} | ${full.toFixed(0)} | ${first.toFixed(0)} | ${median.toFixed(1)} | ${(bytes / 2 ** 20).toFixed(1)} | ${((process.memoryUsage().rss - before) / 2 ** 20).toFixed(0)} |`);
-    process.stderr.write(`${dbName} ${name}: full-window ${full.toFixed(0)} ms, first ${first.toFixed(0)} ms, steady ${median.toFixed(1)} ms\n`);
+    rows.push(
+      `| ${name} | ${full.toFixed(0)} | ${first.toFixed(0)} | ${median.toFixed(1)} | ${(bytes / 2 ** 20).toFixed(1)} | ${((process.memoryUsage().rss - before) / 2 ** 20).toFixed(0)} |`,
+    );
+    process.stderr.write(
+      `${dbName} ${name}: full-window ${full.toFixed(0)} ms, first ${first.toFixed(0)} ms, steady ${median.toFixed(1)} ms\n`,
+    );
   }
   await pool.end();
   console.log(`### ${dbName}: window collectors, wall ms per cycle (median of ${args.cycles} steady cycles)\n`);

@@ -40,9 +40,21 @@ export interface Query {
 
 /** Grafana's own currency units; other currencies fall back to the generic `currency:¤` unit. */
 export const CURRENCY_UNITS: Record<string, string> = {
-  USD: 'currencyUSD', EUR: 'currencyEUR', GBP: 'currencyGBP', JPY: 'currencyJPY', CHF: 'currencyCHF', SEK: 'currencySEK',
-  NOK: 'currencyNOK', DKK: 'currencyDKK', PLN: 'currencyPLN', CZK: 'currencyCZK', BRL: 'currencyBRL', INR: 'currencyINR',
-  ZAR: 'currencyZAR', KRW: 'currencyKRW', TRY: 'currencyTRY',
+  USD: 'currencyUSD',
+  EUR: 'currencyEUR',
+  GBP: 'currencyGBP',
+  JPY: 'currencyJPY',
+  CHF: 'currencyCHF',
+  SEK: 'currencySEK',
+  NOK: 'currencyNOK',
+  DKK: 'currencyDKK',
+  PLN: 'currencyPLN',
+  CZK: 'currencyCZK',
+  BRL: 'currencyBRL',
+  INR: 'currencyINR',
+  ZAR: 'currencyZAR',
+  KRW: 'currencyKRW',
+  TRY: 'currencyTRY',
 };
 /** Unit of a money panel: per series the currency in its name (legend `{{currency}}`) overrides it. */
 export const MONEY = 'currency:¤';
@@ -103,7 +115,12 @@ export interface DashboardSpec {
  * in the catalogue's order: bar gauges draw queries in order, while one query by label comes back
  * sorted by label value (1d, 30d, 7d; add_to_cart before visit).
  */
-export function ordered(metric: { name: string; labels: Readonly<Record<string, LabelValues>> }, label: string, expr: (value: string) => string, legend: (value: string) => string = (v) => v): Query[] {
+export function ordered(
+  metric: { name: string; labels: Readonly<Record<string, LabelValues>> },
+  label: string,
+  expr: (value: string) => string,
+  legend: (value: string) => string = (v) => v,
+): Query[] {
   const values = metric.labels[label];
   if (values?.kind !== 'fixed') throw new Error(`${metric.name}: label "${label}" has no fixed value list to order by`);
   return values.values.map((v) => ({ expr: expr(v), legend: legend(v), instant: true }));
@@ -217,7 +234,12 @@ export function panel(spec: PanelSpec): AnyPanelBuilder {
     case 'timeseries': {
       const ts = new timeseries.PanelBuilder()
         .fillOpacity(10)
-        .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom).showLegend(true))
+        .legend(
+          new common.VizLegendOptionsBuilder()
+            .displayMode(common.LegendDisplayMode.List)
+            .placement(common.LegendPlacement.Bottom)
+            .showLegend(true),
+        )
         .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
       if (spec.stacked) ts.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
       b = ts;
@@ -233,12 +255,18 @@ export function panel(spec: PanelSpec): AnyPanelBuilder {
     .height(spec.h ?? h)
     .targets(spec.queries.map((q, i) => target(q, i, spec.kind === 'table')));
   if (spec.kind === 'table') {
-    if (!spec.table || spec.queries.some((q) => !q.instant)) throw new Error(`table panel "${spec.title}": needs instant queries and a table shape`);
+    if (!spec.table || spec.queries.some((q) => !q.instant))
+      throw new Error(`table panel "${spec.title}": needs instant queries and a table shape`);
     (b as table.PanelBuilder).transformations(transformationsOf(spec.table));
   }
   if (spec.unit === MONEY) currencyOverrides(b);
   if (spec.valueText) {
-    b.mappings([{ type: dashboard.MappingType.ValueToText, options: Object.fromEntries(Object.entries(spec.valueText).map(([v, r], i) => [v, { ...r, index: i }])) }]);
+    b.mappings([
+      {
+        type: dashboard.MappingType.ValueToText,
+        options: Object.fromEntries(Object.entries(spec.valueText).map(([v, r], i) => [v, { ...r, index: i }])),
+      },
+    ]);
   }
   if (spec.min !== undefined) b.min(spec.min);
   if (spec.max !== undefined) b.max(spec.max);
@@ -302,7 +330,13 @@ export function build(spec: DashboardSpec, related: { title: string; uid: string
         .keepTime(true),
     );
   for (const r of related) {
-    d.link(new dashboard.DashboardLinkBuilder(r.title).type(dashboard.DashboardLinkType.Link).url(dashboardUrl(r.uid)).includeVars(true).keepTime(true));
+    d.link(
+      new dashboard.DashboardLinkBuilder(r.title)
+        .type(dashboard.DashboardLinkType.Link)
+        .url(dashboardUrl(r.uid))
+        .includeVars(true)
+        .keepTime(true),
+    );
   }
   if (spec.alertTeams?.length) d.annotation(alertAnnotation(spec.alertTeams));
   for (const section of spec.sections) {

@@ -5,5 +5,13 @@ import { dashboardFiles, dashboardProviderFile, datasourcesFile, grafanaReaderSc
 import { haFiles, prometheusFile } from './provisioning/prometheus';
 
 export function provisioningFiles(): GeneratedFile[] {
-  return [datasourcesFile(), dashboardProviderFile(), ...dashboardFiles(), grafanaReaderScript(), prometheusFile(), ...haFiles(), blackboxFile()];
+  return [
+    datasourcesFile(),
+    dashboardProviderFile(),
+    ...dashboardFiles(),
+    grafanaReaderScript(),
+    prometheusFile(),
+    ...haFiles(),
+    blackboxFile(),
+  ];
 }

@@ -38,5 +38,8 @@ export const DASHBOARDS: DashboardEntry[] = [
 ];
 
 export function buildDashboard(entry: DashboardEntry): Dashboard {
-  return build(entry.spec, entry.related.map((r) => ({ title: r.title.replace('Marketplace Pulse / ', ''), uid: r.uid })));
+  return build(
+    entry.spec,
+    entry.related.map((r) => ({ title: r.title.replace('Marketplace Pulse / ', ''), uid: r.uid })),
+  );
 }

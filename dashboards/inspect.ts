@@ -36,7 +36,10 @@ export interface Substitutions {
 export const ALL_VALUES: Substitutions = { range: '1h', rateInterval: '5m', variables: { currency: '.*', provider: '.*', platform: '.*' } };
 
 export function substitute(expr: string, s: Substitutions = ALL_VALUES): string {
-  let out = expr.replace(/\$__rate_interval/g, s.rateInterval).replace(/\$__range/g, s.range).replace(/\$__interval/g, s.rateInterval);
+  let out = expr
+    .replace(/\$__rate_interval/g, s.rateInterval)
+    .replace(/\$__range/g, s.range)
+    .replace(/\$__interval/g, s.rateInterval);
   for (const [k, v] of Object.entries(s.variables)) out = out.replace(new RegExp(`\\$${k}\\b`, 'g'), v);
   return out;
 }

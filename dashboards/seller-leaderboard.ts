@@ -93,7 +93,12 @@ export function buildSellerLeaderboard(): dashboard.Dashboard {
         .asDropdown(true)
         .keepTime(true),
     )
-    .link(new dashboard.DashboardLinkBuilder('Sellers').type(dashboard.DashboardLinkType.Link).url(dashboardUrl(DASHBOARD_UIDS.sellers)).keepTime(true));
+    .link(
+      new dashboard.DashboardLinkBuilder('Sellers')
+        .type(dashboard.DashboardLinkType.Link)
+        .url(dashboardUrl(DASHBOARD_UIDS.sellers))
+        .keepTime(true),
+    );
   LEADERBOARD_PANELS.forEach((spec, i) => d.withPanel(tablePanel(spec, i)));
   const out = d.build();
   // As every dashboard: the schemaVersion of the pinned Grafana, not the SDK's latest.

@@ -39,7 +39,10 @@ export const reportsConfigSchema = z.strictObject({
   grafana: z.strictObject({ url }),
   time_zone: timeZone.default('UTC'),
   /** Currency of the headline GMV/AOV figures; every currency is listed in the transactions section. */
-  headline_currency: z.string().regex(/^[A-Z]{3}$/).default('EUR'),
+  headline_currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .default('EUR'),
   /** A report kind without a schedule is never sent by the daemon (the CLI can still render it). */
   schedules: z
     .strictObject({ monthly: cronExpr.optional(), weekly: cronExpr.optional(), daily: cronExpr.optional() })
@@ -59,7 +62,9 @@ export const reportsConfigSchema = z.strictObject({
       from: z.string().min(3),
     })
     .optional(),
-  recipients: z.strictObject({ monthly: recipients, weekly: recipients, daily: recipients }).default({ monthly: [], weekly: [], daily: [] }),
+  recipients: z
+    .strictObject({ monthly: recipients, weekly: recipients, daily: recipients })
+    .default({ monthly: [], weekly: [], daily: [] }),
   /**
    * The marketplace database for the seller reports (scorecards, management lists, accounting exports):
    * the exporter's read-only role and data contract. Without it the seller reports are not produced.
@@ -83,12 +88,16 @@ export const reportsConfigSchema = z.strictObject({
       /** Minimum orders in the period before a seller enters the refund/return-rate rankings. */
       min_orders: z.number().int().min(1).default(20),
     })
-    .refine((t) => t.segment_active_orders < t.segment_power_orders, { message: 'segment_active_orders must be below segment_power_orders' })
+    .refine((t) => t.segment_active_orders < t.segment_power_orders, {
+      message: 'segment_active_orders must be below segment_power_orders',
+    })
     .default({ segment_power_orders: 20, segment_active_orders: 5, low_credit_ratio: 0.1, min_orders: 20 }),
   output_dir: z.string().min(1).default('reports-output'),
   state_dir: z.string().min(1).default('reports-state'),
   /** Self-metrics of the scheduler (`/metrics`); port 0 picks a free port. */
-  listen: z.strictObject({ address: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9466) }).default({ address: '127.0.0.1', port: 9466 }),
+  listen: z
+    .strictObject({ address: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9466) })
+    .default({ address: '127.0.0.1', port: 9466 }),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 
@@ -109,7 +118,9 @@ export function loadReportsConfig(file: string): ReportsConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ReportsConfigError(`reports config error: cannot read ${JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new ReportsConfigError(
+      `reports config error: cannot read ${JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+    );
   }
   try {
     return parseReportsConfig(YAML.parse(text, { uniqueKeys: true }));

@@ -26,10 +26,29 @@ export function dailyCsv(data: ReportData): string {
 export function summaryCsv(data: ReportData): string {
   let out = line(['kpi', 'title', 'value', 'previous', 'change', 'days_with_data', 'days', 'note']);
   for (const r of data.kpis) {
-    out += line([r.kpi.key, r.kpi.title, r.value, r.previous, change(r.kpi.format, r.value, r.previous).text, r.coverage.daysWithData, r.coverage.days, valueNote(r, data.period.timeZone)]);
+    out += line([
+      r.kpi.key,
+      r.kpi.title,
+      r.value,
+      r.previous,
+      change(r.kpi.format, r.value, r.previous).text,
+      r.coverage.daysWithData,
+      r.coverage.days,
+      valueNote(r, data.period.timeZone),
+    ]);
   }
   for (const b of data.breakdowns) {
-    for (const row of b.rows) out += line([`${b.breakdown.key}{${b.breakdown.by}="${row.label}"}`, b.breakdown.title, row.value, row.previous, change(b.breakdown.format, row.value, row.previous).text, null, null, '']);
+    for (const row of b.rows)
+      out += line([
+        `${b.breakdown.key}{${b.breakdown.by}="${row.label}"}`,
+        b.breakdown.title,
+        row.value,
+        row.previous,
+        change(b.breakdown.format, row.value, row.previous).text,
+        null,
+        null,
+        '',
+      ]);
   }
   return out;
 }

@@ -14,7 +14,10 @@ export interface RunningReports {
   stop(): Promise<void>;
 }
 
-export async function startReports(config: ReportsConfig, opts: { log?: Logger; env?: NodeJS.ProcessEnv; now?: () => Date } = {}): Promise<RunningReports> {
+export async function startReports(
+  config: ReportsConfig,
+  opts: { log?: Logger; env?: NodeJS.ProcessEnv; now?: () => Date } = {},
+): Promise<RunningReports> {
   const log = opts.log ?? createLogger(config.log_level);
   const metrics = new ReportMetrics();
   const scheduler = new ReportScheduler({
@@ -28,7 +31,10 @@ export async function startReports(config: ReportsConfig, opts: { log?: Logger; 
   });
   const server = await metrics.listen(config.listen.address, config.listen.port);
   scheduler.start();
-  log.info({ schedules: config.schedules, timeZone: config.time_zone, nextRuns: scheduler.nextRuns(), metricsPort: server.port }, 'report scheduler started');
+  log.info(
+    { schedules: config.schedules, timeZone: config.time_zone, nextRuns: scheduler.nextRuns(), metricsPort: server.port },
+    'report scheduler started',
+  );
   return {
     scheduler,
     metrics,

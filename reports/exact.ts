@@ -47,7 +47,13 @@ type Point = [number, number];
 
 /** Series identity: `resets()` drops the metric name, raw selectors keep it. */
 const keyOf = (labels: Record<string, string>, keep: (k: string) => boolean) =>
-  JSON.stringify(Object.fromEntries(Object.entries(labels).filter(([k]) => k !== '__name__' && keep(k)).sort(([a], [b]) => a.localeCompare(b))));
+  JSON.stringify(
+    Object.fromEntries(
+      Object.entries(labels)
+        .filter(([k]) => k !== '__name__' && keep(k))
+        .sort(([a], [b]) => a.localeCompare(b)),
+    ),
+  );
 const mergedKey = (labels: Record<string, string>) => keyOf(labels, (k) => !REPLICA.has(k));
 const replicaKey = (labels: Record<string, string>) => keyOf(labels, () => true);
 
@@ -55,9 +61,7 @@ const replicaKey = (labels: Record<string, string>) => keyOf(labels, () => true)
 async function samplesIn(prom: PrometheusClient, selector: string, from: number, to: number, lo: number, hi: number): Promise<Series[]> {
   const ms = Math.round((to - from) * 1000) + 1;
   const series = await prom.rangeSelector(`${selector}[${ms}ms]`, new Date(to * 1000));
-  return series
-    .map((s) => ({ labels: s.labels, points: s.points.filter(([t]) => t >= lo && t <= hi) }))
-    .filter((s) => s.points.length > 0);
+  return series.map((s) => ({ labels: s.labels, points: s.points.filter(([t]) => t >= lo && t <= hi) })).filter((s) => s.points.length > 0);
 }
 
 /**
@@ -126,7 +130,9 @@ export async function exactDelta(
   // Resets per replica series; only for those are all the period's raw samples read.
   const resetCounts = opts.noResets ? [] : await prom.query(`resets(${selector}[${Math.round(len * 1000) + 1}ms])`, span.end);
   const withResets = new Set(resetCounts.filter((r) => r.value > 0).map((r) => replicaKey(r.labels)));
-  const resetRaw = withResets.size ? (await samplesIn(prom, selector, start, end, start, end)).filter((s) => withResets.has(replicaKey(s.labels))) : [];
+  const resetRaw = withResets.size
+    ? (await samplesIn(prom, selector, start, end, start, end)).filter((s) => withResets.has(replicaKey(s.labels)))
+    : [];
 
   const headOf = new Map<string, Point>();
   const tailOf = new Map<string, Point>();
@@ -190,7 +196,13 @@ export async function exactDelta(
   const resetTimes = [...new Set(resets.map((d) => d.getTime()))].sort((a, b) => a - b).map((t) => new Date(t));
   // The collector was up but published no series: nothing happened, a true zero.
   if (!groups.size && !by.length) groups.set('{}', { labels: {}, value: 0 });
-  return { groups, from: new Date(bound * 1000), to: Number.isFinite(to) ? new Date(to * 1000) : new Date(bound * 1000), resets: resetTimes, resetsSeen: withResets.size > 0 };
+  return {
+    groups,
+    from: new Date(bound * 1000),
+    to: Number.isFinite(to) ? new Date(to * 1000) : new Date(bound * 1000),
+    resets: resetTimes,
+    resetsSeen: withResets.size > 0,
+  };
 }
 
 /** Money sums carry float noise from the exporter's additions; counts are integers already. */

@@ -67,9 +67,14 @@ export function coverageNote(c: Coverage): string {
 export function boundsNote(b: Bounds | undefined, timeZone: string): string {
   if (!b || !b.from || !b.to) return '';
   const notes: string[] = [];
-  if (b.from.getTime() - b.span.start.getTime() > GAP_TOLERANCE_SECONDS * 1000) notes.push(`counted from ${formatLocal(b.from, timeZone)}: no earlier sample`);
-  if (b.span.end.getTime() - b.to.getTime() > GAP_TOLERANCE_SECONDS * 1000) notes.push(`counted to ${formatLocal(b.to, timeZone)}: no later sample`);
-  if (b.resets.length) notes.push(`counter reset at ${formatLocal(b.resets[0]!, timeZone)}${b.resets.length > 1 ? ` and ${b.resets.length - 1} more` : ''}: increases before and after summed`);
+  if (b.from.getTime() - b.span.start.getTime() > GAP_TOLERANCE_SECONDS * 1000)
+    notes.push(`counted from ${formatLocal(b.from, timeZone)}: no earlier sample`);
+  if (b.span.end.getTime() - b.to.getTime() > GAP_TOLERANCE_SECONDS * 1000)
+    notes.push(`counted to ${formatLocal(b.to, timeZone)}: no later sample`);
+  if (b.resets.length)
+    notes.push(
+      `counter reset at ${formatLocal(b.resets[0]!, timeZone)}${b.resets.length > 1 ? ` and ${b.resets.length - 1} more` : ''}: increases before and after summed`,
+    );
   return notes.join('; ');
 }
 

@@ -37,7 +37,8 @@ function driverOf(b: BreakdownResult | undefined, direction: number): string {
     if (!best || Math.abs(delta) > Math.abs(best.delta)) best = { label: r.label, delta };
   }
   if (!best) return '';
-  const unit = b.breakdown.format === 'ratio' ? `${(best.delta * 100).toFixed(2)} pp` : formatValue(b.breakdown.format, Math.abs(best.delta));
+  const unit =
+    b.breakdown.format === 'ratio' ? `${(best.delta * 100).toFixed(2)} pp` : formatValue(b.breakdown.format, Math.abs(best.delta));
   const sign = best.delta > 0 ? '+' : '-';
   return `; the largest contribution came from ${b.breakdown.by} "${best.label}" (${b.breakdown.format === 'ratio' ? (best.delta > 0 ? '+' : '') + unit : sign + unit})`;
 }
@@ -61,14 +62,21 @@ export function computeInsights(data: ReportData, comparedWith: string): Insight
           }: needs improvement.`,
         });
       } else if (wasOk === false) {
-        out.push({ kind: 'recovered', weight: 90, text: `${kpi.title} is back within its benchmark (${benchmarkText(kpi.format, kpi.benchmark)}) at ${formatKpi(kpi, value)}, from ${formatKpi(kpi, previous)} ${comparedWith}.` });
+        out.push({
+          kind: 'recovered',
+          weight: 90,
+          text: `${kpi.title} is back within its benchmark (${benchmarkText(kpi.format, kpi.benchmark)}) at ${formatKpi(kpi, value)}, from ${formatKpi(kpi, previous)} ${comparedWith}.`,
+        });
       }
     }
   }
 
   const moves = data.kpis
     .map((r) => ({ r, c: change(r.kpi.format, r.value, r.previous) }))
-    .filter((m): m is { r: KpiResult; c: { text: string; value: number } } => m.c.value !== null && m.c.value !== 0 && m.r.kpi.better !== 'neutral')
+    .filter(
+      (m): m is { r: KpiResult; c: { text: string; value: number } } =>
+        m.c.value !== null && m.c.value !== 0 && m.r.kpi.better !== 'neutral',
+    )
     // Ratios move in points, counts in percent: a 1 pp move weighs like a 5 % move.
     .map((m) => ({ ...m, size: Math.abs(m.c.value) * (m.r.kpi.format === 'ratio' ? 5 : 1) }))
     .filter((m) => m.size >= 2)

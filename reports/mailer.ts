@@ -14,7 +14,8 @@ export function smtpSender(
   const pass = smtp.password ? readSecret(smtp.password, env) : undefined;
   // STARTTLS is required, not opportunistic: a stripped STARTTLS would otherwise hand the password and
   // the reports to whoever sits on the path. TLS 1.2 at least, certificates verified.
-  if (smtp.insecure_allow_plaintext) warn(`smtp.insecure_allow_plaintext is on: mail to ${smtp.host}:${smtp.port} may be sent unencrypted (local testing only)`);
+  if (smtp.insecure_allow_plaintext)
+    warn(`smtp.insecure_allow_plaintext is on: mail to ${smtp.host}:${smtp.port} may be sent unencrypted (local testing only)`);
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
@@ -31,7 +32,9 @@ export function smtpSender(
       subject: report.email.subject,
       text: report.email.text,
       html: report.email.html,
-      attachments: report.files.filter((f) => !f.filename.endsWith('.html') && !f.filename.endsWith('.txt')).map((f) => ({ filename: f.filename, path: f.path, contentType: f.contentType })),
+      attachments: report.files
+        .filter((f) => !f.filename.endsWith('.html') && !f.filename.endsWith('.txt'))
+        .map((f) => ({ filename: f.filename, path: f.path, contentType: f.contentType })),
     });
   };
 }

@@ -12,7 +12,12 @@ export class ReportMetrics {
     labelNames: ['report'],
     registers: [this.registry],
   });
-  private readonly failures = new Counter({ name: M.reportFailuresTotal.name, help: M.reportFailuresTotal.help, labelNames: ['report'], registers: [this.registry] });
+  private readonly failures = new Counter({
+    name: M.reportFailuresTotal.name,
+    help: M.reportFailuresTotal.help,
+    labelNames: ['report'],
+    registers: [this.registry],
+  });
 
   constructor() {
     // Every kind is visible from the start, so "no success yet" and "no failure yet" are explicit.

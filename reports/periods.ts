@@ -51,7 +51,11 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** Wall-clock fields of an instant in a time zone. */
 export function localParts(at: Date, timeZone: string): LocalDate & { h: number; min: number } {
-  const p = Object.fromEntries(formatter(timeZone).formatToParts(at).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(at)
+      .map((x) => [x.type, x.value]),
+  );
   return { y: +p.year!, m: +p.month!, d: +p.day!, h: +p.hour!, min: +p.minute! };
 }
 

@@ -71,7 +71,12 @@ export class PrometheusClient {
   }
 
   async queryRange(expr: string, start: Date, end: Date, stepSeconds: number): Promise<Series[]> {
-    const data = await this.call('/api/v1/query_range', { query: expr, start: seconds(start), end: seconds(end), step: String(stepSeconds) });
+    const data = await this.call('/api/v1/query_range', {
+      query: expr,
+      start: seconds(start),
+      end: seconds(end),
+      step: String(stepSeconds),
+    });
     if (data.resultType !== 'matrix') throw new PrometheusError(`unexpected result type ${data.resultType} for: ${expr}`, 'query');
     return (data.result as { metric: Record<string, string>; values: [number, string][] }[]).map((r) => ({
       labels: r.metric,
@@ -101,8 +106,10 @@ export class PrometheusClient {
     } catch {
       json = undefined;
     }
-    if (json?.status === 'error') throw new PrometheusError(`Prometheus rejected the query (${json.errorType}: ${json.error}): ${params.query}`, 'query');
-    if (!res.ok || !json?.data) throw new PrometheusError(`Prometheus at ${this.base} answered HTTP ${res.status} for: ${params.query}`, 'http');
+    if (json?.status === 'error')
+      throw new PrometheusError(`Prometheus rejected the query (${json.errorType}: ${json.error}): ${params.query}`, 'query');
+    if (!res.ok || !json?.data)
+      throw new PrometheusError(`Prometheus at ${this.base} answered HTTP ${res.status} for: ${params.query}`, 'http');
     return json.data;
   }
 }

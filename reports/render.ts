@@ -43,7 +43,8 @@ export async function renderReport(
 ): Promise<RenderedReport> {
   const data = await fetchReportData(prom, period, buildKpis({ currency: config.headline_currency }), buildBreakdowns(), { now: opts.now });
   // Named sellers come from the database, only when the reports are given access to it.
-  const sellers = config.database && config.sellers ? await sellerListsFor(config.database, config.sellers, period, config.headline_currency) : undefined;
+  const sellers =
+    config.database && config.sellers ? await sellerListsFor(config.database, config.sellers, period, config.headline_currency) : undefined;
   const dir = path.resolve(config.output_dir, period.type, period.key);
   await mkdir(dir, { recursive: true });
   const stem = `marketplace-${period.type}-${period.key}`;
@@ -59,7 +60,11 @@ export async function renderReport(
   if (period.type === 'monthly') {
     await add(`${stem}.pdf`, await renderMonthlyPdf(data, { grafanaUrl: config.grafana.url, previousLabel, sellers }), 'application/pdf');
   }
-  const email = renderSummary(data, config.grafana.url, period.type === 'monthly' ? { intro: `The full report for ${period.label} is attached as a PDF.` } : { sellers });
+  const email = renderSummary(
+    data,
+    config.grafana.url,
+    period.type === 'monthly' ? { intro: `The full report for ${period.label} is attached as a PDF.` } : { sellers },
+  );
   if (period.type !== 'monthly') {
     await add(`${stem}.html`, email.html, 'text/html');
     await add(`${stem}.txt`, email.text, 'text/plain');

@@ -59,7 +59,11 @@ export class ReportScheduler {
   start(): void {
     const tz = this.deps.config.time_zone;
     for (const type of this.scheduledTypes()) {
-      const task = cron.schedule(this.deps.config.schedules[type]!, (ctx) => this.tick(type, ctx.date), { timezone: tz, name: `report-${type}`, noOverlap: true });
+      const task = cron.schedule(this.deps.config.schedules[type]!, (ctx) => this.tick(type, ctx.date), {
+        timezone: tz,
+        name: `report-${type}`,
+        noOverlap: true,
+      });
       this.tasks.push(task);
       this.catchUp(type, task);
     }
@@ -127,7 +131,10 @@ export class ReportScheduler {
     } catch (e) {
       const error = e as Error;
       metrics.failed(type);
-      log.error({ report: type, period: key, err: { type: error.name, message: error.message } }, 'report failed; it stays pending and is retried');
+      log.error(
+        { report: type, period: key, err: { type: error.name, message: error.message } },
+        'report failed; it stays pending and is retried',
+      );
       this.emit({ event: 'failed', type, period: key, error });
     }
   }

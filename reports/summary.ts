@@ -19,7 +19,11 @@ export interface SummaryContent {
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function comparisonLabel(data: ReportData): string {
-  return data.period.type === 'daily' ? 'the same day last week' : data.period.type === 'weekly' ? 'the previous week' : 'the previous month';
+  return data.period.type === 'daily'
+    ? 'the same day last week'
+    : data.period.type === 'weekly'
+      ? 'the previous week'
+      : 'the previous month';
 }
 
 export function renderSummary(data: ReportData, grafanaUrl: string, extra: { intro?: string; sellers?: SellerLists } = {}): SummaryContent {

@@ -51,7 +51,10 @@ export async function backfill(o: BackfillOptions): Promise<{ samples: number }>
     log(`seeding ${o.days} days of simulated marketplace activity…`);
     await seedHistory(pool, { seed: o.seed, days: o.days, sessionsPerDay: DEFAULT_SESSIONS_PER_DAY, end });
     await pool.end();
-    const config = parseConfig({ database: { url: db.url }, collection: { settle_lag: 0 }, demo: { mode: 'off' }, log: { level: 'silent' } }, { env: {} });
+    const config = parseConfig(
+      { database: { url: db.url }, collection: { settle_lag: 0 }, demo: { mode: 'off' }, log: { level: 'silent' } },
+      { env: {} },
+    );
     const instants = historyInstants(end, o.days, o.stepSeconds);
     log(`running the collectors at ${instants.length} past instants…`);
     const { text, samples } = await simulateHistory({

@@ -14,7 +14,15 @@ import { HA_BIN, startAlertmanagerCluster, startHaPair } from './stack/ha';
 import { installed, startChild, waitForHttp, type Child } from './stack/processes';
 import { backfill } from './backfill';
 
-const PORTS = { exporter: 9464, prometheus: 9090, prometheusB: 9091, alertmanager: 9093, alertmanagerB: 9094, blackbox: 9115, victoria: 8428 };
+const PORTS = {
+  exporter: 9464,
+  prometheus: 9090,
+  prometheusB: 9091,
+  alertmanager: 9093,
+  alertmanagerB: 9094,
+  blackbox: 9115,
+  victoria: 8428,
+};
 const BIN = {
   prometheus: '/usr/bin/prometheus',
   alertmanager: '/usr/bin/prometheus-alertmanager',
@@ -45,9 +53,14 @@ async function main(): Promise<void> {
     }
 
     // The demo exporter exactly as `npm start` runs it (embedded database, simulated traffic).
-    const exporter = startChild('exporter', process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '../exporter/src/main.ts')], {
-      env: { ...process.env, PORT: String(PORTS.exporter) },
-    });
+    const exporter = startChild(
+      'exporter',
+      process.execPath,
+      [require.resolve('tsx/cli'), path.join(__dirname, '../exporter/src/main.ts')],
+      {
+        env: { ...process.env, PORT: String(PORTS.exporter) },
+      },
+    );
     children.push(exporter);
     await waitForHttp(`http://${exporterAddr}/healthz`, exporter, 600, 500);
 
@@ -65,7 +78,10 @@ async function main(): Promise<void> {
     const urls: string[] = [`exporter      http://${exporterAddr}/  (metrics: /metrics)`];
 
     if (haveBlackbox) {
-      const bb = startChild('blackbox', BIN.blackbox, [`--config.file=${files.blackboxYml}`, `--web.listen-address=127.0.0.1:${PORTS.blackbox}`]);
+      const bb = startChild('blackbox', BIN.blackbox, [
+        `--config.file=${files.blackboxYml}`,
+        `--web.listen-address=127.0.0.1:${PORTS.blackbox}`,
+      ]);
       children.push(bb);
       await waitForHttp(`http://127.0.0.1:${PORTS.blackbox}/`, bb);
       urls.push(`blackbox      http://127.0.0.1:${PORTS.blackbox}/`);
@@ -73,12 +89,22 @@ async function main(): Promise<void> {
     if (ha) {
       let amTargets: string[] = [];
       if (haveAm && files.alertmanagerYml) {
-        const cluster = await startAlertmanagerCluster({ dir, config: files.alertmanagerYml, n: 2, webPorts: [PORTS.alertmanager, PORTS.alertmanagerB] });
+        const cluster = await startAlertmanagerCluster({
+          dir,
+          config: files.alertmanagerYml,
+          n: 2,
+          webPorts: [PORTS.alertmanager, PORTS.alertmanagerB],
+        });
         children.push(...cluster.children);
         amTargets = cluster.targets;
         urls.push(`alertmanager  ${cluster.urls.join('  ')}  (cluster of two)`);
       }
-      const pair = await startHaPair({ dir, addresses: files.addresses, alertmanagers: amTargets, ports: { victoria: PORTS.victoria, prometheus: [PORTS.prometheus, PORTS.prometheusB] } });
+      const pair = await startHaPair({
+        dir,
+        addresses: files.addresses,
+        alertmanagers: amTargets,
+        ports: { victoria: PORTS.victoria, prometheus: [PORTS.prometheus, PORTS.prometheusB] },
+      });
       children.push(...pair.children);
       for (const p of pair.prometheus) urls.push(`prometheus ${p.replica}  ${p.url}/  (external label replica="${p.replica}")`);
       urls.push(`victoria      ${pair.victoriaUrl}/vmui/  (long-term store: point Grafana or reports at ${pair.victoriaUrl})`);

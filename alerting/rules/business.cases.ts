@@ -18,7 +18,8 @@ export const businessCases: PromTestCase[] = [
           {
             labels: { severity: 'page', team: 'sre', feed: 'exporter_db' },
             summary: 'No orders in the last 30 minutes.',
-            description: 'No order was placed in the last 30 minutes, while the same 30 minutes last week had 60: checkout is probably broken.',
+            description:
+              'No order was placed in the last 30 minutes, while the same 30 minutes last week had 60: checkout is probably broken.',
           },
         ],
       },
@@ -66,7 +67,7 @@ export const businessCases: PromTestCase[] = [
           {
             labels: { severity: 'ticket', team: 'payments', feed: 'exporter_db' },
             summary: 'Refunds are spiking.',
-            description: '12 refunds in the last hour, more than 3x the same hour last week and last week\'s hourly average.',
+            description: "12 refunds in the last hour, more than 3x the same hour last week and last week's hourly average.",
           },
         ],
       },
@@ -113,7 +114,8 @@ export const businessCases: PromTestCase[] = [
           {
             labels: { ...growth('info'), currency: 'EUR' },
             summary: 'High-value order placed in EUR.',
-            description: '1 order(s) at or above the high-value threshold in EUR in the last 5 minutes: worth a fraud check and a thank-you.',
+            description:
+              '1 order(s) at or above the high-value threshold in EUR in the last 5 minutes: worth a fraud check and a thank-you.',
           },
         ],
       },

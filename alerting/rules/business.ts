@@ -43,7 +43,8 @@ export function businessGroup(): RuleGroup {
         team: 'sre',
         feed: 'exporter_db',
         summary: 'No orders in the last 30 minutes.',
-        description: 'No order was placed in the last 30 minutes, while the same 30 minutes last week had {{ $value | printf "%.0f" }}: checkout is probably broken.',
+        description:
+          'No order was placed in the last 30 minutes, while the same 30 minutes last week had {{ $value | printf "%.0f" }}: checkout is probably broken.',
       },
       {
         alert: 'GMVFarBelowLastWeek',
@@ -83,7 +84,8 @@ export function businessGroup(): RuleGroup {
         team: 'growth',
         feed: 'exporter_db',
         summary: 'High-value order placed in {{ $labels.currency }}.',
-        description: '{{ $value | printf "%.0f" }} order(s) at or above the high-value threshold in {{ $labels.currency }} in the last 5 minutes: worth a fraud check and a thank-you.',
+        description:
+          '{{ $value | printf "%.0f" }} order(s) at or above the high-value threshold in {{ $labels.currency }} in the last 5 minutes: worth a fraud check and a thank-you.',
       },
       {
         alert: 'NewSellerApplication',

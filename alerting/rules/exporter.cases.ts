@@ -52,7 +52,8 @@ export const exporterCases: PromTestCase[] = [
           {
             labels: { ...ticket, job, collector: 'orders' },
             summary: 'Collector orders is failing.',
-            description: 'The orders collector has failed every cycle for 15 minutes on every replica; its metrics are frozen or dropped. The exporter log has one line per failure.',
+            description:
+              'The orders collector has failed every cycle for 15 minutes on every replica; its metrics are frozen or dropped. The exporter log has one line per failure.',
           },
         ],
       },

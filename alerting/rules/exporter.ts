@@ -21,7 +21,8 @@ export function exporterGroup(): RuleGroup {
         team: 'sre',
         feed: 'self',
         summary: 'Prometheus cannot scrape Marketplace Pulse.',
-        description: 'No replica of job {{ $labels.job }} has answered a scrape for 5 minutes: every business dashboard and alert is blind.',
+        description:
+          'No replica of job {{ $labels.job }} has answered a scrape for 5 minutes: every business dashboard and alert is blind.',
       },
       {
         alert: 'CollectorFailing',
@@ -31,7 +32,8 @@ export function exporterGroup(): RuleGroup {
         team: 'sre',
         feed: 'self',
         summary: 'Collector {{ $labels.collector }} is failing.',
-        description: 'The {{ $labels.collector }} collector has failed every cycle for 15 minutes on every replica; its metrics are frozen or dropped. The exporter log has one line per failure.',
+        description:
+          'The {{ $labels.collector }} collector has failed every cycle for 15 minutes on every replica; its metrics are frozen or dropped. The exporter log has one line per failure.',
       },
       {
         alert: 'ExporterDataStale',
@@ -49,7 +51,8 @@ export function exporterGroup(): RuleGroup {
         team: 'sre',
         feed: 'self',
         summary: 'Series of {{ $labels.metric }} are being dropped.',
-        description: '{{ $value | printf "%.0f" }} series of {{ $labels.metric }} were dropped in the last 30 minutes by the cardinality guard: a label grew beyond its allow-list or the series limit is too low.',
+        description:
+          '{{ $value | printf "%.0f" }} series of {{ $labels.metric }} were dropped in the last 30 minutes by the cardinality guard: a label grew beyond its allow-list or the series limit is too low.',
       },
       {
         alert: 'ExporterScrapeSlow',

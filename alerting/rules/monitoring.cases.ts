@@ -5,7 +5,8 @@ import { pct, type PromTestCase } from '../promtest';
 import { sel } from '../../shared/promql';
 
 const sre = (severity: 'page' | 'ticket' | 'info') => ({ severity, team: 'sre', feed: 'self' }) as const;
-const prom = (name: string, extra: Record<string, string> = {}) => sel(name, { job: SELECTORS.prometheusJob, instance: 'prom-a', ...extra });
+const prom = (name: string, extra: Record<string, string> = {}) =>
+  sel(name, { job: SELECTORS.prometheusJob, instance: 'prom-a', ...extra });
 const am = (name: string, extra: Record<string, string> = {}) => sel(name, { job: SELECTORS.alertmanagerJob, instance: 'am-a', ...extra });
 const stale = (collector: string, a: string, b: string) => [
   { series: sel(M.collectorStale.name, { job: SELECTORS.exporterJob, collector, instance: 'a' }), values: a },
@@ -24,7 +25,8 @@ export const monitoringCases: PromTestCase[] = [
           {
             labels: sre('info'),
             summary: 'The alerting pipeline is alive.',
-            description: 'Always firing (1): Alertmanager forwards it to the dead-man\'s switch, which pages when it stops arriving (Prometheus, Alertmanager or the path between them is down).',
+            description:
+              "Always firing (1): Alertmanager forwards it to the dead-man's switch, which pages when it stops arriving (Prometheus, Alertmanager or the path between them is down).",
           },
         ],
       },
@@ -34,7 +36,20 @@ export const monitoringCases: PromTestCase[] = [
     // The Watchdog has no quiet case by design; this one shows it carries no condition to silence it.
     name: 'the Watchdog fires even with every target down',
     series: [{ series: sel('up', { job: SELECTORS.exporterJob, instance: 'a' }), values: '0x10' }],
-    alerts: [{ alert: 'Watchdog', at: '1m', fires: [{ labels: sre('info'), summary: 'The alerting pipeline is alive.', description: 'Always firing (1): Alertmanager forwards it to the dead-man\'s switch, which pages when it stops arriving (Prometheus, Alertmanager or the path between them is down).' }] }],
+    alerts: [
+      {
+        alert: 'Watchdog',
+        at: '1m',
+        fires: [
+          {
+            labels: sre('info'),
+            summary: 'The alerting pipeline is alive.',
+            description:
+              "Always firing (1): Alertmanager forwards it to the dead-man's switch, which pages when it stops arriving (Prometheus, Alertmanager or the path between them is down).",
+          },
+        ],
+      },
+    ],
   },
   {
     name: 'the exporter vanishes from discovery (no up series at all)',
@@ -50,7 +65,8 @@ export const monitoringCases: PromTestCase[] = [
           {
             labels: { ...sre('page'), job: SELECTORS.exporterJob },
             summary: 'Prometheus has no Marketplace Pulse target at all.',
-            description: 'No series up{job="marketplace-pulse"} for 10 minutes (1): the exporter vanished from service discovery or its scrape job was removed. Every business dashboard and alert is blind.',
+            description:
+              'No series up{job="marketplace-pulse"} for 10 minutes (1): the exporter vanished from service discovery or its scrape job was removed. Every business dashboard and alert is blind.',
           },
         ],
       },
@@ -68,7 +84,8 @@ export const monitoringCases: PromTestCase[] = [
           {
             labels: { ...sre('page'), job: SELECTORS.blackboxJob },
             summary: 'No blackbox probe results for 10 minutes.',
-            description: 'No probe_success{job="blackbox"} sample for 10 minutes (1): the blackbox exporter is down or has no targets, so an outage of the site would raise nothing.',
+            description:
+              'No probe_success{job="blackbox"} sample for 10 minutes (1): the blackbox exporter is down or has no targets, so an outage of the site would raise nothing.',
           },
         ],
       },
@@ -92,7 +109,11 @@ export const monitoringCases: PromTestCase[] = [
       },
     ],
   },
-  { name: 'no collector stale: quiet', series: stale('payments', '0x20', '0x20'), alerts: [{ alert: 'CollectorStaleFeedsPages', at: '10m', fires: [] }] },
+  {
+    name: 'no collector stale: quiet',
+    series: stale('payments', '0x20', '0x20'),
+    alerts: [{ alert: 'CollectorStaleFeedsPages', at: '10m', fires: [] }],
+  },
   {
     name: 'Prometheus fails to evaluate a rule group',
     series: [{ series: prom('prometheus_rule_evaluation_failures_total', { rule_group: 'slo' }), values: '0+1x30' }],
@@ -105,13 +126,18 @@ export const monitoringCases: PromTestCase[] = [
           {
             labels: { ...sre('page'), instance: 'prom-a', rule_group: 'slo' },
             summary: 'Prometheus prom-a fails to evaluate rules of slo.',
-            description: '5 rule evaluations failed in the last 5 minutes, for 15 minutes: the alerts of that group are silently not evaluated.',
+            description:
+              '5 rule evaluations failed in the last 5 minutes, for 15 minutes: the alerts of that group are silently not evaluated.',
           },
         ],
       },
     ],
   },
-  { name: 'rule evaluations succeed: quiet', series: [{ series: prom('prometheus_rule_evaluation_failures_total', { rule_group: 'slo' }), values: '3x30' }], alerts: [{ alert: 'PrometheusRuleEvaluationFailures', at: '25m', fires: [] }] },
+  {
+    name: 'rule evaluations succeed: quiet',
+    series: [{ series: prom('prometheus_rule_evaluation_failures_total', { rule_group: 'slo' }), values: '3x30' }],
+    alerts: [{ alert: 'PrometheusRuleEvaluationFailures', at: '25m', fires: [] }],
+  },
   {
     name: 'Prometheus fails to send 10 % of its alerts',
     series: [
@@ -155,7 +181,8 @@ export const monitoringCases: PromTestCase[] = [
           {
             labels: { ...sre('ticket'), instance: 'prom-a', job: SELECTORS.prometheusJob },
             summary: 'Prometheus prom-a failed to reload its configuration.',
-            description: 'The last configuration reload of Prometheus prom-a failed (0): it runs the previous rules and targets, and will not start again with this config.',
+            description:
+              'The last configuration reload of Prometheus prom-a failed (0): it runs the previous rules and targets, and will not start again with this config.',
           },
         ],
       },
@@ -199,7 +226,8 @@ export const monitoringCases: PromTestCase[] = [
           {
             labels: { ...sre('ticket'), instance: 'am-a', integration: 'pagerduty' },
             summary: 'Alertmanager am-a fails 100% of its pagerduty notifications.',
-            description: '100% of pagerduty notifications failed in 15 minutes (ticket above 1 % with 3 failures up): check the receiver\'s endpoint and secret files. Tickets go by email and chat, so one failing integration still reaches you.',
+            description:
+              "100% of pagerduty notifications failed in 15 minutes (ticket above 1 % with 3 failures up): check the receiver's endpoint and secret files. Tickets go by email and chat, so one failing integration still reaches you.",
           },
         ],
       },
@@ -226,7 +254,8 @@ export const monitoringCases: PromTestCase[] = [
           {
             labels: { ...sre('ticket'), report: 'monthly' },
             summary: 'The monthly report fails to render or deliver.',
-            description: '2 attempts to render or send the monthly report failed in the last 2 hours (ticket from 2); the period stays pending and is retried, so management has not received it yet.',
+            description:
+              '2 attempts to render or send the monthly report failed in the last 2 hours (ticket from 2); the period stays pending and is retried, so management has not received it yet.',
           },
         ],
       },

@@ -54,7 +54,8 @@ export function monitoringGroup(others: RuleGroup[]): RuleGroup {
         team: 'sre',
         feed: 'self',
         summary: 'The alerting pipeline is alive.',
-        description: 'Always firing ({{ $value }}): Alertmanager forwards it to the dead-man\'s switch, which pages when it stops arriving (Prometheus, Alertmanager or the path between them is down).',
+        description:
+          "Always firing ({{ $value }}): Alertmanager forwards it to the dead-man's switch, which pages when it stops arriving (Prometheus, Alertmanager or the path between them is down).",
       },
       {
         alert: 'ExporterAbsent',
@@ -65,7 +66,8 @@ export function monitoringGroup(others: RuleGroup[]): RuleGroup {
         team: 'sre',
         feed: 'self',
         summary: 'Prometheus has no Marketplace Pulse target at all.',
-        description: 'No series up{job="{{ $labels.job }}"} for 10 minutes ({{ $value }}): the exporter vanished from service discovery or its scrape job was removed. Every business dashboard and alert is blind.',
+        description:
+          'No series up{job="{{ $labels.job }}"} for 10 minutes ({{ $value }}): the exporter vanished from service discovery or its scrape job was removed. Every business dashboard and alert is blind.',
       },
       {
         alert: 'BlackboxProbesAbsent',
@@ -76,7 +78,8 @@ export function monitoringGroup(others: RuleGroup[]): RuleGroup {
         team: 'sre',
         feed: 'self',
         summary: 'No blackbox probe results for 10 minutes.',
-        description: 'No probe_success{job="{{ $labels.job }}"} sample for 10 minutes ({{ $value }}): the blackbox exporter is down or has no targets, so an outage of the site would raise nothing.',
+        description:
+          'No probe_success{job="{{ $labels.job }}"} sample for 10 minutes ({{ $value }}): the blackbox exporter is down or has no targets, so an outage of the site would raise nothing.',
       },
       {
         alert: 'CollectorStaleFeedsPages',
@@ -96,7 +99,8 @@ export function monitoringGroup(others: RuleGroup[]): RuleGroup {
         team: 'sre',
         feed: 'self',
         summary: 'Prometheus {{ $labels.instance }} fails to evaluate rules of {{ $labels.rule_group }}.',
-        description: '{{ $value | printf "%.0f" }} rule evaluations failed in the last 5 minutes, for 15 minutes: the alerts of that group are silently not evaluated.',
+        description:
+          '{{ $value | printf "%.0f" }} rule evaluations failed in the last 5 minutes, for 15 minutes: the alerts of that group are silently not evaluated.',
       },
       {
         alert: 'PrometheusNotificationsFailing',
@@ -118,7 +122,8 @@ export function monitoringGroup(others: RuleGroup[]): RuleGroup {
         team: 'sre',
         feed: 'self',
         summary: 'Prometheus {{ $labels.instance }} failed to reload its configuration.',
-        description: 'The last configuration reload of Prometheus {{ $labels.instance }} failed ({{ $value }}): it runs the previous rules and targets, and will not start again with this config.',
+        description:
+          'The last configuration reload of Prometheus {{ $labels.instance }} failed ({{ $value }}): it runs the previous rules and targets, and will not start again with this config.',
       },
       {
         alert: 'AlertmanagerConfigReloadFailed',
@@ -128,7 +133,8 @@ export function monitoringGroup(others: RuleGroup[]): RuleGroup {
         team: 'sre',
         feed: 'self',
         summary: 'Alertmanager {{ $labels.instance }} failed to reload its configuration.',
-        description: 'The last configuration reload of Alertmanager {{ $labels.instance }} failed ({{ $value }}): it routes with the previous configuration.',
+        description:
+          'The last configuration reload of Alertmanager {{ $labels.instance }} failed ({{ $value }}): it routes with the previous configuration.',
       },
       {
         alert: 'AlertmanagerNotificationsFailing',
@@ -139,7 +145,8 @@ export function monitoringGroup(others: RuleGroup[]): RuleGroup {
         severity: 'ticket',
         team: 'sre',
         feed: 'self',
-        summary: 'Alertmanager {{ $labels.instance }} fails {{ $value | humanizePercentage }} of its {{ $labels.integration }} notifications.',
+        summary:
+          'Alertmanager {{ $labels.instance }} fails {{ $value | humanizePercentage }} of its {{ $labels.integration }} notifications.',
         description: `{{ $value | humanizePercentage }} of {{ $labels.integration }} notifications failed in 15 minutes (ticket above ${num(ALERT.notificationErrorRatio * 100)} % with ${ALERT.notificationMinErrors} failures up): check the receiver's endpoint and secret files. Tickets go by email and chat, so one failing integration still reaches you.`,
       },
       {

@@ -11,7 +11,10 @@ const pay = (provider: string, status: string, instance: string, values: string)
 // Two replicas publish the same counters: nothing may be doubled.
 const both = (provider: string, status: string, values: string) => [pay(provider, status, 'a', values), pay(provider, status, 'b', values)];
 const failures = (provider: string, reason: string, values: string) =>
-  ['a', 'b'].map((instance) => ({ series: sel(M.paymentFailuresTotal.name, { provider, reason, source: 'db', instance, job: 'marketplace-pulse' }), values }));
+  ['a', 'b'].map((instance) => ({
+    series: sel(M.paymentFailuresTotal.name, { provider, reason, source: 'db', instance, job: 'marketplace-pulse' }),
+    values,
+  }));
 /** Failed payments as the exporter publishes them: the status counter and the reason breakdown. */
 const failed = (provider: string, reasons: Record<string, number>, count = 30) => [
   ...both(provider, 'failed', `0+${Object.values(reasons).reduce((a, b) => a + b, 0)}x${count}`),
@@ -43,8 +46,22 @@ export const paymentsCases: PromTestCase[] = [
       },
     ],
     values: [
-      { expr: PAYMENT_VOLUME, at: '20m', samples: [{ labels: `${PAYMENT_VOLUME}{provider="stripe"}`, value: 1000 }, { labels: `${PAYMENT_VOLUME}{provider="paypal"}`, value: 1000 }] },
-      { expr: PAYMENT_SUCCESS, at: '20m', samples: [{ labels: `${PAYMENT_SUCCESS}{provider="stripe"}`, value: 0.75 }, { labels: `${PAYMENT_SUCCESS}{provider="paypal"}`, value: 0.99 }] },
+      {
+        expr: PAYMENT_VOLUME,
+        at: '20m',
+        samples: [
+          { labels: `${PAYMENT_VOLUME}{provider="stripe"}`, value: 1000 },
+          { labels: `${PAYMENT_VOLUME}{provider="paypal"}`, value: 1000 },
+        ],
+      },
+      {
+        expr: PAYMENT_SUCCESS,
+        at: '20m',
+        samples: [
+          { labels: `${PAYMENT_SUCCESS}{provider="stripe"}`, value: 0.75 },
+          { labels: `${PAYMENT_SUCCESS}{provider="paypal"}`, value: 0.99 },
+        ],
+      },
     ],
   },
   {
@@ -91,7 +108,8 @@ export const paymentsCases: PromTestCase[] = [
           {
             labels: { severity: 'page', team: 'payments', feed: 'exporter_api', provider: 'paypal' },
             summary: 'The paypal API is unreachable.',
-            description: 'Every poll of the paypal API failed for 10 minutes (after retries): payments, balances and disputes from the provider are not updating.',
+            description:
+              'Every poll of the paypal API failed for 10 minutes (after retries): payments, balances and disputes from the provider are not updating.',
           },
         ],
       },
@@ -117,7 +135,8 @@ export const paymentsCases: PromTestCase[] = [
           {
             labels: { severity: 'ticket', team: 'payments', feed: 'exporter_db', provider: 'stripe' },
             summary: 'Disputes on stripe payments are spiking.',
-            description: '12 stripe payments were disputed in the last hour, more than 3x the same hour last week and last week\'s hourly average.',
+            description:
+              "12 stripe payments were disputed in the last hour, more than 3x the same hour last week and last week's hourly average.",
           },
         ],
       },
@@ -132,9 +151,18 @@ export const paymentsCases: PromTestCase[] = [
   {
     name: 'reconciliation mismatches for 30 minutes',
     series: [
-      { series: sel(M.paymentReconciliationMismatches.name, { provider: 'paypal', kind: 'amount_differs', instance: 'a' }), values: '3x40' },
-      { series: sel(M.paymentReconciliationMismatches.name, { provider: 'paypal', kind: 'amount_differs', instance: 'b' }), values: '3x40' },
-      { series: sel(M.paymentReconciliationMismatches.name, { provider: 'stripe', kind: 'amount_differs', instance: 'a' }), values: '0x40' },
+      {
+        series: sel(M.paymentReconciliationMismatches.name, { provider: 'paypal', kind: 'amount_differs', instance: 'a' }),
+        values: '3x40',
+      },
+      {
+        series: sel(M.paymentReconciliationMismatches.name, { provider: 'paypal', kind: 'amount_differs', instance: 'b' }),
+        values: '3x40',
+      },
+      {
+        series: sel(M.paymentReconciliationMismatches.name, { provider: 'stripe', kind: 'amount_differs', instance: 'a' }),
+        values: '0x40',
+      },
     ],
     alerts: [
       // 25 minutes of mismatches is still inside the 30-minute hold (sync lag); zero never alerts.
@@ -146,7 +174,8 @@ export const paymentsCases: PromTestCase[] = [
           {
             labels: { severity: 'ticket', team: 'payments', feed: 'exporter_api', provider: 'paypal', kind: 'amount_differs' },
             summary: 'paypal and the marketplace disagree on 3 payments (amount_differs).',
-            description: 'Reconciliation found 3 paypal payments of kind amount_differs over the settled window: money may be missing on one side.',
+            description:
+              'Reconciliation found 3 paypal payments of kind amount_differs over the settled window: money may be missing on one side.',
           },
         ],
       },
@@ -168,7 +197,8 @@ export const paymentsCases: PromTestCase[] = [
           {
             labels: { severity: 'ticket', team: 'payments', feed: 'exporter_api', provider: 'stripe' },
             summary: 'A payout from stripe to the marketplace bank account failed.',
-            description: '1 payout(s) from stripe to the marketplace bank account failed in the last hour: sellers will not be paid on time until the bank details or balance are fixed.',
+            description:
+              '1 payout(s) from stripe to the marketplace bank account failed in the last hour: sellers will not be paid on time until the bank details or balance are fixed.',
           },
         ],
       },

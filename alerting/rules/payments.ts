@@ -65,7 +65,8 @@ export function paymentsGroup(): RuleGroup {
         team: 'payments',
         feed: 'exporter_api',
         summary: 'The {{ $labels.provider }} API is unreachable.',
-        description: 'Every poll of the {{ $labels.provider }} API failed for 10 minutes (after retries): payments, balances and disputes from the provider are not updating.',
+        description:
+          'Every poll of the {{ $labels.provider }} API failed for 10 minutes (after retries): payments, balances and disputes from the provider are not updating.',
       },
       {
         alert: 'DisputeSpike',
@@ -85,7 +86,8 @@ export function paymentsGroup(): RuleGroup {
         team: 'payments',
         feed: 'exporter_api',
         summary: 'A payout from {{ $labels.provider }} to the marketplace bank account failed.',
-        description: '{{ $value | printf "%.0f" }} payout(s) from {{ $labels.provider }} to the marketplace bank account failed in the last hour: sellers will not be paid on time until the bank details or balance are fixed.',
+        description:
+          '{{ $value | printf "%.0f" }} payout(s) from {{ $labels.provider }} to the marketplace bank account failed in the last hour: sellers will not be paid on time until the bank details or balance are fixed.',
       },
       {
         alert: 'PaymentReconciliationMismatch',
@@ -95,7 +97,8 @@ export function paymentsGroup(): RuleGroup {
         team: 'payments',
         feed: 'exporter_api',
         summary: '{{ $labels.provider }} and the marketplace disagree on {{ $value }} payments ({{ $labels.kind }}).',
-        description: 'Reconciliation found {{ $value }} {{ $labels.provider }} payments of kind {{ $labels.kind }} over the settled window: money may be missing on one side.',
+        description:
+          'Reconciliation found {{ $value }} {{ $labels.provider }} payments of kind {{ $labels.kind }} over the settled window: money may be missing on one side.',
       },
     ],
   };

@@ -31,7 +31,8 @@ export const reliabilityCases: PromTestCase[] = [
           {
             labels: sre('page', 'exporter_db'),
             summary: '10% of page views fail with 5xx.',
-            description: '10% of page views got a 5xx response over the last 5 minutes (page above 5 % from 100 page views up; the SLO allows 1 %).',
+            description:
+              '10% of page views got a 5xx response over the last 5 minutes (page above 5 % from 100 page views up; the SLO allows 1 %).',
           },
         ],
       },
@@ -40,7 +41,11 @@ export const reliabilityCases: PromTestCase[] = [
   },
   { name: '4.9 % errors: quiet', series: responses(95.1, 4.9), alerts: [{ alert: 'HighErrorRate', at: '15m', fires: [] }] },
   // 3 page views a minute, one 5xx every 2 minutes (14 %): 17 page views in 5 minutes prove nothing.
-  { name: 'a quiet night with a few 5xx among a handful of page views: quiet', series: responses(3, 0.5), alerts: [{ alert: 'HighErrorRate', at: '15m', fires: [] }] },
+  {
+    name: 'a quiet night with a few 5xx among a handful of page views: quiet',
+    series: responses(3, 0.5),
+    alerts: [{ alert: 'HighErrorRate', at: '15m', fires: [] }],
+  },
   {
     name: 'every probe fails for 2 minutes',
     series: [{ series: probe('probe_success'), values: '1 0x10' }],
@@ -58,7 +63,11 @@ export const reliabilityCases: PromTestCase[] = [
       },
     ],
   },
-  { name: 'one failed probe then success: quiet', series: [{ series: probe('probe_success'), values: '1 0 1x10' }], alerts: [{ alert: 'SiteDown', at: '5m', fires: [] }] },
+  {
+    name: 'one failed probe then success: quiet',
+    series: [{ series: probe('probe_success'), values: '1 0 1x10' }],
+    alerts: [{ alert: 'SiteDown', at: '5m', fires: [] }],
+  },
   {
     name: 'probes take 2.5 s',
     series: [{ series: probe('probe_duration_seconds'), values: '2.5x30' }],
@@ -76,7 +85,11 @@ export const reliabilityCases: PromTestCase[] = [
       },
     ],
   },
-  { name: 'probes take 1.9 s: quiet', series: [{ series: probe('probe_duration_seconds'), values: '1.9x30' }], alerts: [{ alert: 'SiteSlow', at: '25m', fires: [] }] },
+  {
+    name: 'probes take 1.9 s: quiet',
+    series: [{ series: probe('probe_duration_seconds'), values: '1.9x30' }],
+    alerts: [{ alert: 'SiteSlow', at: '25m', fires: [] }],
+  },
   {
     name: 'certificate expires in 10 days: ticket',
     series: [{ series: probe('probe_ssl_earliest_cert_expiry'), values: expiresInDays(10) }],
@@ -107,12 +120,14 @@ export const reliabilityCases: PromTestCase[] = [
           {
             labels: { ...sre('page', 'exporter_db'), incident_severity: 'critical' },
             summary: '1 critical incident(s) open.',
-            description: '1 incident(s) of severity critical are open in the incident tracker: join the incident channel and follow its commander.',
+            description:
+              '1 incident(s) of severity critical are open in the incident tracker: join the incident channel and follow its commander.',
           },
           {
             labels: { ...sre('ticket', 'exporter_db'), incident_severity: 'major' },
             summary: '2 major incident(s) open.',
-            description: '2 incident(s) of severity major are open in the incident tracker: join the incident channel and follow its commander.',
+            description:
+              '2 incident(s) of severity major are open in the incident tracker: join the incident channel and follow its commander.',
           },
         ],
       },
@@ -120,7 +135,10 @@ export const reliabilityCases: PromTestCase[] = [
   },
   {
     name: 'no incident open: quiet',
-    series: [...replicas(sel(M.incidentsOpen.name, { severity: 'critical' }), '0x10'), ...replicas(sel(M.incidentsOpen.name, { severity: 'major' }), '0x10')],
+    series: [
+      ...replicas(sel(M.incidentsOpen.name, { severity: 'critical' }), '0x10'),
+      ...replicas(sel(M.incidentsOpen.name, { severity: 'major' }), '0x10'),
+    ],
     alerts: [{ alert: 'IncidentOpen', at: '5m', fires: [] }],
   },
   {
@@ -137,7 +155,8 @@ export const reliabilityCases: PromTestCase[] = [
           {
             labels: sre('page', 'self'),
             summary: 'The exporter cannot reach the marketplace database.',
-            description: 'Every exporter replica failed to connect to the marketplace database (at least 10 collector cycles each in the last 5 minutes), for 5 minutes: business metrics are frozen and business alerts are silenced.',
+            description:
+              'Every exporter replica failed to connect to the marketplace database (at least 10 collector cycles each in the last 5 minutes), for 5 minutes: business metrics are frozen and business alerts are silenced.',
           },
         ],
       },

@@ -33,7 +33,8 @@ function incidentAlert(severity: 'page' | 'ticket', incidentSeverity: 'critical'
     team: 'sre',
     feed: 'exporter_db',
     summary: '{{ $value }} {{ $labels.incident_severity }} incident(s) open.',
-    description: '{{ $value }} incident(s) of severity {{ $labels.incident_severity }} are open in the incident tracker: join the incident channel and follow its commander.',
+    description:
+      '{{ $value }} incident(s) of severity {{ $labels.incident_severity }} are open in the incident tracker: join the incident channel and follow its commander.',
   };
 }
 
@@ -92,7 +93,8 @@ export function reliabilityGroup(): RuleGroup {
         team: 'sre',
         feed: 'self',
         summary: 'The exporter cannot reach the marketplace database.',
-        description: 'Every exporter replica failed to connect to the marketplace database (at least {{ $value | printf "%.0f" }} collector cycles each in the last 5 minutes), for 5 minutes: business metrics are frozen and business alerts are silenced.',
+        description:
+          'Every exporter replica failed to connect to the marketplace database (at least {{ $value | printf "%.0f" }} collector cycles each in the last 5 minutes), for 5 minutes: business metrics are frozen and business alerts are silenced.',
       },
     ],
   };

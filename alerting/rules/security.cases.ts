@@ -15,7 +15,8 @@ const stuffing = (at: string) => ({
     {
       labels: security('page'),
       summary: '100 failed logins in 10 minutes.',
-      description: '100 failed logins in the last 10 minutes, more than 3x the same 10 minutes last week and last week\'s average: likely credential stuffing.',
+      description:
+        "100 failed logins in the last 10 minutes, more than 3x the same 10 minutes last week and last week's average: likely credential stuffing.",
     },
   ],
 });
@@ -35,7 +36,13 @@ export const securityCases: PromTestCase[] = [
       // Attack over at 180h; keep_firing_for holds 30 minutes past the last spiking window.
       { alert: 'FailedLoginSpike', at: '181h', fires: [] },
     ],
-    values: [{ expr: ':marketplace_logins_failed:increase10m_baseline', at: '179h55m', samples: [{ labels: ':marketplace_logins_failed:increase10m_baseline', value: 10 }] }],
+    values: [
+      {
+        expr: ':marketplace_logins_failed:increase10m_baseline',
+        at: '179h55m',
+        samples: [{ labels: ':marketplace_logins_failed:increase10m_baseline', value: 10 }],
+      },
+    ],
   },
   {
     name: 'failed logins jump from 10 to 60 per 10 minutes',
@@ -49,7 +56,8 @@ export const securityCases: PromTestCase[] = [
           {
             labels: security('page'),
             summary: '60 failed logins in 10 minutes.',
-            description: '60 failed logins in the last 10 minutes, more than 3x the same 10 minutes last week and last week\'s average: likely credential stuffing.',
+            description:
+              "60 failed logins in the last 10 minutes, more than 3x the same 10 minutes last week and last week's average: likely credential stuffing.",
           },
         ],
       },
@@ -72,13 +80,18 @@ export const securityCases: PromTestCase[] = [
           {
             labels: { ...security('page'), action: 'export' },
             summary: '15000 objects touched by export in 15 minutes.',
-            description: 'export actions touched 15000 objects in the last 15 minutes (alert above 10000): confirm with the actor that this is intended.',
+            description:
+              'export actions touched 15000 objects in the last 15 minutes (alert above 10000): confirm with the actor that this is intended.',
           },
         ],
       },
     ],
   },
-  { name: '9000 rows exported in 15 minutes: quiet', series: objects('export', '0+600x30'), alerts: [{ alert: 'BulkExportOrDelete', at: '20m', fires: [] }] },
+  {
+    name: '9000 rows exported in 15 minutes: quiet',
+    series: objects('export', '0+600x30'),
+    alerts: [{ alert: 'BulkExportOrDelete', at: '20m', fires: [] }],
+  },
   {
     name: '30 unauthorized API calls in 10 minutes',
     series: replicas(sel(M.auditEventsTotal.name, { action: 'unauthorized_api' }), '0+3x30'),
@@ -90,7 +103,8 @@ export const securityCases: PromTestCase[] = [
           {
             labels: security('ticket'),
             summary: '30 unauthorized API calls in 10 minutes.',
-            description: '30 API calls were refused as unauthorized in the last 10 minutes (alert above 20): a leaked or revoked key is being tried.',
+            description:
+              '30 API calls were refused as unauthorized in the last 10 minutes (alert above 20): a leaked or revoked key is being tried.',
           },
         ],
       },
@@ -113,7 +127,8 @@ export const securityCases: PromTestCase[] = [
           {
             labels: security('page'),
             summary: '12 payout-account changes in an hour.',
-            description: '12 payout accounts were changed in the last hour, more than 3x the same hour last week and last week\'s hourly average: account takeovers redirect seller payouts this way.',
+            description:
+              "12 payout accounts were changed in the last hour, more than 3x the same hour last week and last week's hourly average: account takeovers redirect seller payouts this way.",
           },
         ],
       },

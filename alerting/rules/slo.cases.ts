@@ -70,7 +70,11 @@ function casesFor(slo: Slo): PromTestCase[] {
       alerts: [{ alert: slo.alert, at, fires: [expected(slo, 'page', high), expected(slo, 'ticket', high)] }],
       values: [
         // Scaled to an integer so the check is exact; replicas are not doubled.
-        { expr: `round(${sel(sliRecord('1h'), { slo: slo.name })} * 10000)`, at, samples: [{ labels: `{slo="${slo.name}"}`, value: Math.round(high * 10000) }] },
+        {
+          expr: `round(${sel(sliRecord('1h'), { slo: slo.name })} * 10000)`,
+          at,
+          samples: [{ labels: `{slo="${slo.name}"}`, value: Math.round(high * 10000) }],
+        },
       ],
     },
     {
@@ -118,9 +122,17 @@ export const sloCases: PromTestCase[] = [
     ],
     alerts: [{ alert: payments.alert, at: '60m', fires: [] }],
     values: [
-      { expr: `round(${sel(sliRecord('1h'), { slo: 'payments' })} * 1000)`, at: '60m', samples: [{ labels: '{slo="payments"}', value: 10 }] },
+      {
+        expr: `round(${sel(sliRecord('1h'), { slo: 'payments' })} * 1000)`,
+        at: '60m',
+        samples: [{ labels: '{slo="payments"}', value: 10 }],
+      },
       // 1 % of a 5 % budget used: 80 % left (the 30d ratio is of sums, so it is exact).
-      { expr: `round(${sel(BUDGET_RECORD, { slo: 'payments' })} * 1000)`, at: '60m', samples: [{ labels: '{slo="payments"}', value: 800 }] },
+      {
+        expr: `round(${sel(BUDGET_RECORD, { slo: 'payments' })} * 1000)`,
+        at: '60m',
+        samples: [{ labels: '{slo="payments"}', value: 800 }],
+      },
     ],
   },
   {
@@ -131,7 +143,11 @@ export const sloCases: PromTestCase[] = [
       ...replicas(sel(M.httpResponsesTotal.name, { status_class: '2xx' }), '0+199x30 5970x20 5970+199x50'),
     ],
     values: [
-      { expr: `round(${sel(BUDGET_RECORD, { slo: 'http_errors' })} * 1000)`, at: '45m', samples: [{ labels: '{slo="http_errors"}', value: 500 }] },
+      {
+        expr: `round(${sel(BUDGET_RECORD, { slo: 'http_errors' })} * 1000)`,
+        at: '45m',
+        samples: [{ labels: '{slo="http_errors"}', value: 500 }],
+      },
       { expr: `count(${sel(sliRecord('5m'), { slo: 'http_errors' })})`, at: '45m', samples: [] },
     ],
   },

@@ -21,7 +21,8 @@ const duration = (minutes: number) => `${minutes}m`;
 
 function parseDuration(s: string): number {
   let total = 0;
-  for (const [, n, unit] of s.matchAll(/(\d+)([dhms])/g)) total += Number(n) * { d: 1440, h: 60, m: 1, s: 1 / 60 }[unit as 'd' | 'h' | 'm' | 's'];
+  for (const [, n, unit] of s.matchAll(/(\d+)([dhms])/g))
+    total += Number(n) * { d: 1440, h: 60, m: 1, s: 1 / 60 }[unit as 'd' | 'h' | 'm' | 's'];
   return total;
 }
 
@@ -87,7 +88,11 @@ export function score(firings: Firing[]): { incidents: IncidentResult[]; alerts:
   const incidents = INCIDENTS.map((incident) => {
     const at = new Set(firings.filter((f) => f.alertname === incident.alert).map((f) => f.minute));
     let detectedAfter: number | null = null;
-    for (let m = incident.start; m <= incident.end; m += 1) if (at.has(m)) { detectedAfter = m - incident.start; break; }
+    for (let m = incident.start; m <= incident.end; m += 1)
+      if (at.has(m)) {
+        detectedAfter = m - incident.start;
+        break;
+      }
     let keptFiring = detectedAfter !== null && detectedAfter <= incident.detectWithin;
     const from = Math.ceil((incident.start + incident.detectWithin) / CHECK_EVERY_MINUTES) * CHECK_EVERY_MINUTES;
     for (let m = from; m < incident.end; m += CHECK_EVERY_MINUTES) if (!at.has(m)) keptFiring = false;
@@ -97,7 +102,12 @@ export function score(firings: Firing[]): { incidents: IncidentResult[]; alerts:
   const alerts = names.map((key) => {
     const [alertname, severity] = key.split('/') as [string, Severity];
     const mine = firings.filter((f) => f.alertname === alertname && f.severity === severity);
-    return { alertname, severity, inIncident: mine.filter((f) => inAnyIncident(f.minute)).length, outside: mine.filter((f) => !inAnyIncident(f.minute)).length };
+    return {
+      alertname,
+      severity,
+      inIncident: mine.filter((f) => inAnyIncident(f.minute)).length,
+      outside: mine.filter((f) => !inAnyIncident(f.minute)).length,
+    };
   });
   const pagesOutside = firings.filter((f) => f.severity === 'page' && !inAnyIncident(f.minute)).length;
   return { incidents, alerts, pagesOutside };
@@ -125,7 +135,10 @@ export function renderTable(result: ReturnType<typeof score>): string {
     '|---|---|---|---|',
     ...result.alerts
       .filter((a) => a.inIncident + a.outside > 0)
-      .map((a) => `| ${a.alertname} (${a.severity}) | ${a.inIncident} | ${a.outside} | ${a.alertname === 'Watchdog' || a.severity === 'info' ? 'n/a (information)' : `${Math.round((100 * a.inIncident) / (a.inIncident + a.outside))} %`} |`),
+      .map(
+        (a) =>
+          `| ${a.alertname} (${a.severity}) | ${a.inIncident} | ${a.outside} | ${a.alertname === 'Watchdog' || a.severity === 'info' ? 'n/a (information)' : `${Math.round((100 * a.inIncident) / (a.inIncident + a.outside))} %`} |`,
+      ),
     README_END,
   ];
   return lines.join('\n');

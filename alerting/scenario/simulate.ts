@@ -29,13 +29,62 @@ export interface Incident {
 const at = (day: number, hour: number, minute = 0) => day * MINUTES_PER_DAY + hour * 60 + minute;
 
 export const INCIDENTS: readonly Incident[] = [
-  { key: 'provider-outage', what: 'Stripe fails 60 % of payments (processing_error), 45 min', start: at(7, 10), end: at(7, 10, 45), alert: 'PaymentSuccessRateLow', detectWithin: 15 },
-  { key: 'site-down', what: 'every blackbox probe fails, 30 min', start: at(7, 14), end: at(7, 14, 30), alert: 'SiteDown', detectWithin: 10 },
-  { key: 'gmv-collapse', what: 'orders and GMV fall to 10 % on a busy evening, 2 h', start: at(7, 19), end: at(7, 21), alert: 'GMVFarBelowLastWeek', detectWithin: 75 },
-  { key: 'credential-stuffing', what: '100 failed logins a minute on top of normal, 12 h overnight', start: at(7, 22), end: at(8, 10), alert: 'FailedLoginSpike', detectWithin: 15 },
-  { key: 'exporter-gone', what: 'the exporter vanishes from discovery (no series at all), 1 h', start: at(8, 12), end: at(8, 13), alert: 'ExporterAbsent', detectWithin: 20 },
-  { key: 'collectors-timing-out', what: 'the payments collector times out every cycle, 1 h', start: at(8, 15), end: at(8, 16), alert: 'CollectorFailing', detectWithin: 20 },
-  { key: 'blackbox-down', what: 'the blackbox exporter is down (no probe results), 30 min', start: at(8, 18), end: at(8, 18, 30), alert: 'BlackboxProbesAbsent', detectWithin: 15 },
+  {
+    key: 'provider-outage',
+    what: 'Stripe fails 60 % of payments (processing_error), 45 min',
+    start: at(7, 10),
+    end: at(7, 10, 45),
+    alert: 'PaymentSuccessRateLow',
+    detectWithin: 15,
+  },
+  {
+    key: 'site-down',
+    what: 'every blackbox probe fails, 30 min',
+    start: at(7, 14),
+    end: at(7, 14, 30),
+    alert: 'SiteDown',
+    detectWithin: 10,
+  },
+  {
+    key: 'gmv-collapse',
+    what: 'orders and GMV fall to 10 % on a busy evening, 2 h',
+    start: at(7, 19),
+    end: at(7, 21),
+    alert: 'GMVFarBelowLastWeek',
+    detectWithin: 75,
+  },
+  {
+    key: 'credential-stuffing',
+    what: '100 failed logins a minute on top of normal, 12 h overnight',
+    start: at(7, 22),
+    end: at(8, 10),
+    alert: 'FailedLoginSpike',
+    detectWithin: 15,
+  },
+  {
+    key: 'exporter-gone',
+    what: 'the exporter vanishes from discovery (no series at all), 1 h',
+    start: at(8, 12),
+    end: at(8, 13),
+    alert: 'ExporterAbsent',
+    detectWithin: 20,
+  },
+  {
+    key: 'collectors-timing-out',
+    what: 'the payments collector times out every cycle, 1 h',
+    start: at(8, 15),
+    end: at(8, 16),
+    alert: 'CollectorFailing',
+    detectWithin: 20,
+  },
+  {
+    key: 'blackbox-down',
+    what: 'the blackbox exporter is down (no probe results), 30 min',
+    start: at(8, 18),
+    end: at(8, 18, 30),
+    alert: 'BlackboxProbesAbsent',
+    detectWithin: 15,
+  },
 ];
 
 const during = (key: string, m: number) => {
@@ -92,7 +141,8 @@ export function compress(values: Array<number | null>): string {
     }
     const d = round(next - a);
     let j = i + 1;
-    while (j + 1 < values.length && values[j + 1] !== null && Math.abs(round((values[j + 1] as number) - (values[j] as number)) - d) < 1e-6) j++;
+    while (j + 1 < values.length && values[j + 1] !== null && Math.abs(round((values[j + 1] as number) - (values[j] as number)) - d) < 1e-6)
+      j++;
     parts.push(d === 0 ? `${round(a)}x${j - i}` : `${round(a)}${d >= 0 ? '+' : ''}${d}x${j - i}`);
     i = j + 1;
   }
@@ -109,10 +159,13 @@ function replicated(name: string, matchers: Record<string, string>, values: Arra
 export function simulatedSeries(): InputSeries[] {
   const pv = pageViewsPerMinute;
   // One payment per 10 page views, one order per succeeded payment.
-  const payments = (m: number) => (during('gmv-collapse', m) ? 0.1 : 1) * pv(m) / 10;
+  const payments = (m: number) => ((during('gmv-collapse', m) ? 0.1 : 1) * pv(m)) / 10;
   const collectorFrozen = (m: number) => during('collectors-timing-out', m);
   // While its collector times out the payments counters stand still.
-  const pay = (share: number, frozen = true) => (m: number) => (frozen && collectorFrozen(m) ? 0 : payments(m) * share);
+  const pay =
+    (share: number, frozen = true) =>
+    (m: number) =>
+      frozen && collectorFrozen(m) ? 0 : payments(m) * share;
   const processingError = (m: number) => (during('provider-outage', m) ? 0.6 : 0.003);
   const declines = { card_declined: 0.025, insufficient_funds: 0.01, expired_card: 0.003, incorrect_cvc: 0.002 };
   const declineShare = Object.values(declines).reduce((a, b) => a + b, 0);
@@ -124,34 +177,96 @@ export function simulatedSeries(): InputSeries[] {
   const collectors = ['payments', 'orders', 'page_views', 'logins'];
 
   return [
-    ...replicated(M.httpResponsesTotal.name, { status_class: '2xx' }, counter((m) => pv(m) - errors5xx(m))),
+    ...replicated(
+      M.httpResponsesTotal.name,
+      { status_class: '2xx' },
+      counter((m) => pv(m) - errors5xx(m)),
+    ),
     ...replicated(M.httpResponsesTotal.name, { status_class: '5xx' }, counter(errors5xx)),
-    ...replicated(`${M.pageLoadSeconds.name}_bucket`, { le: '2' }, counter((m) => pv(m) * 0.997)),
+    ...replicated(
+      `${M.pageLoadSeconds.name}_bucket`,
+      { le: '2' },
+      counter((m) => pv(m) * 0.997),
+    ),
     ...replicated(`${M.pageLoadSeconds.name}_count`, {}, counter(pv)),
     ...replicated(M.paymentsTotal.name, { provider: 'stripe', status: 'succeeded', source: 'db' }, counter(succeeded)),
     ...replicated(M.paymentsTotal.name, { provider: 'stripe', status: 'failed', source: 'db' }, counter(failed)),
     ...Object.entries(declines).flatMap(([reason, share]) =>
       replicated(M.paymentFailuresTotal.name, { provider: 'stripe', reason, source: 'db' }, counter(pay(share))),
     ),
-    ...replicated(M.paymentFailuresTotal.name, { provider: 'stripe', reason: 'processing_error', source: 'db' }, counter((m) => (collectorFrozen(m) ? 0 : payments(m) * processingError(m)))),
-    ...replicated(M.paymentsTotal.name, { provider: 'stripe', status: 'disputed', source: 'db' }, counter((m) => payments(m) * 0.001)),
-    ...replicated(M.paymentProviderUp.name, { provider: 'stripe' }, gauge(() => 1)),
+    ...replicated(
+      M.paymentFailuresTotal.name,
+      { provider: 'stripe', reason: 'processing_error', source: 'db' },
+      counter((m) => (collectorFrozen(m) ? 0 : payments(m) * processingError(m))),
+    ),
+    ...replicated(
+      M.paymentsTotal.name,
+      { provider: 'stripe', status: 'disputed', source: 'db' },
+      counter((m) => payments(m) * 0.001),
+    ),
+    ...replicated(
+      M.paymentProviderUp.name,
+      { provider: 'stripe' },
+      gauge(() => 1),
+    ),
     ...replicated(M.ordersTotal.name, { currency: 'EUR' }, counter(succeeded)),
-    ...replicated(M.gmvTotal.name, { currency: 'EUR' }, counter((m) => succeeded(m) * 50)),
-    ...replicated(M.refundsTotal.name, { currency: 'EUR', reason: 'damaged' }, counter((m) => payments(m) * 0.01)),
+    ...replicated(
+      M.gmvTotal.name,
+      { currency: 'EUR' },
+      counter((m) => succeeded(m) * 50),
+    ),
+    ...replicated(
+      M.refundsTotal.name,
+      { currency: 'EUR', reason: 'damaged' },
+      counter((m) => payments(m) * 0.01),
+    ),
     ...replicated(M.loginsTotal.name, { outcome: 'failure', reason: 'bad_password' }, counter(failedLogins)),
-    ...replicated(M.profileChangesTotal.name, { field: 'payout_account' }, counter(() => 0.002)),
+    ...replicated(
+      M.profileChangesTotal.name,
+      { field: 'payout_account' },
+      counter(() => 0.002),
+    ),
     ...collectors.flatMap((collector) => [
-      ...replicated(M.collectorUp.name, { collector }, gauge((m) => (collector === 'payments' && collectorFrozen(m) ? 0 : 1))),
-      ...replicated(M.collectorStale.name, { collector }, gauge(() => 0)),
-      ...replicated(M.collectorErrorsTotal.name, { collector, kind: 'timeout' }, counter((m) => (collector === 'payments' && collectorFrozen(m) ? 1 : 0))),
-      ...replicated(M.collectorErrorsTotal.name, { collector, kind: 'connection' }, counter(() => 0)),
+      ...replicated(
+        M.collectorUp.name,
+        { collector },
+        gauge((m) => (collector === 'payments' && collectorFrozen(m) ? 0 : 1)),
+      ),
+      ...replicated(
+        M.collectorStale.name,
+        { collector },
+        gauge(() => 0),
+      ),
+      ...replicated(
+        M.collectorErrorsTotal.name,
+        { collector, kind: 'timeout' },
+        counter((m) => (collector === 'payments' && collectorFrozen(m) ? 1 : 0)),
+      ),
+      ...replicated(
+        M.collectorErrorsTotal.name,
+        { collector, kind: 'connection' },
+        counter(() => 0),
+      ),
     ]),
-    ...replicated('up', {}, gauge(() => 1)),
-    ...replicated('scrape_duration_seconds', {}, gauge(() => 0.01)),
+    ...replicated(
+      'up',
+      {},
+      gauge(() => 1),
+    ),
+    ...replicated(
+      'scrape_duration_seconds',
+      {},
+      gauge(() => 0.01),
+    ),
     ...['https://shop.example.com', 'https://api.example.com'].flatMap((instance) => [
-      { series: sel('probe_success', { job: SELECTORS.blackboxJob, instance }), values: compress(gauge((m) => (during('site-down', m) ? 0 : 1), probesPresent)) },
-      { series: sel('probe_duration_seconds', { job: SELECTORS.blackboxJob, instance }), values: compress(gauge(() => 0.3, probesPresent)) },
+      {
+        series: sel('probe_success', { job: SELECTORS.blackboxJob, instance }),
+        values: compress(gauge((m) => (during('site-down', m) ? 0 : 1), probesPresent)),
+      },
+      {
+        series: sel('probe_duration_seconds', { job: SELECTORS.blackboxJob, instance }),
+        values: compress(gauge(() => 0.3, probesPresent)),
+      },
     ]),
   ];
 }

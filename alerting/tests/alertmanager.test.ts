@@ -9,7 +9,16 @@ import path from 'node:path';
 import { ROOT } from '../../shared/generated';
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { DEAD_MANS_SWITCH_RECEIVER, INFO_RECEIVER, NOTIFICATION_TEMPLATES, SECRET_FILES, TEAMS, pageReceiver, renderAlertmanager, ticketReceiver } from '../alertmanager';
+import {
+  DEAD_MANS_SWITCH_RECEIVER,
+  INFO_RECEIVER,
+  NOTIFICATION_TEMPLATES,
+  SECRET_FILES,
+  TEAMS,
+  pageReceiver,
+  renderAlertmanager,
+  ticketReceiver,
+} from '../alertmanager';
 import { ALERTMANAGER_DIR } from '../generate';
 import { freePort } from '../../scripts/stack/processes';
 
@@ -43,7 +52,7 @@ describe('routing', () => {
     expect(route('alertname=X', 'severity=critical', `team=${team}`)).toBe(pageReceiver(team));
     expect(route('alertname=X', 'severity=warning', `team=${team}`)).toBe(ticketReceiver(team));
   });
-  test('the Watchdog goes to the dead-man\'s switch only; severity none is info', () => {
+  test("the Watchdog goes to the dead-man's switch only; severity none is info", () => {
     expect(route('alertname=Watchdog', 'severity=info', 'team=sre')).toBe(DEAD_MANS_SWITCH_RECEIVER);
     expect(route('alertname=Watchdog', 'severity=none')).toBe(DEAD_MANS_SWITCH_RECEIVER);
     expect(route('alertname=InfoInhibitor', 'severity=none')).toBe(INFO_RECEIVER);
@@ -56,7 +65,10 @@ describe('routing', () => {
 
 describe('committed config', () => {
   const text = readFileSync(CONFIG, 'utf8');
-  const config = YAML.parse(text) as { route: { routes: Array<Record<string, unknown>> }; receivers: Array<Record<string, Array<Record<string, unknown>>>> };
+  const config = YAML.parse(text) as {
+    route: { routes: Array<Record<string, unknown>> };
+    receivers: Array<Record<string, Array<Record<string, unknown>>>>;
+  };
 
   test('no route is muted by a time interval: tickets are never dropped overnight', () => {
     const all: Array<Record<string, unknown>> = [];
@@ -85,15 +97,22 @@ describe('inhibition in a real Alertmanager', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'am-inhibit-'));
     mkdirSync(path.join(dir, 'templates'));
     writeFileSync(path.join(dir, 'templates', 'marketplace.tmpl'), NOTIFICATION_TEMPLATES);
-    writeFileSync(path.join(dir, 'alertmanager.yml'), renderAlertmanager({ pagerUrl: 'http://127.0.0.1:9/', chatWebhookUrl: 'http://127.0.0.1:9/' }));
+    writeFileSync(
+      path.join(dir, 'alertmanager.yml'),
+      renderAlertmanager({ pagerUrl: 'http://127.0.0.1:9/', chatWebhookUrl: 'http://127.0.0.1:9/' }),
+    );
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    am = spawn('prometheus-alertmanager', [
-      `--config.file=${path.join(dir, 'alertmanager.yml')}`,
-      `--storage.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--cluster.listen-address=',
-    ], { stdio: 'ignore' });
+    am = spawn(
+      'prometheus-alertmanager',
+      [
+        `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+        `--storage.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+      ],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100; i++) {
       try {
         if ((await fetch(`${url}/-/ready`)).ok) return;
@@ -117,7 +136,10 @@ describe('inhibition in a real Alertmanager', () => {
 
   async function inhibitedBy(alertname: string, extra: Record<string, string> = {}): Promise<string[] | null> {
     for (let i = 0; i < 50; i++) {
-      const list = (await (await fetch(`${url}/api/v2/alerts`)).json()) as Array<{ labels: Record<string, string>; status: { inhibitedBy: string[] } }>;
+      const list = (await (await fetch(`${url}/api/v2/alerts`)).json()) as Array<{
+        labels: Record<string, string>;
+        status: { inhibitedBy: string[] };
+      }>;
       const a = list.find((x) => x.labels.alertname === alertname && Object.entries(extra).every(([k, v]) => x.labels[k] === v));
       if (a) return a.status.inhibitedBy;
       await new Promise((r) => setTimeout(r, 100));
@@ -126,11 +148,15 @@ describe('inhibition in a real Alertmanager', () => {
   }
 
   test('database unreachable silences the business alerts it feeds, not the provider API ones', async () => {
-    expect((await post([
-      { alertname: 'DatabaseUnreachable', severity: 'page', team: 'sre', feed: 'self' },
-      { alertname: 'OrdersStopped', severity: 'page', team: 'sre', feed: 'exporter_db' },
-      { alertname: 'PaymentProviderDown', severity: 'page', team: 'payments', feed: 'exporter_api', provider: 'paypal' },
-    ])).ok).toBe(true);
+    expect(
+      (
+        await post([
+          { alertname: 'DatabaseUnreachable', severity: 'page', team: 'sre', feed: 'self' },
+          { alertname: 'OrdersStopped', severity: 'page', team: 'sre', feed: 'exporter_db' },
+          { alertname: 'PaymentProviderDown', severity: 'page', team: 'payments', feed: 'exporter_api', provider: 'paypal' },
+        ])
+      ).ok,
+    ).toBe(true);
     expect(await inhibitedBy('OrdersStopped')).toHaveLength(1);
     expect(await inhibitedBy('PaymentProviderDown')).toEqual([]);
     expect(await inhibitedBy('DatabaseUnreachable')).toEqual([]);

@@ -18,7 +18,9 @@ import { runPromtoolTests } from './run-promtool';
 const groups = ruleGroups();
 
 test('promtool check rules accepts every generated rule file', () => {
-  const files = alertingFiles().filter((f) => f.path.startsWith('provisioning/prometheus/rules/')).map((f) => path.join(ROOT, f.path));
+  const files = alertingFiles()
+    .filter((f) => f.path.startsWith('provisioning/prometheus/rules/'))
+    .map((f) => path.join(ROOT, f.path));
   expect(files).toHaveLength(groups.length);
   const r = spawnSync('promtool', ['check', 'rules', ...files], { encoding: 'utf8' });
   expect(`${r.stdout}${r.stderr}`).not.toContain('FAILED');

@@ -78,7 +78,8 @@ export function benchConfig(o: BenchConfigOptions): Record<string, unknown> {
   const { missing } = defaultDatabaseCollectors();
   const collectors: Record<string, unknown> = {};
   for (const name of Object.keys(COLLECTOR_DEFAULTS) as CollectorName[]) {
-    collectors[name] = missing.includes(name) || !COLLECTOR_DEFAULTS[name].enabled ? { enabled: false } : { interval: o.interval, timeout: '600s' };
+    collectors[name] =
+      missing.includes(name) || !COLLECTOR_DEFAULTS[name].enabled ? { enabled: false } : { interval: o.interval, timeout: '600s' };
   }
   return {
     // connect_timeout also bounds the wait for a free pool connection: at start-up every collector
@@ -87,8 +88,18 @@ export function benchConfig(o: BenchConfigOptions): Record<string, unknown> {
     listen: { address: '127.0.0.1', port: o.port ?? 0 },
     log: { level: 'warn' },
     demo: { mode: 'off' },
-    collection: { settle_lag: o.settleLag ?? 0, start_jitter: 0, default_interval: o.interval, default_timeout: '600s', max_staleness: '2h', retry_backoff_initial: '1h', retry_backoff_max: '1h' },
+    collection: {
+      settle_lag: o.settleLag ?? 0,
+      start_jitter: 0,
+      default_interval: o.interval,
+      default_timeout: '600s',
+      max_staleness: '2h',
+      retry_backoff_initial: '1h',
+      retry_backoff_max: '1h',
+    },
     collectors,
-    custom_metrics: o.customMetrics ? BENCH_CUSTOM_METRICS.map((m) => ({ ...m, labels: [...m.labels], ...('buckets' in m ? { buckets: [...m.buckets] } : {}) })) : [],
+    custom_metrics: o.customMetrics
+      ? BENCH_CUSTOM_METRICS.map((m) => ({ ...m, labels: [...m.labels], ...('buckets' in m ? { buckets: [...m.buckets] } : {}) }))
+      : [],
   };
 }

@@ -10,8 +10,24 @@ import { databaseUrl, progress } from './cli';
 
 const ROOT = path.join(__dirname, '../..');
 const TABLES = [
-  'users', 'sellers', 'subscriptions', 'sessions', 'page_views', 'events', 'carts', 'orders', 'payments', 'refunds',
-  'returns', 'login_events', 'profile_changes', 'audit_log', 'support_tickets', 'reviews', 'bug_reports', 'incidents',
+  'users',
+  'sellers',
+  'subscriptions',
+  'sessions',
+  'page_views',
+  'events',
+  'carts',
+  'orders',
+  'payments',
+  'refunds',
+  'returns',
+  'login_events',
+  'profile_changes',
+  'audit_log',
+  'support_tickets',
+  'reviews',
+  'bug_reports',
+  'incidents',
 ];
 
 export interface BenchDatabase {
@@ -51,10 +67,14 @@ async function reuseProblem(url: string, orders: number, maxAgeHours: number): P
 
 function runGenerator(url: string, orders: number, label: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/generate-data.ts'), '--url', url, '--orders', String(orders)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'bench/generate-data.ts'), '--url', url, '--orders', String(orders)],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const relay = (b: Buffer) => {
       for (const line of b.toString().split('\n')) if (line.trim()) progress(`  [generate ${label}] ${line}`);
     };
@@ -75,7 +95,10 @@ export async function rowCounts(url: string): Promise<Record<string, number>> {
 
 export async function ensureBenchDatabase(serverUrl: string, name: string, orders: number, maxAgeHours = 24): Promise<BenchDatabase> {
   const url = databaseUrl(serverUrl, name);
-  const exists = await withClient(serverUrl, async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name])).rowCount === 1);
+  const exists = await withClient(
+    serverUrl,
+    async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name])).rowCount === 1,
+  );
   let generatedSeconds: number | null = null;
   const problem = exists ? await reuseProblem(url, orders, maxAgeHours) : 'it does not exist';
   if (problem) {
@@ -97,6 +120,10 @@ export async function ensureBenchDatabase(serverUrl: string, name: string, order
   progress(`${name}: vacuumed in ${((Date.now() - tv) / 1000).toFixed(0)} s`);
   await withClient(url, (c) => c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements'));
   const rows = await rowCounts(url);
-  progress(`${name}: ${Object.entries(rows).map(([t, n]) => `${t} ${n.toLocaleString('en')}`).join(', ')}`);
+  progress(
+    `${name}: ${Object.entries(rows)
+      .map(([t, n]) => `${t} ${n.toLocaleString('en')}`)
+      .join(', ')}`,
+  );
   return { name, url, rows, generatedSeconds };
 }

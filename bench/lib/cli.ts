@@ -25,9 +25,11 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
       db: { type: 'string' },
     },
   });
-  const url = values.url ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+  const url =
+    values.url ?? process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
   const sizes = (values.sizes ?? '1000000,10000000').split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--sizes: expected comma-separated positive integers, got ${values.sizes}`);
+  if (sizes.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error(`--sizes: expected comma-separated positive integers, got ${values.sizes}`);
   const num = (v: string | undefined, d: number, name: string) => {
     const n = v === undefined ? d : Number(v);
     if (!(n > 0)) throw new Error(`--${name}: expected a positive number, got ${v}`);

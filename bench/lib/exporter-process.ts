@@ -64,7 +64,10 @@ export async function startExporterProcess(rawConfig: Record<string, unknown>, o
   const deadline = Date.now() + opts.readyTimeoutMs;
   for (;;) {
     if (exited !== undefined) throw new Error(`exporter exited with ${exited} before ready`);
-    const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

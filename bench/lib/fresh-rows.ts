@@ -52,7 +52,9 @@ export async function insertFreshMinute(pool: pg.Pool, since: string): Promise<F
     if (perDay === 0) continue;
     const n = Math.max(1, Math.round(perDay / 1440));
     const cols = t.columns.filter((c) => c.name !== 'id');
-    const select = cols.map((c) => (c.type === 'timestamp with time zone' ? `s.${quote(c.name)} + s.shift_` : `s.${quote(c.name)}`)).join(', ');
+    const select = cols
+      .map((c) => (c.type === 'timestamp with time zone' ? `s.${quote(c.name)} + s.shift_` : `s.${quote(c.name)}`))
+      .join(', ');
     const res = await pool.query(
       `INSERT INTO ${table} (${cols.map((c) => quote(c.name)).join(', ')})
        SELECT ${select}

@@ -34,25 +34,50 @@ export function renderMarkdown(r: BenchResults): string {
   L.push(`Measured ${r.finishedAt.slice(0, 16).replace('T', ' ')} UTC with \`${r.command}\`.`, '');
   L.push(
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.os}; Node ${m.node}; PostgreSQL ${m.postgres} ` +
-      `(${Object.entries(m.postgresSettings).map(([k, v]) => `${k}=${v}`).join(', ')}), exporter and database on the same host.`,
+      `(${Object.entries(m.postgresSettings)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}), exporter and database on the same host.`,
     '',
   );
 
   L.push('## Summary', '');
   L.push(`| | ${r.sizes.map((x) => `${num(x.orders)} orders`).join(' | ')} | target |`);
   L.push(`|---|${r.sizes.map(() => '---:').join('|')}|---|`);
-  const row = (name: string, f: (x: SizeResult) => string, target = '') => L.push(`| ${name} | ${r.sizes.map(f).join(' | ')} | ${target} |`);
-  row('series on /metrics (built-in + custom)', (x) => `${num(x.scrape.series.total)} (${num(x.scrape.series.builtIn)} + ${num(x.scrape.series.custom)})`, '≥ 2,000');
-  row(`scrapes in ${r.sizes[0]?.scrape.load.seconds.toFixed(0)} s, ${r.sizes[0]?.scrape.scrapers} concurrent scrapers`, (x) => num(x.scrape.load.requests));
-  row('scrape latency p50 / p90 / p99 / max', (x) => `${ms(x.scrape.load.p50Ms, 2)} / ${ms(x.scrape.load.p90Ms, 2)} / ${ms(x.scrape.load.p99Ms, 2)} / ${ms(x.scrape.load.maxMs, 1)}`, `p99 ≤ ${TARGETS.p99Ms} ms`);
+  const row = (name: string, f: (x: SizeResult) => string, target = '') =>
+    L.push(`| ${name} | ${r.sizes.map(f).join(' | ')} | ${target} |`);
+  row(
+    'series on /metrics (built-in + custom)',
+    (x) => `${num(x.scrape.series.total)} (${num(x.scrape.series.builtIn)} + ${num(x.scrape.series.custom)})`,
+    '≥ 2,000',
+  );
+  row(`scrapes in ${r.sizes[0]?.scrape.load.seconds.toFixed(0)} s, ${r.sizes[0]?.scrape.scrapers} concurrent scrapers`, (x) =>
+    num(x.scrape.load.requests),
+  );
+  row(
+    'scrape latency p50 / p90 / p99 / max',
+    (x) => `${ms(x.scrape.load.p50Ms, 2)} / ${ms(x.scrape.load.p90Ms, 2)} / ${ms(x.scrape.load.p99Ms, 2)} / ${ms(x.scrape.load.maxMs, 1)}`,
+    `p99 ≤ ${TARGETS.p99Ms} ms`,
+  );
   row('single-scraper latency p50 / p99', (x) => `${ms(x.scrape.baseline.p50Ms, 2)} / ${ms(x.scrape.baseline.p99Ms, 2)}`);
-  row('SQL during the scrape phase: pg_stat_statements calls / exporter queries seen in pg_stat_activity', (x) => `${x.scrape.sql.callsDuringScrapes} / ${x.scrape.sql.exporterQueriesSeenInActivity} (${x.scrape.sql.activitySamples} samples)`, '0');
-  row('first full collection, collectors in sequence: wall (DB time)', (x) => `${s(x.cost.first.wallMs)} (${s(x.cost.first.dbMs)})`, `≤ ${TARGETS.firstFullMs / 1000} s at the largest size`);
+  row(
+    'SQL during the scrape phase: pg_stat_statements calls / exporter queries seen in pg_stat_activity',
+    (x) => `${x.scrape.sql.callsDuringScrapes} / ${x.scrape.sql.exporterQueriesSeenInActivity} (${x.scrape.sql.activitySamples} samples)`,
+    '0',
+  );
+  row(
+    'first full collection, collectors in sequence: wall (DB time)',
+    (x) => `${s(x.cost.first.wallMs)} (${s(x.cost.first.dbMs)})`,
+    `≤ ${TARGETS.firstFullMs / 1000} s at the largest size`,
+  );
   row('exporter start → ready, collectors concurrent', (x) => `${x.scrape.readySeconds.toFixed(1)} s`);
   row('steady-state cycle, DB time (median)', (x) => ms(x.cost.steady.dbMs), `largest ≤ ${TARGETS.steadyRatio}× smallest`);
   row('steady-state cycle, wall time (median)', (x) => ms(x.cost.steady.wallMs));
   row('statements per steady-state cycle', (x) => num(x.cost.steady.calls));
-  row('exporter RSS after first collection + scrapes (peak)', (x) => `${x.scrape.memory.afterScrapes.rssMiB.toFixed(0)} MiB (${x.scrape.memory.afterScrapes.hwmMiB.toFixed(0)} MiB)`, `≤ ${TARGETS.rssMiB} MB`);
+  row(
+    'exporter RSS after first collection + scrapes (peak)',
+    (x) => `${x.scrape.memory.afterScrapes.rssMiB.toFixed(0)} MiB (${x.scrape.memory.afterScrapes.hwmMiB.toFixed(0)} MiB)`,
+    `≤ ${TARGETS.rssMiB} MB`,
+  );
   L.push('');
 
   const small = r.sizes[0];
@@ -60,11 +85,22 @@ export function renderMarkdown(r: BenchResults): string {
   if (small && large) {
     const ratio = large.cost.steady.dbMs / small.cost.steady.dbMs;
     L.push('## Targets', '');
-    L.push(`- scrape p99 ≤ ${TARGETS.p99Ms} ms: ${r.sizes.map((x) => `${ms(x.scrape.load.p99Ms, 2)} at ${num(x.orders)}`).join(', ')} — ${verdict(r.sizes.every((x) => x.scrape.load.p99Ms <= TARGETS.p99Ms))}`);
-    L.push(`- zero SQL caused by scrapes: ${r.sizes.map((x) => `${x.scrape.sql.callsDuringScrapes} statements`).join(', ')} — ${verdict(r.sizes.every((x) => x.scrape.sql.callsDuringScrapes === 0))}`);
-    if (r.sizes.length > 1) L.push(`- steady-state cycle DB time ${num(large.orders)} vs ${num(small.orders)}: ${ratio.toFixed(2)}× — ${verdict(ratio <= TARGETS.steadyRatio)}`);
-    L.push(`- first full collection at ${num(large.orders)} ≤ 60 s: ${s(large.cost.first.wallMs)} in sequence, ${large.scrape.readySeconds.toFixed(1)} s to ready — ${verdict(large.cost.first.wallMs <= TARGETS.firstFullMs)}`);
-    L.push(`- RSS at ${num(large.orders)} ≤ ${TARGETS.rssMiB} MB: ${large.scrape.memory.afterScrapes.rssMiB.toFixed(0)} MiB — ${verdict(large.scrape.memory.afterScrapes.rssMiB * 1.048576 <= TARGETS.rssMiB)}`);
+    L.push(
+      `- scrape p99 ≤ ${TARGETS.p99Ms} ms: ${r.sizes.map((x) => `${ms(x.scrape.load.p99Ms, 2)} at ${num(x.orders)}`).join(', ')} — ${verdict(r.sizes.every((x) => x.scrape.load.p99Ms <= TARGETS.p99Ms))}`,
+    );
+    L.push(
+      `- zero SQL caused by scrapes: ${r.sizes.map((x) => `${x.scrape.sql.callsDuringScrapes} statements`).join(', ')} — ${verdict(r.sizes.every((x) => x.scrape.sql.callsDuringScrapes === 0))}`,
+    );
+    if (r.sizes.length > 1)
+      L.push(
+        `- steady-state cycle DB time ${num(large.orders)} vs ${num(small.orders)}: ${ratio.toFixed(2)}× — ${verdict(ratio <= TARGETS.steadyRatio)}`,
+      );
+    L.push(
+      `- first full collection at ${num(large.orders)} ≤ 60 s: ${s(large.cost.first.wallMs)} in sequence, ${large.scrape.readySeconds.toFixed(1)} s to ready — ${verdict(large.cost.first.wallMs <= TARGETS.firstFullMs)}`,
+    );
+    L.push(
+      `- RSS at ${num(large.orders)} ≤ ${TARGETS.rssMiB} MB: ${large.scrape.memory.afterScrapes.rssMiB.toFixed(0)} MiB — ${verdict(large.scrape.memory.afterScrapes.rssMiB * 1.048576 <= TARGETS.rssMiB)}`,
+    );
     L.push('');
   }
 
@@ -76,7 +112,10 @@ export function renderMarkdown(r: BenchResults): string {
   L.push('');
   for (const x of r.sizes) {
     const fresh = x.cost.freshRowsPerCycle.map((f) => `${f.table} ${f.rows}`).join(', ');
-    L.push(`Fresh rows inserted before each steady-state cycle at ${x.database} (one minute at the history's last-day rate): ${fresh}.`, '');
+    L.push(
+      `Fresh rows inserted before each steady-state cycle at ${x.database} (one minute at the history's last-day rate): ${fresh}.`,
+      '',
+    );
   }
 
   for (const x of r.sizes) {
@@ -90,11 +129,17 @@ export function renderMarkdown(r: BenchResults): string {
       );
     }
     L.push('');
-    for (const [title, cycle] of [['first full collection', x.cost.first], ['steady-state cycle', x.cost.steady]] as const) {
+    for (const [title, cycle] of [
+      ['first full collection', x.cost.first],
+      ['steady-state cycle', x.cost.steady],
+    ] as const) {
       L.push(`Top statements, ${title}:`, '');
       L.push('| collector | calls | total | mean | rows | SQL |');
       L.push('|---|---:|---:|---:|---:|---|');
-      for (const t of cycle.top) L.push(`| ${t.collector} | ${t.calls} | ${ms(t.totalMs)} | ${ms(t.meanMs)} | ${num(t.rows)} | \`${t.query.replace(/\|/g, '\\|').slice(0, 200)}\` |`);
+      for (const t of cycle.top)
+        L.push(
+          `| ${t.collector} | ${t.calls} | ${ms(t.totalMs)} | ${ms(t.meanMs)} | ${num(t.rows)} | \`${t.query.replace(/\|/g, '\\|').slice(0, 200)}\` |`,
+        );
       L.push('');
     }
     if (x.cost.first.failed.length || x.cost.steady.failed.length) {
@@ -106,7 +151,7 @@ export function renderMarkdown(r: BenchResults): string {
   L.push(
     '- **Scrape latency**: the exporter runs as its own process (`node --import tsx exporter/src/main.ts --config …`) with every built-in database collector ' +
       'and four custom SQL metrics (orders by category × currency × status; order-value, payment-amount and page-load histograms; 24-hour windows) so /metrics carries a realistic number of series. ' +
-      'After /readyz, every collector interval is 1 h, so no collection runs during the scrape phase. Scrapers use a keep-alive agent and Prometheus\' Accept header (OpenMetrics); ' +
+      "After /readyz, every collector interval is 1 h, so no collection runs during the scrape phase. Scrapers use a keep-alive agent and Prometheus' Accept header (OpenMetrics); " +
       'latency is request start → last body byte, closed loop (each scraper sends the next request when the previous one completes). Scrapers and exporter share the host.',
   );
   L.push(

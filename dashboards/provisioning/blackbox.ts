@@ -9,7 +9,12 @@ export function blackboxConfig(): Record<string, unknown> {
       [PROBE_MODULE]: {
         prober: 'http',
         timeout: '10s',
-        http: { preferred_ip_protocol: 'ip4', valid_http_versions: ['HTTP/1.1', 'HTTP/2.0'], follow_redirects: true, fail_if_not_ssl: false },
+        http: {
+          preferred_ip_protocol: 'ip4',
+          valid_http_versions: ['HTTP/1.1', 'HTTP/2.0'],
+          follow_redirects: true,
+          fail_if_not_ssl: false,
+        },
       },
       tcp_connect: { prober: 'tcp', timeout: '5s' },
     },
@@ -17,5 +22,8 @@ export function blackboxConfig(): Record<string, unknown> {
 }
 
 export function blackboxFile(): GeneratedFile {
-  return { path: 'provisioning/blackbox/blackbox.yml', content: generatedHeader('#', 'dashboards/provisioning/blackbox.ts') + YAML.stringify(blackboxConfig()) };
+  return {
+    path: 'provisioning/blackbox/blackbox.yml',
+    content: generatedHeader('#', 'dashboards/provisioning/blackbox.ts') + YAML.stringify(blackboxConfig()),
+  };
 }

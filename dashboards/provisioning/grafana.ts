@@ -13,7 +13,12 @@ export const GRAFANA_DASHBOARDS_PATH = '/etc/grafana/provisioning/dashboards';
  * The marketplace database for the per-seller tables: a read-only role (created in the demo by
  * grafanaReaderScript), its password from a secret file mounted into Grafana and PostgreSQL — never in this file.
  */
-export const GRAFANA_DB = { host: 'postgres:5432', database: 'marketplace', user: 'pulse_grafana', passwordFile: '/run/secrets/grafana_db_password' } as const;
+export const GRAFANA_DB = {
+  host: 'postgres:5432',
+  database: 'marketplace',
+  user: 'pulse_grafana',
+  passwordFile: '/run/secrets/grafana_db_password',
+} as const;
 
 /** Where each datasource is reached; the long-term store is left out where none is deployed (Kubernetes). */
 export interface DatasourceUrls {
@@ -82,7 +87,14 @@ export function datasourcesFile(
               // Grafana reads $__file{path} when it loads the provisioning file.
               secureJsonData: { password: `$__file{${GRAFANA_DB.passwordFile}}` },
               // sslmode: the demo's database has no TLS; set require/verify-full for a real replica.
-              jsonData: { database: GRAFANA_DB.database, sslmode: 'disable', postgresVersion: 1500, maxOpenConns: 4, maxIdleConns: 2, connMaxLifetime: 14400 },
+              jsonData: {
+                database: GRAFANA_DB.database,
+                sslmode: 'disable',
+                postgresVersion: 1500,
+                maxOpenConns: 4,
+                maxIdleConns: 2,
+                connMaxLifetime: 14400,
+              },
             },
           ]),
     ],

@@ -36,7 +36,11 @@ export const PROBE_MODULE = 'http_2xx';
 
 export function prometheusConfig(a: PrometheusAddresses): Record<string, unknown> {
   return {
-    global: { scrape_interval: a.scrapeInterval, evaluation_interval: a.evaluationInterval, external_labels: { monitor: 'marketplace-pulse' } },
+    global: {
+      scrape_interval: a.scrapeInterval,
+      evaluation_interval: a.evaluationInterval,
+      external_labels: { monitor: 'marketplace-pulse' },
+    },
     rule_files: [a.rules],
     ...(a.alertmanager ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [a.alertmanager] }] }] } } : {}),
     scrape_configs: [
@@ -111,7 +115,13 @@ export function victoriaRelabelConfig(): Record<string, unknown>[] {
 }
 
 /** Flags of the single-node VictoriaMetrics (dedup at the scrape interval, a year of retention). */
-export function victoriaArgs(o: { storage: string; listen: string; relabelConfig: string; scrapeInterval: string; retention?: string }): string[] {
+export function victoriaArgs(o: {
+  storage: string;
+  listen: string;
+  relabelConfig: string;
+  scrapeInterval: string;
+  retention?: string;
+}): string[] {
   return [
     `-storageDataPath=${o.storage}`,
     `-httpListenAddr=${o.listen}`,
@@ -135,7 +145,15 @@ export function haFiles(): GeneratedFile[] {
   return [
     ...HA_REPLICAS.map((replica) => ({
       path: `provisioning/prometheus/ha/prometheus-${replica}.yml`,
-      content: generatedHeader('#', source) + YAML.stringify(haPrometheusConfig(COMPOSE_ADDRESSES, { replica, remoteWrite: COMPOSE_HA.remoteWrite, alertmanagers: [...COMPOSE_HA.alertmanagers] })),
+      content:
+        generatedHeader('#', source) +
+        YAML.stringify(
+          haPrometheusConfig(COMPOSE_ADDRESSES, {
+            replica,
+            remoteWrite: COMPOSE_HA.remoteWrite,
+            alertmanagers: [...COMPOSE_HA.alertmanagers],
+          }),
+        ),
     })),
     { path: 'provisioning/victoriametrics/relabel.yml', content: generatedHeader('#', source) + YAML.stringify(victoriaRelabelConfig()) },
   ];

@@ -28,7 +28,8 @@ export const dataAge = () => {
   return `max by (collector) (time() - (${last} > 0)) or max by (collector) (${last} == 0) * 0 + ${NEVER_SUCCEEDED}`;
 };
 export const staleCollectors = () => `sum(${worst('max', sel(M.collectorStale.name, job))})`;
-export const collectorErrors = () => `sum by (collector, kind) (${worst('max', `rate(${sel(M.collectorErrorsTotal.name, job)}[${RATE}])`)})`;
+export const collectorErrors = () =>
+  `sum by (collector, kind) (${worst('max', `rate(${sel(M.collectorErrorsTotal.name, job)}[${RATE}])`)})`;
 /** The counter only exists once something was dropped; `or vector(0)` shows a true zero instead of No data. */
 export const seriesDropped = () => `sum(${worst('max', `increase(${sel(M.seriesDroppedTotal.name, job)}[${RATE}])`)}) or vector(0)`;
 export const buildInfo = () => `max by (instance, version, nodejs) (${sel(M.buildInfo.name, job)})`;

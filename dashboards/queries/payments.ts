@@ -22,12 +22,14 @@ export const paymentsByStatus = (window = '1h') =>
   sumBy(['provider', 'status'], increaseOf(M.paymentsTotal.name, { ...prov, source: 'db' }, window));
 export const paymentAmountSucceeded = (window: string = RANGE) =>
   sumBy(['provider', 'currency'], increaseOf(M.paymentAmountTotal.name, { ...prov, ...cur, status: 'succeeded', source: 'db' }, window));
-export const failureReasons = (window: string = RANGE) => sumBy(['reason'], increaseOf(M.paymentFailuresTotal.name, { ...prov, source: 'db' }, window));
+export const failureReasons = (window: string = RANGE) =>
+  sumBy(['reason'], increaseOf(M.paymentFailuresTotal.name, { ...prov, source: 'db' }, window));
 /** One row per provider account (provider and balance type), one column per currency. */
 export const balances = () =>
   `label_join(${sumBy(['provider', 'currency', 'type'], gaugeOf(M.paymentProviderBalance.name, { ...prov, ...cur }))}, "account", " ", "provider", "type")`;
 export const disputesOpen = () => sumBy(['provider'], gaugeOf(M.paymentDisputesOpen.name, prov));
 export const reconciliationMismatches = () => sumBy(['provider', 'kind'], gaugeOf(M.paymentReconciliationMismatches.name, prov));
 export const providerUp = () => `min by (provider) (${gaugeOf(M.paymentProviderUp.name, prov)})`;
-export const providerLatencyP95 = () => quantileOf(0.95, `${M.paymentProviderRequestDurationSeconds.name}_bucket`, prov, RATE, ['provider']);
+export const providerLatencyP95 = () =>
+  quantileOf(0.95, `${M.paymentProviderRequestDurationSeconds.name}_bucket`, prov, RATE, ['provider']);
 export const payoutsFailed = (window: string = RANGE) => sumBy(['provider'], increaseOf(M.paymentPayoutsFailedTotal.name, prov, window));

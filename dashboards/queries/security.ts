@@ -4,7 +4,8 @@ import { gaugeOf, increaseOf, sumBy } from '../../shared/promql';
 import { RANGE } from './promql';
 
 export const loginsByOutcome = (window = '1h') => sumBy(['outcome'], increaseOf(M.loginsTotal.name, {}, window));
-export const failuresByReason = (window: string = RANGE) => sumBy(['reason'], increaseOf(M.loginsTotal.name, { outcome: 'failure' }, window));
+export const failuresByReason = (window: string = RANGE) =>
+  sumBy(['reason'], increaseOf(M.loginsTotal.name, { outcome: 'failure' }, window));
 export function failedLoginRatio(window = '1h'): string {
   const failed = sumBy([], increaseOf(M.loginsTotal.name, { outcome: 'failure' }, window));
   const all = sumBy([], increaseOf(M.loginsTotal.name, {}, window));
@@ -13,5 +14,7 @@ export function failedLoginRatio(window = '1h'): string {
 export const accountsOverThreshold = (window: string) => sumBy([], gaugeOf(M.accountsWithFailedLogins.name, { window }));
 export const profileChanges = (window = '1h') => sumBy(['field'], increaseOf(M.profileChangesTotal.name, {}, window));
 export const auditEvents = (window: string = RANGE) => sumBy(['action'], increaseOf(M.auditEventsTotal.name, {}, window));
-export const auditObjects = (window: string = RANGE) => sumBy(['action'], increaseOf(M.auditObjectsTotal.name, { action: '~export|bulk_delete' }, window));
-export const unauthorizedApi = (window: string = RANGE) => sumBy([], increaseOf(M.auditEventsTotal.name, { action: 'unauthorized_api' }, window));
+export const auditObjects = (window: string = RANGE) =>
+  sumBy(['action'], increaseOf(M.auditObjectsTotal.name, { action: '~export|bulk_delete' }, window));
+export const unauthorizedApi = (window: string = RANGE) =>
+  sumBy([], increaseOf(M.auditEventsTotal.name, { action: 'unauthorized_api' }, window));

@@ -64,7 +64,11 @@ export function scheduledCollectors(config: Config): ScheduledCollector[] {
     // A cycle never overlaps itself (the next one is scheduled when it ends), so a timeout longer than
     // the interval is allowed: pollers wait out Retry-After inside a cycle.
     // A provider's own `timeout` is per request; a poller's cycle gets room for retries and catch-up.
-    out.push({ collector: factory(config), interval, timeout: provider ? cycleTimeoutSeconds(config, name as Provider) : (settings.timeout ?? c.default_timeout) });
+    out.push({
+      collector: factory(config),
+      interval,
+      timeout: provider ? cycleTimeoutSeconds(config, name as Provider) : (settings.timeout ?? c.default_timeout),
+    });
   }
   for (const m of config.custom_metrics) {
     const interval = m.interval ?? c.default_interval;
@@ -86,7 +90,11 @@ function buildRuntime(config: Config, log: Logger): Runtime {
   // Families of the exporter process only (the report scheduler publishes its own).
   const ours = catalogue.filter((m) => collectorsOf(m).some((c) => c === 'runtime' || c in COLLECTOR_DEFAULTS));
   const defs = [...ours, ...entries.filter((e) => e.collector.name.startsWith('custom:')).flatMap((e) => e.collector.metrics)];
-  const exposition = new Exposition(store, createRegistries(defs, store, config.labels, { processMetrics: false }), processRegistries(config.labels));
+  const exposition = new Exposition(
+    store,
+    createRegistries(defs, store, config.labels, { processMetrics: false }),
+    processRegistries(config.labels),
+  );
   const needsDb = entries.some((e) => e.collector.usesDatabase);
   const pool = needsDb && config.database.url ? createPool(config) : null;
   const scheduler = new Scheduler(entries, { config, store, pool, log, version: VERSION });
@@ -105,7 +113,10 @@ async function checkRole(pool: pg.Pool, store: MetricStore, log: Logger): Promis
   try {
     const can = await roleCanWrite(pool);
     store.replace('__database_role__', [{ metric: M.databaseRoleCanWrite, labels: {}, value: can ? 1 : 0 }], false);
-    if (can) log.warn('the database role can write (superuser or INSERT/UPDATE/DELETE/TRUNCATE privileges); the exporter only reads, but should run as a read-only role (see README, "Pointing it at a real marketplace")');
+    if (can)
+      log.warn(
+        'the database role can write (superuser or INSERT/UPDATE/DELETE/TRUNCATE privileges); the exporter only reads, but should run as a read-only role (see README, "Pointing it at a real marketplace")',
+      );
   } catch (e) {
     log.warn({ kind: errorKind(e) }, 'could not check whether the database role can write');
   }
@@ -125,7 +136,11 @@ export function webSecurity(config: Config): WebSecurity {
   const w = config.web;
   if (w.config_file) {
     const wc = loadWebConfig(w.config_file);
-    return { auth: createAuthenticator({ bcryptUsers: wc.basic_auth_users }), headers: wc.http_server_config?.headers ?? {}, tls: tlsSettings(wc) };
+    return {
+      auth: createAuthenticator({ bcryptUsers: wc.basic_auth_users }),
+      headers: wc.http_server_config?.headers ?? {},
+      tls: tlsSettings(wc),
+    };
   }
   let basic: { username: string; password: string } | undefined;
   let bearer: string | undefined;
@@ -137,7 +152,9 @@ export function webSecurity(config: Config): WebSecurity {
     bearer = readSecret(w.bearer_token);
     assertSecret('web.bearer_token', bearer);
   }
-  const tls: TlsSettings | undefined = w.tls ? { certFile: w.tls.cert_file, keyFile: w.tls.key_file, clientAuth: 'NoClientCert', minVersion: 'TLSv1.2' } : undefined;
+  const tls: TlsSettings | undefined = w.tls
+    ? { certFile: w.tls.cert_file, keyFile: w.tls.key_file, clientAuth: 'NoClientCert', minVersion: 'TLSv1.2' }
+    : undefined;
   return { auth: createAuthenticator({ basic, bearer }), headers: {}, tls };
 }
 
@@ -228,7 +245,11 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
   let tlsServer: ReloadingTlsServer | undefined;
   const tls = web.tls;
   const limits = { ...HTTP_LIMITS, ...opts.httpLimits };
-  const serverOptions = { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs };
+  const serverOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+  };
   if (tls) tlsServer = createTlsServer(tls, app, log, serverOptions);
   const server = tlsServer ? tlsServer.server : http.createServer(serverOptions, app);
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;

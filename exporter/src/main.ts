@@ -51,7 +51,12 @@ function redactUrl(u: string): string {
   }
 }
 
-async function startDemo(config: Config, file: string | undefined, overrides: Record<string, unknown>, log: Logger): Promise<{ config: Config; demo: Demo | null }> {
+async function startDemo(
+  config: Config,
+  file: string | undefined,
+  overrides: Record<string, unknown>,
+  log: Logger,
+): Promise<{ config: Config; demo: Demo | null }> {
   const wantsDemo = config.demo.mode === 'on' || (config.demo.mode === 'auto' && !config.database.url);
   if (!wantsDemo) return { config, demo: null };
   let embedded: EmbeddedDatabase | null = null;
@@ -111,7 +116,9 @@ async function startDemo(config: Config, file: string | undefined, overrides: Re
 async function main(): Promise<void> {
   const { values } = parseCli();
   if (values.help) {
-    process.stdout.write('usage: marketplace-pulse [--config file.yml] [--check-config file.yml] [--web.config.file web.yml] [--web.enable-lifecycle]\n');
+    process.stdout.write(
+      'usage: marketplace-pulse [--config file.yml] [--check-config file.yml] [--web.config.file web.yml] [--web.enable-lifecycle]\n',
+    );
     return;
   }
   const web: Record<string, unknown> = {};

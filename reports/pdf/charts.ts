@@ -57,10 +57,21 @@ export function drawChart(doc: Doc, box: ChartBox, o: ChartOptions): void {
   for (let i = 0; i <= 4; i++) {
     const v = lo + ((hi - lo) * i) / 4;
     const y = yOf(v);
-    doc.moveTo(plotX, y).lineTo(plotX + plotW, y).lineWidth(0.4).strokeColor(GRID).stroke();
+    doc
+      .moveTo(plotX, y)
+      .lineTo(plotX + plotW, y)
+      .lineWidth(0.4)
+      .strokeColor(GRID)
+      .stroke();
     doc.text(o.format(v), box.x, y - 3, { width: 48, align: 'right', lineBreak: false });
   }
-  doc.moveTo(plotX, plotY).lineTo(plotX, plotY + plotH).lineTo(plotX + plotW, plotY + plotH).lineWidth(0.6).strokeColor(AXIS).stroke();
+  doc
+    .moveTo(plotX, plotY)
+    .lineTo(plotX, plotY + plotH)
+    .lineTo(plotX + plotW, plotY + plotH)
+    .lineWidth(0.6)
+    .strokeColor(AXIS)
+    .stroke();
 
   const n = Math.max(o.values.length, 1);
   const step = plotW / n;
@@ -74,7 +85,10 @@ export function drawChart(doc: Doc, box: ChartBox, o: ChartOptions): void {
     o.values.forEach((v, i) => {
       if (v === null) return;
       const y = yOf(Math.max(v, lo));
-      doc.rect(xOf(i) - step * 0.35, y, step * 0.7, plotY + plotH - y).fillColor(INK).fill();
+      doc
+        .rect(xOf(i) - step * 0.35, y, step * 0.7, plotY + plotH - y)
+        .fillColor(INK)
+        .fill();
     });
   } else {
     let open = false;
@@ -94,11 +108,24 @@ export function drawChart(doc: Doc, box: ChartBox, o: ChartOptions): void {
   }
   // Shade missing days so a gap reads as "no data".
   o.values.forEach((v, i) => {
-    if (v === null) doc.rect(xOf(i) - step / 2, plotY, step, plotH).fillOpacity(0.12).fillColor('#999999').fill().fillOpacity(1);
+    if (v === null)
+      doc
+        .rect(xOf(i) - step / 2, plotY, step, plotH)
+        .fillOpacity(0.12)
+        .fillColor('#999999')
+        .fill()
+        .fillOpacity(1);
   });
   if (o.reference !== undefined && o.reference >= lo && o.reference <= hi) {
     const y = yOf(o.reference);
-    doc.moveTo(plotX, y).lineTo(plotX + plotW, y).dash(3, { space: 2 }).lineWidth(0.8).strokeColor(REF).stroke().undash();
+    doc
+      .moveTo(plotX, y)
+      .lineTo(plotX + plotW, y)
+      .dash(3, { space: 2 })
+      .lineWidth(0.8)
+      .strokeColor(REF)
+      .stroke()
+      .undash();
   }
   doc.restore();
 }

@@ -47,9 +47,7 @@ function kpiRows(rows: KpiResult[], tz: string): (string | Cell)[][] {
   return rows.map((r) => {
     const s = statusOf(r.kpi, r.value);
     const prevNote = [coverageNote(r.previousCoverage), boundsNote(r.previousBounds, tz)].filter(Boolean).join('; ');
-    const notes = [valueNote(r, tz), r.previous !== null && prevNote ? `previous: ${prevNote}` : '']
-      .filter(Boolean)
-      .join('; ');
+    const notes = [valueNote(r, tz), r.previous !== null && prevNote ? `previous: ${prevNote}` : ''].filter(Boolean).join('; ');
     return [
       r.kpi.title,
       formatKpi(r.kpi, r.value),
@@ -83,14 +81,18 @@ function charts(doc: Doc, data: ReportData, results: KpiResult[]): void {
     if (doc.y + h > 760) doc.addPage();
     const y = doc.y;
     charted.slice(i, i + 2).forEach((r, j) => {
-      drawChart(doc, { x: MARGIN + j * (w + 12), y, w, h }, {
-        title: `${r.kpi.title} — per day`,
-        values: r.daily,
-        labels,
-        format: (v) => formatValue(r.kpi.format, v),
-        reference: r.kpi.benchmark?.value,
-        kind: r.kpi.chart!,
-      });
+      drawChart(
+        doc,
+        { x: MARGIN + j * (w + 12), y, w, h },
+        {
+          title: `${r.kpi.title} — per day`,
+          values: r.daily,
+          labels,
+          format: (v) => formatValue(r.kpi.format, v),
+          reference: r.kpi.benchmark?.value,
+          kind: r.kpi.chart!,
+        },
+      );
     });
     doc.x = MARGIN;
     doc.y = y + h + 8;
@@ -116,7 +118,12 @@ function section(doc: Doc, data: ReportData, s: Section, opts: MonthlyPdfOptions
         { header: opts.previousLabel, width: 100, align: 'right' },
         { header: 'Change', width: 80, align: 'right' },
       ],
-      b.rows.map((r) => [r.label, formatValue(b.breakdown.format, r.value), formatValue(b.breakdown.format, r.previous), change(b.breakdown.format, r.value, r.previous).text]),
+      b.rows.map((r) => [
+        r.label,
+        formatValue(b.breakdown.format, r.value),
+        formatValue(b.breakdown.format, r.previous),
+        change(b.breakdown.format, r.value, r.previous).text,
+      ]),
     );
   }
 }
@@ -125,19 +132,34 @@ function executive(doc: Doc, data: ReportData, opts: MonthlyPdfOptions): void {
   const s = SECTIONS.find((x) => x.id === 'executive')!;
   heading(doc, s.title, dashboardUrl(opts.grafanaUrl, s.dashboard, data.period));
   doc.font('Helvetica').fontSize(9).text(`Headline figures for ${data.period.label}, compared with ${opts.previousLabel}.`).moveDown(0.4);
-  drawTable(doc, kpiColumns(opts.previousLabel), kpiRows(data.kpis.filter((r) => r.kpi.headline), data.period.timeZone));
+  drawTable(
+    doc,
+    kpiColumns(opts.previousLabel),
+    kpiRows(
+      data.kpis.filter((r) => r.kpi.headline),
+      data.period.timeZone,
+    ),
+  );
   subheading(doc, 'Benchmarks');
   const withBench = data.kpis.filter((r) => r.kpi.benchmark && !r.kpi.headline);
   drawTable(doc, kpiColumns(opts.previousLabel), kpiRows(withBench, data.period.timeZone));
   const good = data.kpis.filter((r) => statusOf(r.kpi, r.value) === 'good').length;
   const bad = data.kpis.filter((r) => statusOf(r.kpi, r.value) === 'needs improvement').length;
-  doc.font('Helvetica').fontSize(9).text(`${good} benchmark${good === 1 ? '' : 's'} met, ${bad} need${bad === 1 ? 's' : ''} improvement.`);
+  doc
+    .font('Helvetica')
+    .fontSize(9)
+    .text(`${good} benchmark${good === 1 ? '' : 's'} met, ${bad} need${bad === 1 ? 's' : ''} improvement.`);
 }
 
 /** Named sellers, from the database (per-seller figures never become Prometheus labels). */
 function sellerLists(doc: Doc, l: SellerLists): void {
   heading(doc, 'Sellers: leaders, risks and dormant partners');
-  doc.font('Helvetica').fontSize(8).fillColor('#555555').text('From the marketplace database (read-only); each seller\'s full scorecard is in sellers/<seller_id>.pdf.').moveDown(0.3);
+  doc
+    .font('Helvetica')
+    .fontSize(8)
+    .fillColor('#555555')
+    .text("From the marketplace database (read-only); each seller's full scorecard is in sellers/<seller_id>.pdf.")
+    .moveDown(0.3);
   for (const list of l.lists) {
     subheading(doc, list.title);
     if (!list.lines.length) {
@@ -146,7 +168,14 @@ function sellerLists(doc: Doc, l: SellerLists): void {
     }
     const rows = list.lines.map((x) => [String(x.sellerId), x.detail]);
     if (list.more) rows.push(['', `and ${list.more} more`]);
-    drawTable(doc, [{ header: 'Seller', width: 70 }, { header: 'Why listed', width: CONTENT_W - 70 }], rows);
+    drawTable(
+      doc,
+      [
+        { header: 'Seller', width: 70 },
+        { header: 'Why listed', width: CONTENT_W - 70 },
+      ],
+      rows,
+    );
   }
 }
 
@@ -155,24 +184,46 @@ function insights(doc: Doc, data: ReportData, opts: MonthlyPdfOptions): void {
   const found = computeInsights(data, `in ${opts.previousLabel}`);
   if (!found.length) doc.font('Helvetica').fontSize(9).text('No KPI moved notably and every benchmark was met.');
   found.forEach((f, i) => {
-    doc.font('Helvetica').fontSize(9).fillColor('#222222').text(`${i + 1}. ${f.text}`, MARGIN, undefined, { width: CONTENT_W }).moveDown(0.3);
+    doc
+      .font('Helvetica')
+      .fontSize(9)
+      .fillColor('#222222')
+      .text(`${i + 1}. ${f.text}`, MARGIN, undefined, { width: CONTENT_W })
+      .moveDown(0.3);
   });
 }
 
 function definitions(doc: Doc, data: ReportData): void {
   doc.addPage();
   heading(doc, 'Definitions');
-  doc.font('Helvetica').fontSize(8).text('Every figure comes from Prometheus; exporter replicas are merged before summing. The metrics behind the figures, as defined in the metric catalogue:').moveDown(0.4);
+  doc
+    .font('Helvetica')
+    .fontSize(8)
+    .text(
+      'Every figure comes from Prometheus; exporter replicas are merged before summing. The metrics behind the figures, as defined in the metric catalogue:',
+    )
+    .moveDown(0.4);
   const seen = new Map<string, MetricDef>();
   for (const r of data.kpis) for (const m of r.kpi.metrics) seen.set(m.name, m);
   for (const b of data.breakdowns) for (const m of b.breakdown.metrics) seen.set(m.name, m);
   for (const m of [...seen.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     if (doc.y > 740) doc.addPage();
     doc.font('Helvetica-Bold').fontSize(8).text(m.name, MARGIN, undefined, { width: CONTENT_W });
-    doc.font('Helvetica').fontSize(8).text(`${m.help} ${m.definition.replace(/`/g, '')}`, { width: CONTENT_W }).moveDown(0.3);
+    doc
+      .font('Helvetica')
+      .fontSize(8)
+      .text(`${m.help} ${m.definition.replace(/`/g, '')}`, { width: CONTENT_W })
+      .moveDown(0.3);
   }
   doc.font('Helvetica-Bold').fontSize(8).text('Service level objectives');
-  for (const s of SLOS) doc.font('Helvetica').fontSize(8).text(`${s.name}: objective ${(s.objective * 100).toFixed(2)} %, error = ${s.what}. Error budget used = error ratio / (1 - objective).`, { width: CONTENT_W });
+  for (const s of SLOS)
+    doc
+      .font('Helvetica')
+      .fontSize(8)
+      .text(
+        `${s.name}: objective ${(s.objective * 100).toFixed(2)} %, error = ${s.what}. Error budget used = error ratio / (1 - objective).`,
+        { width: CONTENT_W },
+      );
 }
 
 function stampPages(doc: Doc, data: ReportData): void {

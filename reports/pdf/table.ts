@@ -23,17 +23,29 @@ export function drawTable(doc: Doc, columns: Column[], rows: (string | Cell)[][]
 
   const rowHeight = (cells: (string | Cell)[], bold: boolean) => {
     doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(size);
-    return Math.max(...cells.map((c, i) => doc.heightOfString(typeof c === 'string' ? c : c.text, { width: columns[i]!.width - 6 }))) + ROW_PAD * 2;
+    return (
+      Math.max(...cells.map((c, i) => doc.heightOfString(typeof c === 'string' ? c : c.text, { width: columns[i]!.width - 6 }))) +
+      ROW_PAD * 2
+    );
   };
   const drawRow = (cells: (string | Cell)[], bold: boolean, shade: boolean) => {
     const h = rowHeight(cells, bold);
     if (doc.y + h > bottom) {
       doc.addPage();
-      if (!bold) drawRow(columns.map((c) => c.header), true, true);
+      if (!bold)
+        drawRow(
+          columns.map((c) => c.header),
+          true,
+          true,
+        );
     }
     const y = doc.y;
     const w = columns.reduce((s, c) => s + c.width, 0);
-    if (shade) doc.rect(x0, y, w, h).fillColor(bold ? '#e8eef6' : '#f6f6f6').fill();
+    if (shade)
+      doc
+        .rect(x0, y, w, h)
+        .fillColor(bold ? '#e8eef6' : '#f6f6f6')
+        .fill();
     let x = x0;
     cells.forEach((c, i) => {
       const cell = typeof c === 'string' ? { text: c } : c;
@@ -44,11 +56,20 @@ export function drawTable(doc: Doc, columns: Column[], rows: (string | Cell)[][]
         .text(cell.text, x + 3, y + ROW_PAD, { width: columns[i]!.width - 6, align: columns[i]!.align ?? 'left' });
       x += columns[i]!.width;
     });
-    doc.moveTo(x0, y + h).lineTo(x0 + w, y + h).lineWidth(0.3).strokeColor('#cccccc').stroke();
+    doc
+      .moveTo(x0, y + h)
+      .lineTo(x0 + w, y + h)
+      .lineWidth(0.3)
+      .strokeColor('#cccccc')
+      .stroke();
     doc.x = x0;
     doc.y = y + h;
   };
-  drawRow(columns.map((c) => c.header), true, true);
+  drawRow(
+    columns.map((c) => c.header),
+    true,
+    true,
+  );
   rows.forEach((r, i) => {
     drawRow(r, false, i % 2 === 1);
   });

@@ -9,7 +9,15 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { Db } from '../../exporter/src/runtime/db';
 import type { Span } from '../periods';
-import { SELLER_LIST_COLUMNS, TRANSACTION_LOG_COLUMNS, csvHeader, csvRow, type ColumnDef, type SellerListInput, type TransactionInput } from './columns';
+import {
+  SELLER_LIST_COLUMNS,
+  TRANSACTION_LOG_COLUMNS,
+  csvHeader,
+  csvRow,
+  type ColumnDef,
+  type SellerListInput,
+  type TransactionInput,
+} from './columns';
 import { readSellers, segmentOf, type SellerThresholds } from './data';
 import { SELLER_EXPORT_SQL, TRANSACTION_LOG_SQL } from './queries';
 
@@ -21,14 +29,16 @@ export interface StreamStats {
 }
 
 function write(out: WriteStream, chunk: string): Promise<void> {
-  return out.write(chunk) ? Promise.resolve() : new Promise((resolve, reject) => {
-    const onError = (e: Error) => reject(e);
-    out.once('error', onError);
-    out.once('drain', () => {
-      out.off('error', onError);
-      resolve();
-    });
-  });
+  return out.write(chunk)
+    ? Promise.resolve()
+    : new Promise((resolve, reject) => {
+        const onError = (e: Error) => reject(e);
+        out.once('error', onError);
+        out.once('drain', () => {
+          out.off('error', onError);
+          resolve();
+        });
+      });
 }
 
 /** Streams a query through a cursor (DECLARE … FETCH n), calling `each` per batch. */
@@ -64,7 +74,12 @@ export interface ExportOptions {
   onBatch?: (stats: StreamStats) => void;
 }
 
-async function exportCsv<T>(o: ExportOptions, columns: readonly ColumnDef<T>[], sql: string, toInput: (r: Record<string, unknown>) => T): Promise<StreamStats> {
+async function exportCsv<T>(
+  o: ExportOptions,
+  columns: readonly ColumnDef<T>[],
+  sql: string,
+  toInput: (r: Record<string, unknown>) => T,
+): Promise<StreamStats> {
   await mkdir(path.dirname(o.file), { recursive: true });
   const tmp = `${o.file}.${process.pid}.tmp`;
   const out = createWriteStream(tmp);
@@ -103,7 +118,8 @@ export function exportSellerList(o: ExportOptions, thresholds: SellerThresholds)
       orders90d: Number(r.n90),
     };
     const seller = { ...base, segment: segmentOf(base, o.period.end, thresholds) };
-    const active = base.approvedAt !== null && base.approvedAt < o.period.end && (base.churnedAt === null || base.churnedAt >= o.period.end);
+    const active =
+      base.approvedAt !== null && base.approvedAt < o.period.end && (base.churnedAt === null || base.churnedAt >= o.period.end);
     return { seller, orders: Number(r.orders), active };
   });
 }

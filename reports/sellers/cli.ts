@@ -17,7 +17,10 @@ function arg(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-export function sellersConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ReportsConfig & { database: NonNullable<ReportsConfig['database']> } {
+export function sellersConfig(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ReportsConfig & { database: NonNullable<ReportsConfig['database']> } {
   const file = arg(argv, 'config') ?? env.REPORTS_CONFIG;
   const url = arg(argv, 'database-url') ?? env.DATABASE_URL;
   const config = file
@@ -27,8 +30,16 @@ export function sellersConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
         grafana: { url: arg(argv, 'grafana') ?? 'http://127.0.0.1:3000' },
         ...(url ? { database: { url } } : {}),
       });
-  const database = url && config.database ? { ...config.database, url } : url ? parseReportsConfig({ ...config, database: { url } }).database : config.database;
-  if (!database) throw new Error('seller reports need the marketplace database: set `database.url` in the reports config, --database-url or DATABASE_URL');
+  const database =
+    url && config.database
+      ? { ...config.database, url }
+      : url
+        ? parseReportsConfig({ ...config, database: { url } }).database
+        : config.database;
+  if (!database)
+    throw new Error(
+      'seller reports need the marketplace database: set `database.url` in the reports config, --database-url or DATABASE_URL',
+    );
   const out = arg(argv, 'out');
   return { ...config, database, ...(out ? { output_dir: out } : {}) };
 }
@@ -36,7 +47,8 @@ export function sellersConfig(argv: string[], env: NodeJS.ProcessEnv = process.e
 export async function runSellersCli(argv: string[]): Promise<string[]> {
   const type = arg(argv, 'type');
   const periodKey = arg(argv, 'period');
-  if (!periodKey) throw new Error(`usage: npm run report -- --type ${type} --period 2026-10 --out DIR [--config file] [--database-url url]`);
+  if (!periodKey)
+    throw new Error(`usage: npm run report -- --type ${type} --period 2026-10 --out DIR [--config file] [--database-url url]`);
   const config = sellersConfig(argv);
   const pool = reportsPool(config.database);
   try {
@@ -51,9 +63,13 @@ export async function runSellersCli(argv: string[]): Promise<string[]> {
       files = [written.csv, ...written.pdfs.values()];
       if (send) {
         const emails = await sellerEmails(pool, config.database.timeout);
-        if (!emails) throw new Error('--send: the sellers table has no email column (optional in the data contract): scorecards written, none sent');
+        if (!emails)
+          throw new Error('--send: the sellers table has no email column (optional in the data contract): scorecards written, none sent');
         const r = await deliverScorecards(config.smtp!, written.pdfs, emails, monthlyPeriod(periodKey, config.time_zone).label);
-        createLogger(config.log_level).info({ report: type, period: periodKey, sent: r.sent, without_address: r.withoutAddress }, 'seller scorecards sent');
+        createLogger(config.log_level).info(
+          { report: type, period: periodKey, sent: r.sent, without_address: r.withoutAddress },
+          'seller scorecards sent',
+        );
       }
     }
     createLogger(config.log_level).info({ report: type, period: periodKey, files: files.length }, 'seller report written');

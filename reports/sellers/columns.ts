@@ -33,33 +33,76 @@ export const SCORECARD_COLUMNS: readonly ColumnDef<ScorecardInput>[] = [
       'ISO 4217 code. One row per seller and currency: orders, returns and reviews by the order currency, refunds and payments by their own currency. Empty for a seller with no activity at all in the period (one row, zeros and empty rates).',
     value: ({ row }) => row.currency,
   },
-  { key: 'orders', unit: 'count', definition: `Orders whose \`created_at\` lies in the period, any status (as \`${M.ordersTotal.name}\`).`, value: ({ row }) => row.orders },
-  { key: 'gmv', unit: 'money', definition: `Sum of \`orders.total_amount\` of those orders, major units (as \`${M.gmvTotal.name}\`).`, value: ({ row }) => money(row.gmv) },
-  { key: 'aov', unit: 'money', definition: '`gmv / orders`; empty without orders.', value: ({ row }) => (row.orders > 0 ? money(row.gmv / row.orders) : null) },
+  {
+    key: 'orders',
+    unit: 'count',
+    definition: `Orders whose \`created_at\` lies in the period, any status (as \`${M.ordersTotal.name}\`).`,
+    value: ({ row }) => row.orders,
+  },
+  {
+    key: 'gmv',
+    unit: 'money',
+    definition: `Sum of \`orders.total_amount\` of those orders, major units (as \`${M.gmvTotal.name}\`).`,
+    value: ({ row }) => money(row.gmv),
+  },
+  {
+    key: 'aov',
+    unit: 'money',
+    definition: '`gmv / orders`; empty without orders.',
+    value: ({ row }) => (row.orders > 0 ? money(row.gmv / row.orders) : null),
+  },
   {
     key: 'refunds',
     unit: 'count',
-    definition: 'Refunds whose `refunds.created_at` lies in the period, of this seller\'s orders whenever they were placed (refunds of earlier orders included).',
+    definition:
+      "Refunds whose `refunds.created_at` lies in the period, of this seller's orders whenever they were placed (refunds of earlier orders included).",
     value: ({ row }) => row.refunds,
   },
-  { key: 'refund_rate', unit: 'ratio', definition: '`refunds / orders` of the period (0..1, may exceed 1 when earlier orders are refunded); empty without orders.', value: ({ row }) => ratio(row.refunds, row.orders) },
-  { key: 'returns', unit: 'count', definition: 'Returns whose `returns.created_at` lies in the period, of this seller\'s orders whenever placed.', value: ({ row }) => row.returns },
-  { key: 'return_rate', unit: 'ratio', definition: '`returns / orders` of the period; empty without orders.', value: ({ row }) => ratio(row.returns, row.orders) },
+  {
+    key: 'refund_rate',
+    unit: 'ratio',
+    definition: '`refunds / orders` of the period (0..1, may exceed 1 when earlier orders are refunded); empty without orders.',
+    value: ({ row }) => ratio(row.refunds, row.orders),
+  },
+  {
+    key: 'returns',
+    unit: 'count',
+    definition: "Returns whose `returns.created_at` lies in the period, of this seller's orders whenever placed.",
+    value: ({ row }) => row.returns,
+  },
+  {
+    key: 'return_rate',
+    unit: 'ratio',
+    definition: '`returns / orders` of the period; empty without orders.',
+    value: ({ row }) => ratio(row.returns, row.orders),
+  },
   {
     key: 'avg_rating',
     unit: 'rating',
-    definition: 'Mean `reviews.rating` (1..5) of reviews written in the period on this seller\'s orders, two decimals; empty without reviews (never 0).',
+    definition:
+      "Mean `reviews.rating` (1..5) of reviews written in the period on this seller's orders, two decimals; empty without reviews (never 0).",
     value: ({ row }) => (row.reviews > 0 ? (row.ratingSum / row.reviews).toFixed(2) : null),
   },
-  { key: 'reviews', unit: 'count', definition: 'Reviews written in the period on this seller\'s orders.', value: ({ row }) => row.reviews },
+  { key: 'reviews', unit: 'count', definition: "Reviews written in the period on this seller's orders.", value: ({ row }) => row.reviews },
   {
     key: 'payment_failure_rate',
     unit: 'ratio',
-    definition: 'Payments that failed in the period (`failed_at`) over payments that succeeded or failed in it (`succeeded_at`, `failed_at`); empty when none did.',
+    definition:
+      'Payments that failed in the period (`failed_at`) over payments that succeeded or failed in it (`succeeded_at`, `failed_at`); empty when none did.',
     value: ({ row }) => ratio(row.paymentsFailed, row.paymentsSucceeded + row.paymentsFailed),
   },
-  { key: 'credits_total', unit: 'credits', definition: '`sellers.credits_total` when the report is run (the contract keeps no credit history); repeated on each currency row.', value: ({ seller }) => money(seller.creditsTotal) },
-  { key: 'credits_used', unit: 'credits', definition: '`sellers.credits_used` when the report is run.', value: ({ seller }) => money(seller.creditsUsed) },
+  {
+    key: 'credits_total',
+    unit: 'credits',
+    definition: '`sellers.credits_total` when the report is run (the contract keeps no credit history); repeated on each currency row.',
+    value: ({ seller }) => money(seller.creditsTotal),
+  },
+  {
+    key: 'credits_used',
+    unit: 'credits',
+    definition: '`sellers.credits_used` when the report is run.',
+    value: ({ seller }) => money(seller.creditsUsed),
+  },
   {
     key: 'segment',
     unit: 'text',
@@ -70,7 +113,8 @@ export const SCORECARD_COLUMNS: readonly ColumnDef<ScorecardInput>[] = [
   {
     key: 'rank_gmv',
     unit: 'rank',
-    definition: 'Rank by GMV among the sellers with orders in this currency (1 = highest; ties share a rank, "1, 2, 2, 4"); empty without orders.',
+    definition:
+      'Rank by GMV among the sellers with orders in this currency (1 = highest; ties share a rank, "1, 2, 2, 4"); empty without orders.',
     value: ({ row }) => row.rankGmv,
   },
 ];
@@ -88,13 +132,38 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export const SELLER_LIST_COLUMNS: readonly ColumnDef<SellerListInput>[] = [
   { key: 'seller_id', unit: 'id', definition: '`sellers.id`.', value: ({ seller }) => seller.id },
   { key: 'applied_at', unit: 'timestamp', definition: '`sellers.applied_at`, ISO 8601 UTC.', value: ({ seller }) => iso(seller.appliedAt) },
-  { key: 'approved_at', unit: 'timestamp', definition: '`sellers.approved_at`; empty while not approved.', value: ({ seller }) => iso(seller.approvedAt) },
-  { key: 'churned_at', unit: 'timestamp', definition: '`sellers.churned_at`; empty while not churned.', value: ({ seller }) => iso(seller.churnedAt) },
-  { key: 'credits_total', unit: 'credits', definition: '`sellers.credits_total` when the export is run.', value: ({ seller }) => money(seller.creditsTotal) },
-  { key: 'credits_used', unit: 'credits', definition: '`sellers.credits_used` when the export is run.', value: ({ seller }) => money(seller.creditsUsed) },
+  {
+    key: 'approved_at',
+    unit: 'timestamp',
+    definition: '`sellers.approved_at`; empty while not approved.',
+    value: ({ seller }) => iso(seller.approvedAt),
+  },
+  {
+    key: 'churned_at',
+    unit: 'timestamp',
+    definition: '`sellers.churned_at`; empty while not churned.',
+    value: ({ seller }) => iso(seller.churnedAt),
+  },
+  {
+    key: 'credits_total',
+    unit: 'credits',
+    definition: '`sellers.credits_total` when the export is run.',
+    value: ({ seller }) => money(seller.creditsTotal),
+  },
+  {
+    key: 'credits_used',
+    unit: 'credits',
+    definition: '`sellers.credits_used` when the export is run.',
+    value: ({ seller }) => money(seller.creditsUsed),
+  },
   { key: 'orders', unit: 'count', definition: 'Orders created in the period, all currencies.', value: (r) => r.orders },
-  { key: 'segment', unit: 'text', definition: 'As the scorecard\'s `segment`.', value: ({ seller }) => seller.segment },
-  { key: 'active', unit: 'text', definition: '`true` when approved before and not churned at the period end, else `false`.', value: (r) => String(r.active) },
+  { key: 'segment', unit: 'text', definition: "As the scorecard's `segment`.", value: ({ seller }) => seller.segment },
+  {
+    key: 'active',
+    unit: 'text',
+    definition: '`true` when approved before and not churned at the period end, else `false`.',
+    value: (r) => String(r.active),
+  },
 ];
 
 /** One payment of the transaction log, as read from the database. */
@@ -113,12 +182,18 @@ export interface TransactionInput {
 export const TRANSACTION_LOG_COLUMNS: readonly ColumnDef<TransactionInput>[] = [
   { key: 'payment_id', unit: 'id', definition: '`payments.id`.', value: (r) => r.payment_id },
   { key: 'provider', unit: 'text', definition: '`payments.provider` (stripe, paypal, …).', value: (r) => r.provider },
-  { key: 'provider_ref', unit: 'text', definition: '`payments.provider_ref` (Stripe charge, PayPal transaction id); empty when unknown.', value: (r) => r.provider_ref },
+  {
+    key: 'provider_ref',
+    unit: 'text',
+    definition: '`payments.provider_ref` (Stripe charge, PayPal transaction id); empty when unknown.',
+    value: (r) => r.provider_ref,
+  },
   { key: 'status', unit: 'text', definition: '`payments.status` now.', value: (r) => r.status },
   {
     key: 'status_at',
     unit: 'timestamp',
-    definition: 'When the payment entered that status (`succeeded_at`, `failed_at`, `refunded_at`, `disputed_at`; `created_at` while pending), ISO 8601 UTC. A payment is listed when this instant lies in the period.',
+    definition:
+      'When the payment entered that status (`succeeded_at`, `failed_at`, `refunded_at`, `disputed_at`; `created_at` while pending), ISO 8601 UTC. A payment is listed when this instant lies in the period.',
     value: (r) => r.status_at.toISOString(),
   },
   { key: 'amount', unit: 'money', definition: '`payments.amount`, major units.', value: (r) => money(r.amount) },

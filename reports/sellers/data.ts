@@ -68,7 +68,11 @@ export interface SellerPeriodData {
   rows: SellerCurrencyRow[];
 }
 
-export function segmentOf(s: { approvedAt: Date | null; churnedAt: Date | null; orders30d: number; orders90d: number }, end: Date, t: SellerThresholds): Segment {
+export function segmentOf(
+  s: { approvedAt: Date | null; churnedAt: Date | null; orders30d: number; orders90d: number },
+  end: Date,
+  t: SellerThresholds,
+): Segment {
   if (s.churnedAt && s.churnedAt < end) return 'churned';
   if (!s.approvedAt || s.approvedAt >= end) return 'applicant';
   if (s.orders90d === 0) return 'dormant';
@@ -78,13 +82,30 @@ export function segmentOf(s: { approvedAt: Date | null; churnedAt: Date | null; 
 }
 
 function emptyRow(sellerId: number, currency: string | null): SellerCurrencyRow {
-  return { sellerId, currency, orders: 0, gmv: 0, refunds: 0, refunded: 0, returns: 0, reviews: 0, ratingSum: 0, paymentsSucceeded: 0, paymentsFailed: 0, rankGmv: null };
+  return {
+    sellerId,
+    currency,
+    orders: 0,
+    gmv: 0,
+    refunds: 0,
+    refunded: 0,
+    returns: 0,
+    reviews: 0,
+    ratingSum: 0,
+    paymentsSucceeded: 0,
+    paymentsFailed: 0,
+    rankGmv: null,
+  };
 }
 
 const num = (v: unknown) => Number(v ?? 0);
 const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date));
 
-export async function fetchSellerPeriod(db: Db, period: Span, thresholds: SellerThresholds = DEFAULT_SELLER_THRESHOLDS): Promise<SellerPeriodData> {
+export async function fetchSellerPeriod(
+  db: Db,
+  period: Span,
+  thresholds: SellerThresholds = DEFAULT_SELLER_THRESHOLDS,
+): Promise<SellerPeriodData> {
   const bounds = [period.start.toISOString(), period.end.toISOString()];
   const rows = new Map<string, SellerCurrencyRow>();
   const row = (sellerId: number, currency: string): SellerCurrencyRow => {
@@ -94,10 +115,13 @@ export async function fetchSellerPeriod(db: Db, period: Span, thresholds: Seller
     return r;
   };
   const cur = (v: unknown) => String(v).trim();
-  for (const r of await db.query(SELLER_ORDERS_SQL, bounds)) Object.assign(row(num(r.seller_id), cur(r.currency)), { orders: num(r.orders), gmv: num(r.gmv) });
-  for (const r of await db.query(SELLER_REFUNDS_SQL, bounds)) Object.assign(row(num(r.seller_id), cur(r.currency)), { refunds: num(r.refunds), refunded: num(r.refunded) });
+  for (const r of await db.query(SELLER_ORDERS_SQL, bounds))
+    Object.assign(row(num(r.seller_id), cur(r.currency)), { orders: num(r.orders), gmv: num(r.gmv) });
+  for (const r of await db.query(SELLER_REFUNDS_SQL, bounds))
+    Object.assign(row(num(r.seller_id), cur(r.currency)), { refunds: num(r.refunds), refunded: num(r.refunded) });
   for (const r of await db.query(SELLER_RETURNS_SQL, bounds)) row(num(r.seller_id), cur(r.currency)).returns = num(r.returns);
-  for (const r of await db.query(SELLER_REVIEWS_SQL, bounds)) Object.assign(row(num(r.seller_id), cur(r.currency)), { reviews: num(r.reviews), ratingSum: num(r.rating_sum) });
+  for (const r of await db.query(SELLER_REVIEWS_SQL, bounds))
+    Object.assign(row(num(r.seller_id), cur(r.currency)), { reviews: num(r.reviews), ratingSum: num(r.rating_sum) });
   for (const r of await db.query(SELLER_PAYMENTS_SQL, bounds)) {
     Object.assign(row(num(r.seller_id), cur(r.currency)), { paymentsSucceeded: num(r.succeeded), paymentsFailed: num(r.failed) });
   }
@@ -124,7 +148,8 @@ export async function fetchSellerPeriod(db: Db, period: Span, thresholds: Seller
 
   // Competition ranking ("1, 2, 2, 4") by GMV within each currency; ties in seller id order.
   const byCurrency = new Map<string, SellerCurrencyRow[]>();
-  for (const r of rows.values()) if (r.currency !== null && r.orders > 0) byCurrency.set(r.currency, [...(byCurrency.get(r.currency) ?? []), r]);
+  for (const r of rows.values())
+    if (r.currency !== null && r.orders > 0) byCurrency.set(r.currency, [...(byCurrency.get(r.currency) ?? []), r]);
   for (const list of byCurrency.values()) {
     list.sort((a, b) => b.gmv - a.gmv || a.sellerId - b.sellerId);
     list.forEach((r, i) => (r.rankGmv = i > 0 && list[i - 1]!.gmv === r.gmv ? list[i - 1]!.rankGmv : i + 1));

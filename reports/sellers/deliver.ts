@@ -31,7 +31,13 @@ export async function deliverScorecards(
   periodLabel: string,
 ): Promise<{ sent: number; withoutAddress: number }> {
   const pass = smtp.password ? readSecret(smtp.password) : undefined;
-  const transport = nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: smtp.secure, auth: smtp.user ? { user: smtp.user, pass: pass ?? '' } : undefined, connectionTimeout: 30_000 });
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    auth: smtp.user ? { user: smtp.user, pass: pass ?? '' } : undefined,
+    connectionTimeout: 30_000,
+  });
   let sent = 0;
   let withoutAddress = 0;
   for (const [id, file] of pdfs) {

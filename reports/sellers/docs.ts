@@ -3,7 +3,12 @@ import { generatedHeader, type GeneratedFile } from '../../shared/generated';
 import { SCORECARD_COLUMNS, SELLER_LIST_COLUMNS, TRANSACTION_LOG_COLUMNS, type ColumnDef } from './columns';
 
 function table<T>(cols: readonly ColumnDef<T>[]): string[] {
-  return ['| column | unit | definition |', '|---|---|---|', ...cols.map((c) => `| \`${c.key}\` | ${c.unit} | ${c.definition.replace(/\|/g, '\\|')} |`), ''];
+  return [
+    '| column | unit | definition |',
+    '|---|---|---|',
+    ...cols.map((c) => `| \`${c.key}\` | ${c.unit} | ${c.definition.replace(/\|/g, '\\|')} |`),
+    '',
+  ];
 }
 
 export function sellerReportsDoc(): GeneratedFile {
@@ -12,8 +17,8 @@ export function sellerReportsDoc(): GeneratedFile {
     '# Seller reports — column reference',
     '',
     'Computed from the marketplace database (read-only role, one read-only REPEATABLE READ transaction, one grouped',
-    'query per measure). Periods are calendar months in the reports\' time zone, half-open: from the first local',
-    'midnight of the month (included) to the first of the next (excluded). Money is in major units of the row\'s',
+    "query per measure). Periods are calendar months in the reports' time zone, half-open: from the first local",
+    "midnight of the month (included) to the first of the next (excluded). Money is in major units of the row's",
     'currency; ratios are 0..1. An empty cell means "no data" (no denominator), never 0.',
     '',
     '## Scorecard — `sellers-YYYY-MM.csv`',

@@ -49,12 +49,19 @@ function capped(title: string, lines: SellerLine[], max: number): SellerLists['l
 }
 
 /** Sellers live at the period end with less than the low-credit share of their credits left. */
-function lowCredit(sellers: Iterable<{ id: number; segment: string; creditsTotal: number; creditsUsed: number }>, t: SellerThresholds): SellerLine[] {
+function lowCredit(
+  sellers: Iterable<{ id: number; segment: string; creditsTotal: number; creditsUsed: number }>,
+  t: SellerThresholds,
+): SellerLine[] {
   const out: SellerLine[] = [];
   for (const s of sellers) {
     if (s.segment === 'churned' || s.segment === 'applicant' || s.creditsTotal <= 0) continue;
     const left = (s.creditsTotal - s.creditsUsed) / s.creditsTotal;
-    if (left < t.lowCreditRatio) out.push({ sellerId: s.id, detail: `${pct(Math.max(0, left))} left (${two.format(s.creditsTotal - s.creditsUsed)} of ${two.format(s.creditsTotal)})` });
+    if (left < t.lowCreditRatio)
+      out.push({
+        sellerId: s.id,
+        detail: `${pct(Math.max(0, left))} left (${two.format(s.creditsTotal - s.creditsUsed)} of ${two.format(s.creditsTotal)})`,
+      });
   }
   return out.sort((a, b) => a.sellerId - b.sellerId);
 }
@@ -69,8 +76,20 @@ export async function fetchSellerLists(db: Db, period: Period, t: SellerThreshol
   if (period.type === 'daily') {
     const onboarding = await db.query(SELLER_ONBOARDING_SQL, bounds);
     const at = (r: Record<string, unknown>) => new Date(r.at as string).toISOString().slice(11, 16) + ' UTC';
-    lists.push(capped('New seller applications', onboarding.filter((r) => r.kind === 'applied').map((r) => ({ sellerId: Number(r.id), detail: `applied ${at(r)}` })), 50));
-    lists.push(capped('Sellers approved', onboarding.filter((r) => r.kind === 'approved').map((r) => ({ sellerId: Number(r.id), detail: `approved ${at(r)}` })), 50));
+    lists.push(
+      capped(
+        'New seller applications',
+        onboarding.filter((r) => r.kind === 'applied').map((r) => ({ sellerId: Number(r.id), detail: `applied ${at(r)}` })),
+        50,
+      ),
+    );
+    lists.push(
+      capped(
+        'Sellers approved',
+        onboarding.filter((r) => r.kind === 'approved').map((r) => ({ sellerId: Number(r.id), detail: `approved ${at(r)}` })),
+        50,
+      ),
+    );
   }
 
   // Leaders by GMV in the headline currency (money is never summed across currencies).
@@ -87,7 +106,13 @@ export async function fetchSellerLists(db: Db, period: Period, t: SellerThreshol
   if (period.type === 'weekly') {
     lists.push(capped('Top performers of the week (orders)', topOrders, 10));
     const dormant = await db.query(SELLERS_BECAME_DORMANT_SQL, bounds);
-    lists.push(capped('Sellers that became inactive (no order for 90 days)', dormant.map((r) => ({ sellerId: Number(r.id), detail: `last order ${new Date(r.at as string).toISOString().slice(0, 10)}` })), 50));
+    lists.push(
+      capped(
+        'Sellers that became inactive (no order for 90 days)',
+        dormant.map((r) => ({ sellerId: Number(r.id), detail: `last order ${new Date(r.at as string).toISOString().slice(0, 10)}` })),
+        50,
+      ),
+    );
   }
   if (period.type === 'monthly') {
     const prev = groupBySeller(await fetchSellerPeriod(db, period.previous, t));
@@ -98,9 +123,15 @@ export async function fetchSellerLists(db: Db, period: Period, t: SellerThreshol
       .filter((id) => before(id) >= t.minOrders && orders(id) >= t.minOrders)
       .map((id) => ({ id, g: orders(id) / before(id) - 1 }))
       .sort((a, b) => b.g - a.g || a.id - b.id)
-      .map(({ id, g }) => ({ sellerId: id, detail: `${g >= 0 ? '+' : ''}${(g * 100).toFixed(1)} % orders (${before(id)} → ${orders(id)})` }));
+      .map(({ id, g }) => ({
+        sellerId: id,
+        detail: `${g >= 0 ? '+' : ''}${(g * 100).toFixed(1)} % orders (${before(id)} → ${orders(id)})`,
+      }));
     lists.push(capped(`Top 10 by growth (orders, at least ${t.minOrders} in both months)`, growth, 10));
-    for (const [key, label] of [['refundRate', 'refund'], ['returnRate', 'return']] as const) {
+    for (const [key, label] of [
+      ['refundRate', 'refund'],
+      ['returnRate', 'return'],
+    ] as const) {
       const worst = [...byNow.entries()]
         .map(([id, rows]) => ({ id, n: orders(id), v: measuresOf(totalsOf(rows))[key] }))
         .filter((x) => x.n >= t.minOrders && x.v !== null)
@@ -108,7 +139,9 @@ export async function fetchSellerLists(db: Db, period: Period, t: SellerThreshol
         .map((x) => ({ sellerId: x.id, detail: `${label} rate ${pct(x.v!)} (${x.n} orders)` }));
       lists.push(capped(`Bottom 10 by ${label} rate (at least ${t.minOrders} orders)`, worst, 10));
     }
-    const dormant = [...cur.sellers.values()].filter((s) => s.segment === 'dormant').map((s) => ({ sellerId: s.id, detail: 'no order in 90 days' }));
+    const dormant = [...cur.sellers.values()]
+      .filter((s) => s.segment === 'dormant')
+      .map((s) => ({ sellerId: s.id, detail: 'no order in 90 days' }));
     lists.push(capped('Dormant sellers (0 orders in 90 days)', dormant, 50));
   }
   lists.push(capped(`Sellers below ${pct(t.lowCreditRatio)} of their credits`, lowCredit(cur.sellers.values(), t), 50));

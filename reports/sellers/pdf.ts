@@ -45,8 +45,15 @@ function table(doc: Doc, cols: Col[], rows: string[][]): void {
   const draw = (cells: string[], bold: boolean, shade: boolean) => {
     if (doc.y + h > doc.page.height - doc.page.margins.bottom - 20) doc.addPage();
     const y = doc.y;
-    if (shade) doc.rect(MARGIN, y, w, h).fillColor(bold ? '#e8eef6' : '#f6f6f6').fill();
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(7.5).fillColor('#222222');
+    if (shade)
+      doc
+        .rect(MARGIN, y, w, h)
+        .fillColor(bold ? '#e8eef6' : '#f6f6f6')
+        .fill();
+    doc
+      .font(bold ? 'Helvetica-Bold' : 'Helvetica')
+      .fontSize(7.5)
+      .fillColor('#222222');
     let x = MARGIN;
     cells.forEach((c, i) => {
       const col = cols[i]!;
@@ -54,11 +61,20 @@ function table(doc: Doc, cols: Col[], rows: string[][]): void {
       doc.text(c, col.align === 'right' ? x + col.width - 3 - tw : x + 3, y + 3, { lineBreak: false });
       x += col.width;
     });
-    doc.moveTo(MARGIN, y + h).lineTo(MARGIN + w, y + h).lineWidth(0.3).strokeColor('#cccccc').stroke();
+    doc
+      .moveTo(MARGIN, y + h)
+      .lineTo(MARGIN + w, y + h)
+      .lineWidth(0.3)
+      .strokeColor('#cccccc')
+      .stroke();
     doc.x = MARGIN;
     doc.y = y + h;
   };
-  draw(cols.map((c) => c.header), true, true);
+  draw(
+    cols.map((c) => c.header),
+    true,
+    true,
+  );
   rows.forEach((r, i) => draw(r, false, i % 2 === 1));
   doc.moveDown(0.5);
 }
@@ -87,20 +103,42 @@ export function renderSellerPdf(set: ScorecardSet, index: ScorecardIndex, seller
   const before = measuresOf(beforeT);
   const reasons = set.reasons.get(sellerId);
 
-  const doc = new PDFDocument({ size: 'A4', margin: MARGIN, compress: false, info: { Title: `Seller ${sellerId} scorecard ${set.period.key}`, Author: 'Marketplace Pulse' } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: MARGIN,
+    compress: false,
+    info: { Title: `Seller ${sellerId} scorecard ${set.period.key}`, Author: 'Marketplace Pulse' },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
 
   doc.font('Helvetica-Bold').fontSize(18).fillColor('#0b2e59').text(`Seller ${sellerId} — ${set.period.label}`);
-  doc.font('Helvetica').fontSize(9).fillColor('#555555').text(`Scorecard from the marketplace database. Compared with ${set.previousPeriod.label} and with the marketplace's live sellers.`);
-  doc.moveDown(0.4).font('Helvetica-Bold').fontSize(10).fillColor('#222222').text(`Segment: ${seller.segment}`, { continued: true }).font('Helvetica').text(` — ${SEGMENT_MEANING[seller.segment]}`);
+  doc
+    .font('Helvetica')
+    .fontSize(9)
+    .fillColor('#555555')
+    .text(`Scorecard from the marketplace database. Compared with ${set.previousPeriod.label} and with the marketplace's live sellers.`);
+  doc
+    .moveDown(0.4)
+    .font('Helvetica-Bold')
+    .fontSize(10)
+    .fillColor('#222222')
+    .text(`Segment: ${seller.segment}`, { continued: true })
+    .font('Helvetica')
+    .text(` — ${SEGMENT_MEANING[seller.segment]}`);
 
   heading(doc, 'This month');
   const rows: string[][] = MEASURES.map((m) => {
     const v = now[m.key];
     const p = v === null ? null : percentile(set.peers[m.key], v);
-    return [m.title, fmt(m.format, v), fmt(m.format, before[m.key]), fmt(m.format, median(set.peers[m.key])), p === null ? 'n/a' : `${p}th (${m.better} is better)`];
+    return [
+      m.title,
+      fmt(m.format, v),
+      fmt(m.format, before[m.key]),
+      fmt(m.format, median(set.peers[m.key])),
+      p === null ? 'n/a' : `${p}th (${m.better} is better)`,
+    ];
   });
   const currencies = [...new Set([...nowT.gmv.keys(), ...beforeT.gmv.keys()])].sort();
   for (const c of currencies) {
@@ -127,16 +165,36 @@ export function renderSellerPdf(set: ScorecardSet, index: ScorecardIndex, seller
   const main = [...(nowT.gmv.size ? nowT.gmv : beforeT.gmv).entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
   const labels = set.months.map((m) => m.slice(5));
   const y = doc.y;
-  drawChart(doc, { x: MARGIN, y, w: WIDTH / 2 - 6, h: 130 }, { title: 'Orders per month', values: set.months.map((m) => byMonth?.get(m)?.orders ?? 0), labels, format: (v) => v.toFixed(0), kind: 'bars' });
+  drawChart(
+    doc,
+    { x: MARGIN, y, w: WIDTH / 2 - 6, h: 130 },
+    {
+      title: 'Orders per month',
+      values: set.months.map((m) => byMonth?.get(m)?.orders ?? 0),
+      labels,
+      format: (v) => v.toFixed(0),
+      kind: 'bars',
+    },
+  );
   drawChart(
     doc,
     { x: MARGIN + WIDTH / 2 + 6, y, w: WIDTH / 2 - 6, h: 130 },
-    { title: main ? `GMV per month (${main})` : 'GMV per month', values: set.months.map((m) => (main ? byMonth?.get(m)?.gmv.get(main) ?? 0 : 0)), labels, format: (v) => v.toFixed(0), kind: 'line' },
+    {
+      title: main ? `GMV per month (${main})` : 'GMV per month',
+      values: set.months.map((m) => (main ? (byMonth?.get(m)?.gmv.get(main) ?? 0) : 0)),
+      labels,
+      format: (v) => v.toFixed(0),
+      kind: 'line',
+    },
   );
   doc.x = MARGIN;
   doc.y = y + 140;
 
-  for (const [kind, title] of [['refund', 'Refund reasons'], ['return', 'Return reasons'], ['payment_failure', 'Payment failures by reason']] as [ReasonKind, string][]) {
+  for (const [kind, title] of [
+    ['refund', 'Refund reasons'],
+    ['return', 'Return reasons'],
+    ['payment_failure', 'Payment failures by reason'],
+  ] as [ReasonKind, string][]) {
     heading(doc, title);
     const list = [...(reasons?.[kind] ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     if (!list.length) {
@@ -146,20 +204,50 @@ export function renderSellerPdf(set: ScorecardSet, index: ScorecardIndex, seller
     const total = list.reduce((s, [, n]) => s + n, 0);
     const shown = list.slice(0, 5);
     const rest = list.slice(5).reduce((s, [, n]) => s + n, 0);
-    const lines = [...shown, ...(rest ? [['all other reasons', rest] as [string, number]] : [])].map(([r, n]) => [r, String(n), `${((n / total) * 100).toFixed(1)} %`]);
-    table(doc, [{ header: 'Reason', width: 250 }, { header: 'Count', width: 80, align: 'right' }, { header: 'Share', width: 80, align: 'right' }], lines);
+    const lines = [...shown, ...(rest ? [['all other reasons', rest] as [string, number]] : [])].map(([r, n]) => [
+      r,
+      String(n),
+      `${((n / total) * 100).toFixed(1)} %`,
+    ]);
+    table(
+      doc,
+      [
+        { header: 'Reason', width: 250 },
+        { header: 'Count', width: 80, align: 'right' },
+        { header: 'Share', width: 80, align: 'right' },
+      ],
+      lines,
+    );
   }
 
   heading(doc, 'Listing credits');
   if (seller.creditsTotal > 0) {
     const used = seller.creditsUsed / seller.creditsTotal;
-    const verdict = 1 - used < set.thresholds.lowCreditRatio ? 'low credit' : used > 0.8 ? 'above the ideal' : used < 0.6 ? 'below the ideal' : 'within the ideal';
-    doc.font('Helvetica').fontSize(8.5).text(`${seller.creditsUsed.toFixed(2)} of ${seller.creditsTotal.toFixed(2)} credits used (${(used * 100).toFixed(1)} %): ${verdict} (ideal 60–80 %).`);
+    const verdict =
+      1 - used < set.thresholds.lowCreditRatio
+        ? 'low credit'
+        : used > 0.8
+          ? 'above the ideal'
+          : used < 0.6
+            ? 'below the ideal'
+            : 'within the ideal';
+    doc
+      .font('Helvetica')
+      .fontSize(8.5)
+      .text(
+        `${seller.creditsUsed.toFixed(2)} of ${seller.creditsTotal.toFixed(2)} credits used (${(used * 100).toFixed(1)} %): ${verdict} (ideal 60–80 %).`,
+      );
     const bx = MARGIN;
     const by = doc.y + 4;
     doc.rect(bx, by, WIDTH, 10).fillColor('#eeeeee').fill();
-    doc.rect(bx + WIDTH * 0.6, by, WIDTH * 0.2, 10).fillColor('#cfe8d0').fill();
-    doc.rect(bx, by + 3, WIDTH * Math.min(1, used), 4).fillColor('#1f5fa8').fill();
+    doc
+      .rect(bx + WIDTH * 0.6, by, WIDTH * 0.2, 10)
+      .fillColor('#cfe8d0')
+      .fill();
+    doc
+      .rect(bx, by + 3, WIDTH * Math.min(1, used), 4)
+      .fillColor('#1f5fa8')
+      .fill();
     doc.x = MARGIN;
     doc.y = by + 16;
   } else {
@@ -167,7 +255,8 @@ export function renderSellerPdf(set: ScorecardSet, index: ScorecardIndex, seller
   }
 
   heading(doc, 'Recommendations');
-  for (const r of recommendations(set, seller, { ...now, reviews: nowT.reviews }, before, reasons)) doc.font('Helvetica').fontSize(9).fillColor('#222222').text(`• ${r}`, { width: WIDTH }).moveDown(0.15);
+  for (const r of recommendations(set, seller, { ...now, reviews: nowT.reviews }, before, reasons))
+    doc.font('Helvetica').fontSize(9).fillColor('#222222').text(`• ${r}`, { width: WIDTH }).moveDown(0.15);
   doc.end();
   return done;
 }

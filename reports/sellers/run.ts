@@ -16,7 +16,12 @@ import { fetchScorecardSet } from './scorecards';
 
 export function thresholdsOf(config: Pick<ReportsConfig, 'sellers'>): SellerThresholds {
   const s = config.sellers;
-  return { powerOrders: s.segment_power_orders, activeOrders: s.segment_active_orders, lowCreditRatio: s.low_credit_ratio, minOrders: s.min_orders };
+  return {
+    powerOrders: s.segment_power_orders,
+    activeOrders: s.segment_active_orders,
+    lowCreditRatio: s.low_credit_ratio,
+    minOrders: s.min_orders,
+  };
 }
 
 export async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
@@ -58,8 +63,13 @@ export async function writeAccountingExports(o: SellerReportOptions): Promise<st
  * The CSV and every seller's PDF (DIR/sellers/<seller_id>.pdf) from one database snapshot; PDFs are
  * rendered one at a time from the bulk data, so memory stays that of one document.
  */
-export async function writeScorecards(o: SellerReportOptions, onPdf?: (sellerId: number) => void): Promise<{ csv: string; pdfs: Map<number, string> }> {
-  const set = await readSellers(o.pool, o.config.database.timeout, (db) => fetchScorecardSet(db, o.periodKey, o.config.time_zone, thresholdsOf(o.config)));
+export async function writeScorecards(
+  o: SellerReportOptions,
+  onPdf?: (sellerId: number) => void,
+): Promise<{ csv: string; pdfs: Map<number, string> }> {
+  const set = await readSellers(o.pool, o.config.database.timeout, (db) =>
+    fetchScorecardSet(db, o.periodKey, o.config.time_zone, thresholdsOf(o.config)),
+  );
   const dir = path.resolve(o.outDir);
   await mkdir(path.join(dir, 'sellers'), { recursive: true });
   const csv = path.join(dir, `sellers-${set.period.key}.csv`);

@@ -30,13 +30,14 @@ export interface Measures {
   paymentFailureRate: number | null;
 }
 
-export const MEASURES: readonly { key: keyof Measures; title: string; better: 'higher' | 'lower'; format: 'count' | 'ratio' | 'rating' }[] = [
-  { key: 'orders', title: 'Orders', better: 'higher', format: 'count' },
-  { key: 'refundRate', title: 'Refund rate', better: 'lower', format: 'ratio' },
-  { key: 'returnRate', title: 'Return rate', better: 'lower', format: 'ratio' },
-  { key: 'avgRating', title: 'Average rating', better: 'higher', format: 'rating' },
-  { key: 'paymentFailureRate', title: 'Payment failure rate', better: 'lower', format: 'ratio' },
-];
+export const MEASURES: readonly { key: keyof Measures; title: string; better: 'higher' | 'lower'; format: 'count' | 'ratio' | 'rating' }[] =
+  [
+    { key: 'orders', title: 'Orders', better: 'higher', format: 'count' },
+    { key: 'refundRate', title: 'Refund rate', better: 'lower', format: 'ratio' },
+    { key: 'returnRate', title: 'Return rate', better: 'lower', format: 'ratio' },
+    { key: 'avgRating', title: 'Average rating', better: 'higher', format: 'rating' },
+    { key: 'paymentFailureRate', title: 'Payment failure rate', better: 'lower', format: 'ratio' },
+  ];
 
 export interface ScorecardSet {
   period: Period;
@@ -59,7 +60,16 @@ export function shiftMonth(key: string, n: number): string {
 }
 
 export function totalsOf(rows: readonly SellerCurrencyRow[]): SellerTotals {
-  const t: SellerTotals = { orders: 0, gmv: new Map(), refunds: 0, returns: 0, reviews: 0, ratingSum: 0, paymentsSucceeded: 0, paymentsFailed: 0 };
+  const t: SellerTotals = {
+    orders: 0,
+    gmv: new Map(),
+    refunds: 0,
+    returns: 0,
+    reviews: 0,
+    ratingSum: 0,
+    paymentsSucceeded: 0,
+    paymentsFailed: 0,
+  };
   for (const r of rows) {
     t.orders += r.orders;
     if (r.currency !== null && r.orders > 0) t.gmv.set(r.currency, (t.gmv.get(r.currency) ?? 0) + r.gmv);
@@ -152,7 +162,7 @@ export async function fetchScorecardSet(db: Db, periodKey: string, timeZone: str
 }
 
 export const SEGMENT_MEANING: Record<SellerInfo['segment'], string> = {
-  power: 'Power seller: at least the power threshold of orders in the last 30 days. Among the marketplace\'s most active partners.',
+  power: "Power seller: at least the power threshold of orders in the last 30 days. Among the marketplace's most active partners.",
   active: 'Active seller: a steady flow of orders in the last 30 days.',
   occasional: 'Occasional seller: some orders in the last 90 days, but few in the last 30.',
   dormant: 'Dormant seller: no order in the last 90 days.',
@@ -171,33 +181,51 @@ export function recommendations(
   reasons: Record<ReasonKind, Map<string, number>> | undefined,
 ): string[] {
   const out: string[] = [];
-  const top = (kind: ReasonKind) => [...(reasons?.[kind] ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+  const top = (kind: ReasonKind) =>
+    [...(reasons?.[kind] ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
   const enough = now.orders >= set.thresholds.minOrders;
   const med = (k: keyof Measures) => median(set.peers[k]);
-  if (seller.segment === 'dormant') out.push('No order in the last 90 days: refresh your listings or pricing; dormant sellers are reviewed by the partner team.');
-  if (before.orders > 0 && now.orders < before.orders * 0.7) out.push(`Orders fell ${pct(1 - now.orders / before.orders)} from last month (${before.orders} → ${now.orders}): check stock, prices and listing visibility.`);
-  for (const [k, label, kind] of [['refundRate', 'Refund', 'refund'], ['returnRate', 'Return', 'return']] as const) {
+  if (seller.segment === 'dormant')
+    out.push('No order in the last 90 days: refresh your listings or pricing; dormant sellers are reviewed by the partner team.');
+  if (before.orders > 0 && now.orders < before.orders * 0.7)
+    out.push(
+      `Orders fell ${pct(1 - now.orders / before.orders)} from last month (${before.orders} → ${now.orders}): check stock, prices and listing visibility.`,
+    );
+  for (const [k, label, kind] of [
+    ['refundRate', 'Refund', 'refund'],
+    ['returnRate', 'Return', 'return'],
+  ] as const) {
     const m = med(k);
     const v = now[k];
     if (enough && v !== null && m !== null && v > Math.max(2 * m, 0.02)) {
       const reason = top(kind);
-      out.push(`${label} rate ${pct(v)} is more than twice the marketplace median (${pct(m)})${reason ? `; most common reason: "${reason[0]}" (${reason[1]})` : ''}.`);
+      out.push(
+        `${label} rate ${pct(v)} is more than twice the marketplace median (${pct(m)})${reason ? `; most common reason: "${reason[0]}" (${reason[1]})` : ''}.`,
+      );
     }
   }
   if (now.avgRating !== null && now.avgRating < 4 && now.reviews >= 5) {
-    out.push(`Average rating ${now.avgRating.toFixed(2)} from ${now.reviews} reviews is below 4: read the low-rated reviews and answer them.`);
+    out.push(
+      `Average rating ${now.avgRating.toFixed(2)} from ${now.reviews} reviews is below 4: read the low-rated reviews and answer them.`,
+    );
   }
   const pf = now.paymentFailureRate;
   const pfm = med('paymentFailureRate');
   if (pf !== null && pfm !== null && pf > Math.max(2 * pfm, 0.05)) {
     const code = top('payment_failure');
-    out.push(`Payment failure rate ${pct(pf)} (marketplace median ${pct(pfm)})${code ? `, mostly "${code[0]}"` : ''}: check prices near card limits and offer another payment method.`);
+    out.push(
+      `Payment failure rate ${pct(pf)} (marketplace median ${pct(pfm)})${code ? `, mostly "${code[0]}"` : ''}: check prices near card limits and offer another payment method.`,
+    );
   }
   if (seller.creditsTotal > 0) {
     const used = seller.creditsUsed / seller.creditsTotal;
-    if (1 - used < set.thresholds.lowCreditRatio) out.push(`Only ${pct(Math.max(0, 1 - used))} of your listing credits are left: top up to keep your listings live.`);
+    if (1 - used < set.thresholds.lowCreditRatio)
+      out.push(`Only ${pct(Math.max(0, 1 - used))} of your listing credits are left: top up to keep your listings live.`);
     else if (used > 0.8) out.push(`Credit usage ${pct(used)} is above the 60–80 % ideal: plan a top-up.`);
-    else if (used < 0.6) out.push(`Credit usage ${pct(used)} is below the 60–80 % ideal: ${(seller.creditsTotal - seller.creditsUsed).toFixed(0)} credits are unused — list more products.`);
+    else if (used < 0.6)
+      out.push(
+        `Credit usage ${pct(used)} is below the 60–80 % ideal: ${(seller.creditsTotal - seller.creditsUsed).toFixed(0)} credits are unused — list more products.`,
+      );
   } else if (seller.segment !== 'churned') {
     out.push('No listing credits allocated: buy credits to list products.');
   }

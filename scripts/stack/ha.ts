@@ -7,7 +7,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { HA_REPLICAS, haPrometheusConfig, victoriaArgs, victoriaRelabelConfig, type PrometheusAddresses } from '../../dashboards/provisioning/prometheus';
+import {
+  HA_REPLICAS,
+  haPrometheusConfig,
+  victoriaArgs,
+  victoriaRelabelConfig,
+  type PrometheusAddresses,
+} from '../../dashboards/provisioning/prometheus';
 import { freePort, startChild, waitForHttp, type Child } from './processes';
 
 export const HA_BIN = {
@@ -54,7 +60,12 @@ export async function startHaPair(o: HaPairOptions): Promise<HaPair> {
     const relabel = path.join(o.dir, 'victoria-relabel.yml');
     writeFileSync(relabel, YAML.stringify(victoriaRelabelConfig()));
     const victoriaUrl = `http://127.0.0.1:${vmPort}`;
-    const args = victoriaArgs({ storage: path.join(o.dir, 'victoria-data'), listen: `127.0.0.1:${vmPort}`, relabelConfig: relabel, scrapeInterval: o.addresses.scrapeInterval });
+    const args = victoriaArgs({
+      storage: path.join(o.dir, 'victoria-data'),
+      listen: `127.0.0.1:${vmPort}`,
+      relabelConfig: relabel,
+      scrapeInterval: o.addresses.scrapeInterval,
+    });
     if (o.victoriaLatencyOffset) args.push(`-search.latencyOffset=${o.victoriaLatencyOffset}`);
     const victoria = startChild('victoriametrics', HA_BIN.victoria, args, { echo: o.echo });
     children.push(victoria);
@@ -66,13 +77,23 @@ export async function startHaPair(o: HaPairOptions): Promise<HaPair> {
       const dir = path.join(o.dir, `prometheus-${replica}`);
       mkdirSync(dir, { recursive: true });
       const config = path.join(dir, 'prometheus.yml');
-      writeFileSync(config, YAML.stringify(haPrometheusConfig(o.addresses, { replica, remoteWrite: `${victoriaUrl}/api/v1/write`, alertmanagers: o.alertmanagers })));
-      const child = startChild(`prometheus-${replica}`, HA_BIN.prometheus, [
-        `--config.file=${config}`,
-        `--storage.tsdb.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        ...(o.prometheusArgs ?? []),
-      ], { echo: o.echo });
+      writeFileSync(
+        config,
+        YAML.stringify(
+          haPrometheusConfig(o.addresses, { replica, remoteWrite: `${victoriaUrl}/api/v1/write`, alertmanagers: o.alertmanagers }),
+        ),
+      );
+      const child = startChild(
+        `prometheus-${replica}`,
+        HA_BIN.prometheus,
+        [
+          `--config.file=${config}`,
+          `--storage.tsdb.path=${path.join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          ...(o.prometheusArgs ?? []),
+        ],
+        { echo: o.echo },
+      );
       children.push(child);
       const url = `http://127.0.0.1:${port}`;
       await waitForHttp(`${url}/-/ready`, child);
@@ -94,7 +115,14 @@ export interface AlertmanagerCluster {
 }
 
 /** `n` Alertmanagers gossiping on loopback, each peered with the first. */
-export async function startAlertmanagerCluster(o: { dir: string; config: string; n: number; webPorts?: number[]; extraArgs?: string[]; echo?: boolean }): Promise<AlertmanagerCluster> {
+export async function startAlertmanagerCluster(o: {
+  dir: string;
+  config: string;
+  n: number;
+  webPorts?: number[];
+  extraArgs?: string[];
+  echo?: boolean;
+}): Promise<AlertmanagerCluster> {
   const web: number[] = [];
   const gossip: number[] = [];
   for (let i = 0; i < o.n; i++) {
@@ -104,15 +132,20 @@ export async function startAlertmanagerCluster(o: { dir: string; config: string;
   const children: Child[] = [];
   for (let i = 0; i < o.n; i++) {
     children.push(
-      startChild(`alertmanager-${i}`, HA_BIN.alertmanager, [
-        `--config.file=${o.config}`,
-        `--storage.path=${path.join(o.dir, `alertmanager-${i}`)}`,
-        `--web.listen-address=127.0.0.1:${web[i]}`,
-        `--cluster.listen-address=127.0.0.1:${gossip[i]}`,
-        `--cluster.advertise-address=127.0.0.1:${gossip[i]}`,
-        ...gossip.filter((_, j) => j !== i).map((p) => `--cluster.peer=127.0.0.1:${p}`),
-        ...(o.extraArgs ?? []),
-      ], { echo: o.echo }),
+      startChild(
+        `alertmanager-${i}`,
+        HA_BIN.alertmanager,
+        [
+          `--config.file=${o.config}`,
+          `--storage.path=${path.join(o.dir, `alertmanager-${i}`)}`,
+          `--web.listen-address=127.0.0.1:${web[i]}`,
+          `--cluster.listen-address=127.0.0.1:${gossip[i]}`,
+          `--cluster.advertise-address=127.0.0.1:${gossip[i]}`,
+          ...gossip.filter((_, j) => j !== i).map((p) => `--cluster.peer=127.0.0.1:${p}`),
+          ...(o.extraArgs ?? []),
+        ],
+        { echo: o.echo },
+      ),
     );
   }
   const urls = web.map((p) => `http://127.0.0.1:${p}`);

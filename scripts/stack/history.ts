@@ -45,7 +45,13 @@ async function setClock(pool: pg.Pool, at: Date): Promise<void> {
  * `offset 1w` / `offset 30d` panels find samples within Prometheus' 5-minute lookback when they are
  * evaluated within half an hour after `end`.
  */
-export function historyInstants(end: Date, days: number, stepSeconds: number, denseOffsetsSeconds: number[] = [0, 7 * 86_400, 30 * 86_400], denseStepSeconds = 60): Date[] {
+export function historyInstants(
+  end: Date,
+  days: number,
+  stepSeconds: number,
+  denseOffsetsSeconds: number[] = [0, 7 * 86_400, 30 * 86_400],
+  denseStepSeconds = 60,
+): Date[] {
   const endS = Math.floor(end.getTime() / 1000);
   const set = new Set<number>();
   for (let t = endS - days * 86_400; t <= endS; t += stepSeconds) set.add(t);
@@ -53,7 +59,10 @@ export function historyInstants(end: Date, days: number, stepSeconds: number, de
     for (let t = endS - off - 70 * 60; t <= endS - off + 30 * 60; t += denseStepSeconds) set.add(t);
   }
   set.add(endS);
-  return [...set].filter((t) => t >= endS - days * 86_400 && t <= endS).sort((a, b) => a - b).map((t) => new Date(t * 1000));
+  return [...set]
+    .filter((t) => t >= endS - days * 86_400 && t <= endS)
+    .sort((a, b) => a - b)
+    .map((t) => new Date(t * 1000));
 }
 
 export interface BusyTailOptions {
@@ -134,7 +143,9 @@ export async function simulateHistory(opts: HistoryOptions): Promise<{ text: str
       // The collectors themselves, as the scheduler runs them (read-only transaction, statement
       // timeout); a failure is an error here, since history must not silently miss a collector.
       for (const e of entries) {
-        const samples = await withReadOnly(pool, Math.max(e.timeout, 60), signal, (db) => e.collector.collect({ db, config: opts.config, log, signal }));
+        const samples = await withReadOnly(pool, Math.max(e.timeout, 60), signal, (db) =>
+          e.collector.collect({ db, config: opts.config, log, signal }),
+        );
         store.replace(e.collector.name, samples);
       }
       // The scheduler's self-metrics, as a live exporter publishes them: every collector succeeded at
@@ -190,5 +201,7 @@ export async function simulateHistory(opts: HistoryOptions): Promise<{ text: str
 export async function createBlocks(openMetricsFile: string, tsdbDir: string, text: string, promtool = 'promtool'): Promise<void> {
   writeFileSync(openMetricsFile, text);
   // Day-sized blocks: the default 2h would make one block per coarse sample.
-  await promisify(execFile)(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', openMetricsFile, tsdbDir], { maxBuffer: 64 * 1024 * 1024 });
+  await promisify(execFile)(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=24h', openMetricsFile, tsdbDir], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }

@@ -87,7 +87,8 @@ export const sessionDurationSeconds = metric({
   area,
   collector: 'sessions',
   source: 'sessions.started_at, sessions.ended_at',
-  definition: 'Observed once per session when `ended_at` falls behind the settle horizon: `ended_at - started_at` in seconds (a negative value from clock skew counts as 0). Live sessions (`ended_at` NULL) are not observed.',
+  definition:
+    'Observed once per session when `ended_at` falls behind the settle horizon: `ended_at - started_at` in seconds (a negative value from clock skew counts as 0). Live sessions (`ended_at` NULL) are not observed.',
   buckets: [10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
 });
 
@@ -112,7 +113,8 @@ export const pageLoadSeconds = metric({
   area,
   collector: 'page_views',
   source: 'page_views.load_time_ms',
-  definition: 'Observed once per page view at `viewed_at` (behind the settle horizon) with a non-null `load_time_ms`, converted to seconds; views without timing are not observed.',
+  definition:
+    'Observed once per page view at `viewed_at` (behind the settle horizon) with a non-null `load_time_ms`, converted to seconds; views without timing are not observed.',
   buckets: [0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10],
 });
 
@@ -192,5 +194,6 @@ export const conversionRatio = metric({
   area,
   collector: 'funnel',
   source: 'sessions, orders',
-  definition: 'Sessions started in `(now - window, now]` with at least one order of any status (`orders.session_id`) / sessions started in that window, per acquisition channel (unknown channels fold into `other`). Published for every window and every allow-listed channel plus `other`; 0 when the channel had no session.',
+  definition:
+    'Sessions started in `(now - window, now]` with at least one order of any status (`orders.session_id`) / sessions started in that window, per acquisition channel (unknown channels fold into `other`). Published for every window and every allow-listed channel plus `other`; 0 when the channel had no session.',
 });

@@ -13,7 +13,8 @@ export const ordersTotal = metric({
   area,
   collector: 'orders',
   source: 'orders.created_at, orders.currency',
-  definition: 'One per `orders` row at `created_at`, whatever its later status (cancellations and refunds are tracked by their own metrics).',
+  definition:
+    'One per `orders` row at `created_at`, whatever its later status (cancellations and refunds are tracked by their own metrics).',
 });
 
 export const gmvTotal = metric({
@@ -25,7 +26,8 @@ export const gmvTotal = metric({
   area,
   collector: 'orders',
   source: 'orders.total_amount',
-  definition: 'Sum of `total_amount` over orders placed (same rows as `marketplace_orders_total`). Net GMV = GMV - `marketplace_refunded_amount_total`.',
+  definition:
+    'Sum of `total_amount` over orders placed (same rows as `marketplace_orders_total`). Net GMV = GMV - `marketplace_refunded_amount_total`.',
 });
 
 export const orderValue = metric({
@@ -74,7 +76,8 @@ export const cartsAbandonedTotal = metric({
   area,
   collector: 'carts',
   source: 'carts.abandoned_at',
-  definition: 'One per cart at `abandoned_at` (set by the marketplace when a cart expires without checkout); a cart with no `abandoned_at` is not counted.',
+  definition:
+    'One per cart at `abandoned_at` (set by the marketplace when a cart expires without checkout); a cart with no `abandoned_at` is not counted.',
 });
 
 export const cartAbandonmentRatio = metric({
@@ -86,7 +89,8 @@ export const cartAbandonmentRatio = metric({
   area,
   collector: 'carts',
   source: 'carts.created_at, carts.status',
-  definition: 'Carts created in the window with status `abandoned` / carts created in the window that are no longer `open` (converted + abandoned); 0 when none.',
+  definition:
+    'Carts created in the window with status `abandoned` / carts created in the window that are no longer `open` (converted + abandoned); 0 when none.',
 });
 
 export const refundsTotal = metric({
@@ -98,7 +102,8 @@ export const refundsTotal = metric({
   area,
   collector: 'refunds',
   source: 'refunds.created_at, currency, reason',
-  definition: 'One per `refunds` row at `created_at` (partial refunds count individually); reasons outside the allow-list count as `other`.',
+  definition:
+    'One per `refunds` row at `created_at` (partial refunds count individually); reasons outside the allow-list count as `other`.',
 });
 
 export const refundedAmountTotal = metric({
@@ -134,7 +139,8 @@ export const arpu = metric({
   area,
   collector: 'revenue',
   source: 'orders, sessions',
-  definition: 'GMV of orders placed in the window (per currency) / `marketplace_active_users{window}` (distinct signed-in users with a session started in the window; 0 when nobody was active). Every allow-listed currency is published, `other` when such orders exist.',
+  definition:
+    'GMV of orders placed in the window (per currency) / `marketplace_active_users{window}` (distinct signed-in users with a session started in the window; 0 when nobody was active). Every allow-listed currency is published, `other` when such orders exist.',
 });
 
 export const repeatPurchaseRatio = metric({
@@ -146,7 +152,8 @@ export const repeatPurchaseRatio = metric({
   area,
   collector: 'revenue',
   source: 'orders.user_id, orders.created_at',
-  definition: 'Distinct buyers with an order in the window who also have an order created at or before the window start / distinct buyers in the window; 0 when none.',
+  definition:
+    'Distinct buyers with an order in the window who also have an order created at or before the window start / distinct buyers in the window; 0 when none.',
 });
 
 export const recurringRevenue = metric({

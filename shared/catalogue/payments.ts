@@ -29,7 +29,7 @@ export const paymentAmountTotal = metric({
   collector: ['payments', 'stripe', 'paypal'],
   source: 'payments.amount',
   definition:
-    'Sum of `amount` over the same events as `marketplace_payments_total`; for `refunded`, the payment\'s full amount (database, Stripe). Exception: PayPal\'s Reporting API carries only the refund\'s own amount, so source="provider" PayPal adds the first refund\'s amount, which is less than the payment for a partial refund.',
+    "Sum of `amount` over the same events as `marketplace_payments_total`; for `refunded`, the payment's full amount (database, Stripe). Exception: PayPal's Reporting API carries only the refund's own amount, so source=\"provider\" PayPal adds the first refund's amount, which is less than the payment for a partial refund.",
 });
 
 /**
@@ -117,7 +117,11 @@ export const paymentProviderRequestsTotal = metric({
   type: 'counter',
   unit: 'count',
   help: 'Requests made to the payment provider API, by endpoint and HTTP status code.',
-  labels: { provider, endpoint: internal('fixed endpoint names of each poller'), code: internal('HTTP status code, or "error" for network errors/timeouts') },
+  labels: {
+    provider,
+    endpoint: internal('fixed endpoint names of each poller'),
+    code: internal('HTTP status code, or "error" for network errors/timeouts'),
+  },
   area,
   collector: ['stripe', 'paypal'],
   source: 'provider API',

@@ -52,5 +52,6 @@ export const httpResponsesTotal = metric({
   area,
   collector: 'page_views',
   source: 'page_views.http_status',
-  definition: 'One per page view at `viewed_at`, grouped by `http_status / 100`; statuses outside 100-599 count as `other`. Error rate = 5xx / all.',
+  definition:
+    'One per page view at `viewed_at`, grouped by `http_status / 100`; statuses outside 100-599 count as `other`. Error rate = 5xx / all.',
 });

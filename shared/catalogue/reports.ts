@@ -12,7 +12,8 @@ export const reportLastSuccessTimestampSeconds = metric({
   area,
   collector: 'reports',
   source: 'report scheduler (npm run reports)',
-  definition: 'Set when a period\'s report has been rendered, written to the output folder and, when SMTP is configured, sent. Report age = time() - this value.',
+  definition:
+    "Set when a period's report has been rendered, written to the output folder and, when SMTP is configured, sent. Report age = time() - this value.",
 });
 
 export const reportFailuresTotal = metric({
@@ -24,5 +25,6 @@ export const reportFailuresTotal = metric({
   area,
   collector: 'reports',
   source: 'report scheduler (npm run reports)',
-  definition: 'One per failed attempt; the period stays pending and is retried on the next tick, so a rising count with a stale last success means a report is overdue.',
+  definition:
+    'One per failed attempt; the period stays pending and is retried on the next tick, so a rising count with a stale last success means a report is overdue.',
 });

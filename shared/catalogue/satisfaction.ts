@@ -38,7 +38,8 @@ export const csatScore = metric({
   area,
   collector: 'support',
   source: 'support_tickets.csat_score, closed_at',
-  definition: 'avg(csat_score) over tickets closed in the window with a score. Absent (no series) when no ticket was scored: a missing score is not a zero score.',
+  definition:
+    'avg(csat_score) over tickets closed in the window with a score. Absent (no series) when no ticket was scored: a missing score is not a zero score.',
 });
 
 export const reviewRating = metric({

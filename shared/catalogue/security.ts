@@ -14,7 +14,8 @@ export const loginsTotal = metric({
   area,
   collector: 'logins',
   source: 'login_events.success, failure_reason',
-  definition: 'One per `login_events` row at `occurred_at`; successful logins have reason `none` whatever `failure_reason` says; failures with a NULL, unknown or `none` reason count as `other`.',
+  definition:
+    'One per `login_events` row at `occurred_at`; successful logins have reason `none` whatever `failure_reason` says; failures with a NULL, unknown or `none` reason count as `other`.',
 });
 
 export const accountsWithFailedLogins = metric({
@@ -26,7 +27,8 @@ export const accountsWithFailedLogins = metric({
   area,
   collector: 'logins',
   source: 'login_events.user_id',
-  definition: 'Distinct non-NULL `user_id` with >= thresholds.failed_login_attempts (default 5) failed logins in the window (attempts on unknown accounts have no user and are not counted here).',
+  definition:
+    'Distinct non-NULL `user_id` with >= thresholds.failed_login_attempts (default 5) failed logins in the window (attempts on unknown accounts have no user and are not counted here).',
 });
 
 export const profileChangesTotal = metric({
@@ -62,5 +64,6 @@ export const auditObjectsTotal = metric({
   area,
   collector: 'audit',
   source: 'audit_log.object_count',
-  definition: 'Sum of `object_count` over the same rows as `marketplace_audit_events_total`: one export of 50,000 rows is one event and 50,000 objects.',
+  definition:
+    'Sum of `object_count` over the same rows as `marketplace_audit_events_total`: one export of 50,000 rows is one event and 50,000 objects.',
 });

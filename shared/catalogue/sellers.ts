@@ -63,7 +63,8 @@ export const sellerActivationRatio = metric({
   area,
   collector: 'sellers',
   source: 'sellers.approved_at, orders.seller_id',
-  definition: 'Sellers approved in the window with at least one order created after `approved_at` (up to now) / sellers approved in the window; not published (no data) when none was approved.',
+  definition:
+    'Sellers approved in the window with at least one order created after `approved_at` (up to now) / sellers approved in the window; not published (no data) when none was approved.',
 });
 
 export const sellerChurnRatio = metric({
@@ -75,7 +76,8 @@ export const sellerChurnRatio = metric({
   area,
   collector: 'sellers',
   source: 'sellers.approved_at, churned_at',
-  definition: 'Of the sellers live at the window start (approved at or before it, not churned by it), the share whose `churned_at` falls in the window. A seller approved and churned inside the window is in neither side. Not published (no data) when nobody was live at the start.',
+  definition:
+    'Of the sellers live at the window start (approved at or before it, not churned by it), the share whose `churned_at` falls in the window. A seller approved and churned inside the window is in neither side. Not published (no data) when nobody was live at the start.',
 });
 
 export const sellersActiveRatio = metric({
@@ -123,5 +125,6 @@ export const sellersLowCredit = metric({
   area,
   collector: 'seller_credits',
   source: 'sellers.credits_total, credits_used',
-  definition: 'Live sellers with credits_total > 0 and (credits_total - credits_used) < thresholds.low_seller_credit_ratio * credits_total.',
+  definition:
+    'Live sellers with credits_total > 0 and (credits_total - credits_used) < thresholds.low_seller_credit_ratio * credits_total.',
 });

@@ -71,7 +71,11 @@ async function insertPayments(status: 'succeeded' | 'failed', n: number): Promis
 /** The payments rule group as generated, with its hold times (for, keep_firing_for) cut so the test runs in seconds. */
 function fastPaymentsGroup(): RuleGroup {
   const g = paymentsGroup();
-  return { ...g, interval: '1s', rules: g.rules.map((r) => (isAlert(r) && r.alert === ALERT ? { ...r, for: '3s', keepFiringFor: undefined } : r)) };
+  return {
+    ...g,
+    interval: '1s',
+    rules: g.rules.map((r) => (isAlert(r) && r.alert === ALERT ? { ...r, for: '3s', keepFiringFor: undefined } : r)),
+  };
 }
 
 beforeAll(async () => {
@@ -79,10 +83,14 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await db.pool.query(`INSERT INTO users (created_at) VALUES (now() - interval '1 day')`);
   await db.pool.query(`INSERT INTO sellers (applied_at, approved_at) VALUES (now() - interval '2 days', now() - interval '1 day')`);
-  await db.pool.query(`INSERT INTO orders (user_id, seller_id, category, created_at, status, total_amount, currency) VALUES (1, 1, 'books', now() - interval '1 hour', 'paid', 20, 'EUR')`);
+  await db.pool.query(
+    `INSERT INTO orders (user_id, seller_id, category, created_at, status, total_amount, currency) VALUES (1, 1, 'books', now() - interval '1 hour', 'paid', 20, 'EUR')`,
+  );
   await insertPayments('succeeded', 100);
 
-  exporter = await startTestExporter(exporterConfig({ url: db.url, only: ['payments'], extra: { collectors: { payments: { interval: 1 } } } }));
+  exporter = await startTestExporter(
+    exporterConfig({ url: db.url, only: ['payments'], extra: { collectors: { payments: { interval: 1 } } } }),
+  );
   await exporter.ready();
 
   receiver = http.createServer((req, res) => {
@@ -101,7 +109,12 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'templates', 'marketplace.tmpl'), NOTIFICATION_TEMPLATES);
   writeFileSync(
     path.join(dir, 'alertmanager.yml'),
-    renderAlertmanager({ pagerUrl, chatWebhookUrl: pagerUrl, secretsDir: null, timing: { ...DEFAULT_OPTIONS.timing, groupWait: '1s', pageGroupWait: '1s', groupInterval: '2s' } }),
+    renderAlertmanager({
+      pagerUrl,
+      chatWebhookUrl: pagerUrl,
+      secretsDir: null,
+      timing: { ...DEFAULT_OPTIONS.timing, groupWait: '1s', pageGroupWait: '1s', groupInterval: '2s' },
+    }),
   );
   const [web1, web2, gossip1, gossip2, promPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const am = (web: number, gossip: number, peer: number) =>
@@ -136,21 +149,33 @@ beforeAll(async () => {
     '--rules.alert.resend-delay=1s',
   ]);
 
-  await eventually('both alertmanagers ready', async () => (await isReady(`http://127.0.0.1:${web1}/-/ready`)) && (await isReady(`http://127.0.0.1:${web2}/-/ready`)), 30_000);
-  await eventually('cluster of two', async () => {
-    const s = (await (await fetch(`http://127.0.0.1:${web1}/api/v2/status`)).json()) as { cluster: { peers: unknown[]; status: string } };
-    return s.cluster.peers.length === 2 && s.cluster.status === 'ready';
-  }, 30_000);
+  await eventually(
+    'both alertmanagers ready',
+    async () => (await isReady(`http://127.0.0.1:${web1}/-/ready`)) && (await isReady(`http://127.0.0.1:${web2}/-/ready`)),
+    30_000,
+  );
+  await eventually(
+    'cluster of two',
+    async () => {
+      const s = (await (await fetch(`http://127.0.0.1:${web1}/api/v2/status`)).json()) as { cluster: { peers: unknown[]; status: string } };
+      return s.cluster.peers.length === 2 && s.cluster.status === 'ready';
+    },
+    30_000,
+  );
   // Prometheus must have scraped the healthy baseline, so the failure burst is an increase.
-  await eventually('prometheus sees the baseline payments', async () => {
-    const q = encodeURIComponent('provider_status:marketplace_payments:rate10m');
-    try {
-      const r = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${q}`)).json()) as { data: { result: unknown[] } };
-      return r.data.result.length > 0;
-    } catch {
-      return false;
-    }
-  }, 30_000);
+  await eventually(
+    'prometheus sees the baseline payments',
+    async () => {
+      const q = encodeURIComponent('provider_status:marketplace_payments:rate10m');
+      try {
+        const r = (await (await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${q}`)).json()) as { data: { result: unknown[] } };
+        return r.data.result.length > 0;
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -58,7 +58,10 @@ async function promQuery(expr: string): Promise<{ status: string; data: { result
 /** What Grafana draws for a time-series panel: a range query over the last hour (the densely backfilled one). */
 async function promRange(expr: string): Promise<{ status: string; data: { resultType: string; result: unknown[] }; error?: string }> {
   const end = Date.now() / 1000;
-  const r = await fetch(`${promUrl}/api/v1/query_range`, { method: 'POST', body: new URLSearchParams({ query: expr, start: String(end - 3600), end: String(end), step: '30' }) });
+  const r = await fetch(`${promUrl}/api/v1/query_range`, {
+    method: 'POST',
+    body: new URLSearchParams({ query: expr, start: String(end - 3600), end: String(end), step: '30' }),
+  });
   return (await r.json()) as never;
 }
 
@@ -132,7 +135,10 @@ beforeAll(async () => {
     scrapeInterval: '1s',
     evaluationInterval: '1s',
   });
-  const blackbox = startChild('blackbox', '/usr/bin/prometheus-blackbox-exporter', [`--config.file=${files.blackboxYml}`, `--web.listen-address=127.0.0.1:${blackboxPort}`]);
+  const blackbox = startChild('blackbox', '/usr/bin/prometheus-blackbox-exporter', [
+    `--config.file=${files.blackboxYml}`,
+    `--web.listen-address=127.0.0.1:${blackboxPort}`,
+  ]);
   children.push(blackbox);
   await waitForHttp(`http://127.0.0.1:${blackboxPort}/`, blackbox);
   const prometheus = startChild('prometheus', '/usr/bin/prometheus', [

@@ -30,12 +30,22 @@ afterAll(async () => {
 });
 
 test('every collector succeeds on simulated data', () => {
-  expect(e.status().filter((s) => !s.up).map((s) => `${s.name}: ${s.lastError}`)).toEqual([]);
+  expect(
+    e
+      .status()
+      .filter((s) => !s.up)
+      .map((s) => `${s.name}: ${s.lastError}`),
+  ).toEqual([]);
 });
 
 test('every catalogue family produced by an enabled collector has series', async () => {
   const text = (await request(e.url).get('/metrics')).text;
-  const present = new Set(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.slice(0, l.search(/[{ ]/)).replace(/_(bucket|sum|count)$/, '')));
+  const present = new Set(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.slice(0, l.search(/[{ ]/)).replace(/_(bucket|sum|count)$/, '')),
+  );
   const missing = catalogue
     .filter((m) => collectorsOf(m).some((c) => enabled.includes(c) || c === 'runtime'))
     .filter((m) => !present.has(m.name))

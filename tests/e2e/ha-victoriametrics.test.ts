@@ -64,7 +64,10 @@ function canonical(rs: Result[]): string {
 }
 
 /** Every dashboard panel query, with Grafana's variables as the "All" selection over a 1 h range. */
-const panelQueries = DASHBOARDS.flatMap((d) => queriesOf(buildDashboard(d))).map((q) => ({ label: `${q.dashboard} / ${q.panel} / ${q.refId}`, expr: substitute(q.expr) }));
+const panelQueries = DASHBOARDS.flatMap((d) => queriesOf(buildDashboard(d))).map((q) => ({
+  label: `${q.dashboard} / ${q.panel} / ${q.refId}`,
+  expr: substitute(q.expr),
+}));
 
 async function snapshot(base: string, at: number): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -82,7 +85,10 @@ async function importHistory(victoriaUrl: string): Promise<void> {
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => l.replace(/ (\d+(?:\.\d+)?)$/, (_, ts: string) => ` ${Math.round(Number(ts) * 1000)}`));
   for (let i = 0; i < lines.length; i += 50_000) {
-    const r = await fetch(`${victoriaUrl}/api/v1/import/prometheus`, { method: 'POST', body: lines.slice(i, i + 50_000).join('\n') + '\n' });
+    const r = await fetch(`${victoriaUrl}/api/v1/import/prometheus`, {
+      method: 'POST',
+      body: lines.slice(i, i + 50_000).join('\n') + '\n',
+    });
     if (!r.ok) throw new Error(`import failed: ${r.status} ${await r.text()}`);
   }
   // Make imported rows searchable at once instead of after the periodic flush.
@@ -97,7 +103,13 @@ beforeAll(async () => {
 
   const exporterPort = await freePort();
   const config = parseConfig(
-    { database: { url: db.url }, listen: { address: '127.0.0.1', port: exporterPort }, collection: { settle_lag: 0, default_interval: '2s', start_jitter: 0 }, demo: { mode: 'off' }, log: { level: 'silent' } },
+    {
+      database: { url: db.url },
+      listen: { address: '127.0.0.1', port: exporterPort },
+      collection: { settle_lag: 0, default_interval: '2s', start_jitter: 0 },
+      demo: { mode: 'off' },
+      log: { level: 'silent' },
+    },
     { env: {} },
   );
   exporter = await startExporter({ config });
@@ -132,25 +144,52 @@ beforeAll(async () => {
   const rules = path.join(dir, 'rules.yml');
   writeFileSync(
     rules,
-    YAML.stringify({ groups: [{ name: 'ha', rules: [{ alert: ALERT, expr: `max without (instance, pod) (${M.collectorUp.name}{${job}, collector="orders"}) == 1`, labels: { severity: 'page' } }] }] }),
+    YAML.stringify({
+      groups: [
+        {
+          name: 'ha',
+          rules: [
+            {
+              alert: ALERT,
+              expr: `max without (instance, pod) (${M.collectorUp.name}{${job}, collector="orders"}) == 1`,
+              labels: { severity: 'page' },
+            },
+          ],
+        },
+      ],
+    }),
   );
   const targets = path.join(dir, 'probe-targets.yml');
   writeFileSync(targets, '[]\n');
   pair = await startHaPair({
     dir,
-    addresses: { ...COMPOSE_ADDRESSES, exporter: `127.0.0.1:${exporterPort}`, blackbox: '127.0.0.1:9', alertmanager: null, rules, probeTargetsFile: targets, scrapeInterval: '1s', evaluationInterval: '1s' },
+    addresses: {
+      ...COMPOSE_ADDRESSES,
+      exporter: `127.0.0.1:${exporterPort}`,
+      blackbox: '127.0.0.1:9',
+      alertmanager: null,
+      rules,
+      probeTargetsFile: targets,
+      scrapeInterval: '1s',
+      evaluationInterval: '1s',
+    },
     alertmanagers: cluster.targets,
     // An alert is valid for 4 resend delays: 5 s keeps it alive in Alertmanager on a busy machine.
     prometheusArgs: ['--rules.alert.resend-delay=5s'],
     victoriaLatencyOffset: '1s',
   });
   await importHistory(pair.victoriaUrl);
-  await eventually('both servers scrape the exporter and VictoriaMetrics has their samples', async () => {
-    for (const p of pair.prometheus) if ((await instant(p.url, `up{${job}}`, Date.now() / 1000)).length !== 1) return false;
-    // 25 s of samples in the store, so the test's t0 (15 s back) has data well behind it.
-    const vm = await instant(pair.victoriaUrl, `count_over_time(up{${job}}[25s])`, Date.now() / 1000 - 2);
-    return vm.length === 1 && Number(vm[0]!.value![1]) >= 15;
-  }, 120_000, 500);
+  await eventually(
+    'both servers scrape the exporter and VictoriaMetrics has their samples',
+    async () => {
+      for (const p of pair.prometheus) if ((await instant(p.url, `up{${job}}`, Date.now() / 1000)).length !== 1) return false;
+      // 25 s of samples in the store, so the test's t0 (15 s back) has data well behind it.
+      const vm = await instant(pair.victoriaUrl, `count_over_time(up{${job}}[25s])`, Date.now() / 1000 - 2);
+      return vm.length === 1 && Number(vm[0]!.value![1]) >= 15;
+    },
+    120_000,
+    500,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -169,23 +208,37 @@ test('one replica killed mid-run: dashboards and the monthly report through Vict
   const [a, b] = pair.prometheus;
 
   // Both servers fire the alert and send it to both Alertmanagers; the cluster notifies once.
-  await eventually('the alert fires on both servers', async () => {
-    for (const p of [a!, b!]) {
-      const r = (await (await fetch(`${p.url}/api/v1/alerts`)).json()) as { data: { alerts: { labels: { alertname: string }; state: string }[] } };
-      if (!r.data.alerts.some((x) => x.labels.alertname === ALERT && x.state === 'firing')) return false;
-    }
-    return true;
-  }, 60_000, 250);
+  await eventually(
+    'the alert fires on both servers',
+    async () => {
+      for (const p of [a!, b!]) {
+        const r = (await (await fetch(`${p.url}/api/v1/alerts`)).json()) as {
+          data: { alerts: { labels: { alertname: string }; state: string }[] };
+        };
+        if (!r.data.alerts.some((x) => x.labels.alertname === ALERT && x.state === 'firing')) return false;
+      }
+      return true;
+    },
+    60_000,
+    250,
+  );
   await eventually('the page arrives', () => notifications.length > 0, 60_000, 100);
   // Both servers deliver the alert to both cluster members.
-  await eventually('both servers have sent to both Alertmanagers', async () => {
-    for (const p of [a!, b!]) {
-      const text = await (await fetch(`${p.url}/metrics`)).text();
-      const sent = [...text.matchAll(/^prometheus_notifications_sent_total\{alertmanager="([^"]+)"\} (\S+)$/gm)].filter((m) => Number(m[2]) > 0);
-      if (sent.length !== cluster.targets.length) return false;
-    }
-    return true;
-  }, 30_000, 250);
+  await eventually(
+    'both servers have sent to both Alertmanagers',
+    async () => {
+      for (const p of [a!, b!]) {
+        const text = await (await fetch(`${p.url}/metrics`)).text();
+        const sent = [...text.matchAll(/^prometheus_notifications_sent_total\{alertmanager="([^"]+)"\} (\S+)$/gm)].filter(
+          (m) => Number(m[2]) > 0,
+        );
+        if (sent.length !== cluster.targets.length) return false;
+      }
+      return true;
+    },
+    30_000,
+    250,
+  );
   await new Promise((r) => setTimeout(r, 3 * PEER_TIMEOUT_S * 1000));
   expect(notifications).toHaveLength(1);
   expect(notifications[0]!.alerts.map((x) => x.labels.alertname)).toEqual([ALERT]);
@@ -219,7 +272,9 @@ test('one replica killed mid-run: dashboards and the monthly report through Vict
 
   // The past as the store holds it did not change: every panel query at t0 gives the same answer.
   const after = await snapshot(vm, t0);
-  const changed = panelQueries.filter((q) => before.get(q.label) !== after.get(q.label)).map((q) => `${q.label}:\n  before ${before.get(q.label)}\n  after  ${after.get(q.label)}`);
+  const changed = panelQueries
+    .filter((q) => before.get(q.label) !== after.get(q.label))
+    .map((q) => `${q.label}:\n  before ${before.get(q.label)}\n  after  ${after.get(q.label)}`);
   expect(changed).toEqual([]);
 
   // No gap and no double counting across the kill: at every second from 10 s before to 3 s after
@@ -242,7 +297,9 @@ test('one replica killed mid-run: dashboards and the monthly report through Vict
   // PromQL by design (see README, HA section).
   const t1 = Math.floor(Date.now() / 1000) - 2;
   const differ: string[] = [];
-  const gaugePanels = panelQueries.filter((x) => !x.label.startsWith('mp-exporter') && !/\b(increase|rate|histogram_quantile|\w+_over_time)\(/.test(x.expr));
+  const gaugePanels = panelQueries.filter(
+    (x) => !x.label.startsWith('mp-exporter') && !/\b(increase|rate|histogram_quantile|\w+_over_time)\(/.test(x.expr),
+  );
   expect(gaugePanels.length).toBeGreaterThan(20);
   for (const q of gaugePanels) {
     const [fromVm, fromB] = [canonical(await instant(vm, q.expr, t1)), canonical(await instant(b!.url, q.expr, t1))];

@@ -55,27 +55,41 @@ async function one(sql: string, from: Date, to: Date, extra: unknown[] = []): Pr
   const v = r.rows[0]?.v;
   return v === null || v === undefined ? null : Number(v);
 }
-const count = (table: string, column: string, where = 'true') => (from: Date, to: Date) =>
-  one(`SELECT count(*) AS v FROM ${table} WHERE ${column} > $1 AND ${column} <= $2 AND ${where}`, from, to);
+const count =
+  (table: string, column: string, where = 'true') =>
+  (from: Date, to: Date) =>
+    one(`SELECT count(*) AS v FROM ${table} WHERE ${column} > $1 AND ${column} <= $2 AND ${where}`, from, to);
 
 function defineTruth(): void {
   Object.assign(TRUTH, {
     orders: count('orders', 'created_at'),
-    gmv: (f: Date, t: Date) => one(`SELECT coalesce(sum(total_amount), 0) AS v FROM orders WHERE created_at > $1 AND created_at <= $2 AND currency = $3`, f, t, [CURRENCY]),
-    aov: (f: Date, t: Date) => one(`SELECT avg(total_amount) AS v FROM orders WHERE created_at > $1 AND created_at <= $2 AND currency = $3`, f, t, [CURRENCY]),
+    gmv: (f: Date, t: Date) =>
+      one(`SELECT coalesce(sum(total_amount), 0) AS v FROM orders WHERE created_at > $1 AND created_at <= $2 AND currency = $3`, f, t, [
+        CURRENCY,
+      ]),
+    aov: (f: Date, t: Date) =>
+      one(`SELECT avg(total_amount) AS v FROM orders WHERE created_at > $1 AND created_at <= $2 AND currency = $3`, f, t, [CURRENCY]),
     high_value_orders: count('orders', 'created_at', 'total_amount >= 500'),
     carts_abandoned: count('carts', 'abandoned_at'),
     refunds: count('refunds', 'created_at'),
-    refunded_amount: (f: Date, t: Date) => one(`SELECT coalesce(sum(amount), 0) AS v FROM refunds WHERE created_at > $1 AND created_at <= $2 AND currency = $3`, f, t, [CURRENCY]),
+    refunded_amount: (f: Date, t: Date) =>
+      one(`SELECT coalesce(sum(amount), 0) AS v FROM refunds WHERE created_at > $1 AND created_at <= $2 AND currency = $3`, f, t, [
+        CURRENCY,
+      ]),
     returns: count('returns', 'created_at'),
     sessions: count('sessions', 'started_at'),
     session_duration: (f: Date, t: Date) =>
-      one(`SELECT avg(greatest(extract(epoch FROM ended_at - started_at), 0)) AS v FROM sessions WHERE ended_at > $1 AND ended_at <= $2`, f, t),
+      one(
+        `SELECT avg(greatest(extract(epoch FROM ended_at - started_at), 0)) AS v FROM sessions WHERE ended_at > $1 AND ended_at <= $2`,
+        f,
+        t,
+      ),
     page_views: count('page_views', 'viewed_at'),
     seller_applications: count('sellers', 'applied_at'),
     sellers_approved: count('sellers', 'approved_at'),
     sellers_churned: count('sellers', 'churned_at'),
-    seller_growth: async (f: Date, t: Date) => (await count('sellers', 'approved_at')(f, t))! - (await count('sellers', 'churned_at')(f, t))!,
+    seller_growth: async (f: Date, t: Date) =>
+      (await count('sellers', 'approved_at')(f, t))! - (await count('sellers', 'churned_at')(f, t))!,
     incidents: count('incidents', 'started_at'),
     downtime: (f: Date, t: Date) =>
       one(
@@ -86,7 +100,11 @@ function defineTruth(): void {
       ),
     failed_logins: count('login_events', 'occurred_at', 'NOT success'),
     failed_login_share: (f: Date, t: Date) =>
-      one(`SELECT (count(*) FILTER (WHERE NOT success))::float8 / nullif(count(*), 0) AS v FROM login_events WHERE occurred_at > $1 AND occurred_at <= $2`, f, t),
+      one(
+        `SELECT (count(*) FILTER (WHERE NOT success))::float8 / nullif(count(*), 0) AS v FROM login_events WHERE occurred_at > $1 AND occurred_at <= $2`,
+        f,
+        t,
+      ),
     exports: count('audit_log', 'occurred_at', `action = 'export'`),
     bulk_deletes: count('audit_log', 'occurred_at', `action = 'bulk_delete'`),
     unauthorized_api: count('audit_log', 'occurred_at', `action = 'unauthorized_api'`),
@@ -138,7 +156,20 @@ beforeAll(async () => {
   db = await createTestDatabase('pulse_exact');
   await seedHistory(db.pool, { seed: 23, days: 16, sessionsPerDay: 250, end: END });
   // Window-gauge collectors are off: reports read gauges as they are, only counters are recomputed.
-  const off = ['users', 'active_users', 'visitors', 'events', 'bounce', 'retention', 'cohort_retention', 'funnel', 'revenue', 'payments', 'sellers', 'seller_credits'];
+  const off = [
+    'users',
+    'active_users',
+    'visitors',
+    'events',
+    'bounce',
+    'retention',
+    'cohort_retention',
+    'funnel',
+    'revenue',
+    'payments',
+    'sellers',
+    'seller_credits',
+  ];
   const config = parseConfig(
     {
       database: { url: db.url },
@@ -210,7 +241,11 @@ describe('weekly report (2026-W38) against the fixture rows', () => {
     for (const r of report.data.kpis.filter((x) => x.kpi.exact)) {
       for (const [i, d] of days.entries()) {
         const b = sampleBounds(d);
-        expectEqualFigure(`${r.kpi.key} on ${d.start.toISOString().slice(0, 10)}`, r.daily[i] ?? null, await TRUTH[r.kpi.key]!(b.from, b.to));
+        expectEqualFigure(
+          `${r.kpi.key} on ${d.start.toISOString().slice(0, 10)}`,
+          r.daily[i] ?? null,
+          await TRUTH[r.kpi.key]!(b.from, b.to),
+        );
       }
     }
   });
@@ -228,7 +263,9 @@ describe('weekly report (2026-W38) against the fixture rows', () => {
 
   test('the CSV carries integer counts', () => {
     const csv = report.files.find((f) => f.filename.endsWith('-summary.csv'))!;
-    const line = readFileSync(csv.path, 'utf8').split('\r\n').find((l) => l.startsWith('orders,'));
+    const line = readFileSync(csv.path, 'utf8')
+      .split('\r\n')
+      .find((l) => l.startsWith('orders,'));
     expect(line).toMatch(/^orders,Orders,\d+,\d+,/);
   });
 });

@@ -118,7 +118,8 @@ describe('monthly PDF', () => {
 
   test('has every section, the period, page numbers, links and missing-data notes', () => {
     for (const s of SECTIONS) expect(text).toContain(s.title);
-    for (const t of ['Actionable insights', 'Definitions', 'September 2026', 'Compared with: August 2026', 'Generated:']) expect(text).toContain(t);
+    for (const t of ['Actionable insights', 'Definitions', 'September 2026', 'Compared with: August 2026', 'Generated:'])
+      expect(text).toContain(t);
     expect(text).toMatch(/Page 1 of \d+/);
     expect(text).toContain('no data for 3 of 30 days');
     expect(text).toContain(M.gmvTotal.name); // definitions come from the catalogue
@@ -131,8 +132,14 @@ describe('monthly PDF', () => {
     const delta = async (expr: string) => (await at(expr, period.end)) - (await at(expr, period.start));
     const gmv = await delta(`${M.gmvTotal.name}{currency="EUR"}`);
     const orders = await delta(M.ordersTotal.name);
-    const ok = await direct(`sum(max without (instance, pod) (increase(${M.paymentsTotal.name}{status="succeeded",source="db"}[${range}])))`, period.end);
-    const settled = await direct(`sum(max without (instance, pod) (increase(${M.paymentsTotal.name}{status=~"succeeded|failed",source="db"}[${range}])))`, period.end);
+    const ok = await direct(
+      `sum(max without (instance, pod) (increase(${M.paymentsTotal.name}{status="succeeded",source="db"}[${range}])))`,
+      period.end,
+    );
+    const settled = await direct(
+      `sum(max without (instance, pod) (increase(${M.paymentsTotal.name}{status=~"succeeded|failed",source="db"}[${range}])))`,
+      period.end,
+    );
     const uptime = await direct(`avg(avg_over_time(probe_success{job="blackbox"}[${range}]))`, period.end);
     expect(numberAfter(text, 'GMV (EUR)')).toBeCloseTo(gmv, 1);
     expect(numberAfter(text, 'Orders')).toBe(Math.round(orders));
@@ -152,10 +159,13 @@ describe('monthly PDF', () => {
   test('pages render to PNG (UPDATE_REPORT_SAMPLE=1 refreshes the README sample from page 1)', async () => {
     mkdirSync(OUTPUT, { recursive: true });
     await run('pdftoppm', ['-png', '-r', '80', pdf, path.join(OUTPUT, 'monthly-2026-09')]);
-    const pages = readdirSync(OUTPUT).filter((f) => f.startsWith('monthly-2026-09') && f.endsWith('.png')).sort();
+    const pages = readdirSync(OUTPUT)
+      .filter((f) => f.startsWith('monthly-2026-09') && f.endsWith('.png'))
+      .sort();
     expect(pages.length).toBeGreaterThanOrEqual(6);
     // The committed README sample is refreshed on request only, so a test run leaves the tree clean.
-    if (process.env.UPDATE_REPORT_SAMPLE === '1') copyFileSync(path.join(OUTPUT, pages[0]!), path.join(ROOT, 'docs/report-sample-page1.png'));
+    if (process.env.UPDATE_REPORT_SAMPLE === '1')
+      copyFileSync(path.join(OUTPUT, pages[0]!), path.join(ROOT, 'docs/report-sample-page1.png'));
   }, 60_000);
 });
 
@@ -198,7 +208,14 @@ describe('delivery and schedule', () => {
     const events: SchedulerEvent[] = [];
     const metrics = new ReportMetrics();
     const make = (m: ReportMetrics) => {
-      const s = new ReportScheduler({ config: cfg, prom: new PrometheusClient({ url: prom.url, timeoutSeconds: 5 }), state: new StateFile(cfg.state_dir), metrics: m, log: silent, send: smtpSender(cfg.smtp!) });
+      const s = new ReportScheduler({
+        config: cfg,
+        prom: new PrometheusClient({ url: prom.url, timeoutSeconds: 5 }),
+        state: new StateFile(cfg.state_dir),
+        metrics: m,
+        log: silent,
+        send: smtpSender(cfg.smtp!),
+      });
       s.on((e) => events.push(e));
       return s;
     };
@@ -222,14 +239,17 @@ describe('delivery and schedule', () => {
     expect(events.some((e) => e.event === 'delivered')).toBe(false);
     expect(await metrics.failuresOf('monthly')).toBeGreaterThanOrEqual(1);
     expect(await metrics.failuresOf('daily')).toBeGreaterThanOrEqual(2);
-    expect((await metrics.registry.metrics())).toContain(`${M.reportFailuresTotal.name}{report="monthly"}`);
+    expect(await metrics.registry.metrics()).toContain(`${M.reportFailuresTotal.name}{report="monthly"}`);
 
     // Prometheus is back on the same port; a restarted scheduler delivers each pending period once.
     prom = await startPrometheus(tsdb, { port: prom.port });
     const sentBefore = mails.length;
     const second = make(new ReportMetrics());
     await second.runPending();
-    const delivered = events.filter((e) => e.event === 'delivered').map((e) => `${e.type}:${e.period}`).sort();
+    const delivered = events
+      .filter((e) => e.event === 'delivered')
+      .map((e) => `${e.type}:${e.period}`)
+      .sort();
     // August's tick (1 Sep 07:00) came before the first start: caught up at start-up.
     expect(delivered).toEqual(['daily:2026-09-29', 'daily:2026-09-30', 'monthly:2026-08', 'monthly:2026-09']);
     expect(mails.length - sentBefore).toBe(4);

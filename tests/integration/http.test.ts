@@ -28,7 +28,17 @@ describe('without auth', () => {
       exporterConfig({
         url: tdb.url,
         only: ['users'],
-        extra: { custom_metrics: [{ name: 'shop_slow_first', help: 'Slow first cycle.', type: 'gauge', query: 'SELECT 1 AS value FROM pg_sleep(1.5)', interval: '1h' }] },
+        extra: {
+          custom_metrics: [
+            {
+              name: 'shop_slow_first',
+              help: 'Slow first cycle.',
+              type: 'gauge',
+              query: 'SELECT 1 AS value FROM pg_sleep(1.5)',
+              interval: '1h',
+            },
+          ],
+        },
       }),
     );
   });
@@ -60,7 +70,9 @@ describe('without auth', () => {
   });
 
   test('OpenMetrics when the scraper asks for it', async () => {
-    const res = await request(e.url).get('/metrics').set('Accept', 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5');
+    const res = await request(e.url)
+      .get('/metrics')
+      .set('Accept', 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
     // OpenMetrics names the counter family without _total and its samples with it.
@@ -107,9 +119,16 @@ describe('with auth', () => {
   let bearer: RunningExporter;
   beforeAll(async () => {
     basic = await startTestExporter(
-      exporterConfig({ url: tdb.url, only: ['users'], env: { TEST_SCRAPE_PASSWORD: 'pw-for-tests' }, extra: { web: { basic_auth: { username: 'prometheus', password: { env: 'TEST_SCRAPE_PASSWORD' } } } } }),
+      exporterConfig({
+        url: tdb.url,
+        only: ['users'],
+        env: { TEST_SCRAPE_PASSWORD: 'pw-for-tests' },
+        extra: { web: { basic_auth: { username: 'prometheus', password: { env: 'TEST_SCRAPE_PASSWORD' } } } },
+      }),
     );
-    bearer = await startTestExporter(exporterConfig({ url: tdb.url, only: ['users'], extra: { web: { bearer_token: { file: tokenFile } } } }));
+    bearer = await startTestExporter(
+      exporterConfig({ url: tdb.url, only: ['users'], extra: { web: { bearer_token: { file: tokenFile } } } }),
+    );
   });
   afterAll(async () => {
     await basic.stop();
@@ -135,8 +154,30 @@ describe('with TLS', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-tls-'));
     const cert = path.join(dir, 'cert.pem');
     const key = path.join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const e = await startTestExporter(exporterConfig({ url: tdb.url, only: ['users'], extra: { web: { tls: { cert_file: cert, key_file: key } } } }));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const e = await startTestExporter(
+      exporterConfig({ url: tdb.url, only: ['users'], extra: { web: { tls: { cert_file: cert, key_file: key } } } }),
+    );
     try {
       expect(e.url).toMatch(/^https:\/\//);
       const res = await request(e.url).get('/metrics').ca(readFileSync(cert));
@@ -153,7 +194,11 @@ describe('with TLS', () => {
 describe('config reload', () => {
   test('a good new config is applied; a bad one is rejected and the old one keeps running', async () => {
     let next: () => Config = () => exporterConfig({ url: tdb.url, only: ['users', 'orders'] });
-    const e = await startExporter({ config: exporterConfig({ url: tdb.url, only: ['users'], extra: { web: { enable_lifecycle: true } } }), log: createLogger('silent'), loadConfig: () => next() });
+    const e = await startExporter({
+      config: exporterConfig({ url: tdb.url, only: ['users'], extra: { web: { enable_lifecycle: true } } }),
+      log: createLogger('silent'),
+      loadConfig: () => next(),
+    });
     try {
       await e.ready();
       expect(e.status().map((s) => s.name)).toEqual(['users']);

@@ -27,22 +27,27 @@ beforeAll(async () => {
 });
 afterAll(() => tdb.drop());
 
-test('the exporter starts from the Deployment\'s args, ConfigMap and Secret; probes and the scrape token work', async () => {
+test("the exporter starts from the Deployment's args, ConfigMap and Secret; probes and the scrape token work", async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'pulse-k8s-'));
   const moved = (p: string) => path.join(root, p);
   const mounts: { name: string; mountPath: string }[] = container.volumeMounts;
   // Every absolute mount path in args and config moves under the temp root.
-  const remap = (text: string) => mounts.reduce((t, m) => (m.mountPath === '/tmp' ? t : t.split(`${m.mountPath}/`).join(`${moved(m.mountPath)}/`)), text);
+  const remap = (text: string) =>
+    mounts.reduce((t, m) => (m.mountPath === '/tmp' ? t : t.split(`${m.mountPath}/`).join(`${moved(m.mountPath)}/`)), text);
   for (const m of mounts) if (m.mountPath !== '/tmp') mkdirSync(moved(m.mountPath), { recursive: true });
 
   const mountOf = (volume: string) => mounts.find((m) => m.name === volume)!.mountPath;
   const configVolume = pod.volumes.find((v: any) => v.configMap);
   const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === configVolume.configMap.name);
-  for (const [file, text] of Object.entries(configMap.data as Record<string, string>)) writeFileSync(path.join(moved(mountOf(configVolume.name)), file), remap(text));
+  for (const [file, text] of Object.entries(configMap.data as Record<string, string>))
+    writeFileSync(path.join(moved(mountOf(configVolume.name)), file), remap(text));
 
   const token = 'k8s-test-token';
   const secretDir = moved(mountOf('secrets'));
-  const secretFiles: Record<string, string> = { 'database-password': new URL(tdb.url).password, [sm.spec.endpoints[0].authorization.credentials.key]: token };
+  const secretFiles: Record<string, string> = {
+    'database-password': new URL(tdb.url).password,
+    [sm.spec.endpoints[0].authorization.credentials.key]: token,
+  };
   for (const [k, v] of Object.entries(secretFiles)) {
     writeFileSync(path.join(secretDir, k), v);
     chmodSync(path.join(secretDir, k), pod.volumes.find((v: any) => v.name === 'secrets').secret.defaultMode);
@@ -70,9 +75,19 @@ test('the exporter starts from the Deployment\'s args, ConfigMap and Secret; pro
   };
   try {
     const probe = (p: { httpGet: { path: string } }) => get(p.httpGet.path);
-    await eventually(`startup probe answers 200 (output so far: ${out})`, async () => (await probe(container.startupProbe))?.status === 200, 60_000, 250);
+    await eventually(
+      `startup probe answers 200 (output so far: ${out})`,
+      async () => (await probe(container.startupProbe))?.status === 200,
+      60_000,
+      250,
+    );
     expect((await probe(container.livenessProbe))!.status).toBe(200);
-    await eventually('readiness probe answers 200 after the first collection', async () => (await probe(container.readinessProbe))?.status === 200, 60_000, 250);
+    await eventually(
+      'readiness probe answers 200 after the first collection',
+      async () => (await probe(container.readinessProbe))?.status === 200,
+      60_000,
+      250,
+    );
 
     const ep = sm.spec.endpoints[0];
     expect((await get(ep.path))!.status).toBe(401);

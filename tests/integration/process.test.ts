@@ -13,7 +13,6 @@ import { eventually, parseExposition } from '../support/exporter';
 
 const ROOT = path.join(__dirname, '../..');
 
-
 interface Daemon {
   child: ChildProcessWithoutNullStreams;
   url: string;
@@ -30,7 +29,9 @@ function startDaemon(env: NodeJS.ProcessEnv, args: string[] = []): Promise<Daemo
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`daemon did not print its URL:\n${out}`)), 60_000);
     const onData = () => {
@@ -71,9 +72,23 @@ custom_metrics:
   const admin = new pg.Client({ connectionString: testServerUrl() });
   await admin.connect();
   const backends = async () =>
-    Number((await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'marketplace-pulse'`, [tdb.name])).rows[0].n);
+    Number(
+      (
+        await admin.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'marketplace-pulse'`, [
+          tdb.name,
+        ])
+      ).rows[0].n,
+    );
   try {
-    await eventually('the slow query is running', async () => (await admin.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(60)%' AND state = 'active'`, [tdb.name])).rowCount === 1);
+    await eventually(
+      'the slow query is running',
+      async () =>
+        (
+          await admin.query(`SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(60)%' AND state = 'active'`, [
+            tdb.name,
+          ])
+        ).rowCount === 1,
+    );
     d.child.kill('SIGTERM');
     const { code } = await d.exited;
     expect(code).toBe(0);

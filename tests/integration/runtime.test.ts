@@ -45,8 +45,21 @@ describe('failure isolation', () => {
           collection: { retry_backoff_initial: '1s' },
           collectors: { orders: { interval: '1s' }, users: { interval: '1s' } },
           custom_metrics: [
-            { name: 'shop_slow_value', help: 'Sleeps past its timeout.', type: 'gauge', query: 'SELECT 1 AS value FROM pg_sleep(30)', interval: '1s', timeout: '1s' },
-            { name: 'shop_broken_value', help: 'Selects from a missing table.', type: 'gauge', query: 'SELECT count(*) AS value FROM no_such_table', interval: '1s' },
+            {
+              name: 'shop_slow_value',
+              help: 'Sleeps past its timeout.',
+              type: 'gauge',
+              query: 'SELECT 1 AS value FROM pg_sleep(30)',
+              interval: '1s',
+              timeout: '1s',
+            },
+            {
+              name: 'shop_broken_value',
+              help: 'Selects from a missing table.',
+              type: 'gauge',
+              query: 'SELECT count(*) AS value FROM no_such_table',
+              interval: '1s',
+            },
           ],
         },
       }),
@@ -58,7 +71,9 @@ describe('failure isolation', () => {
   test('a slow and a broken collector fail alone; the others keep updating', async () => {
     await eventually('a timeout and a query error counted', async () => {
       const m = await scrape(e);
-      return (m.get(errors('custom:shop_slow_value', 'timeout')) ?? 0) >= 2 && (m.get(errors('custom:shop_broken_value', 'query')) ?? 0) >= 2;
+      return (
+        (m.get(errors('custom:shop_slow_value', 'timeout')) ?? 0) >= 2 && (m.get(errors('custom:shop_broken_value', 'query')) ?? 0) >= 2
+      );
     });
     const first = await scrape(e);
     expect(first.get(up('custom:shop_slow_value'))).toBe(0);
@@ -66,9 +81,14 @@ describe('failure isolation', () => {
     expect(first.get(up('orders'))).toBe(1);
     expect(first.get(`${M.ordersTotal.name}{currency="USD"}`)).toBe(1);
     const lastSuccess = first.get(`${M.collectorLastSuccessTimestampSeconds.name}{collector="orders"}`)!;
-    await eventually('orders keeps collecting', async () => (await scrape(e)).get(`${M.collectorLastSuccessTimestampSeconds.name}{collector="orders"}`)! > lastSuccess);
+    await eventually(
+      'orders keeps collecting',
+      async () => (await scrape(e)).get(`${M.collectorLastSuccessTimestampSeconds.name}{collector="orders"}`)! > lastSuccess,
+    );
     // The server-side statement_timeout cancelled the sleep: no backend is left running it.
-    const { rows } = await tdb.pool.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()`);
+    const { rows } = await tdb.pool.query(
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()`,
+    );
     expect(Number(rows[0].n)).toBeLessThanOrEqual(1); // at most the cycle running right now
   });
 
@@ -130,14 +150,21 @@ describe('the database going away and coming back', () => {
     await proxy.up();
     await eventually('recovered', async () => {
       const m = await scrape(e);
-      return m.get(up('orders')) === 1 && m.get(`${M.ordersTotal.name}{currency="USD"}`) === 1 && m.get(`${M.collectorStale.name}{collector="orders"}`) === 0;
+      return (
+        m.get(up('orders')) === 1 &&
+        m.get(`${M.ordersTotal.name}{currency="USD"}`) === 1 &&
+        m.get(`${M.collectorStale.name}{collector="orders"}`) === 0
+      );
     });
   });
 
   test('connections killed on the server are replaced without intervention', async () => {
     const admin = new pg.Client({ connectionString: testServerUrl() });
     await admin.connect();
-    const { rowCount } = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'marketplace-pulse'`, [tdb.name]);
+    const { rowCount } = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'marketplace-pulse'`,
+      [tdb.name],
+    );
     await admin.end();
     expect(rowCount).toBeGreaterThanOrEqual(0);
     const before = e.status().find((s) => s.name === 'orders')!.lastSuccess!;
@@ -155,9 +182,32 @@ describe('custom SQL metrics and disappearing label sets', () => {
         only: [],
         extra: {
           custom_metrics: [
-            { name: 'shop_queue_depth', help: 'Jobs waiting.', type: 'gauge', query: 'SELECT name, sum(depth) AS depth FROM shop_queue GROUP BY name', labels: ['name'], value: 'depth', interval: '1s' },
-            { name: 'shop_queue_jobs_total', help: 'Jobs ever queued.', type: 'counter', query: 'SELECT count(*) AS value FROM shop_queue', interval: '1s' },
-            { name: 'shop_queue_latency_seconds', help: 'Queue latency.', type: 'histogram', query: 'SELECT name, latency FROM shop_queue', labels: ['name'], value: 'latency', buckets: [0.5, 1, 2], interval: '1s' },
+            {
+              name: 'shop_queue_depth',
+              help: 'Jobs waiting.',
+              type: 'gauge',
+              query: 'SELECT name, sum(depth) AS depth FROM shop_queue GROUP BY name',
+              labels: ['name'],
+              value: 'depth',
+              interval: '1s',
+            },
+            {
+              name: 'shop_queue_jobs_total',
+              help: 'Jobs ever queued.',
+              type: 'counter',
+              query: 'SELECT count(*) AS value FROM shop_queue',
+              interval: '1s',
+            },
+            {
+              name: 'shop_queue_latency_seconds',
+              help: 'Queue latency.',
+              type: 'histogram',
+              query: 'SELECT name, latency FROM shop_queue',
+              labels: ['name'],
+              value: 'latency',
+              buckets: [0.5, 1, 2],
+              interval: '1s',
+            },
           ],
         },
       }),

@@ -65,7 +65,8 @@ function orders(): FixtureOrder[] {
       refunds: i < 3 ? [new Date(inRange(i).getTime() + DAY)] : undefined,
       returns: i === 10 || i === 11 ? [new Date(inRange(i).getTime() + 2 * DAY)] : undefined,
     });
-  for (let i = 0; i < 10; i++) out.push({ seller: 3, at: inRange(i), amount: 30, currency: 'EUR', refunds: [new Date(inRange(i).getTime() + DAY)] });
+  for (let i = 0; i < 10; i++)
+    out.push({ seller: 3, at: inRange(i), amount: 30, currency: 'EUR', refunds: [new Date(inRange(i).getTime() + DAY)] });
   out.push({ seller: 4, at: at('2026-06-15T12:00:00Z'), amount: 40, currency: 'EUR' });
   out.push({ seller: 8, at: at('2026-07-10T12:00:00Z'), amount: 40, currency: 'EUR' });
   for (let i = 0; i < 40; i++)
@@ -92,7 +93,9 @@ function readerStatements(dbName: string): string[] {
   return sql
     .split('\n')
     .filter(Boolean)
-    .map((s) => s.split(GRAFANA_DB.user).join(ROLE).replace(`DATABASE ${GRAFANA_DB.database}`, `DATABASE ${dbName}`).replace(":'pw'", "'test-only'"));
+    .map((s) =>
+      s.split(GRAFANA_DB.user).join(ROLE).replace(`DATABASE ${GRAFANA_DB.database}`, `DATABASE ${dbName}`).replace(":'pw'", "'test-only'"),
+    );
 }
 
 beforeAll(async () => {
@@ -100,14 +103,10 @@ beforeAll(async () => {
   const p = db.pool;
   await p.query(`INSERT INTO users (id, created_at) VALUES (1, '2025-01-01')`);
   for (const s of SELLERS) {
-    await p.query('INSERT INTO sellers (id, applied_at, approved_at, churned_at, credits_total, credits_used) VALUES ($1, $2, $3, $4, $5, $6)', [
-      s.id,
-      '2025-12-01',
-      s.approved,
-      s.churned ?? null,
-      s.credits[0],
-      s.credits[1],
-    ]);
+    await p.query(
+      'INSERT INTO sellers (id, applied_at, approved_at, churned_at, credits_total, credits_used) VALUES ($1, $2, $3, $4, $5, $6)',
+      [s.id, '2025-12-01', s.approved, s.churned ?? null, s.credits[0], s.credits[1]],
+    );
   }
   for (const o of ORDERS) {
     const { rows } = await p.query<{ id: string }>(
@@ -119,8 +118,14 @@ beforeAll(async () => {
       `INSERT INTO payments (order_id, provider, status, amount, currency, created_at, updated_at) VALUES ($1, 'stripe', 'succeeded', $2, $3, $4, $4) RETURNING id`,
       [orderId, o.amount, o.currency, o.at],
     );
-    for (const r of o.refunds ?? []) await p.query(`INSERT INTO refunds (payment_id, amount, currency, reason, created_at) VALUES ($1, 1, $2, 'damaged', $3)`, [pay.rows[0]!.id, o.currency, r]);
-    for (const r of o.returns ?? []) await p.query(`INSERT INTO returns (order_id, reason, created_at) VALUES ($1, 'damaged', $2)`, [orderId, r]);
+    for (const r of o.refunds ?? [])
+      await p.query(`INSERT INTO refunds (payment_id, amount, currency, reason, created_at) VALUES ($1, 1, $2, 'damaged', $3)`, [
+        pay.rows[0]!.id,
+        o.currency,
+        r,
+      ]);
+    for (const r of o.returns ?? [])
+      await p.query(`INSERT INTO returns (order_id, reason, created_at) VALUES ($1, 'damaged', $2)`, [orderId, r]);
   }
   await p.query(`DROP ROLE IF EXISTS ${ROLE}`);
   for (const s of readerStatements(db.name)) await p.query(s);
@@ -158,7 +163,14 @@ function panelSql(title: string): string {
 
 async function rowsOf(title: string): Promise<Record<string, unknown>[]> {
   const res = await reader.query({ text: expandMacros(panelSql(title), FROM, TO) });
-  return res.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v])));
+  return res.rows.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [
+        k,
+        v instanceof Date ? v.toISOString() : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v,
+      ]),
+    ),
+  );
 }
 
 const live = (s: FixtureSeller) => s.approved !== null && s.approved <= TO && (!s.churned || s.churned > TO);
@@ -199,7 +211,10 @@ test('at-risk: refund/return share of the range orders, with the minimum-volume 
     per.set(o.seller, g);
   }
   const want = [...per.entries()]
-    .filter(([, g]) => g.n >= LEADERBOARD.atRiskMinOrders && (g.refunded >= LEADERBOARD.atRiskRate * g.n || g.returned >= LEADERBOARD.atRiskRate * g.n))
+    .filter(
+      ([, g]) =>
+        g.n >= LEADERBOARD.atRiskMinOrders && (g.refunded >= LEADERBOARD.atRiskRate * g.n || g.returned >= LEADERBOARD.atRiskRate * g.n),
+    )
     .sort(([a, x], [b, y]) => Math.max(y.refunded, y.returned) / y.n - Math.max(x.refunded, x.returned) / x.n || a - b)
     .map(([seller, g]) => ({
       Seller: seller,
@@ -233,7 +248,13 @@ test('dormant: live sellers without an order in the 90 days before the range end
 test('low credit: live sellers with credits and under 10 % left', async () => {
   const want = SELLERS.filter(live)
     .filter((s) => s.credits[0] > 0 && s.credits[0] - s.credits[1] < LEADERBOARD.lowCreditRatio * s.credits[0])
-    .map((s) => ({ Seller: s.id, 'Credits granted': s.credits[0], 'Credits used': s.credits[1], 'Credits left': s.credits[0] - s.credits[1], 'Share left': round((s.credits[0] - s.credits[1]) / s.credits[0], 4) }))
+    .map((s) => ({
+      Seller: s.id,
+      'Credits granted': s.credits[0],
+      'Credits used': s.credits[1],
+      'Credits left': s.credits[0] - s.credits[1],
+      'Share left': round((s.credits[0] - s.credits[1]) / s.credits[0], 4),
+    }))
     .sort((a, b) => a['Share left'] - b['Share left'] || a.Seller - b.Seller);
   expect(await rowsOf('Sellers low on credit')).toEqual(want);
   expect(want.map((r) => r.Seller)).toEqual([2, 4]);
@@ -242,15 +263,22 @@ test('low credit: live sellers with credits and under 10 % left', async () => {
 test('dashboard: every panel on the provisioned database datasource, linked from the sellers dashboard', () => {
   const d: Dashboard = buildSellerLeaderboard();
   expect(d.uid).toBe(DASHBOARD_UIDS.sellerLeaderboard);
-  const provisioned = YAML.parse(readFileSync(path.join(__dirname, '../../provisioning/grafana/datasources/marketplace-pulse.yml'), 'utf8'));
+  const provisioned = YAML.parse(
+    readFileSync(path.join(__dirname, '../../provisioning/grafana/datasources/marketplace-pulse.yml'), 'utf8'),
+  );
   const ds = provisioned.datasources.find((x: { uid: string }) => x.uid === DATASOURCES.postgres.uid);
-  expect(ds).toMatchObject({ type: POSTGRES.type, user: GRAFANA_DB.user, secureJsonData: { password: `$__file{${GRAFANA_DB.passwordFile}}` } });
+  expect(ds).toMatchObject({
+    type: POSTGRES.type,
+    user: GRAFANA_DB.user,
+    secureJsonData: { password: `$__file{${GRAFANA_DB.passwordFile}}` },
+  });
   expect(JSON.stringify(provisioned)).not.toMatch(/pulse-grafana-demo/); // no password in the provisioning file
   const panels = (d.panels ?? []) as Panel[];
   expect(panels.map((p) => p.title)).toEqual(LEADERBOARD_PANELS.map((p) => p.title));
   for (const p of panels) {
     expect(p.datasource?.uid).toBe(DATASOURCES.postgres.uid);
-    for (const t of p.targets ?? []) expect(t).toMatchObject({ datasource: { uid: DATASOURCES.postgres.uid }, format: 'table', rawQuery: true });
+    for (const t of p.targets ?? [])
+      expect(t).toMatchObject({ datasource: { uid: DATASOURCES.postgres.uid }, format: 'table', rawQuery: true });
   }
   const sellers = buildDashboard(DASHBOARDS.find((x) => x.spec.uid === DASHBOARD_UIDS.sellers)!);
   expect((sellers.links ?? []).map((l) => l.url)).toContain(`/d/${DASHBOARD_UIDS.sellerLeaderboard}`);

@@ -75,7 +75,15 @@ test('payment failures are 2–5 % and their columns are consistent', async () =
   const r = rows[0];
   expect(r.failed_share).toBeGreaterThanOrEqual(0.02);
   expect(r.failed_share).toBeLessThanOrEqual(0.05);
-  expect(r).toMatchObject({ bad_failed: 0, bad_succeeded: 0, bad_refunded: 0, bad_disputed: 0, stale_updated: 0, bad_stripe_ref: 0, bad_paypal_ref: 0 });
+  expect(r).toMatchObject({
+    bad_failed: 0,
+    bad_succeeded: 0,
+    bad_refunded: 0,
+    bad_disputed: 0,
+    stale_updated: 0,
+    bad_stripe_ref: 0,
+    bad_paypal_ref: 0,
+  });
   expect(r.late_successes).toBeGreaterThan(0); // pending → succeeded minutes later
   expect(r.failure_codes).toBeGreaterThanOrEqual(3);
   const refunds = await a.pool.query(`
@@ -91,8 +99,12 @@ test('every currency, provider, platform and channel is present, plus rare unkno
   expect(await distinct(`SELECT DISTINCT currency AS v FROM orders`)).toEqual(['EUR', 'GBP', 'USD']);
   expect(await distinct(`SELECT DISTINCT provider AS v FROM payments`)).toEqual(['paypal', 'stripe']);
   expect(await distinct(`SELECT DISTINCT platform AS v FROM sessions`)).toEqual(expect.arrayContaining(['android', 'ios', 'web']));
-  expect(await distinct(`SELECT DISTINCT channel AS v FROM sessions`)).toEqual(expect.arrayContaining(['direct', 'email', 'organic', 'paid', 'referral', 'social']));
-  expect(await distinct(`SELECT DISTINCT type AS v FROM events`)).toEqual(expect.arrayContaining(['add_to_cart', 'checkout', 'click', 'product_view', 'search', 'wishlist']));
+  expect(await distinct(`SELECT DISTINCT channel AS v FROM sessions`)).toEqual(
+    expect.arrayContaining(['direct', 'email', 'organic', 'paid', 'referral', 'social']),
+  );
+  expect(await distinct(`SELECT DISTINCT type AS v FROM events`)).toEqual(
+    expect.arrayContaining(['add_to_cart', 'checkout', 'click', 'product_view', 'search', 'wishlist']),
+  );
   expect(await distinct(`SELECT DISTINCT status AS v FROM carts`)).toEqual(expect.arrayContaining(['abandoned', 'converted']));
   // Values outside the default allow-lists, so the demo shows folding into `other`.
   const unknown = await a.pool.query(`
@@ -167,8 +179,15 @@ test('rows are consistent with each other and nothing lies after the end of the 
               (SELECT max(closed_at) FROM support_tickets), (SELECT max(resolved_at) FROM incidents), (SELECT max(churned_at) FROM sellers))) AS latest`);
   const r = rows[0];
   expect(r).toMatchObject({
-    sessions_backwards: 0, views_before_session: 0, orders_before_signup: 0, orders_unapproved_seller: 0, carts_inconsistent: 0,
-    orders_without_one_payment: 0, order_payment_mismatch: 0, overspent: 0, open_scored: 0,
+    sessions_backwards: 0,
+    views_before_session: 0,
+    orders_before_signup: 0,
+    orders_unapproved_seller: 0,
+    carts_inconsistent: 0,
+    orders_without_one_payment: 0,
+    order_payment_mismatch: 0,
+    overspent: 0,
+    open_scored: 0,
   });
   expect(new Date(r.latest).getTime()).toBeLessThanOrEqual(END.getTime());
 });
@@ -194,7 +213,10 @@ test('live traffic appends rows stamped around now, after a seeded history, with
     expect(new Date(rows[0].first).getTime()).toBeGreaterThanOrEqual(before - 30_000);
     expect(new Date(rows[0].last).getTime()).toBeLessThanOrEqual(after);
     // Leftovers of the history were settled, so nothing waits forever.
-    const pending = await db.pool.query(`SELECT count(*)::int AS n FROM payments WHERE status = 'pending' AND created_at < to_timestamp($1 / 1000.0) - interval '30 seconds'`, [before]);
+    const pending = await db.pool.query(
+      `SELECT count(*)::int AS n FROM payments WHERE status = 'pending' AND created_at < to_timestamp($1 / 1000.0) - interval '30 seconds'`,
+      [before],
+    );
     expect(pending.rows[0].n).toBe(0);
     // Sequences moved past the simulator's ids: a default-id insert does not collide.
     await db.pool.query(`INSERT INTO users (created_at) VALUES (now())`);

@@ -9,7 +9,12 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown };
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+};
 
 const CLUSTER_SCOPED = new Set(['Namespace']);
 
@@ -78,7 +83,9 @@ function applyPatches(dir: string, input: K8sObject[], what: 'component' | 'kust
   const objects = [...input];
   for (const { path: file } of k.patches ?? []) {
     for (const patch of readDocs(path.join(dir, file))) {
-      const i = objects.findIndex((o) => o.kind === patch.kind && o.apiVersion === patch.apiVersion && o.metadata.name === patch.metadata.name);
+      const i = objects.findIndex(
+        (o) => o.kind === patch.kind && o.apiVersion === patch.apiVersion && o.metadata.name === patch.metadata.name,
+      );
       if (i < 0) throw new Error(`patch ${file}: no ${patch.kind} ${patch.metadata.name} to patch`);
       objects[i] = strategicMerge(objects[i], patch) as K8sObject;
     }

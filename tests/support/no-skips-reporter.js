@@ -9,7 +9,8 @@ class NoSkipsReporter {
     if (skipped > 0) {
       const names = [];
       for (const file of results.testResults) {
-        for (const t of file.testResults) if (t.status === 'pending' || t.status === 'todo') names.push(`${t.fullName} (${file.testFilePath})`);
+        for (const t of file.testResults)
+          if (t.status === 'pending' || t.status === 'todo') names.push(`${t.fullName} (${file.testFilePath})`);
       }
       this.error = new Error(`CI=true: ${skipped} test(s) skipped:\n  ${names.join('\n  ')}`);
       process.stderr.write(`\n${this.error.message}\n`);

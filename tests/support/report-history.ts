@@ -58,8 +58,15 @@ export async function writeHistory(file: string, o: HistoryOptions): Promise<{ s
   const perStepDay = step / 86_400;
   const specs: SeriesSpec[] = [];
   const counter = (name: string, labels: Labels, perDay: number, extra: (c: StepCtx) => number = () => 1) =>
-    specs.push({ name, labels, counter: true, exporter: true, value: (c) => perDay * perStepDay * c.diurnal * 2 * c.growth * extra(c) * (0.85 + 0.3 * c.r()) });
-  const gauge = (name: string, labels: Labels, f: (c: StepCtx) => number) => specs.push({ name, labels, counter: false, exporter: true, value: f });
+    specs.push({
+      name,
+      labels,
+      counter: true,
+      exporter: true,
+      value: (c) => perDay * perStepDay * c.diurnal * 2 * c.growth * extra(c) * (0.85 + 0.3 * c.r()),
+    });
+  const gauge = (name: string, labels: Labels, f: (c: StepCtx) => number) =>
+    specs.push({ name, labels, counter: false, exporter: true, value: f });
 
   const cur = { EUR: 400, USD: 120 } as const;
   for (const [currency, n] of Object.entries(cur)) {
@@ -74,11 +81,19 @@ export async function writeHistory(file: string, o: HistoryOptions): Promise<{ s
   }
   for (const platform of ['web', 'ios', 'android'])
     for (const [channel, w] of Object.entries({ direct: 0.4, organic: 0.35, paid: 0.25 }))
-      counter(M.sessionsTotal.name, { platform, channel }, 6000 * w * (platform === 'web' ? 0.5 : 0.25), (c) => (channel === 'paid' ? c.growth * c.growth : 1));
+      counter(M.sessionsTotal.name, { platform, channel }, 6000 * w * (platform === 'web' ? 0.5 : 0.25), (c) =>
+        channel === 'paid' ? c.growth * c.growth : 1,
+      );
   counter(`${M.sessionDurationSeconds.name}_sum`, {}, 6000 * 310);
   counter(`${M.sessionDurationSeconds.name}_count`, {}, 6000);
   counter(M.pageViewsTotal.name, {}, 6000 * 4.2);
-  const buckets: [string, number][] = [['0.5', 0.55], ['1', 0.82], ['2', 0.992], ['5', 0.999], ['+Inf', 1]];
+  const buckets: [string, number][] = [
+    ['0.5', 0.55],
+    ['1', 0.82],
+    ['2', 0.992],
+    ['5', 0.999],
+    ['+Inf', 1],
+  ];
   for (const [le, share] of buckets) counter(`${M.pageLoadSeconds.name}_bucket`, { le }, 25_000 * share);
   counter(`${M.pageLoadSeconds.name}_count`, {}, 25_000);
   counter(`${M.pageLoadSeconds.name}_sum`, {}, 25_000 * 0.7);

@@ -15,7 +15,9 @@ const run = promisify(execFile);
 export async function createBlocks(openMetricsFile: string, tsdbDir: string): Promise<void> {
   mkdirSync(tsdbDir, { recursive: true });
   // Large blocks keep the number of blocks (and start-up time) small.
-  await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=768h', openMetricsFile, tsdbDir], { maxBuffer: 64 * 1024 * 1024 });
+  await run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--max-block-duration=768h', openMetricsFile, tsdbDir], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 export interface RunningPrometheus {

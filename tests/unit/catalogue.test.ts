@@ -45,12 +45,15 @@ test('every metric names collectors that exist, and each collector declares exac
   );
   Object.assign(process.env, env);
   for (const [name, factory] of Object.entries(COLLECTORS)) {
-    const declared = factory!(config).metrics.map((m) => m.name).sort();
+    const declared = factory!(config)
+      .metrics.map((m) => m.name)
+      .sort();
     const owned = catalogue.filter((m) => collectorsOf(m).includes(name)).map((m) => m.name);
     // A collector publishes only catalogue metrics that name it.
     for (const d of declared) expect(owned).toContain(d);
     // And every catalogue metric it owns alone is among them.
-    for (const m of catalogue.filter((x) => collectorsOf(x).length === 1 && collectorsOf(x)[0] === name)) expect(declared).toContain(m.name);
+    for (const m of catalogue.filter((x) => collectorsOf(x).length === 1 && collectorsOf(x)[0] === name))
+      expect(declared).toContain(m.name);
   }
 });
 

@@ -13,7 +13,19 @@ import { ROOT } from '../../shared/generated';
 import { COMPOSE_ADDRESSES, COMPOSE_HA, HA_REPLICAS, REPLICA_LABEL, victoriaArgs } from '../../dashboards/provisioning/prometheus';
 
 const compose = YAML.parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')) as {
-  services: Record<string, { profiles?: string[]; build?: { context: string; dockerfile?: string }; volumes?: string[]; ports?: string[]; healthcheck?: unknown; image?: string; environment?: Record<string, string>; command?: string[] }>;
+  services: Record<
+    string,
+    {
+      profiles?: string[];
+      build?: { context: string; dockerfile?: string };
+      volumes?: string[];
+      ports?: string[];
+      healthcheck?: unknown;
+      image?: string;
+      environment?: Record<string, string>;
+      command?: string[];
+    }
+  >;
   volumes?: Record<string, unknown>;
 };
 
@@ -51,9 +63,13 @@ test('the schema check can fail: a misspelled service key and a bad port list ar
 });
 
 test('the whole stack is there: postgres, exporter, prometheus, alertmanager, blackbox, grafana, renderer; HA services only in the ha profile', () => {
-  const byDefault = Object.entries(compose.services).filter(([, s]) => !s.profiles).map(([n]) => n);
+  const byDefault = Object.entries(compose.services)
+    .filter(([, s]) => !s.profiles)
+    .map(([n]) => n);
   expect(byDefault.sort()).toEqual(['alertmanager', 'blackbox', 'exporter', 'grafana', 'postgres', 'prometheus', 'renderer']);
-  const ha = Object.entries(compose.services).filter(([, s]) => s.profiles?.includes('ha')).map(([n]) => n);
+  const ha = Object.entries(compose.services)
+    .filter(([, s]) => s.profiles?.includes('ha'))
+    .map(([n]) => n);
   expect(ha.sort()).toEqual(['alertmanager-b', 'prometheus-a', 'prometheus-b', 'victoriametrics']);
   for (const [name, s] of Object.entries(compose.services)) {
     if (name !== 'renderer') expect(s.ports?.length).toBeGreaterThan(0);
@@ -103,7 +119,8 @@ test('files referenced inside the mounted configs resolve to committed files', (
   const ruleDir = hostPathOf('prometheus', path.dirname(prom.rule_files[0]))!;
   expect(statSync(ruleDir).isDirectory()).toBe(true);
   for (const sc of prom.scrape_configs) {
-    for (const sd of sc.file_sd_configs ?? []) for (const f of sd.files) expect(existsSync(hostPathOf('prometheus', f) ?? '/nonexistent')).toBe(true);
+    for (const sd of sc.file_sd_configs ?? [])
+      for (const f of sd.files) expect(existsSync(hostPathOf('prometheus', f) ?? '/nonexistent')).toBe(true);
   }
   const blackboxArg = compose.services.blackbox!.command!.find((c) => c.startsWith('--config.file='))!.split('=')[1]!;
   expect(existsSync(hostPathOf('blackbox', blackboxArg)!)).toBe(true);
@@ -126,21 +143,29 @@ test('services reach each other where the generated configs say', () => {
 test('ha profile: two Prometheus replicas remote-write to VictoriaMetrics, which dedups and drops the replica label; Alertmanager b peers with a', () => {
   const vmFlags = compose.services.victoriametrics!.command!;
   const scrape = COMPOSE_ADDRESSES.scrapeInterval;
-  expect(vmFlags).toEqual(victoriaArgs({ storage: '/storage', listen: ':8428', relabelConfig: COMPOSE_HA.relabelConfig, scrapeInterval: scrape }));
-  expect(YAML.parse(readFileSync(hostPathOf('victoriametrics', COMPOSE_HA.relabelConfig)!, 'utf8'))).toEqual([{ action: 'labeldrop', regex: REPLICA_LABEL }]);
+  expect(vmFlags).toEqual(
+    victoriaArgs({ storage: '/storage', listen: ':8428', relabelConfig: COMPOSE_HA.relabelConfig, scrapeInterval: scrape }),
+  );
+  expect(YAML.parse(readFileSync(hostPathOf('victoriametrics', COMPOSE_HA.relabelConfig)!, 'utf8'))).toEqual([
+    { action: 'labeldrop', regex: REPLICA_LABEL },
+  ]);
   const labels = new Set<string>();
   for (const replica of HA_REPLICAS) {
     const prom = YAML.parse(readFileSync(hostPathOf(`prometheus-${replica}`, '/etc/prometheus/prometheus.yml')!, 'utf8'));
     labels.add(prom.global.external_labels[REPLICA_LABEL]);
     expect(prom.remote_write).toEqual([{ url: COMPOSE_HA.remoteWrite }]);
-    expect(new URL(prom.remote_write[0].url).host).toBe(`victoriametrics:${compose.services.victoriametrics!.ports![0]!.split(':')[1]!.replace('"', '')}`);
+    expect(new URL(prom.remote_write[0].url).host).toBe(
+      `victoriametrics:${compose.services.victoriametrics!.ports![0]!.split(':')[1]!.replace('"', '')}`,
+    );
     expect(prom.alerting.alert_relabel_configs).toEqual([{ action: 'labeldrop', regex: REPLICA_LABEL }]);
     expect(prom.alerting.alertmanagers[0].static_configs[0].targets).toEqual(['alertmanager:9093', 'alertmanager-b:9093']);
     // Same scrape jobs and rules as the single server: the pair is interchangeable.
     const single = YAML.parse(readFileSync(path.join(ROOT, 'provisioning/prometheus/prometheus.yml'), 'utf8'));
     // …except that the pair scrapes both Alertmanagers of the cluster.
     const amJob = (c: { job_name: string }) => c.job_name === SELECTORS.alertmanagerJob;
-    expect(prom.scrape_configs.filter((c: { job_name: string }) => !amJob(c))).toEqual(single.scrape_configs.filter((c: { job_name: string }) => !amJob(c)));
+    expect(prom.scrape_configs.filter((c: { job_name: string }) => !amJob(c))).toEqual(
+      single.scrape_configs.filter((c: { job_name: string }) => !amJob(c)),
+    );
     expect(prom.scrape_configs.find(amJob).static_configs[0].targets).toEqual(['alertmanager:9093', 'alertmanager-b:9093']);
     expect(prom.rule_files).toEqual(single.rule_files);
   }

@@ -11,7 +11,10 @@ const bad = (name: string) => path.join(fixtures, 'config-bad', name);
 const CASES: [string, RegExp][] = [
   ['unknown-key.yaml', /^config error: listen: unknown key\(s\) "portt"$/],
   ['wrong-type.yaml', /^config error: listen\.port: .*expected number, received string$/],
-  ['negative-interval.yaml', /^config error: collectors\.orders\.interval: expected a positive duration such as "30s" or "5m", got "-30s"$/],
+  [
+    'negative-interval.yaml',
+    /^config error: collectors\.orders\.interval: expected a positive duration such as "30s" or "5m", got "-30s"$/,
+  ],
   ['bad-url.yaml', /^config error: database\.url: expected a URL such as postgres:\/\/user@host:5432\/db$/],
   ['missing-secret-file.yaml', /^config error: web\.bearer_token\.file: secret file "\/nonexistent\/pulse-token" does not exist$/],
   ['missing-secret-env.yaml', /^config error: database\.password\.env: environment variable PULSE_TEST_UNSET_SECRET is not set$/],
@@ -21,17 +24,29 @@ const CASES: [string, RegExp][] = [
   ['invalid-yaml.yaml', /^config error: .*invalid-yaml\.yaml: invalid YAML: /],
   ['ratio-out-of-range.yaml', /^config error: thresholds\.low_seller_credit_ratio: .*1/],
   ['counter-without-total.yaml', /^config error: custom_metrics\.0\.name: counter names must end in _total$/],
-  ['bad-mutable-horizon.yaml', /^config error: collection\.mutable_horizon: expected a positive duration such as "30s" or "5m", got "-1h"$/],
+  [
+    'bad-mutable-horizon.yaml',
+    /^config error: collection\.mutable_horizon: expected a positive duration such as "30s" or "5m", got "-1h"$/,
+  ],
   ['bad-full-refresh.yaml', /^config error: collection\.full_refresh: expected a positive duration such as "30s" or "5m", got "daily"$/],
   ['bad-state-dir.yaml', /^config error: collection\.state_dir: expected a directory path$/],
   ['port-out-of-range.yaml', /^config error: listen\.port: .*65535/],
-  ['reserved-metric-name.yaml', /^config error: custom_metrics\.0\.name: "marketplace_orders_total" is reserved \(a built-in metric or prefix\)$/],
+  [
+    'reserved-metric-name.yaml',
+    /^config error: custom_metrics\.0\.name: "marketplace_orders_total" is reserved \(a built-in metric or prefix\)$/,
+  ],
   ['duplicate-metric-name.yaml', /^config error: custom_metrics\.1\.name: "shop_backlog" is declared twice$/],
   ['reserved-label-name.yaml', /^config error: custom_metrics\.0\.labels: "le" is a reserved label name$/],
-  ['provider-plain-http.yaml', /^config error: payment_providers\.stripe\.base_url: expected an https:\/\/ URL \(http:\/\/ only for loopback addresses\)$/],
+  [
+    'provider-plain-http.yaml',
+    /^config error: payment_providers\.stripe\.base_url: expected an https:\/\/ URL \(http:\/\/ only for loopback addresses\)$/,
+  ],
   ['web-config-with-legacy.yaml', /^config error: web: config_file replaces basic_auth, bearer_token and tls/],
   ['bad-lock-timeout.yaml', /^config error: database\.lock_timeout: expected a positive duration/],
-  ['bad-idle-in-transaction-timeout.yaml', /^config error: database\.idle_in_transaction_session_timeout: expected a positive duration .*"forever"$/],
+  [
+    'bad-idle-in-transaction-timeout.yaml',
+    /^config error: database\.idle_in_transaction_session_timeout: expected a positive duration .*"forever"$/,
+  ],
   ['bad-max-connections.yaml', /^config error: listen\.max_connections: /],
   ['lifecycle-not-boolean.yaml', /^config error: web\.enable_lifecycle: .*expected boolean/],
 ];
@@ -52,13 +67,20 @@ describe('bad configuration is rejected with a one-line message naming the field
 });
 
 test('a missing config file is an error naming the file', () => {
-  expect(() => loadConfig({ file: '/nonexistent/pulse.yml', env: {} })).toThrow(/cannot read config file "\/nonexistent\/pulse.yml": ENOENT/);
+  expect(() => loadConfig({ file: '/nonexistent/pulse.yml', env: {} })).toThrow(
+    /cannot read config file "\/nonexistent\/pulse.yml": ENOENT/,
+  );
 });
 
 test('the full example parses, durations become seconds and env overrides apply', () => {
   const c = loadConfig({
     file: path.join(fixtures, 'config-good/full.yaml'),
-    env: { TEST_DB_PASSWORD: 's3cret', PULSE_LISTEN__PORT: '9100', PULSE_COLLECTION__SETTLE_LAG: '90s', DATABASE_URL: 'postgres://other@db2:5432/m' },
+    env: {
+      TEST_DB_PASSWORD: 's3cret',
+      PULSE_LISTEN__PORT: '9100',
+      PULSE_COLLECTION__SETTLE_LAG: '90s',
+      DATABASE_URL: 'postgres://other@db2:5432/m',
+    },
   });
   expect(c.listen.port).toBe(9100);
   expect(c.collection.settle_lag).toBe(90);
@@ -83,7 +105,9 @@ describe('the process refuses to start on a bad config', () => {
   test('--check-config on a bad file exits non-zero with one line on stderr', async () => {
     const err = await run(tsx, [main, '--check-config', bad('negative-interval.yaml')]).catch((e) => e);
     expect(err.code).toBe(2);
-    expect(err.stderr.trim().split('\n')).toEqual(['config error: collectors.orders.interval: expected a positive duration such as "30s" or "5m", got "-30s"']);
+    expect(err.stderr.trim().split('\n')).toEqual([
+      'config error: collectors.orders.interval: expected a positive duration such as "30s" or "5m", got "-30s"',
+    ]);
   });
 
   test('starting with a bad file exits non-zero before doing anything', async () => {
@@ -102,7 +126,14 @@ describe('the process refuses to start on a bad config', () => {
 
 describe('environment', () => {
   test('PULSE_* variables that are not PULSE_<known section>__<key> are ignored with a warning (Kubernetes service links)', () => {
-    const c = loadConfig({ env: { PULSE_PORT: 'tcp://10.0.0.7:9464', PULSE_PORT_9464_TCP_ADDR: '10.0.0.7', PULSE_SERVICE_HOST: '10.0.0.7', PULSE_LOG__LEVEL: 'warn' } });
+    const c = loadConfig({
+      env: {
+        PULSE_PORT: 'tcp://10.0.0.7:9464',
+        PULSE_PORT_9464_TCP_ADDR: '10.0.0.7',
+        PULSE_SERVICE_HOST: '10.0.0.7',
+        PULSE_LOG__LEVEL: 'warn',
+      },
+    });
     expect(c.log.level).toBe('warn');
     expect(c.listen.port).toBe(9464);
     expect(c.warnings).toEqual([
@@ -118,7 +149,10 @@ describe('environment', () => {
 
   test('PORT fills in an unset listen.port but never overrides an explicit one (warned instead)', () => {
     expect(loadConfig({ env: { PORT: '9100' } }).listen.port).toBe(9100);
-    const c = loadConfig({ file: path.join(fixtures, 'config-good/full.yaml'), env: { TEST_DB_PASSWORD: 'a-long-enough-secret', PORT: '9999' } });
+    const c = loadConfig({
+      file: path.join(fixtures, 'config-good/full.yaml'),
+      env: { TEST_DB_PASSWORD: 'a-long-enough-secret', PORT: '9999' },
+    });
     expect(c.listen.port).not.toBe(9999);
     expect(c.warnings).toEqual([`environment variable PORT=9999 ignored: listen.port is set to ${c.listen.port}`]);
   });
@@ -126,8 +160,12 @@ describe('environment', () => {
   const tsx = path.join(__dirname, '../../node_modules/.bin/tsx');
   const main = path.join(__dirname, '../../exporter/src/main.ts');
   test('an empty secret file makes --check-config (and start-up) exit 2 with one line that names the field, not the secret', async () => {
-    const err = await run(tsx, [main, '--check-config', path.join(fixtures, 'config-good/full.yaml')], { env: { ...process.env, TEST_DB_PASSWORD: '   ' } }).catch((e) => e);
+    const err = await run(tsx, [main, '--check-config', path.join(fixtures, 'config-good/full.yaml')], {
+      env: { ...process.env, TEST_DB_PASSWORD: '   ' },
+    }).catch((e) => e);
     expect(err.code).toBe(2);
-    expect(err.stderr).toBe('config error: web.basic_auth.password: the secret is empty (authentication would be off); refusing to start\n');
+    expect(err.stderr).toBe(
+      'config error: web.basic_auth.password: the secret is empty (authentication would be off); refusing to start\n',
+    );
   });
 });

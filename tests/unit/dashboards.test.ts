@@ -60,14 +60,17 @@ describe.each(built)('%s', (_file, d) => {
     expect((d.links ?? []).some((l) => l.type === 'dashboards' && l.tags.includes('marketplace-pulse'))).toBe(true);
   });
 
-  test.each(panels.map((p): [string, Panel] => [p.title ?? '(untitled)', p]))('panel %s: title, description, unit, thresholds, ≥1 query', (title, p) => {
-    expect(title.length).toBeGreaterThan(2);
-    expect((p.description ?? '').length).toBeGreaterThan(20);
-    expect(p.fieldConfig?.defaults?.unit).toBeTruthy();
-    expect(p.fieldConfig?.defaults?.thresholds?.steps?.length).toBeGreaterThan(0);
-    expect((p.targets ?? []).length).toBeGreaterThan(0);
-    for (const t of p.targets ?? []) expect(((t as { expr?: string }).expr ?? '').length).toBeGreaterThan(0);
-  });
+  test.each(panels.map((p): [string, Panel] => [p.title ?? '(untitled)', p]))(
+    'panel %s: title, description, unit, thresholds, ≥1 query',
+    (title, p) => {
+      expect(title.length).toBeGreaterThan(2);
+      expect((p.description ?? '').length).toBeGreaterThan(20);
+      expect(p.fieldConfig?.defaults?.unit).toBeTruthy();
+      expect(p.fieldConfig?.defaults?.thresholds?.steps?.length).toBeGreaterThan(0);
+      expect((p.targets ?? []).length).toBeGreaterThan(0);
+      for (const t of p.targets ?? []) expect(((t as { expr?: string }).expr ?? '').length).toBeGreaterThan(0);
+    },
+  );
 
   test('no two panels overlap and all fit the 24-column grid', () => {
     const boxes = (d.panels ?? []).map((p) => ({ title: p.title, ...p.gridPos! }));
@@ -106,7 +109,8 @@ test('queries reference HA-collapsed exporter series before summing', () => {
   expect(all.length).toBeGreaterThan(100);
   for (const q of all) {
     // A sum over marketplace_* series must contain the replica collapse, exporter health included.
-    if (/sum(\s+by\s*\([^)]*\))?\s*\(\s*(increase|rate)?\(?marketplace_/.test(q.expr)) throw new Error(`${q.panel}: sums before collapsing replicas: ${q.expr}`);
+    if (/sum(\s+by\s*\([^)]*\))?\s*\(\s*(increase|rate)?\(?marketplace_/.test(q.expr))
+      throw new Error(`${q.panel}: sums before collapsing replicas: ${q.expr}`);
   }
 });
 
@@ -123,7 +127,12 @@ const targetsOf = (p: Panel) => (p.targets ?? []) as Target[];
 
 test('table panels run instant queries as tables and shape them with transformations', () => {
   const tables = built.flatMap(([, d]) => dataPanels(d).filter((p) => p.type === 'table'));
-  expect(tables.map((p) => p.title).sort()).toEqual(['Build info', 'Provider balances', 'Reconciliation mismatches', 'Weekly cohort retention']);
+  expect(tables.map((p) => p.title).sort()).toEqual([
+    'Build info',
+    'Provider balances',
+    'Reconciliation mismatches',
+    'Weekly cohort retention',
+  ]);
   for (const p of tables) {
     for (const t of targetsOf(p)) {
       expect(t.instant).toBe(true);
@@ -132,7 +141,10 @@ test('table panels run instant queries as tables and shape them with transformat
     expect((p.transformations ?? []).length).toBeGreaterThan(0);
   }
   const cohort = panelNamed(DASHBOARD_UIDS.users, 'Weekly cohort retention').transformations![0]!;
-  expect(cohort).toEqual({ id: 'groupingToMatrix', options: expect.objectContaining({ rowField: 'cohort_weeks_ago', columnField: 'weeks_since_signup', valueField: 'Value' }) });
+  expect(cohort).toEqual({
+    id: 'groupingToMatrix',
+    options: expect.objectContaining({ rowField: 'cohort_weeks_ago', columnField: 'weeks_since_signup', valueField: 'Value' }),
+  });
   const balances = panelNamed(DASHBOARD_UIDS.orders, 'Provider balances');
   expect(balances.transformations![0]!.options).toEqual(expect.objectContaining({ rowField: 'account', columnField: 'currency' }));
   // The matrix row label is built by the query itself from provider and type.
@@ -147,17 +159,25 @@ test('bar gauges over an ordered label draw one query per value, in the catalogu
     for (const p of dataPanels(d).filter((x) => x.type === 'bargauge')) {
       for (const t of targetsOf(p)) {
         const templated = [...(t.legendFormat ?? '').matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!);
-        if (templated.some((l) => orderedLabels.has(l))) throw new Error(`${d.uid} / ${p.title}: legend ${t.legendFormat} sorts by label value`);
+        if (templated.some((l) => orderedLabels.has(l)))
+          throw new Error(`${d.uid} / ${p.title}: legend ${t.legendFormat} sorts by label value`);
       }
     }
   }
   const legends = (uid: string, title: string) => targetsOf(panelNamed(uid, title)).map((t) => t.legendFormat);
-  expect(legends(DASHBOARD_UIDS.orders, 'Funnel (sessions, last 24 h)')).toEqual(['visit', 'product_view', 'add_to_cart', 'checkout', 'paid']);
+  expect(legends(DASHBOARD_UIDS.orders, 'Funnel (sessions, last 24 h)')).toEqual([
+    'visit',
+    'product_view',
+    'add_to_cart',
+    'checkout',
+    'paid',
+  ]);
   expect(legends(DASHBOARD_UIDS.users, 'Retention D1 / D7 / D30')).toEqual(['D1', 'D7', 'D30']);
   expect(legends(DASHBOARD_UIDS.users, 'Active users (1d / 7d / 30d)')).toEqual(['1d', '7d', '30d']);
   expect(legends(DASHBOARD_UIDS.sellers, 'Credits')).toEqual(['total', 'used', 'unallocated']);
   // Each query selects its own value, so the bar and its legend cannot disagree.
-  for (const t of targetsOf(panelNamed(DASHBOARD_UIDS.orders, 'Funnel (sessions, last 24 h)'))) expect(t.expr).toContain(`step="${t.legendFormat}"`);
+  for (const t of targetsOf(panelNamed(DASHBOARD_UIDS.orders, 'Funnel (sessions, last 24 h)')))
+    expect(t.expr).toContain(`step="${t.legendFormat}"`);
 });
 
 /** Seconds of a Prometheus duration (1d, 15d, 1w, 6h, 30m). */
@@ -178,14 +198,16 @@ test('at its default range, no dashboard reaches further back than Prometheus ke
       // Every `[window] offset o` selector: data from now - o - window is needed.
       for (const m of expr.matchAll(/\[(\w+)\](?:\s+offset\s+(\w+))?/g)) {
         const reach = seconds(m[1]!) + (m[2] ? seconds(m[2]) : 0);
-        if (reach > retention) throw new Error(`${q.dashboard} / ${q.panel}: needs ${reach / 86_400} days, Prometheus keeps ${retention / 86_400}`);
+        if (reach > retention)
+          throw new Error(`${q.dashboard} / ${q.panel}: needs ${reach / 86_400} days, Prometheus keeps ${retention / 86_400}`);
       }
     }
   }
   // The monthly report stays inside its own 30-day range.
   const monthly = buildDashboard(DASHBOARDS.find((e) => e.spec.uid === DASHBOARD_UIDS.monthly)!);
   for (const q of queriesOf(monthly)) {
-    for (const m of q.expr.replace(/\$__range/g, '30d').matchAll(/\[(\w+)\](?:\s+offset\s+(\w+))?/g)) expect(seconds(m[1]!) + (m[2] ? seconds(m[2]) : 0)).toBeLessThanOrEqual(seconds('30d'));
+    for (const m of q.expr.replace(/\$__range/g, '30d').matchAll(/\[(\w+)\](?:\s+offset\s+(\w+))?/g))
+      expect(seconds(m[1]!) + (m[2] ? seconds(m[2]) : 0)).toBeLessThanOrEqual(seconds('30d'));
   }
 });
 
@@ -232,7 +254,10 @@ test('business dashboards draw firing alerts of their teams as annotations; oper
 test('exporter-health queries collapse replicas and show "never" instead of epoch ages (promtool)', () => {
   const job = `job="${SELECTORS.exporterJob}"`;
   const series = (name: string, labels: string, values: string) => ({ series: `${name}{${job},${labels}}`, values });
-  const both = (name: string, labels: string, a: string, b: string) => [series(name, `${labels},instance="a:9464"`, a), series(name, `${labels},instance="b:9464"`, b)];
+  const both = (name: string, labels: string, a: string, b: string) => [
+    series(name, `${labels},instance="a:9464"`, a),
+    series(name, `${labels},instance="b:9464"`, b),
+  ];
   // Samples every minute; evaluated at 10m = 600 s of time().
   const doc = {
     rule_files: ['empty.yml'],
@@ -251,10 +276,22 @@ test('exporter-health queries collapse replicas and show "never" instead of epoc
           ...both(M.collectorErrorsTotal.name, 'collector="orders",kind="timeout"', '0+60x10', '0+60x10'),
         ],
         promql_expr_test: [
-          { expr: q.dataAge(), eval_time: '10m', exp_samples: [{ labels: '{collector="orders"}', value: 120 }, { labels: '{collector="sellers"}', value: -1 }, { labels: '{collector="users"}', value: -1 }] },
+          {
+            expr: q.dataAge(),
+            eval_time: '10m',
+            exp_samples: [
+              { labels: '{collector="orders"}', value: 120 },
+              { labels: '{collector="sellers"}', value: -1 },
+              { labels: '{collector="users"}', value: -1 },
+            ],
+          },
           { expr: q.staleCollectors(), eval_time: '10m', exp_samples: [{ labels: '{}', value: 1 }] },
           { expr: q.collectorsUpShare(), eval_time: '10m', exp_samples: [{ labels: '{}', value: 0.5 }] },
-          { expr: substitute(q.collectorErrors()), eval_time: '10m', exp_samples: [{ labels: '{collector="orders",kind="timeout"}', value: 1 }] },
+          {
+            expr: substitute(q.collectorErrors()),
+            eval_time: '10m',
+            exp_samples: [{ labels: '{collector="orders",kind="timeout"}', value: 1 }],
+          },
         ],
       },
     ],

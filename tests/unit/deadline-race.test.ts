@@ -9,7 +9,13 @@ test('a non-database collector that never settles is cut off at its timeout and 
   const config = parseConfig({ collection: { start_jitter: 0 } }, { env: {} });
   const hung: Collector = { name: 'hung', usesDatabase: false, metrics: [], collect: () => new Promise(() => undefined) };
   const entry = { collector: hung, interval: 3600, timeout: 0.2 };
-  const scheduler = new Scheduler([entry], { config, store: new MetricStore(config), pool: null, log: createLogger('silent'), version: 'test' });
+  const scheduler = new Scheduler([entry], {
+    config,
+    store: new MetricStore(config),
+    pool: null,
+    log: createLogger('silent'),
+    version: 'test',
+  });
   try {
     await scheduler.runOnce(entry); // without the deadline race this never returns
     const s = scheduler.status()[0]!;

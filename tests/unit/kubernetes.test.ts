@@ -93,11 +93,15 @@ describe('every object validates', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-overlay-'));
     try {
       const rel = (p: string) => path.relative(dir, path.join(K8S, p));
-      writeFileSync(path.join(dir, 'kustomization.yaml'), YAML.stringify({ resources: [rel('overlays/ha')], components: [rel('components/tls')] }));
+      writeFileSync(
+        path.join(dir, 'kustomization.yaml'),
+        YAML.stringify({ resources: [rel('overlays/ha')], components: [rel('components/tls')] }),
+      );
       const objects = render(dir);
       for (const o of objects) validate(o);
       const theirs = kubectlKustomize(dir);
-      if (theirs !== null) expect(Object.fromEntries(theirs.map((o) => [key(o), o]))).toEqual(Object.fromEntries(objects.map((o) => [key(o), o])));
+      if (theirs !== null)
+        expect(Object.fromEntries(theirs.map((o) => [key(o), o]))).toEqual(Object.fromEntries(objects.map((o) => [key(o), o])));
       const dep = find(objects, 'Deployment');
       expect(dep.spec.replicas).toBe(2);
       expect(dep.spec.template.spec.affinity).toEqual(find(rendered.ha, 'Deployment').spec.template.spec.affinity);
@@ -108,7 +112,9 @@ describe('every object validates', () => {
       const tlsMount = c.volumeMounts.find((m: any) => m.name === 'tls').mountPath;
       expect(path.dirname(config.web.tls!.cert_file)).toBe(tlsMount);
       expect(config.web.bearer_token).toBeDefined();
-      expect(dep.spec.template.metadata.annotations['marketplace-pulse.io/config-sha256']).toBe(createHash('sha256').update(text).digest('hex'));
+      expect(dep.spec.template.metadata.annotations['marketplace-pulse.io/config-sha256']).toBe(
+        createHash('sha256').update(text).digest('hex'),
+      );
       const ep = find(objects, 'ServiceMonitor').spec.endpoints[0];
       expect(ep.scheme).toBe('https');
       expect(ep.tlsConfig.ca.secret.name).toBe(dep.spec.template.spec.volumes.find((v: any) => v.name === 'tls').secret.secretName);
@@ -131,7 +137,10 @@ describe('every object validates', () => {
     const dep = find(objects, 'Deployment');
     const c = dep.spec.template.spec.containers[0];
     expect(c.readinessProbe.httpGet.scheme).toBe('HTTPS');
-    const config = parseConfig(YAML.parse(find(objects, 'ConfigMap', 'marketplace-pulse-config').data['config.yml']), { env: {}, resolveSecrets: false });
+    const config = parseConfig(YAML.parse(find(objects, 'ConfigMap', 'marketplace-pulse-config').data['config.yml']), {
+      env: {},
+      resolveSecrets: false,
+    });
     const tlsMount = c.volumeMounts.find((m: any) => m.name === 'tls').mountPath;
     expect(path.dirname(config.web.tls!.cert_file)).toBe(tlsMount);
     expect(path.dirname(config.web.tls!.key_file)).toBe(tlsMount);
@@ -156,7 +165,9 @@ describe('the same content as provisioning/', () => {
 
   test('each dashboard ConfigMap holds the JSON of provisioning/grafana byte for byte, in its folder', () => {
     const dashDir = path.join(ROOT, 'provisioning/grafana/dashboards');
-    const folders = readdirSync(dashDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const folders = readdirSync(dashDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     const maps = all(rendered.base, 'ConfigMap').filter((c) => c.metadata.labels?.grafana_dashboard === '1');
     let count = 0;
     for (const folder of folders) {
@@ -174,7 +185,9 @@ describe('the same content as provisioning/', () => {
 
   test('the datasource ConfigMap provides the uids the dashboards reference, not as default', () => {
     const ds = YAML.parse(Object.values(find(rendered.base, 'ConfigMap', 'marketplace-pulse-datasources').data)[0] as string).datasources;
-    expect(ds.map((d: any) => d.uid).sort()).toEqual([DATASOURCES.alertmanager.uid, DATASOURCES.prometheus.uid, DATASOURCES.postgres.uid].sort());
+    expect(ds.map((d: any) => d.uid).sort()).toEqual(
+      [DATASOURCES.alertmanager.uid, DATASOURCES.prometheus.uid, DATASOURCES.postgres.uid].sort(),
+    );
     expect(ds.every((d: any) => d.isDefault === false)).toBe(true);
   });
 
@@ -185,7 +198,14 @@ describe('the same content as provisioning/', () => {
     const matcher = (m: any) => `${m.name}${m.matchType}"${m.value}"`;
     const route = (r: any): any => {
       const out: any = {};
-      const map: Record<string, string> = { receiver: 'receiver', groupBy: 'group_by', groupWait: 'group_wait', groupInterval: 'group_interval', repeatInterval: 'repeat_interval', activeTimeIntervals: 'active_time_intervals' };
+      const map: Record<string, string> = {
+        receiver: 'receiver',
+        groupBy: 'group_by',
+        groupWait: 'group_wait',
+        groupInterval: 'group_interval',
+        repeatInterval: 'repeat_interval',
+        activeTimeIntervals: 'active_time_intervals',
+      };
       for (const [k, v] of Object.entries(r)) {
         if (k === 'matchers') out.matchers = (v as any[]).map(matcher);
         else if (k === 'routes') out.routes = (v as any[]).map(route);
@@ -198,29 +218,64 @@ describe('the same content as provisioning/', () => {
       const out: any = { name: r.name };
       if (r.pagerdutyConfigs) {
         out.pagerduty_configs = r.pagerdutyConfigs.map((p: any) => ({
-          routing_key: secrets[p.routingKey.key], url: p.url, send_resolved: p.sendResolved, severity: p.severity, description: p.description, client: p.client, details: kv(p.details),
+          routing_key: secrets[p.routingKey.key],
+          url: p.url,
+          send_resolved: p.sendResolved,
+          severity: p.severity,
+          description: p.description,
+          client: p.client,
+          details: kv(p.details),
         }));
       }
-      if (r.emailConfigs) out.email_configs = r.emailConfigs.map((e: any) => ({ to: e.to, send_resolved: e.sendResolved, headers: kv(e.headers), text: e.text }));
+      if (r.emailConfigs)
+        out.email_configs = r.emailConfigs.map((e: any) => ({
+          to: e.to,
+          send_resolved: e.sendResolved,
+          headers: kv(e.headers),
+          text: e.text,
+        }));
       if (r.webhookConfigs) out.webhook_configs = r.webhookConfigs.map((w: any) => ({ url: w.url, send_resolved: w.sendResolved }));
       if (r.slackConfigs) {
-        out.slack_configs = r.slackConfigs.map((s: any) => ({ api_url: secrets[s.apiURL.key], channel: s.channel, send_resolved: s.sendResolved, title: s.title, title_link: s.titleLink, text: s.text }));
+        out.slack_configs = r.slackConfigs.map((s: any) => ({
+          api_url: secrets[s.apiURL.key],
+          channel: s.channel,
+          send_resolved: s.sendResolved,
+          title: s.title,
+          title_link: s.titleLink,
+          text: s.text,
+        }));
       }
       return out;
     });
     const native = alertmanagerConfig({ secretsDir: null }) as any;
     expect(route(spec.route)).toEqual(native.route);
     expect(receivers).toEqual(native.receivers);
-    expect(spec.inhibitRules.map((i: any) => ({ source_matchers: i.sourceMatch.map(matcher), target_matchers: i.targetMatch.map(matcher), ...(i.equal ? { equal: i.equal } : {}) }))).toEqual(native.inhibit_rules);
+    expect(
+      spec.inhibitRules.map((i: any) => ({
+        source_matchers: i.sourceMatch.map(matcher),
+        target_matchers: i.targetMatch.map(matcher),
+        ...(i.equal ? { equal: i.equal } : {}),
+      })),
+    ).toEqual(native.inhibit_rules);
     expect(
       spec.muteTimeIntervals.map((t: any) => ({
         name: t.name,
-        time_intervals: t.timeIntervals.map((ti: any) => ({ weekdays: ti.weekdays, times: ti.times.map((x: any) => ({ start_time: x.startTime, end_time: x.endTime })), location: 'UTC' })),
+        time_intervals: t.timeIntervals.map((ti: any) => ({
+          weekdays: ti.weekdays,
+          times: ti.times.map((x: any) => ({ start_time: x.startTime, end_time: x.endTime })),
+          location: 'UTC',
+        })),
       })),
     ).toEqual(native.time_intervals ?? []);
     // SMTP settings move from the global section onto every email receiver.
     for (const r of spec.receivers.filter((x: any) => x.emailConfigs)) {
-      expect(r.emailConfigs[0]).toMatchObject({ smarthost: native.global.smtp_smarthost, from: native.global.smtp_from, requireTLS: native.global.smtp_require_tls, authUsername: DEFAULT_OPTIONS.smtp.username, authPassword: { key: 'smtp-password' } });
+      expect(r.emailConfigs[0]).toMatchObject({
+        smarthost: native.global.smtp_smarthost,
+        from: native.global.smtp_from,
+        requireTLS: native.global.smtp_require_tls,
+        authUsername: DEFAULT_OPTIONS.smtp.username,
+        authPassword: { key: 'smtp-password' },
+      });
     }
     // No credential is written into the object: only Secret references.
     const text = JSON.stringify(spec);
@@ -242,7 +297,7 @@ describe('the Deployment runs the exporter as the code defines it', () => {
   const volume = (name: string) => pod.volumes.find((v: any) => v.name === name);
   const configMap = find(rendered.base, 'ConfigMap', 'marketplace-pulse-config');
 
-  test('args parse with the exporter\'s own option set and name the mounted ConfigMap key', () => {
+  test("args parse with the exporter's own option set and name the mounted ConfigMap key", () => {
     const { values } = parseCli(c.args);
     expect(values.config).toBeDefined();
     const configVolume = pod.volumes.find((v: any) => v.configMap?.name === configMap.metadata.name);
@@ -250,7 +305,7 @@ describe('the Deployment runs the exporter as the code defines it', () => {
     expect(Object.keys(configMap.data)).toEqual([path.basename(values.config!)]);
   });
 
-  test('port and probe paths are the exporter\'s (default port of the config schema, routes of the app)', () => {
+  test("port and probe paths are the exporter's (default port of the config schema, routes of the app)", () => {
     const config = parseConfig(YAML.parse(configMap.data['config.yml']), { env: {}, resolveSecrets: false });
     expect(config.listen.port).toBe(DEFAULT_LISTEN.port);
     expect(c.ports).toEqual([{ name: 'http', containerPort: config.listen.port, protocol: 'TCP' }]);
@@ -267,7 +322,11 @@ describe('the Deployment runs the exporter as the code defines it', () => {
     expect(path.dirname(config.database.password!.file!)).toBe(secretsMount);
     expect(path.dirname(config.web.bearer_token!.file!)).toBe(secretsMount);
     // The commented payment provider example is a valid config too, with its state on the state volume.
-    const example = text.split('\n').filter((l) => l.startsWith('#   ') || l === '# payment_providers:').map((l) => l.slice(2)).join('\n');
+    const example = text
+      .split('\n')
+      .filter((l) => l.startsWith('#   ') || l === '# payment_providers:')
+      .map((l) => l.slice(2))
+      .join('\n');
     const withProviders = parseConfig({ ...YAML.parse(text), ...YAML.parse(example) }, { env: {}, resolveSecrets: false });
     for (const p of [withProviders.payment_providers.stripe!, withProviders.payment_providers.paypal!]) {
       expect(p.enabled).toBe(true);
@@ -282,7 +341,11 @@ describe('the Deployment runs the exporter as the code defines it', () => {
   test('non-root, read-only root filesystem, resources set, every mount backed by a volume', () => {
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(c.resources.requests.memory).toBe('256Mi');
     expect(c.resources.limits.memory).toBe('384Mi');
     for (const m of c.volumeMounts) expect(volume(m.name)).toBeDefined();
@@ -291,7 +354,7 @@ describe('the Deployment runs the exporter as the code defines it', () => {
     expect(readFileSync(path.join(DIRS.base, 'deployment.yaml'), 'utf8')).toMatch(/# From README "Performance".*213-221 MiB peak/);
   });
 
-  test('the config checksum on the pod template is the ConfigMap\'s (a config change rolls the pods)', () => {
+  test("the config checksum on the pod template is the ConfigMap's (a config change rolls the pods)", () => {
     for (const objects of [rendered.base, rendered.ha, rendered.demo]) {
       const text = find(objects, 'ConfigMap', 'marketplace-pulse-config').data['config.yml'];
       const annotation = find(objects, 'Deployment').spec.template.metadata.annotations['marketplace-pulse.io/config-sha256'];
@@ -318,7 +381,10 @@ describe('scraping and probing', () => {
   });
 
   test('the scrape token is the same Secret key the exporter reads its bearer token from', () => {
-    const config = parseConfig(YAML.parse(find(rendered.base, 'ConfigMap', 'marketplace-pulse-config').data['config.yml']), { env: {}, resolveSecrets: false });
+    const config = parseConfig(YAML.parse(find(rendered.base, 'ConfigMap', 'marketplace-pulse-config').data['config.yml']), {
+      env: {},
+      resolveSecrets: false,
+    });
     const cred = sm.spec.endpoints[0].authorization.credentials;
     const secretVolume = dep.spec.template.spec.volumes.find((v: any) => v.name === 'secrets');
     expect(cred.name).toBe(secretVolume.secret.secretName);
@@ -340,7 +406,9 @@ describe('scraping and probing', () => {
     expect(rules.some((r: any) => r.expr.includes(`job="${SELECTORS.exporterJob}"`))).toBe(true);
     // The demo probes its own exporter through the Service.
     const demoProbe = find(rendered.demo, 'Probe');
-    expect(demoProbe.spec.targets.staticConfig.static).toEqual([`http://${svc.metadata.name}.${svc.metadata.namespace}.svc:${svc.spec.ports[0].port}/`]);
+    expect(demoProbe.spec.targets.staticConfig.static).toEqual([
+      `http://${svc.metadata.name}.${svc.metadata.namespace}.svc:${svc.spec.ports[0].port}/`,
+    ]);
   });
 });
 
@@ -361,7 +429,10 @@ describe('overlays', () => {
   test('demo: embedded database and simulator, one replica, the measured demo resources, a Secret to start with', () => {
     const dep = find(rendered.demo, 'Deployment');
     expect(dep.spec.replicas).toBe(1);
-    const config = parseConfig(YAML.parse(find(rendered.demo, 'ConfigMap', 'marketplace-pulse-config').data['config.yml']), { env: {}, resolveSecrets: false });
+    const config = parseConfig(YAML.parse(find(rendered.demo, 'ConfigMap', 'marketplace-pulse-config').data['config.yml']), {
+      env: {},
+      resolveSecrets: false,
+    });
     expect(config.demo.mode).toBe('on');
     expect(config.database.url).toBeUndefined();
     const c = dep.spec.template.spec.containers[0];

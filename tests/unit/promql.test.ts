@@ -27,9 +27,14 @@ const queries = DASHBOARDS.flatMap((d) => queriesOf(buildDashboard(d)));
 test('the parser rejects broken PromQL and finds selected metric names (guards the checks below)', () => {
   expect(syntaxErrorAt('sum(rate(x[5m])')).not.toBeNull();
   expect(syntaxErrorAt('sum by (a) (rate(x{a=~".*"}[5m] offset 1w))')).toBeNull();
-  expect(unknownMetrics('sum(rate(marketplace_no_such_total[5m])) / sum(rate(marketplace_orders_total[5m])) + up', new Set())).toEqual(['marketplace_no_such_total']);
+  expect(unknownMetrics('sum(rate(marketplace_no_such_total[5m])) / sum(rate(marketplace_orders_total[5m])) + up', new Set())).toEqual([
+    'marketplace_no_such_total',
+  ]);
   expect(unknownMetrics('rate(a:b:c[5m])', new Set(['a:b:c']))).toEqual([]);
-  expect(metricNames('histogram_quantile(0.9, sum by (le) (rate(a_bucket[5m]))) / on (slo) b:c:d + vector(0)').sort()).toEqual(['a_bucket', 'b:c:d']);
+  expect(metricNames('histogram_quantile(0.9, sum by (le) (rate(a_bucket[5m]))) / on (slo) b:c:d + vector(0)').sort()).toEqual([
+    'a_bucket',
+    'b:c:d',
+  ]);
 });
 
 test.each(queries.map((q) => [`${q.dashboard} / ${q.panel} / ${q.refId}`, q.expr]))('%s parses', (_name, expr) => {

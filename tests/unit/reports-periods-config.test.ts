@@ -39,8 +39,12 @@ test('config: defaults, unknown keys and bad values are rejected with the field 
   expect(c.schedules).toEqual({ monthly: '0 7 1 * *', daily: '0 8 * * *' });
   expect(c.prometheus.timeout).toBe(30);
   expect(() => parseReportsConfig({ prometheus: { url: 'http://p' }, grafana: { url: 'http://g' }, colour: 'blue' })).toThrow(/colour/);
-  expect(() => parseReportsConfig({ prometheus: { url: 'http://p' }, grafana: { url: 'http://g' }, time_zone: 'Mars/Base' })).toThrow(/time_zone/);
-  expect(() => parseReportsConfig({ prometheus: { url: 'http://p' }, grafana: { url: 'http://g' }, schedules: { daily: 'every day' } })).toThrow(/schedules\.daily/);
+  expect(() => parseReportsConfig({ prometheus: { url: 'http://p' }, grafana: { url: 'http://g' }, time_zone: 'Mars/Base' })).toThrow(
+    /time_zone/,
+  );
+  expect(() =>
+    parseReportsConfig({ prometheus: { url: 'http://p' }, grafana: { url: 'http://g' }, schedules: { daily: 'every day' } }),
+  ).toThrow(/schedules\.daily/);
 });
 
 test('the shipped reports/config.example.yml is a valid configuration', () => {

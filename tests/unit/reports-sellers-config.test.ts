@@ -24,10 +24,19 @@ test.each(CASES)('%s is rejected with one line naming the field', (file, expecte
   expect((err as Error).message).not.toContain('\n');
 });
 
-test('defaults: no database (seller reports off), the exporter\'s segment thresholds', () => {
+test("defaults: no database (seller reports off), the exporter's segment thresholds", () => {
   const c = parseReportsConfig({ prometheus: { url: 'http://p:9090' }, grafana: { url: 'http://g:3000' } });
   expect(c.database).toBeUndefined();
   expect(c.sellers).toEqual({ segment_power_orders: 20, segment_active_orders: 5, low_credit_ratio: 0.1, min_orders: 20 });
-  const d = parseReportsConfig({ prometheus: { url: 'http://p:9090' }, grafana: { url: 'http://g:3000' }, database: { url: 'postgres://r@db/m', password: { env: 'PGPASSWORD' } } });
-  expect(d.database).toEqual({ url: 'postgres://r@db/m', password: { env: 'PGPASSWORD' }, timeout: 300, application_name: 'marketplace-pulse-reports' });
+  const d = parseReportsConfig({
+    prometheus: { url: 'http://p:9090' },
+    grafana: { url: 'http://g:3000' },
+    database: { url: 'postgres://r@db/m', password: { env: 'PGPASSWORD' } },
+  });
+  expect(d.database).toEqual({
+    url: 'postgres://r@db/m',
+    password: { env: 'PGPASSWORD' },
+    timeout: 300,
+    application_name: 'marketplace-pulse-reports',
+  });
 });

@@ -9,7 +9,13 @@ import type { ReportData } from '../../reports/report-data';
 import type { SellerLists } from '../../reports/sellers/management';
 import { renderSummary } from '../../reports/summary';
 
-const data = (period: Period): ReportData => ({ period, generatedAt: new Date('2026-11-01T07:00:00Z'), dayStarts: [], kpis: [], breakdowns: [] });
+const data = (period: Period): ReportData => ({
+  period,
+  generatedAt: new Date('2026-11-01T07:00:00Z'),
+  dayStarts: [],
+  kpis: [],
+  breakdowns: [],
+});
 const lists = (period: Period): SellerLists => ({
   period,
   lists: [
@@ -22,7 +28,9 @@ const lists = (period: Period): SellerLists => ({
 test('daily summary lists the sellers by id, in text and HTML', () => {
   const p = dailyPeriod('2026-10-05', 'UTC');
   const s = renderSummary(data(p), 'http://grafana', { sellers: lists(p) });
-  expect(s.text).toContain('Sellers\nTop 10 by GMV (EUR):\n  - seller 42: GMV EUR 1,234.00 (12 orders)\nDormant sellers (0 orders in 90 days):\n  - none\n');
+  expect(s.text).toContain(
+    'Sellers\nTop 10 by GMV (EUR):\n  - seller 42: GMV EUR 1,234.00 (12 orders)\nDormant sellers (0 orders in 90 days):\n  - none\n',
+  );
   expect(s.text).toContain('  - seller 7: 2.0 % left (1.00 of 50.00)\n  - and 3 more');
   expect(s.html).toContain('<li>seller 42: GMV EUR 1,234.00 (12 orders)</li>');
   expect(renderSummary(data(p), 'http://grafana').text).not.toContain('seller 42');

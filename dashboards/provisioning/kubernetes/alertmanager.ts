@@ -42,7 +42,10 @@ interface Native {
   route: NativeRoute;
   inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal?: string[] }[];
   receivers: Record<string, unknown>[];
-  time_intervals?: { name: string; time_intervals: { weekdays: string[]; times: { start_time: string; end_time: string }[]; location: string }[] }[];
+  time_intervals?: {
+    name: string;
+    time_intervals: { weekdays: string[]; times: { start_time: string; end_time: string }[]; location: string }[];
+  }[];
 }
 
 function route(r: NativeRoute): Record<string, unknown> {
@@ -105,7 +108,14 @@ function receiver(native: Native, o: AlertmanagerOptions, r: Record<string, unkn
       out.slackConfigs = configs.map(({ api_url, channel, send_resolved, title, title_link, text, ...rest }) => {
         assertEmpty(rest, field);
         if (api_url !== o.chatWebhookUrl) throw new Error('AlertmanagerConfig: a slack receiver uses an unknown webhook URL');
-        return { apiURL: { name: ALERTING_SECRET_NAME, key: CHAT_WEBHOOK_KEY }, channel, sendResolved: send_resolved, title, titleLink: title_link, text };
+        return {
+          apiURL: { name: ALERTING_SECRET_NAME, key: CHAT_WEBHOOK_KEY },
+          channel,
+          sendResolved: send_resolved,
+          title,
+          titleLink: title_link,
+          text,
+        };
       });
     } else if (field === 'webhook_configs') {
       out.webhookConfigs = configs.map(({ url, send_resolved, ...rest }) => {

@@ -80,7 +80,10 @@ export function manifestFile(
       for (const c of comments) {
         const node = doc.getIn(c.path, true) as { commentBefore?: string | null } | undefined;
         if (!node) throw new Error(`kubernetes manifests: no node at ${c.path.join('.')} in ${file} for a comment`);
-        node.commentBefore = c.text.split('\n').map((l) => ` ${l}`).join('\n');
+        node.commentBefore = c.text
+          .split('\n')
+          .map((l) => ` ${l}`)
+          .join('\n');
       }
     }
     return doc.toString({ lineWidth: 0 });

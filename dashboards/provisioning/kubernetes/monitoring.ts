@@ -43,7 +43,9 @@ export function serviceMonitor(o: KubernetesOptions): ServiceMonitor {
           path: HTTP_PATHS.metrics,
           interval: SCRAPE_INTERVAL,
           scrapeTimeout: SCRAPE_TIMEOUT,
-          ...(o.auth === 'bearer' ? { authorization: { type: 'Bearer', credentials: { name: SECRET_NAME, key: SECRET_KEYS.metricsToken } } } : {}),
+          ...(o.auth === 'bearer'
+            ? { authorization: { type: 'Bearer', credentials: { name: SECRET_NAME, key: SECRET_KEYS.metricsToken } } }
+            : {}),
           ...(o.tls
             ? {
                 scheme: 'https',

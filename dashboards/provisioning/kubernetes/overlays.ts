@@ -60,7 +60,10 @@ export function haOverlay(): Overlay {
                 podAntiAffinity: {
                   // Preferred, not required: with maxSurge 1 a required rule would stall rollouts on two nodes.
                   preferredDuringSchedulingIgnoredDuringExecution: [
-                    { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...SELECTOR_LABELS } } } },
+                    {
+                      weight: 100,
+                      podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...SELECTOR_LABELS } } },
+                    },
                   ],
                 },
               },
@@ -106,7 +109,12 @@ export function demoOverlay(o: KubernetesOptions): Overlay {
         type: 'Opaque',
         stringData: { [SECRET_KEYS.metricsToken]: DEMO_METRICS_TOKEN },
       }).toJSON() as Record<string, unknown>,
-      'configmap.yaml': patchOf<IConfigMap>()({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${NAME}-config` }, data: { [CONFIG_FILE]: text } }),
+      'configmap.yaml': patchOf<IConfigMap>()({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${NAME}-config` },
+        data: { [CONFIG_FILE]: text },
+      }),
       'deployment.yaml': deploymentPatch({
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -146,7 +154,12 @@ export function tlsComponent(o: KubernetesOptions, image: string): Overlay {
   const c = d.spec!.template.spec!.containers[0]!;
   return {
     dir: 'components/tls',
-    kustomization: { apiVersion: 'kustomize.config.k8s.io/v1alpha1', kind: 'Component', resources: [], patches: ['configmap.yaml', 'deployment.yaml', 'servicemonitor.yaml'].map((path) => ({ path })) },
+    kustomization: {
+      apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+      kind: 'Component',
+      resources: [],
+      patches: ['configmap.yaml', 'deployment.yaml', 'servicemonitor.yaml'].map((path) => ({ path })),
+    },
     files: {
       'configmap.yaml': configMap(text).toJSON() as Record<string, unknown>,
       'deployment.yaml': deploymentPatch({
@@ -157,7 +170,15 @@ export function tlsComponent(o: KubernetesOptions, image: string): Overlay {
           template: {
             metadata: { annotations: d.spec!.template.metadata!.annotations },
             spec: {
-              containers: [{ name: c.name, startupProbe: c.startupProbe, livenessProbe: c.livenessProbe, readinessProbe: c.readinessProbe, volumeMounts: c.volumeMounts }],
+              containers: [
+                {
+                  name: c.name,
+                  startupProbe: c.startupProbe,
+                  livenessProbe: c.livenessProbe,
+                  readinessProbe: c.readinessProbe,
+                  volumeMounts: c.volumeMounts,
+                },
+              ],
               volumes: d.spec!.template.spec!.volumes,
             },
           },

@@ -10,7 +10,20 @@ import type { Db } from '../runtime/db';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { settledHorizon } from './incremental';
-import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
+import {
+  FactStore,
+  linkedLoadSql,
+  neighbourColumns,
+  nextOf,
+  prevPatch,
+  usOf,
+  usToTimestamp,
+  windowRange,
+  windowSettings,
+  WindowFacts,
+  type FactRow,
+  type WindowSpec,
+} from './window-facts';
 
 /** Signed-in sessions started in ($1, $2], each with its user's next session. */
 export const ACTIVE_SESSIONS_SQL = `
@@ -20,7 +33,14 @@ export const ACTIVE_SESSIONS_SQL = `
      AND s.user_id IS NOT NULL`;
 
 /** First load: the same facts for ($1, $2], set-based. */
-export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql({ table: 'sessions', key: 'user_id', time: 'started_at', extra: [], where: 'AND s.user_id IS NOT NULL', first: false });
+export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql({
+  table: 'sessions',
+  key: 'user_id',
+  time: 'started_at',
+  extra: [],
+  where: 'AND s.user_id IS NOT NULL',
+  first: false,
+});
 
 /** Users registered in ($1, $2]. */
 export const REGISTERED_USERS_SQL = `SELECT count(*) AS n FROM users WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz`;
@@ -32,7 +52,10 @@ type Col = 'next';
 export function activeUserFacts(name: string): WindowFacts<Col> {
   const read = async (db: Db, from: number, to: number, sql = ACTIVE_SESSIONS_SQL) => {
     const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
-    return { rows: rows.map((r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r) })), patches: rows.flatMap((r) => prevPatch(r, 'next' as const)) };
+    return {
+      rows: rows.map((r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r) })),
+      patches: rows.flatMap((r) => prevPatch(r, 'next' as const)),
+    };
   };
   const spec: WindowSpec<Col> = {
     columns: { next: 'f64' },

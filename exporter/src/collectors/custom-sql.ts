@@ -89,12 +89,19 @@ export function customCollector(m: CustomMetricConfig, cap = Infinity): Collecto
       for (const r of rows) {
         const labels = Object.fromEntries(m.labels.map((l) => [l, labelValue(r[l])]));
         if (m.type === 'histogram') {
-          out.push({ metric: def, labels, buckets: m.buckets!.map((_, i) => Number(r[`b${i}`])), sum: Number(r.sum), count: Number(r.count) });
+          out.push({
+            metric: def,
+            labels,
+            buckets: m.buckets!.map((_, i) => Number(r[`b${i}`])),
+            sum: Number(r.sum),
+            count: Number(r.count),
+          });
         } else {
           if (!(m.value in r)) throw new Error(`custom metric ${m.name}: query returned no column "${m.value}"`);
           const value = r[m.value];
           // Only numbers: NULL would silently read as 0 and a date as milliseconds since 1970.
-          if (typeof value !== 'number' || Number.isNaN(value)) throw new Error(`custom metric ${m.name}: column "${m.value}" is ${describeType(value)}, expected a number`);
+          if (typeof value !== 'number' || Number.isNaN(value))
+            throw new Error(`custom metric ${m.name}: column "${m.value}" is ${describeType(value)}, expected a number`);
           out.push({ metric: def, labels, value });
         }
       }

@@ -20,10 +20,9 @@ export interface TimeRange {
  * microseconds so that no row on the boundary is lost to rounding.
  */
 export async function settledHorizon(db: Db, settleLagSeconds: number): Promise<string> {
-  const rows = await db.query<{ h: string }>(
-    `SELECT to_json(now() - make_interval(secs => $1::double precision)) #>> '{}' AS h`,
-    [settleLagSeconds],
-  );
+  const rows = await db.query<{ h: string }>(`SELECT to_json(now() - make_interval(secs => $1::double precision)) #>> '{}' AS h`, [
+    settleLagSeconds,
+  ]);
   return rows[0]!.h;
 }
 

@@ -51,14 +51,22 @@ export const logins: CollectorFactory = (config) => {
       await state.cycle(db, config.collection.settle_lag, async ({ from, to }, staged) => {
         staged.add(M.loginsTotal, { outcome: 'success', reason: 'none' }, 0);
         for (const r of await db.query(LOGINS_SQL, [from, to])) {
-          const labels = r.success ? { outcome: 'success', reason: 'none' } : { outcome: 'failure', reason: fold(r.failure_reason, FAILURE_REASONS) };
+          const labels = r.success
+            ? { outcome: 'success', reason: 'none' }
+            : { outcome: 'failure', reason: fold(r.failure_reason, FAILURE_REASONS) };
           staged.add(M.loginsTotal, labels, Number(r.n));
         }
       });
       const secs = WINDOWS.map((w) => WINDOW_SECONDS[w]);
       const out: Sample[] = [...state.totals.samples()];
-      const rows = await db.query(ACCOUNTS_WITH_FAILED_LOGINS_SQL, [WINDOWS, secs, Math.max(...secs), config.thresholds.failed_login_attempts]);
-      for (const r of rows) out.push({ metric: M.accountsWithFailedLogins, labels: { window: String(r.window) }, value: Number(r.accounts) });
+      const rows = await db.query(ACCOUNTS_WITH_FAILED_LOGINS_SQL, [
+        WINDOWS,
+        secs,
+        Math.max(...secs),
+        config.thresholds.failed_login_attempts,
+      ]);
+      for (const r of rows)
+        out.push({ metric: M.accountsWithFailedLogins, labels: { window: String(r.window) }, value: Number(r.accounts) });
       return out;
     },
   };

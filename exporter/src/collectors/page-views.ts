@@ -36,7 +36,13 @@ export const pageViews: CollectorFactory = (config) => {
         const rows = await db.query(PAGE_VIEWS_SQL, [from, to]);
         // Every series exists from the first cycle so an error ratio reads 0, not "no data".
         staged.add(M.pageViewsTotal, {}, 0);
-        staged.addHistogram(M.pageLoadSeconds, {}, buckets.map(() => 0), 0, 0);
+        staged.addHistogram(
+          M.pageLoadSeconds,
+          {},
+          buckets.map(() => 0),
+          0,
+          0,
+        );
         for (const c of HTTP_STATUS_CLASSES) staged.add(M.httpResponsesTotal, { status_class: c }, 0);
         for (const r of rows) {
           staged.add(M.pageViewsTotal, {}, Number(r.views));

@@ -40,17 +40,24 @@ export const paymentsDb: CollectorFactory = (config) => {
     async collect({ db }) {
       await state.cycle(db, config.collection.settle_lag, async ({ from, to }, staged) => {
         // Every known provider/status series exists from the first cycle, so success-rate rules see 0, not absence.
-        for (const provider of PROVIDERS) for (const status of PAYMENT_STATUSES) staged.add(M.paymentsTotal, { provider, status, source: SOURCE }, 0);
+        for (const provider of PROVIDERS)
+          for (const status of PAYMENT_STATUSES) staged.add(M.paymentsTotal, { provider, status, source: SOURCE }, 0);
         // Same for failure reasons: a reason series born at its first failure would lose that increase
         // to rate()/increase(), and the payment-success alert reads failures by reason.
-        for (const provider of PROVIDERS) for (const reason of [...failureCodes, OTHER]) staged.add(M.paymentFailuresTotal, { provider, reason, source: SOURCE }, 0);
+        for (const provider of PROVIDERS)
+          for (const reason of [...failureCodes, OTHER]) staged.add(M.paymentFailuresTotal, { provider, reason, source: SOURCE }, 0);
         for (const r of await db.query(PAYMENT_STATUS_EVENTS_SQL, [from, to])) {
           const provider = fold(String(r.provider).trim().toLowerCase(), PROVIDERS);
           const status = String(r.status);
           const n = Number(r.n);
           staged.add(M.paymentsTotal, { provider, status, source: SOURCE }, n);
-          staged.add(M.paymentAmountTotal, { provider, currency: fold(String(r.currency).trim(), currencies), status, source: SOURCE }, Number(r.amount));
-          if (status === 'failed') staged.add(M.paymentFailuresTotal, { provider, reason: fold(r.failure_code, failureCodes), source: SOURCE }, n);
+          staged.add(
+            M.paymentAmountTotal,
+            { provider, currency: fold(String(r.currency).trim(), currencies), status, source: SOURCE },
+            Number(r.amount),
+          );
+          if (status === 'failed')
+            staged.add(M.paymentFailuresTotal, { provider, reason: fold(r.failure_code, failureCodes), source: SOURCE }, n);
         }
       });
       return state.totals.samples();

@@ -12,7 +12,13 @@ import type { Sample } from '../metrics/sample';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
 import { PayPalClient } from '../payments/paypal-client';
-import { applyPayPalTransaction, PAYPAL_MAX_WINDOW_SECONDS, PAYPAL_OPEN_DISPUTE_STATES, readPayPalTransactions, RefundLedger } from '../payments/paypal-transactions';
+import {
+  applyPayPalTransaction,
+  PAYPAL_MAX_WINDOW_SECONDS,
+  PAYPAL_OPEN_DISPUTE_STATES,
+  readPayPalTransactions,
+  RefundLedger,
+} from '../payments/paypal-transactions';
 import { z, type ZodType } from 'zod';
 import { countersSchema, StateFile, watermarkSchema } from '../payments/state-file';
 import { describePollError } from '../payments/poll-errors';
@@ -65,17 +71,34 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
     const deadline = catchUpDeadline(config, 'paypal', rt.clock);
     const watermark = state.watermark ?? nowS - Math.ceil(settings.initial_lookback);
     // A window [from + 1, to] spans max_window - 1 seconds: within the API's 31-day limit.
-    const r = await catchUp({ watermark, horizon, maxWindowSeconds: Math.min(PAYPAL_MAX_WINDOW_SECONDS, settings.max_window), clock: rt.clock, deadline, readWindow: (from, to) => readWindow(api, from, to) });
+    const r = await catchUp({
+      watermark,
+      horizon,
+      maxWindowSeconds: Math.min(PAYPAL_MAX_WINDOW_SECONDS, settings.max_window),
+      clock: rt.clock,
+      deadline,
+      readWindow: (from, to) => readWindow(api, from, to),
+    });
     if (!r.complete) log.info({ provider: 'paypal', watermark: r.watermark, horizon, windows: r.windows }, 'payment provider catching up');
   }
 
   async function pollBalances(api: PayPalClient): Promise<Sample[]> {
-    const res = await api.get<{ balances?: { currency: string; available_balance?: { value: string }; withheld_balance?: { value: string } }[] }>('balances', '/v1/reporting/balances', {});
+    const res = await api.get<{
+      balances?: { currency: string; available_balance?: { value: string }; withheld_balance?: { value: string } }[];
+    }>('balances', '/v1/reporting/balances', {});
     const out: Sample[] = [];
     for (const b of res.balances ?? []) {
       const currency = folds.currency(b.currency.toUpperCase());
-      out.push({ metric: M.paymentProviderBalance, labels: { provider: 'paypal', currency, type: 'available' }, value: Number(b.available_balance?.value ?? 0) });
-      out.push({ metric: M.paymentProviderBalance, labels: { provider: 'paypal', currency, type: 'pending' }, value: Number(b.withheld_balance?.value ?? 0) });
+      out.push({
+        metric: M.paymentProviderBalance,
+        labels: { provider: 'paypal', currency, type: 'available' },
+        value: Number(b.available_balance?.value ?? 0),
+      });
+      out.push({
+        metric: M.paymentProviderBalance,
+        labels: { provider: 'paypal', currency, type: 'pending' },
+        value: Number(b.withheld_balance?.value ?? 0),
+      });
     }
     return out;
   }
@@ -97,7 +120,16 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
   return {
     name: 'paypal',
     usesDatabase: false,
-    metrics: [M.paymentsTotal, M.paymentAmountTotal, M.paymentFailuresTotal, M.paymentProviderBalance, M.paymentDisputesOpen, M.paymentProviderUp, M.paymentProviderRequestDurationSeconds, M.paymentProviderRequestsTotal],
+    metrics: [
+      M.paymentsTotal,
+      M.paymentAmountTotal,
+      M.paymentFailuresTotal,
+      M.paymentProviderBalance,
+      M.paymentDisputesOpen,
+      M.paymentProviderUp,
+      M.paymentProviderRequestDurationSeconds,
+      M.paymentProviderRequestsTotal,
+    ],
     async collect({ log, signal }) {
       if (refused) {
         // Reported once, as this collector's failure; the file is aside and polling starts afresh.
@@ -119,10 +151,18 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
         balance = [];
         disputesOpen = null;
         const f = describePollError(e, rt.secrets);
-        log.error({ provider: 'paypal', kind: f.kind, status: f.status, err: f.message, watermark: state.watermark }, 'payment provider poll failed');
+        log.error(
+          { provider: 'paypal', kind: f.kind, status: f.status, err: f.message, watermark: state.watermark },
+          'payment provider poll failed',
+        );
       }
       // PayPal reports no payout failures through these APIs: that series is Stripe's only.
-      const out: Sample[] = [...totals.samples('paypal').filter((s) => s.metric !== M.paymentPayoutsFailedTotal), ...balance, ...rt.metrics.samples(), { metric: M.paymentProviderUp, labels: { provider: 'paypal' }, value: up }];
+      const out: Sample[] = [
+        ...totals.samples('paypal').filter((s) => s.metric !== M.paymentPayoutsFailedTotal),
+        ...balance,
+        ...rt.metrics.samples(),
+        { metric: M.paymentProviderUp, labels: { provider: 'paypal' }, value: up },
+      ];
       if (disputesOpen !== null) out.push({ metric: M.paymentDisputesOpen, labels: { provider: 'paypal' }, value: disputesOpen });
       return out;
     },

@@ -30,7 +30,11 @@ export const RECONCILIATION_SQL = `
      AND ((created_at > $2::timestamptz AND created_at <= $3::timestamptz AND status IN ('succeeded', 'refunded', 'disputed'))
           OR provider_ref = ANY($4::text[]))`;
 
-export function compare(providerView: Map<string, ProviderPayment>, inWindow: (id: string) => boolean, rows: { provider_ref: string; status: string; amount: number; currency: string; in_window: boolean }[]): Record<(typeof KINDS)[number], number> {
+export function compare(
+  providerView: Map<string, ProviderPayment>,
+  inWindow: (id: string) => boolean,
+  rows: { provider_ref: string; status: string; amount: number; currency: string; in_window: boolean }[],
+): Record<(typeof KINDS)[number], number> {
   const counts = { missing_in_db: 0, missing_at_provider: 0, status_differs: 0, amount_differs: 0 };
   const byRef = new Map(rows.map((r) => [r.provider_ref, r]));
   for (const [id, p] of providerView) {
@@ -38,7 +42,8 @@ export function compare(providerView: Map<string, ProviderPayment>, inWindow: (i
     const r = byRef.get(id);
     if (!r) counts.missing_in_db += 1;
     else if (r.status !== p.status) counts.status_differs += 1;
-    else if (r.currency.trim().toUpperCase() !== p.currency || majorToMinor(Number(r.amount), p.currency) !== p.amountMinor) counts.amount_differs += 1;
+    else if (r.currency.trim().toUpperCase() !== p.currency || majorToMinor(Number(r.amount), p.currency) !== p.amountMinor)
+      counts.amount_differs += 1;
   }
   for (const r of rows) {
     if (!r.in_window || !MONEY_MOVED.has(r.status)) continue;
@@ -63,7 +68,10 @@ export function createReconciliationCollector(config: Config, deps: PollerDeps =
         rt.signal = signal;
         try {
           out.push(...(await reconcile(provider, db)));
-          last.set(provider, out.filter((s) => s.labels.provider === provider));
+          last.set(
+            provider,
+            out.filter((s) => s.labels.provider === provider),
+          );
         } catch (e) {
           // A provider outage must not blank the others: keep its last result, say why once.
           const f = describePollError(e, rt.secrets);
@@ -80,17 +88,18 @@ export function createReconciliationCollector(config: Config, deps: PollerDeps =
     const rt = providerRuntime(config, provider, deps);
     const to = Math.floor(rt.clock.now() / 1000 - settings.settle_lag);
     const from = to - Math.floor(config.payment_providers.reconciliation_window);
-    const view = provider === 'stripe' ? await stripePayments(stripeClient(config, rt), from - MARGIN_SECONDS, to + MARGIN_SECONDS) : await paypalPayments(PayPalClient.for(config, rt), from - MARGIN_SECONDS, to + MARGIN_SECONDS);
+    const view =
+      provider === 'stripe'
+        ? await stripePayments(stripeClient(config, rt), from - MARGIN_SECONDS, to + MARGIN_SECONDS)
+        : await paypalPayments(PayPalClient.for(config, rt), from - MARGIN_SECONDS, to + MARGIN_SECONDS);
     const inWindow = (id: string) => {
       const c = view.get(id)!.created;
       return c > from && c <= to;
     };
-    const rows = await db.query<{ provider_ref: string; status: string; amount: number; currency: string; in_window: boolean }>(RECONCILIATION_SQL, [
-      provider,
-      new Date(from * 1000).toISOString(),
-      new Date(to * 1000).toISOString(),
-      [...view.keys()],
-    ]);
+    const rows = await db.query<{ provider_ref: string; status: string; amount: number; currency: string; in_window: boolean }>(
+      RECONCILIATION_SQL,
+      [provider, new Date(from * 1000).toISOString(), new Date(to * 1000).toISOString(), [...view.keys()]],
+    );
     const counts = compare(view, inWindow, rows);
     return KINDS.map((kind) => ({ metric: M.paymentReconciliationMismatches, labels: { provider, kind }, value: counts[kind] }));
   }

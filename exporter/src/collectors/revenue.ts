@@ -8,7 +8,20 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { activeUserFacts, activeUsersByWindow } from './active-users';
 import { allowList, fold } from '../metrics/labels';
-import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
+import {
+  FactStore,
+  linkedLoadSql,
+  neighbourColumns,
+  nextOf,
+  prevPatch,
+  usOf,
+  usToTimestamp,
+  windowRange,
+  windowSettings,
+  WindowFacts,
+  type FactRow,
+  type WindowSpec,
+} from './window-facts';
 
 /**
  * Orders created in ($1, $2], each with its buyer's next and first order (orders_user_created_idx):
@@ -22,7 +35,13 @@ export const ORDER_FACTS_SQL = `
    WHERE s.created_at > $1::timestamptz AND s.created_at <= $2::timestamptz`;
 
 /** First load: the same facts for ($1, $2], set-based. */
-export const ORDER_FACTS_LOAD_SQL = linkedLoadSql({ table: 'orders', key: 'user_id', time: 'created_at', extra: ['currency', 'total_amount'], first: true });
+export const ORDER_FACTS_LOAD_SQL = linkedLoadSql({
+  table: 'orders',
+  key: 'user_id',
+  time: 'created_at',
+  extra: ['currency', 'total_amount'],
+  first: true,
+});
 
 export const RECURRING_REVENUE_SQL = `
   SELECT currency, sum(amount_monthly) AS mrr
@@ -42,7 +61,14 @@ export const revenue: CollectorFactory = (config) => {
     const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
     return {
       rows: rows.map(
-        (r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), cur: curIndex.get(cur(r.currency))!, amount: Number(r.total_amount), next: nextOf(r), first: Number(r.first_t) }),
+        (r): FactRow<Col> => ({
+          id: Number(r.id),
+          t: Number(r.t),
+          cur: curIndex.get(cur(r.currency))!,
+          amount: Number(r.total_amount),
+          next: nextOf(r),
+          first: Number(r.first_t),
+        }),
       ),
       patches: rows.flatMap((r) => prevPatch(r, 'next' as const)),
     };
@@ -77,7 +103,8 @@ export const revenue: CollectorFactory = (config) => {
       const users = activeNow.get(window)?.active ?? 0;
       curLabels.forEach((currency, k) => {
         // Allow-listed currencies always; `other` only when an order had one.
-        if (currencies.has(currency) || seen[k]) out.push({ metric: M.arpu, labels: { window, currency }, value: users > 0 ? gmv[k]! / users : 0 });
+        if (currencies.has(currency) || seen[k])
+          out.push({ metric: M.arpu, labels: { window, currency }, value: users > 0 ? gmv[k]! / users : 0 });
       });
       out.push({ metric: M.repeatPurchaseRatio, labels: { window }, value: buyers > 0 ? repeat / buyers : 0 });
     }

@@ -79,7 +79,8 @@ export const sellers: CollectorFactory = (config) => {
       const secs = WINDOWS.map((w) => WINDOW_SECONDS[w]);
       for (const r of await db.query(SELLER_ACTIVATION_SQL, [WINDOWS, secs])) {
         const approved = Number(r.approved);
-        if (approved > 0) out.push({ metric: M.sellerActivationRatio, labels: { window: String(r.window) }, value: Number(r.activated) / approved });
+        if (approved > 0)
+          out.push({ metric: M.sellerActivationRatio, labels: { window: String(r.window) }, value: Number(r.activated) / approved });
       }
       for (const r of await db.query(SELLER_CHURN_SQL, [WINDOWS, secs])) {
         const base = Number(r.live_at_start);

@@ -77,17 +77,31 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
     const horizon = Math.floor(nowS - settings.settle_lag) - 1;
     const deadline = catchUpDeadline(config, 'stripe', rt.clock);
     const watermark = state.watermark ?? horizon - Math.ceil(settings.initial_lookback);
-    const r = await catchUp({ watermark, horizon, maxWindowSeconds: settings.max_window, clock: rt.clock, deadline, readWindow: (from, to) => readWindow(stripe, from, to) });
+    const r = await catchUp({
+      watermark,
+      horizon,
+      maxWindowSeconds: settings.max_window,
+      clock: rt.clock,
+      deadline,
+      readWindow: (from, to) => readWindow(stripe, from, to),
+    });
     if (!r.complete) log.info({ provider: 'stripe', watermark: r.watermark, horizon, windows: r.windows }, 'payment provider catching up');
   }
 
   async function pollBalance(stripe: Stripe): Promise<Sample[]> {
     const b = await stripe.balance.retrieve();
     const out: Sample[] = [];
-    for (const [type, list] of [['available', b.available], ['pending', b.pending]] as const) {
+    for (const [type, list] of [
+      ['available', b.available],
+      ['pending', b.pending],
+    ] as const) {
       for (const x of list) {
         const currency = x.currency.toUpperCase();
-        out.push({ metric: M.paymentProviderBalance, labels: { provider: 'stripe', currency: folds.currency(currency), type }, value: minorToMajor(x.amount, currency) });
+        out.push({
+          metric: M.paymentProviderBalance,
+          labels: { provider: 'stripe', currency: folds.currency(currency), type },
+          value: minorToMajor(x.amount, currency),
+        });
       }
     }
     return out;
@@ -96,7 +110,17 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
   return {
     name: 'stripe',
     usesDatabase: false,
-    metrics: [M.paymentsTotal, M.paymentAmountTotal, M.paymentFailuresTotal, M.paymentProviderBalance, M.paymentDisputesOpen, M.paymentPayoutsFailedTotal, M.paymentProviderUp, M.paymentProviderRequestDurationSeconds, M.paymentProviderRequestsTotal],
+    metrics: [
+      M.paymentsTotal,
+      M.paymentAmountTotal,
+      M.paymentFailuresTotal,
+      M.paymentProviderBalance,
+      M.paymentDisputesOpen,
+      M.paymentPayoutsFailedTotal,
+      M.paymentProviderUp,
+      M.paymentProviderRequestDurationSeconds,
+      M.paymentProviderRequestsTotal,
+    ],
     async collect({ log, signal }) {
       if (refused) {
         // Reported once, as this collector's failure; the file is aside and polling starts afresh.
@@ -116,9 +140,17 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
       } catch (e) {
         balance = [];
         const f = describePollError(e, rt.secrets);
-        log.error({ provider: 'stripe', kind: f.kind, status: f.status, err: f.message, watermark: state.watermark }, 'payment provider poll failed');
+        log.error(
+          { provider: 'stripe', kind: f.kind, status: f.status, err: f.message, watermark: state.watermark },
+          'payment provider poll failed',
+        );
       }
-      const out: Sample[] = [...totals.samples('stripe'), ...balance, ...rt.metrics.samples(), { metric: M.paymentProviderUp, labels: { provider: 'stripe' }, value: up }];
+      const out: Sample[] = [
+        ...totals.samples('stripe'),
+        ...balance,
+        ...rt.metrics.samples(),
+        { metric: M.paymentProviderUp, labels: { provider: 'stripe' }, value: up },
+      ];
       if (state.openDisputes) out.push({ metric: M.paymentDisputesOpen, labels: { provider: 'stripe' }, value: state.openDisputes.length });
       return out;
     },

@@ -58,7 +58,10 @@ export const support: CollectorFactory = (config) => {
 
       const secs = WINDOWS.map((w) => WINDOW_SECONDS[w]);
       const params = [WINDOWS, secs, Math.max(...secs)];
-      for (const [metric, sql] of [[M.csatScore, CSAT_SQL], [M.reviewRating, REVIEW_RATING_SQL]] as const) {
+      for (const [metric, sql] of [
+        [M.csatScore, CSAT_SQL],
+        [M.reviewRating, REVIEW_RATING_SQL],
+      ] as const) {
         for (const r of await db.query(sql, params)) {
           if (Number(r.n) > 0) out.push({ metric, labels: { window: String(r.window) }, value: Number(r.score) });
         }

@@ -9,7 +9,20 @@
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
-import { FactStore, linkedLoadSql, neighbourColumns, nextOf, prevPatch, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
+import {
+  FactStore,
+  linkedLoadSql,
+  neighbourColumns,
+  nextOf,
+  prevPatch,
+  usOf,
+  usToTimestamp,
+  windowRange,
+  windowSettings,
+  WindowFacts,
+  type FactRow,
+  type WindowSpec,
+} from './window-facts';
 
 /** Sessions started in ($1, $2] with their visitor's next and first session. */
 export const VISITOR_SESSIONS_SQL = `
@@ -19,7 +32,13 @@ export const VISITOR_SESSIONS_SQL = `
    WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
 
 /** First load: the same facts for ($1, $2], set-based. */
-export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql({ table: 'sessions', key: 'visitor_id', time: 'started_at', extra: [], first: true });
+export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql({
+  table: 'sessions',
+  key: 'visitor_id',
+  time: 'started_at',
+  extra: [],
+  first: true,
+});
 
 type Col = 'next' | 'first';
 

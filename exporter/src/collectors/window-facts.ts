@@ -41,10 +41,7 @@ export class FactStore<C extends string> {
   private id: Float64Array;
   private cols: Record<C, Arr>;
 
-  constructor(
-    kinds: Readonly<Record<C, ColumnKind>>,
-    capacity = 1024,
-  ) {
+  constructor(kinds: Readonly<Record<C, ColumnKind>>, capacity = 1024) {
     this.t = new Float64Array(capacity);
     this.id = new Float64Array(capacity);
     this.cols = {} as Record<C, Arr>;
@@ -169,7 +166,13 @@ export interface WindowSpec<C extends string> {
    * Facts of entities in (minT, to] that may have changed in (from, to], with patches to other facts.
    * Omitted when a fact can only change inside `mutable_horizon` (then the tail is re-read instead).
    */
-  readChanged?(db: Db, fromUs: number, toUs: number, minTUs: number, tail?: { store: FactStore<C>; fromUs: number }): Promise<{ rows: FactRow<C>[]; patches?: FactPatch<C>[] }>;
+  readChanged?(
+    db: Db,
+    fromUs: number,
+    toUs: number,
+    minTUs: number,
+    tail?: { store: FactStore<C>; fromUs: number },
+  ): Promise<{ rows: FactRow<C>[]; patches?: FactPatch<C>[] }>;
   /** Re-read the whole `mutable_horizon` tail every cycle (facts that change without a timestamp). */
   readonly mutableTail?: boolean;
 }
@@ -186,7 +189,12 @@ export interface WindowSettings {
 
 export function windowSettings(config: Config): WindowSettings {
   const c = config.collection;
-  const relevant = JSON.stringify({ allow_lists: config.allow_lists, thresholds: config.thresholds, settle_lag: c.settle_lag, mutable_horizon: c.mutable_horizon });
+  const relevant = JSON.stringify({
+    allow_lists: config.allow_lists,
+    thresholds: config.thresholds,
+    settle_lag: c.settle_lag,
+    mutable_horizon: c.mutable_horizon,
+  });
   return {
     settleLagSeconds: c.settle_lag,
     mutableHorizonSeconds: c.mutable_horizon,
@@ -324,7 +332,9 @@ export class WindowFacts<C extends string> {
     // The tail starts a mutable horizon before the previous horizon, so a fact that just left the
     // tail gets one last read covering the time since it was last read.
     const tailFrom = Math.max(minT, Math.min(this.horizonUs, nowUs) - s.mutableHorizonSeconds * US);
-    const changed = this.spec.readChanged ? await this.spec.readChanged(db, Math.max(this.horizonUs, minT), nowUs, minT, { store: this.store!, fromUs: tailFrom }) : { rows: [] };
+    const changed = this.spec.readChanged
+      ? await this.spec.readChanged(db, Math.max(this.horizonUs, minT), nowUs, minT, { store: this.store!, fromUs: tailFrom })
+      : { rows: [] };
     const tail = this.spec.mutableTail ? await this.spec.loadRange(db, tailFrom, nowUs) : [];
     return { rows: [...changed.rows, ...tail], patches: changed.patches ?? [] };
   }
@@ -353,7 +363,9 @@ export class WindowFacts<C extends string> {
   }
 
   private fingerprint(s: WindowSettings, identity: string): string {
-    return createHash('sha256').update(`${identity}|${this.name}|${JSON.stringify(this.spec.columns)}|${s.configFingerprint}`).digest('hex');
+    return createHash('sha256')
+      .update(`${identity}|${this.name}|${JSON.stringify(this.spec.columns)}|${s.configFingerprint}`)
+      .digest('hex');
   }
 
   /** Resumes from the saved state when it is intact and was built from this database and config. */

@@ -66,7 +66,8 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, w
   if (port !== undefined && port !== '') {
     const listen = raw.listen as Record<string, unknown> | undefined;
     if (listen?.port === undefined) setPath(raw, ['listen', 'port'], parseScalar(port));
-    else if (String(listen.port) !== port) warnings.push(`environment variable PORT=${port} ignored: listen.port is set to ${String(listen.port)}`);
+    else if (String(listen.port) !== port)
+      warnings.push(`environment variable PORT=${port} ignored: listen.port is set to ${String(listen.port)}`);
   }
   for (const [name, v] of Object.entries(env)) {
     if (!name.startsWith('PULSE_') || name === CONFIG_FILE_ENV || v === undefined) continue;
@@ -86,7 +87,8 @@ export function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, w
 function describe(issue: z.core.$ZodIssue): string {
   const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
   if (issue.code === 'unrecognized_keys') return `${field}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_value' && 'values' in issue) return `${field}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'invalid_value' && 'values' in issue)
+    return `${field}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   if (issue.code === 'invalid_key') return `${field}: unknown name (expected a built-in collector name)`;
   return `${field}: ${issue.message}`;
 }
@@ -102,12 +104,15 @@ function checkSecretFiles(cfg: ParsedConfig, env: NodeJS.ProcessEnv): void {
   ];
   for (const [field, ref] of refs) {
     if (!ref) continue;
-    if (ref.file !== undefined && !existsSync(ref.file)) throw new ConfigError(`config error: ${field}.file: secret file ${JSON.stringify(ref.file)} does not exist`);
-    if (ref.env !== undefined && !env[ref.env]) throw new ConfigError(`config error: ${field}.env: environment variable ${ref.env} is not set`);
+    if (ref.file !== undefined && !existsSync(ref.file))
+      throw new ConfigError(`config error: ${field}.file: secret file ${JSON.stringify(ref.file)} does not exist`);
+    if (ref.env !== undefined && !env[ref.env])
+      throw new ConfigError(`config error: ${field}.env: environment variable ${ref.env} is not set`);
   }
   for (const field of ['cert_file', 'key_file'] as const) {
     const p = cfg.web.tls?.[field];
-    if (p !== undefined && !existsSync(p)) throw new ConfigError(`config error: web.tls.${field}: file ${JSON.stringify(p)} does not exist`);
+    if (p !== undefined && !existsSync(p))
+      throw new ConfigError(`config error: web.tls.${field}: file ${JSON.stringify(p)} does not exist`);
   }
 }
 
@@ -140,14 +145,19 @@ function checkCustomMetricNames(cfg: ParsedConfig): void {
   const builtIn = new Set(catalogue.map((m) => m.name));
   cfg.custom_metrics.forEach((m, i) => {
     const family = m.name.replace(/_(total|bucket|sum|count|created|info)$/, '');
-    if (builtIn.has(m.name) || [...builtIn].some((b) => b.replace(/_(total|info)$/, '') === family) || /^(marketplace_exporter_|process_|nodejs_|go_|promhttp_)/.test(m.name)) {
+    if (
+      builtIn.has(m.name) ||
+      [...builtIn].some((b) => b.replace(/_(total|info)$/, '') === family) ||
+      /^(marketplace_exporter_|process_|nodejs_|go_|promhttp_)/.test(m.name)
+    ) {
       throw new ConfigError(`config error: custom_metrics.${i}.name: "${m.name}" is reserved (a built-in metric or prefix)`);
     }
     if (seen.has(family)) throw new ConfigError(`config error: custom_metrics.${i}.name: "${m.name}" is declared twice`);
     seen.add(family);
     const labels = new Set<string>();
     for (const l of m.labels) {
-      if (l === 'le' || l === 'quantile' || l.startsWith('__')) throw new ConfigError(`config error: custom_metrics.${i}.labels: "${l}" is a reserved label name`);
+      if (l === 'le' || l === 'quantile' || l.startsWith('__'))
+        throw new ConfigError(`config error: custom_metrics.${i}.labels: "${l}" is a reserved label name`);
       if (labels.has(l)) throw new ConfigError(`config error: custom_metrics.${i}.labels: "${l}" is listed twice`);
       if (l in cfg.labels) throw new ConfigError(`config error: custom_metrics.${i}.labels: "${l}" is also a static label (labels.${l})`);
       labels.add(l);
@@ -164,7 +174,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      throw new ConfigError(`config error: cannot read config file ${JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw new ConfigError(
+        `config error: cannot read config file ${JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      );
     }
     try {
       raw = YAML.parse(text, { uniqueKeys: true }) ?? {};

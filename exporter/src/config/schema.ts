@@ -11,21 +11,19 @@ const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** A duration written as "30s", "5m", "1h" (or a positive number of seconds); parsed to seconds. */
-export const duration = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    if (typeof v === 'number') {
-      if (v > 0 && Number.isFinite(v)) return v;
-    } else {
-      const m = DURATION_RE.exec(v.trim());
-      if (m) {
-        const s = Number(m[1]) * UNIT_SECONDS[m[2]!]!;
-        if (s > 0) return s;
-      }
+export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  if (typeof v === 'number') {
+    if (v > 0 && Number.isFinite(v)) return v;
+  } else {
+    const m = DURATION_RE.exec(v.trim());
+    if (m) {
+      const s = Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+      if (s > 0) return s;
     }
-    ctx.addIssue({ code: 'custom', message: `expected a positive duration such as "30s" or "5m", got ${JSON.stringify(v)}` });
-    return z.NEVER;
-  });
+  }
+  ctx.addIssue({ code: 'custom', message: `expected a positive duration such as "30s" or "5m", got ${JSON.stringify(v)}` });
+  return z.NEVER;
+});
 
 const nonNegDuration = z.union([z.literal(0), z.literal('0'), z.literal('0s'), duration]).transform((v) => (typeof v === 'number' ? v : 0));
 
@@ -66,10 +64,24 @@ const providerUrl = httpUrl.refine(
 
 /** A secret: read from a file or from an environment variable, never written inline in YAML. */
 export const secretRef = z
-  .strictObject({ file: z.string().min(1).optional(), env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional() })
+  .strictObject({
+    file: z.string().min(1).optional(),
+    env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .optional(),
+  })
   .refine((s) => (s.file === undefined) !== (s.env === undefined), { message: 'expected exactly one of "file" or "env"' });
 
-const allowList = z.array(z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'expected short label-safe values')).min(1);
+const allowList = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected short label-safe values'),
+  )
+  .min(1);
 
 const collectorSettings = z.strictObject({
   enabled: z.boolean().optional(),
@@ -180,7 +192,15 @@ export const configSchema = z.strictObject({
       categories: allowList.default(['electronics', 'fashion', 'home', 'beauty', 'sports', 'toys', 'books', 'grocery']),
       refund_reasons: allowList.default(['damaged', 'not_as_described', 'late_delivery', 'changed_mind', 'fraud']),
       return_reasons: allowList.default(['damaged', 'wrong_size', 'not_as_described', 'changed_mind']),
-      failure_codes: allowList.default(['card_declined', 'insufficient_funds', 'expired_card', 'incorrect_cvc', 'processing_error', 'fraudulent', 'authentication_required']),
+      failure_codes: allowList.default([
+        'card_declined',
+        'insufficient_funds',
+        'expired_card',
+        'incorrect_cvc',
+        'processing_error',
+        'fraudulent',
+        'authentication_required',
+      ]),
       profile_fields: allowList.default(['email', 'password', 'phone', 'address', 'payout_account', 'two_factor']),
       components: allowList.default(['web', 'api', 'checkout', 'payments', 'search']),
     })
@@ -198,9 +218,7 @@ export const configSchema = z.strictObject({
       message: 'seller_segment_active_orders must be below seller_segment_power_orders',
     })
     .prefault({}),
-  limits: z
-    .strictObject({ max_series_per_metric: z.number().int().min(1).default(5000) })
-    .prefault({}),
+  limits: z.strictObject({ max_series_per_metric: z.number().int().min(1).default(5000) }).prefault({}),
   custom_metrics: z.array(customMetric).default([]),
   payment_providers: z
     .strictObject({
@@ -223,7 +241,9 @@ export const configSchema = z.strictObject({
           client_secret: secretRef.optional(),
           base_url: providerUrl.default('https://api-m.paypal.com'),
           /** Longest stretch of transactions one window reads; the Reporting API allows 31 days at most. */
-          max_window: duration.default(PAYPAL_MAX_WINDOW_SECONDS).refine((s) => s <= PAYPAL_MAX_WINDOW_SECONDS, { message: 'expected at most 31 days (the Reporting API limit)' }),
+          max_window: duration
+            .default(PAYPAL_MAX_WINDOW_SECONDS)
+            .refine((s) => s <= PAYPAL_MAX_WINDOW_SECONDS, { message: 'expected at most 31 days (the Reporting API limit)' }),
         })
         .optional(),
       reconciliation_window: duration.default(86_400),
@@ -240,9 +260,7 @@ export const configSchema = z.strictObject({
       data_dir: z.string().optional(),
     })
     .prefault({}),
-  log: z
-    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
-    .prefault({}),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
 });
 
 export type RawConfig = z.input<typeof configSchema>;

@@ -116,7 +116,8 @@ export class MarketActivity {
     for (let p = 0; p < pages; p++) {
       if (p > 0) t += Math.round(5 * SEC + rng.exponential(40 * SEC));
       const isLast = p === pages - 1;
-      let path = p === 0 ? rng.pick(['/', '/', '/search', `/c/${category}`]) : rng.pick(['/search', `/c/${category}`, `/p/${rng.int(1, 90_000)}`]);
+      let path =
+        p === 0 ? rng.pick(['/', '/', '/search', `/c/${category}`]) : rng.pick(['/search', `/c/${category}`, `/p/${rng.int(1, 90_000)}`]);
       if (viewsProduct && (p === 1 || (bounce && p === 0))) {
         path = `/p/${rng.int(1, 90_000)}`;
         this.event(sessionId, 'product_view', t + 800);
@@ -151,7 +152,14 @@ export class MarketActivity {
     let cartId: number | null = null;
     if (cartAt !== null) {
       cartId = this.ids.next('carts');
-      const cart = { id: cartId, userId: signedInAt !== null && signedInAt <= cartAt ? userId : null, sessionId, createdAt: cartAt, convertedAt: null as number | null, abandonedAt: null as number | null };
+      const cart = {
+        id: cartId,
+        userId: signedInAt !== null && signedInAt <= cartAt ? userId : null,
+        sessionId,
+        createdAt: cartAt,
+        convertedAt: null as number | null,
+        abandonedAt: null as number | null,
+      };
       if (checkoutAt !== null && userId !== null) cart.convertedAt = this.order(sessionId, userId, checkoutAt, category);
       if (cart.convertedAt === null) cart.abandonedAt = cartAt + Math.round(rng.between(30, 90) * MIN);
       this.out.add('carts', cart);
@@ -209,18 +217,61 @@ export class MarketActivity {
     if (succeededAt !== null && rng.chance(0.04)) {
       refundedAt = succeededAt + Math.round(rng.between(1, 14) * DAY_MS);
       const refundAmount = rng.chance(0.75) ? amount : Math.round(amount * rng.between(0.2, 0.8) * 100) / 100;
-      this.out.add('refunds', { id: this.ids.next('refunds'), paymentId, amount: refundAmount, currency, reason: rng.weighted(V.REFUND_REASONS), createdAt: refundedAt });
+      this.out.add('refunds', {
+        id: this.ids.next('refunds'),
+        paymentId,
+        amount: refundAmount,
+        currency,
+        reason: rng.weighted(V.REFUND_REASONS),
+        createdAt: refundedAt,
+      });
     } else if (succeededAt !== null && rng.chance(0.005)) {
       disputedAt = succeededAt + Math.round(rng.between(3, 40) * DAY_MS);
     }
     if (deliveredAt !== null && refundedAt === null) {
-      if (rng.chance(0.05)) this.out.add('returns', { id: this.ids.next('returns'), orderId, reason: rng.weighted(V.RETURN_REASONS), createdAt: deliveredAt + Math.round(rng.between(1, 10) * DAY_MS) });
-      if (rng.chance(0.18)) this.out.add('reviews', { id: this.ids.next('reviews'), orderId, rating: Number(rng.weighted(V.RATINGS)), createdAt: deliveredAt + Math.round(rng.between(1, 7) * DAY_MS) });
+      if (rng.chance(0.05))
+        this.out.add('returns', {
+          id: this.ids.next('returns'),
+          orderId,
+          reason: rng.weighted(V.RETURN_REASONS),
+          createdAt: deliveredAt + Math.round(rng.between(1, 10) * DAY_MS),
+        });
+      if (rng.chance(0.18))
+        this.out.add('reviews', {
+          id: this.ids.next('reviews'),
+          orderId,
+          rating: Number(rng.weighted(V.RATINGS)),
+          createdAt: deliveredAt + Math.round(rng.between(1, 7) * DAY_MS),
+        });
     }
-    this.out.add('orders', { id: orderId, userId, sellerId, sessionId, category, createdAt, amount, currency, paidAt: succeededAt, failedAt, shippedAt, deliveredAt, refundedAt });
+    this.out.add('orders', {
+      id: orderId,
+      userId,
+      sellerId,
+      sessionId,
+      category,
+      createdAt,
+      amount,
+      currency,
+      paidAt: succeededAt,
+      failedAt,
+      shippedAt,
+      deliveredAt,
+      refundedAt,
+    });
     this.out.add('payments', {
-      id: paymentId, orderId, provider, providerRef: this.providerRef(provider), failureCode, amount, currency,
-      createdAt: paymentAt, succeededAt, failedAt, refundedAt, disputedAt,
+      id: paymentId,
+      orderId,
+      provider,
+      providerRef: this.providerRef(provider),
+      failureCode,
+      amount,
+      currency,
+      createdAt: paymentAt,
+      succeededAt,
+      failedAt,
+      refundedAt,
+      disputedAt,
     });
     return createdAt;
   }
@@ -240,13 +291,19 @@ export class MarketActivity {
     for (let n = times(0.35); n > 0; n--) this.incident(at());
     for (let n = times(1 + s / 2000); n > 0; n--) {
       const reportedAt = at();
-      this.out.add('bug_reports', { id: this.ids.next('bug_reports'), severity: rng.weighted(V.BUG_SEVERITIES), reportedAt, resolvedAt: rng.chance(0.85) ? reportedAt + Math.round(rng.exponential(3 * DAY_MS)) : null });
+      this.out.add('bug_reports', {
+        id: this.ids.next('bug_reports'),
+        severity: rng.weighted(V.BUG_SEVERITIES),
+        reportedAt,
+        resolvedAt: rng.chance(0.85) ? reportedAt + Math.round(rng.exponential(3 * DAY_MS)) : null,
+      });
     }
     for (let n = times(s / 120); n > 0; n--) {
       const openedAt = at();
       const closed = rng.chance(0.92);
       this.out.add('support_tickets', {
-        id: this.ids.next('support_tickets'), openedAt,
+        id: this.ids.next('support_tickets'),
+        openedAt,
         closedAt: closed ? openedAt + Math.round(rng.between(0.3, 48) * HOUR_MS) : null,
         csat: closed && rng.chance(0.7) ? Number(rng.weighted(V.CSAT_SCORES)) : null, // many customers never answer the survey
       });
@@ -254,7 +311,8 @@ export class MarketActivity {
     for (let n = times(s / 80); n > 0; n--) {
       const changedAt = at();
       const userId = this.userBefore(changedAt);
-      if (userId !== null) this.out.add('profile_changes', { id: this.ids.next('profile_changes'), userId, field: rng.weighted(V.PROFILE_FIELDS), changedAt });
+      if (userId !== null)
+        this.out.add('profile_changes', { id: this.ids.next('profile_changes'), userId, field: rng.weighted(V.PROFILE_FIELDS), changedAt });
     }
     for (let n = times(s / 400); n > 0; n--) {
       const t = at();
@@ -292,8 +350,13 @@ export class MarketActivity {
       if (rng.chance(0.6)) {
         const plan = rng.weighted(V.PLAN_WEIGHTS);
         this.out.add('subscriptions', {
-          id: this.ids.next('subscriptions'), sellerId: id, plan, amount: V.PLANS[plan]!, currency: rng.weighted(V.CURRENCIES),
-          startedAt: approvedAt + HOUR_MS, cancelledAt: churnedAt,
+          id: this.ids.next('subscriptions'),
+          sellerId: id,
+          plan,
+          amount: V.PLANS[plan]!,
+          currency: rng.weighted(V.CURRENCIES),
+          startedAt: approvedAt + HOUR_MS,
+          cancelledAt: churnedAt,
         });
       }
     }
@@ -303,7 +366,13 @@ export class MarketActivity {
     const rng = this.rng;
     const severity = rng.weighted(V.INCIDENT_SEVERITIES);
     const minutes = severity === 'critical' ? rng.between(10, 60) : severity === 'major' ? rng.between(15, 180) : rng.between(5, 240);
-    const row: IncidentRow = { id: this.ids.next('incidents'), component: rng.weighted(V.INCIDENT_COMPONENTS), severity, startedAt, resolvedAt: startedAt + Math.round(minutes * MIN) };
+    const row: IncidentRow = {
+      id: this.ids.next('incidents'),
+      component: rng.weighted(V.INCIDENT_COMPONENTS),
+      severity,
+      startedAt,
+      resolvedAt: startedAt + Math.round(minutes * MIN),
+    };
     this.out.add('incidents', row);
     if (severity !== 'minor') this.recentIncidents.push(row);
   }
@@ -311,7 +380,9 @@ export class MarketActivity {
   /** Major and critical incidents on the web or API make page views fail while they last. */
   private outageAt(at: number): boolean {
     if (this.recentIncidents.length > 20) this.recentIncidents = this.recentIncidents.slice(-10);
-    return this.recentIncidents.some((i) => (i.component === 'web' || i.component === 'api') && i.startedAt <= at && (i.resolvedAt ?? Infinity) > at);
+    return this.recentIncidents.some(
+      (i) => (i.component === 'web' || i.component === 'api') && i.startedAt <= at && (i.resolvedAt ?? Infinity) > at,
+    );
   }
 
   private login(userId: number, at: number): void {
@@ -319,7 +390,13 @@ export class MarketActivity {
     // A mistyped password first now and then; the retry comes seconds later.
     const retry = this.rng.chance(0.05);
     if (retry) this.failedLogin(userId, at, 'bad_password');
-    this.out.add('login_events', { id: this.ids.next('login_events'), userId, occurredAt: retry ? at + 15 * SEC : at, success: true, failureReason: null });
+    this.out.add('login_events', {
+      id: this.ids.next('login_events'),
+      userId,
+      occurredAt: retry ? at + 15 * SEC : at,
+      success: true,
+      failureReason: null,
+    });
   }
 
   private failedLogin(userId: number | null, at: number, reason: string): void {

@@ -14,7 +14,9 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedDatabase(opts: { dataDir?: string; port?: number; maxConnections?: number } = {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(
+  opts: { dataDir?: string; port?: number; maxConnections?: number } = {},
+): Promise<EmbeddedDatabase> {
   const db = await PGlite.create(opts.dataDir);
   await db.exec(readFileSync(SCHEMA_PATH, 'utf8'));
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: opts.port ?? 0, maxConnections: opts.maxConnections ?? 16 });

@@ -18,7 +18,11 @@ export const FEED_INTERVAL_MS = 5_000;
  * Environment variables holding the demo credentials. Not STRIPE_API_KEY & co, so that real
  * credentials in the environment are never overwritten; not PULSE_*, which is config.
  */
-export const DEMO_ENV = { stripeKey: 'DEMO_STRIPE_API_KEY', paypalId: 'DEMO_PAYPAL_CLIENT_ID', paypalSecret: 'DEMO_PAYPAL_CLIENT_SECRET' } as const;
+export const DEMO_ENV = {
+  stripeKey: 'DEMO_STRIPE_API_KEY',
+  paypalId: 'DEMO_PAYPAL_CLIENT_ID',
+  paypalSecret: 'DEMO_PAYPAL_CLIENT_SECRET',
+} as const;
 
 export interface PaymentFakes {
   /** Raw config patch (collectors + payment_providers) to merge under the user's config before parsing. */
@@ -35,7 +39,10 @@ export interface PaymentFakes {
 /** `historyDays`: how far back the pollers read on their first poll, so provider and database totals cover the same history. */
 export async function startPaymentFakes(pool: pg.Pool, log?: Logger, historyDays = 30): Promise<PaymentFakes> {
   const stripe = await new StripeFake({ apiKey: `sk_test_demo_${randomBytes(12).toString('hex')}` }).start();
-  const paypal = await new PayPalFake({ clientId: 'AZdemo-marketplace-pulse', clientSecret: `EPdemo-${randomBytes(12).toString('hex')}` }).start();
+  const paypal = await new PayPalFake({
+    clientId: 'AZdemo-marketplace-pulse',
+    clientSecret: `EPdemo-${randomBytes(12).toString('hex')}`,
+  }).start();
   const feeds = [new DatabaseFeed(pool, 'stripe', stripe, { plant: true }), new DatabaseFeed(pool, 'paypal', paypal, { plant: true })];
 
   let running: Promise<void> = Promise.resolve();
@@ -45,7 +52,11 @@ export async function startPaymentFakes(pool: pg.Pool, log?: Logger, historyDays
       for (const f of feeds) {
         const before = f.planted.length;
         await f.feed();
-        if (f.planted.length > before) log?.info({ provider: f.provider, planted: f.planted.map((p) => p.kind) }, 'demo payment provider: mismatches planted for reconciliation');
+        if (f.planted.length > before)
+          log?.info(
+            { provider: f.provider, planted: f.planted.map((p) => p.kind) },
+            'demo payment provider: mismatches planted for reconciliation',
+          );
       }
     });
     return running;
@@ -68,7 +79,14 @@ export async function startPaymentFakes(pool: pg.Pool, log?: Logger, historyDays
 
   // Fed up to FEED_INTERVAL_MS late (plus the simulator's own tick), so the pollers wait a settle
   // lag well past that before counting a second; local fakes can take a generous request budget.
-  const common = { enabled: true, interval: '15s', settle_lag: '60s', requests_per_minute: 600, timeout: '5s', initial_lookback: `${historyDays + 1}d` };
+  const common = {
+    enabled: true,
+    interval: '15s',
+    settle_lag: '60s',
+    requests_per_minute: 600,
+    timeout: '5s',
+    initial_lookback: `${historyDays + 1}d`,
+  };
   const config = {
     collectors: {
       stripe: { timeout: '2m' },

@@ -39,8 +39,13 @@ export class IdAllocator {
 
   /** Moves every id sequence past the ids handed out (including rows not written yet). */
   async advanceSequences(db: Queryable): Promise<void> {
-    const parts = TABLE_ORDER.map((t, i) => `setval(pg_get_serial_sequence('${t}', 'id'), greatest($${i + 1}::bigint, 1), $${i + 1}::bigint > 0)`);
-    await db.query(`SELECT ${parts.join(', ')}`, TABLE_ORDER.map((t) => this.last.get(t) ?? 0));
+    const parts = TABLE_ORDER.map(
+      (t, i) => `setval(pg_get_serial_sequence('${t}', 'id'), greatest($${i + 1}::bigint, 1), $${i + 1}::bigint > 0)`,
+    );
+    await db.query(
+      `SELECT ${parts.join(', ')}`,
+      TABLE_ORDER.map((t) => this.last.get(t) ?? 0),
+    );
   }
 }
 

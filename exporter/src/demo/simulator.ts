@@ -162,14 +162,20 @@ async function loadState(client: pg.PoolClient): Promise<MarketState> {
              GROUP BY visitor_id ORDER BY last DESC LIMIT 20000) v
       LEFT JOIN users u ON u.id = v.user_id
      ORDER BY v.last`);
-  const users = await client.query<{ id: number; created_at: Date }>(`SELECT id::float8 AS id, created_at FROM users ORDER BY id DESC LIMIT 50000`);
+  const users = await client.query<{ id: number; created_at: Date }>(
+    `SELECT id::float8 AS id, created_at FROM users ORDER BY id DESC LIMIT 50000`,
+  );
   const sellers = await client.query<{ id: number; approved_at: Date; churned_at: Date | null }>(
     `SELECT id::float8 AS id, approved_at, churned_at FROM sellers WHERE approved_at IS NOT NULL AND (churned_at IS NULL OR churned_at > now()) ORDER BY id`,
   );
   return {
     visitors: visitors.rows.map((r) => ({ id: r.visitor_id, userId: r.user_id, userSince: r.since ? r.since.getTime() : Infinity })),
     users: users.rows.map((r) => ({ id: r.id, createdAt: r.created_at.getTime() })),
-    sellers: sellers.rows.map((r) => ({ id: r.id, approvedAt: r.approved_at.getTime(), churnedAt: r.churned_at ? r.churned_at.getTime() : null })),
+    sellers: sellers.rows.map((r) => ({
+      id: r.id,
+      approvedAt: r.approved_at.getTime(),
+      churnedAt: r.churned_at ? r.churned_at.getTime() : null,
+    })),
   };
 }
 

@@ -18,7 +18,9 @@ function row(m: MetricDef): string {
   const lines = [
     `### \`${m.name}\``,
     '',
-    `${m.type} · unit: ${m.unit} · collector: ${collectorsOf(m).map((c) => `\`${c}\``).join(', ')} · source: ${m.source}`,
+    `${m.type} · unit: ${m.unit} · collector: ${collectorsOf(m)
+      .map((c) => `\`${c}\``)
+      .join(', ')} · source: ${m.source}`,
     '',
     m.help,
     '',
@@ -34,7 +36,16 @@ function row(m: MetricDef): string {
 
 // A fixed order: module namespace objects enumerate in a loader-dependent order (tsx and ts-jest
 // differ), and the generated file must be byte-identical whoever writes it.
-const AREAS: readonly Area[] = ['users & engagement', 'orders & revenue', 'payments', 'sellers', 'satisfaction', 'reliability', 'security', 'exporter'];
+const AREAS: readonly Area[] = [
+  'users & engagement',
+  'orders & revenue',
+  'payments',
+  'sellers',
+  'satisfaction',
+  'reliability',
+  'security',
+  'exporter',
+];
 
 export function metricsDoc(): GeneratedFile {
   const areas = [...AREAS, ...new Set(catalogue.map((m) => m.area).filter((a) => !AREAS.includes(a)))];
@@ -44,7 +55,13 @@ export function metricsDoc(): GeneratedFile {
     '',
     `Marketplace Pulse publishes ${catalogue.length} metric families. Counters are cumulative and survive restarts through \`rate()\`/\`increase()\`; window gauges are recomputed by their collector. Money is in major currency units with a \`currency\` label; ratios are 0..1; durations are seconds.`,
     '',
-    ...areas.map((a) => `- [${a}](#${a.replace(/[^a-z ]/g, '').trim().replace(/ +/g, '-')})`),
+    ...areas.map(
+      (a) =>
+        `- [${a}](#${a
+          .replace(/[^a-z ]/g, '')
+          .trim()
+          .replace(/ +/g, '-')})`,
+    ),
     '',
   ];
   for (const area of areas) {

@@ -95,8 +95,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.get(HTTP_PATHS.ready, (_req, res) => {
     const state = deps.state();
     if (state.isReady()) return res.type('text/plain').send('ready\n');
-    const waiting = state.status().filter((s) => !s.attempted).map((s) => s.name);
-    res.status(503).type('text/plain').send(`not ready: waiting for first collection of ${waiting.join(', ')}\n`);
+    const waiting = state
+      .status()
+      .filter((s) => !s.attempted)
+      .map((s) => s.name);
+    res
+      .status(503)
+      .type('text/plain')
+      .send(`not ready: waiting for first collection of ${waiting.join(', ')}\n`);
   });
 
   // Everything below requires credentials when auth is configured, unknown paths included.
@@ -119,7 +125,8 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.all(HTTP_PATHS.reload, async (req, res) => {
-    if (!deps.lifecycle) return res.status(403).type('text/plain').send('lifecycle API is not enabled (start with --web.enable-lifecycle)\n');
+    if (!deps.lifecycle)
+      return res.status(403).type('text/plain').send('lifecycle API is not enabled (start with --web.enable-lifecycle)\n');
     if (req.method !== 'POST') return res.status(405).set('Allow', 'POST').type('text/plain').send('only POST reloads\n');
     const cross = crossSite(req);
     if (cross) return res.status(403).type('text/plain').send(`cross-site request refused (${cross})\n`);

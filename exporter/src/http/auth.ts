@@ -36,7 +36,8 @@ export function safeEqual(a: string, b: string): boolean {
 /** Throws a one-line error when a configured secret is empty or too short (auth must never silently turn off). */
 export function assertSecret(field: string, value: string): void {
   if (value.trim() === '') throw new Error(`config error: ${field}: the secret is empty (authentication would be off); refusing to start`);
-  if (value.length < MIN_SECRET_LENGTH) throw new Error(`config error: ${field}: the secret is ${value.length} characters, expected at least ${MIN_SECRET_LENGTH}`);
+  if (value.length < MIN_SECRET_LENGTH)
+    throw new Error(`config error: ${field}: the secret is ${value.length} characters, expected at least ${MIN_SECRET_LENGTH}`);
 }
 
 function parseBasic(header: string): { user: string; pass: string } | null {

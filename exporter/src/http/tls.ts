@@ -41,7 +41,12 @@ export interface ReloadingTlsServer {
   update(t: TlsSettings): void;
 }
 
-export function createTlsServer(initial: TlsSettings, app: RequestListener, log: Logger, serverOptions: https.ServerOptions = {}): ReloadingTlsServer {
+export function createTlsServer(
+  initial: TlsSettings,
+  app: RequestListener,
+  log: Logger,
+  serverOptions: https.ServerOptions = {},
+): ReloadingTlsServer {
   let settings = initial;
   const files = () => [settings.certFile, settings.keyFile, settings.caFile];
   let seen = fingerprint(files());
@@ -64,7 +69,10 @@ export function createTlsServer(initial: TlsSettings, app: RequestListener, log:
       log.info({ cert_file: settings.certFile }, 'TLS certificate files changed: reloaded');
     } catch (e) {
       // Keep serving with the previous pair; the next handshake tries again.
-      log.warn({ cert_file: settings.certFile, err: String((e as Error).message).split('\n')[0] }, 'TLS certificate files changed but do not load; keeping the previous ones');
+      log.warn(
+        { cert_file: settings.certFile, err: String((e as Error).message).split('\n')[0] },
+        'TLS certificate files changed but do not load; keeping the previous ones',
+      );
     }
   };
   // Runs before the TLS layer wraps the socket, so this very handshake already uses the new context.
@@ -73,12 +81,14 @@ export function createTlsServer(initial: TlsSettings, app: RequestListener, log:
     const mode = settings.clientAuth;
     const cert = socket.getPeerCertificate();
     const given = cert !== null && Object.keys(cert).length > 0;
-    if ((mode === 'RequireAnyClientCert' && !given) || (mode === 'VerifyClientCertIfGiven' && given && !socket.authorized)) socket.destroy();
+    if ((mode === 'RequireAnyClientCert' && !given) || (mode === 'VerifyClientCertIfGiven' && given && !socket.authorized))
+      socket.destroy();
   });
   return {
     server,
     update(t) {
-      if (t.clientAuth !== settings.clientAuth) throw new Error('tls_server_config.client_auth_type cannot change on reload; restart the exporter');
+      if (t.clientAuth !== settings.clientAuth)
+        throw new Error('tls_server_config.client_auth_type cannot change on reload; restart the exporter');
       contextOptions(t); // throws on unreadable files before anything changes
       settings = t;
       seen = '';

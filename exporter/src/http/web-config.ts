@@ -18,14 +18,28 @@ const BCRYPT_RE = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 export const MIN_BCRYPT_COST = 10;
 
 const TLS_VERSIONS = { TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3' } as const;
-const CLIENT_AUTH = ['NoClientCert', 'RequestClientCert', 'RequireAnyClientCert', 'VerifyClientCertIfGiven', 'RequireAndVerifyClientCert'] as const;
+const CLIENT_AUTH = [
+  'NoClientCert',
+  'RequestClientCert',
+  'RequireAnyClientCert',
+  'VerifyClientCertIfGiven',
+  'RequireAndVerifyClientCert',
+] as const;
 /** The response headers exporter-toolkit lets users set; anything else is rejected as it is there. */
-const ALLOWED_HEADERS = ['Strict-Transport-Security', 'X-Content-Type-Options', 'X-Frame-Options', 'X-XSS-Protection', 'Content-Security-Policy'];
+const ALLOWED_HEADERS = [
+  'Strict-Transport-Security',
+  'X-Content-Type-Options',
+  'X-Frame-Options',
+  'X-XSS-Protection',
+  'Content-Security-Policy',
+];
 
-const bcryptHash = z.string().refine((h) => BCRYPT_RE.test(h), { message: 'expected a bcrypt hash such as "$2b$12$…" (htpasswd -nBC 12 user)' }).refine(
-  (h) => Number(BCRYPT_RE.exec(h)?.[1] ?? 0) >= MIN_BCRYPT_COST,
-  { message: `expected a bcrypt cost of at least ${MIN_BCRYPT_COST}` },
-);
+const bcryptHash = z
+  .string()
+  .refine((h) => BCRYPT_RE.test(h), { message: 'expected a bcrypt hash such as "$2b$12$…" (htpasswd -nBC 12 user)' })
+  .refine((h) => Number(BCRYPT_RE.exec(h)?.[1] ?? 0) >= MIN_BCRYPT_COST, {
+    message: `expected a bcrypt cost of at least ${MIN_BCRYPT_COST}`,
+  });
 
 const webConfigSchema = z.strictObject({
   tls_server_config: z
@@ -39,15 +53,25 @@ const webConfigSchema = z.strictObject({
       /** Accepted for compatibility; Node's defaults only offer AEAD suites for TLS 1.2+. */
       prefer_server_cipher_suites: z.boolean().optional(),
     })
-    .refine((t) => t.client_auth_type === 'NoClientCert' || t.client_auth_type === 'RequestClientCert' || t.client_auth_type === 'RequireAnyClientCert' || t.client_ca_file !== undefined, {
-      message: 'client_auth_type verifies client certificates and needs client_ca_file',
-      path: ['client_ca_file'],
-    })
+    .refine(
+      (t) =>
+        t.client_auth_type === 'NoClientCert' ||
+        t.client_auth_type === 'RequestClientCert' ||
+        t.client_auth_type === 'RequireAnyClientCert' ||
+        t.client_ca_file !== undefined,
+      {
+        message: 'client_auth_type verifies client certificates and needs client_ca_file',
+        path: ['client_ca_file'],
+      },
+    )
     .refine((t) => t.client_ca_file === undefined || t.client_auth_type !== 'NoClientCert', {
       message: 'client_ca_file is set but client_auth_type is NoClientCert (set e.g. RequireAndVerifyClientCert)',
       path: ['client_auth_type'],
     })
-    .refine((t) => t.max_version === undefined || t.max_version >= t.min_version, { message: 'max_version is below min_version', path: ['max_version'] })
+    .refine((t) => t.max_version === undefined || t.max_version >= t.min_version, {
+      message: 'max_version is below min_version',
+      path: ['max_version'],
+    })
     .optional(),
   http_server_config: z
     .strictObject({
@@ -60,7 +84,15 @@ const webConfigSchema = z.strictObject({
         .optional(),
     })
     .optional(),
-  basic_auth_users: z.record(z.string().min(1).regex(/^[^:]+$/, 'expected a user name without ":"'), bcryptHash).optional(),
+  basic_auth_users: z
+    .record(
+      z
+        .string()
+        .min(1)
+        .regex(/^[^:]+$/, 'expected a user name without ":"'),
+      bcryptHash,
+    )
+    .optional(),
 });
 
 export type WebConfig = z.output<typeof webConfigSchema> & { readonly source: string };
@@ -97,8 +129,13 @@ export function parseWebConfig(raw: unknown, source = '(inline)'): WebConfig {
     throw new WebConfigError(`web config error: ${source}: ${field}: ${msg}`);
   }
   const t = r.data.tls_server_config;
-  for (const [field, p] of [['cert_file', t?.cert_file], ['key_file', t?.key_file], ['client_ca_file', t?.client_ca_file]] as const) {
-    if (p !== undefined && !existsSync(p)) throw new WebConfigError(`web config error: ${source}: tls_server_config.${field}: file ${JSON.stringify(p)} does not exist`);
+  for (const [field, p] of [
+    ['cert_file', t?.cert_file],
+    ['key_file', t?.key_file],
+    ['client_ca_file', t?.client_ca_file],
+  ] as const) {
+    if (p !== undefined && !existsSync(p))
+      throw new WebConfigError(`web config error: ${source}: tls_server_config.${field}: file ${JSON.stringify(p)} does not exist`);
   }
   return { ...r.data, source };
 }

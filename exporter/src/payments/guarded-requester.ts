@@ -76,7 +76,11 @@ export class GuardedRequester {
    * Runs `attempt` until it yields a non-retryable answer. `attempt` gets a signal that fires at the
    * per-request timeout (or when the poll is aborted) and the timeout in ms.
    */
-  async run(endpoint: string, attempt: (signal: AbortSignal, timeoutMs: number) => Promise<AttemptResult>, signal?: AbortSignal): Promise<AttemptResult> {
+  async run(
+    endpoint: string,
+    attempt: (signal: AbortSignal, timeoutMs: number) => Promise<AttemptResult>,
+    signal?: AbortSignal,
+  ): Promise<AttemptResult> {
     const { clock, budget, metrics, timeoutMs, maxRetries } = this.o;
     let last: ProviderRequestError | null = null;
     for (let i = 0; i <= maxRetries; i++) {
@@ -84,7 +88,12 @@ export class GuardedRequester {
       if (wait > 0) {
         // A hold longer than the cycle has left ends this cycle now (nothing committed); a later cycle
         // starts once the hold is over, instead of sleeping through the deadline.
-        if (wait > this.timeLeft()) throw new ProviderRequestError(`${endpoint}: rate limited, Retry-After hold of ${Math.ceil(wait / 1000)}s exceeds the time left in this cycle`, 'rate_limited', 429);
+        if (wait > this.timeLeft())
+          throw new ProviderRequestError(
+            `${endpoint}: rate limited, Retry-After hold of ${Math.ceil(wait / 1000)}s exceeds the time left in this cycle`,
+            'rate_limited',
+            429,
+          );
         await clock.sleep(wait, signal);
       }
       await budget.take(signal);
@@ -115,7 +124,12 @@ export class GuardedRequester {
           if (parsed !== null) {
             const ra = Math.min(parsed, MAX_RETRY_AFTER_MS);
             this.notBefore = clock.now() + ra;
-            if (ra > this.timeLeft()) throw new ProviderRequestError(`${endpoint}: rate limited, Retry-After ${Math.ceil(ra / 1000)}s exceeds the time left in this cycle`, 'rate_limited', 429);
+            if (ra > this.timeLeft())
+              throw new ProviderRequestError(
+                `${endpoint}: rate limited, Retry-After ${Math.ceil(ra / 1000)}s exceeds the time left in this cycle`,
+                'rate_limited',
+                429,
+              );
             delay = ra;
           }
         } else if (res.status >= 500) {

@@ -52,7 +52,10 @@ export class PayPalClient {
   private readonly clientId: string;
   private readonly secret: string;
 
-  constructor(config: Config, private readonly rt: ProviderRuntime) {
+  constructor(
+    config: Config,
+    private readonly rt: ProviderRuntime,
+  ) {
     const s = providerSettings(config, 'paypal');
     if (!s.client_id || !s.client_secret) throw new Error('payment_providers.paypal.client_id and client_secret must be set');
     this.base = s.base_url.replace(/\/+$/, '');
@@ -75,12 +78,21 @@ export class PayPalClient {
     const url = `${this.base}${path}${qs ? `?${qs}` : ''}`;
     for (let refreshed = false; ; refreshed = true) {
       const token = await this.accessToken(refreshed);
-      const res = await this.rt.requester.run(endpoint, (signal) => fetchAttempt(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, signal), this.rt.signal);
+      const res = await this.rt.requester.run(
+        endpoint,
+        (signal) => fetchAttempt(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, signal),
+        this.rt.signal,
+      );
       if (res.status === 401 && !refreshed) {
         this.token = null; // expired or revoked early: one fresh token, one more try
         continue;
       }
-      if (res.status >= 400) throw new ProviderApiError(`${endpoint}: HTTP ${res.status} ${errorText(res.body)}`, res.status, res.status === 401 || res.status === 403);
+      if (res.status >= 400)
+        throw new ProviderApiError(
+          `${endpoint}: HTTP ${res.status} ${errorText(res.body)}`,
+          res.status,
+          res.status === 401 || res.status === 403,
+        );
       return res.body as T;
     }
   }
@@ -94,13 +106,21 @@ export class PayPalClient {
       (signal) =>
         fetchAttempt(
           `${this.base}/v1/oauth2/token`,
-          { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: 'grant_type=client_credentials' },
+          {
+            method: 'POST',
+            headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+            body: 'grant_type=client_credentials',
+          },
           signal,
         ),
       this.rt.signal,
     );
     if (res.status === 401 || res.status === 403) {
-      throw new ProviderApiError(`PayPal rejected the client credentials (HTTP ${res.status} ${errorText(res.body)}): check payment_providers.paypal.client_id / client_secret`, res.status, true);
+      throw new ProviderApiError(
+        `PayPal rejected the client credentials (HTTP ${res.status} ${errorText(res.body)}): check payment_providers.paypal.client_id / client_secret`,
+        res.status,
+        true,
+      );
     }
     if (res.status >= 400) throw new ProviderApiError(`oauth2_token: HTTP ${res.status} ${errorText(res.body)}`, res.status);
     const body = res.body as { access_token?: string; expires_in?: number };

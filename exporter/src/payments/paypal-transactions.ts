@@ -49,7 +49,12 @@ export function paypalTime(date: string): number {
 }
 
 /** Reads every page of the transactions dated in [start, end] (at most 31 days apart). */
-export async function readPayPalTransactions(api: PayPalClient, start: number, end: number, each: (t: PayPalTransactionInfo) => void): Promise<void> {
+export async function readPayPalTransactions(
+  api: PayPalClient,
+  start: number,
+  end: number,
+  each: (t: PayPalTransactionInfo) => void,
+): Promise<void> {
   for (let page = 1, pages = 1; page <= pages; page++) {
     const res = await api.get<PayPalTransactionsPage>('transactions', '/v1/reporting/transactions', {
       start_date: paypalDate(start),
@@ -107,10 +112,13 @@ export class RefundLedger {
 export function invalidPayPalTransaction(t: PayPalTransactionInfo): string | null {
   if (!t || typeof t !== 'object') return 'no transaction_info';
   if (typeof t.transaction_event_code !== 'string' || typeof t.transaction_status !== 'string') return 'event code or status missing';
-  if (typeof t.transaction_initiation_date !== 'string' || Number.isNaN(paypalTime(t.transaction_initiation_date))) return 'transaction_initiation_date is not a date';
+  if (typeof t.transaction_initiation_date !== 'string' || Number.isNaN(paypalTime(t.transaction_initiation_date)))
+    return 'transaction_initiation_date is not a date';
   const a = t.transaction_amount as { currency_code?: unknown; value?: unknown } | undefined;
-  if (!a || typeof a.value !== 'string' || !/^-?\d{1,15}(\.\d{1,4})?$/.test(a.value)) return 'transaction_amount.value is not a decimal string';
-  if (typeof a.currency_code !== 'string' || !/^[A-Za-z]{3}$/.test(a.currency_code)) return 'transaction_amount.currency_code is not a 3-letter code';
+  if (!a || typeof a.value !== 'string' || !/^-?\d{1,15}(\.\d{1,4})?$/.test(a.value))
+    return 'transaction_amount.value is not a decimal string';
+  if (typeof a.currency_code !== 'string' || !/^[A-Za-z]{3}$/.test(a.currency_code))
+    return 'transaction_amount.currency_code is not a 3-letter code';
   return null;
 }
 
@@ -124,7 +132,8 @@ export function applyPayPalTransaction(t: PayPalTransactionInfo, c: ProviderCoun
   if (!status) return true;
   // A payment enters "refunded" once, at its first (possibly partial) refund; the Reporting API
   // carries only the refund's own amount, so that is the amount PayPal reports for it.
-  if (status === 'refunded' && !refunds.first(t.paypal_reference_id ?? t.transaction_id, paypalTime(t.transaction_initiation_date))) return true;
+  if (status === 'refunded' && !refunds.first(t.paypal_reference_id ?? t.transaction_id, paypalTime(t.transaction_initiation_date)))
+    return true;
   const currency = t.transaction_amount.currency_code.toUpperCase();
   c.payment(status, fold.currency(currency), majorToMinor(Math.abs(Number(t.transaction_amount.value)), currency));
   // The Reporting API carries no decline code.

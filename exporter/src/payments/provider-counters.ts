@@ -69,7 +69,8 @@ export class ProviderCounters {
       const [currency, status] = k.split('|') as [string, string];
       out.push({ metric: M.paymentAmountTotal, labels: { provider, currency, status, source }, value: minorToMajor(v, currency) });
     }
-    for (const [reason, v] of Object.entries(this.data.failures)) out.push({ metric: M.paymentFailuresTotal, labels: { provider, reason, source }, value: v });
+    for (const [reason, v] of Object.entries(this.data.failures))
+      out.push({ metric: M.paymentFailuresTotal, labels: { provider, reason, source }, value: v });
     out.push({ metric: M.paymentPayoutsFailedTotal, labels: { provider }, value: this.data.payoutsFailed });
     out.push({ metric: M.paymentProviderRecordsRejectedTotal, labels: { provider }, value: this.data.rejected ?? 0 });
     return out;

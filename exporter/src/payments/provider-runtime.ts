@@ -66,7 +66,10 @@ export function providerRuntime(config: Config, provider: Provider, deps: Poller
     maxRetries: settings.max_retries,
     backoffBaseMs: deps.backoffBaseMs,
   });
-  const refs = provider === 'stripe' ? [config.payment_providers.stripe?.api_key] : [config.payment_providers.paypal?.client_secret, config.payment_providers.paypal?.client_id];
+  const refs =
+    provider === 'stripe'
+      ? [config.payment_providers.stripe?.api_key]
+      : [config.payment_providers.paypal?.client_secret, config.payment_providers.paypal?.client_id];
   const secrets = refs.filter((r): r is NonNullable<typeof r> => !!r).map((r) => readSecret(r, env));
   const rt: ProviderRuntime = { provider, clock, requester, metrics, secrets, env, clients: new Map() };
   holder.rt = rt;

@@ -5,7 +5,14 @@
 import type Stripe from 'stripe';
 import { majorToMinor } from './money';
 import type { PayPalClient } from './paypal-client';
-import { CHARGEBACK_CODES, isPaymentCode, PAYPAL_MAX_WINDOW_SECONDS, paypalTime, readPayPalTransactions, REFUND_CODES } from './paypal-transactions';
+import {
+  CHARGEBACK_CODES,
+  isPaymentCode,
+  PAYPAL_MAX_WINDOW_SECONDS,
+  paypalTime,
+  readPayPalTransactions,
+  REFUND_CODES,
+} from './paypal-transactions';
 
 export interface ProviderPayment {
   status: 'succeeded' | 'failed' | 'pending' | 'refunded' | 'disputed';
@@ -33,9 +40,16 @@ export async function paypalPayments(api: PayPalClient, from: number, to: number
       if (isPaymentCode(t.transaction_event_code)) {
         const status = t.transaction_status === 'D' ? 'failed' : t.transaction_status === 'P' ? 'pending' : 'succeeded';
         const currency = t.transaction_amount.currency_code.toUpperCase();
-        out.set(t.transaction_id, { status, amountMinor: majorToMinor(Math.abs(Number(t.transaction_amount.value)), currency), currency, created: paypalTime(t.transaction_initiation_date) });
-      } else if (t.paypal_reference_id && REFUND_CODES.has(t.transaction_event_code)) later.push({ ref: t.paypal_reference_id, status: 'refunded' });
-      else if (t.paypal_reference_id && CHARGEBACK_CODES.has(t.transaction_event_code)) later.push({ ref: t.paypal_reference_id, status: 'disputed' });
+        out.set(t.transaction_id, {
+          status,
+          amountMinor: majorToMinor(Math.abs(Number(t.transaction_amount.value)), currency),
+          currency,
+          created: paypalTime(t.transaction_initiation_date),
+        });
+      } else if (t.paypal_reference_id && REFUND_CODES.has(t.transaction_event_code))
+        later.push({ ref: t.paypal_reference_id, status: 'refunded' });
+      else if (t.paypal_reference_id && CHARGEBACK_CODES.has(t.transaction_event_code))
+        later.push({ ref: t.paypal_reference_id, status: 'disputed' });
     });
   }
   for (const l of later) {

@@ -38,7 +38,11 @@ export class RequestMetrics {
   samples(): (ScalarSample | HistogramSample)[] {
     const provider = this.provider;
     return [
-      ...[...this.counts.values()].map((c) => ({ metric: M.paymentProviderRequestsTotal, labels: { provider, endpoint: c.endpoint, code: c.code }, value: c.n })),
+      ...[...this.counts.values()].map((c) => ({
+        metric: M.paymentProviderRequestsTotal,
+        labels: { provider, endpoint: c.endpoint, code: c.code },
+        value: c.n,
+      })),
       ...[...this.durations].map(([endpoint, d]) => ({
         metric: M.paymentProviderRequestDurationSeconds,
         labels: { provider, endpoint },

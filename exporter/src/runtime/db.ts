@@ -59,7 +59,11 @@ const DEFAULT_LIMITS: SessionLimits = { statementTimeout: Infinity, lockTimeout:
 
 export function sessionLimits(config: Config): SessionLimits {
   const d = config.database;
-  return { statementTimeout: d.statement_timeout, lockTimeout: d.lock_timeout, idleInTransactionTimeout: d.idle_in_transaction_session_timeout };
+  return {
+    statementTimeout: d.statement_timeout,
+    lockTimeout: d.lock_timeout,
+    idleInTransactionTimeout: d.idle_in_transaction_session_timeout,
+  };
 }
 
 export async function withReadOnly<T>(
@@ -173,7 +177,11 @@ export const ROLE_CAN_WRITE_SQL = `
                    OR has_table_privilege(c.oid, 'DELETE') OR has_table_privilege(c.oid, 'TRUNCATE'))) AS can_write`;
 
 export async function roleCanWrite(pool: pg.Pool): Promise<boolean> {
-  const { rows } = await pool.query<{ can_write: boolean }>({ text: ROLE_CAN_WRITE_SQL, values: [], queryMode: 'extended' } as pg.QueryConfig);
+  const { rows } = await pool.query<{ can_write: boolean }>({
+    text: ROLE_CAN_WRITE_SQL,
+    values: [],
+    queryMode: 'extended',
+  } as pg.QueryConfig);
   return rows[0]?.can_write === true;
 }
 
@@ -182,7 +190,8 @@ export function errorKind(e: unknown): ErrorKind {
   const err = e as { name?: string; code?: string; message?: string };
   if (err?.name === 'TimeoutError' || err?.code === '57014') return 'timeout'; // 57014 = query_canceled (statement_timeout)
   const code = err?.code ?? '';
-  if (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)) return 'connection';
+  if (/^(08|57P)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code))
+    return 'connection';
   if (/timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(err?.message ?? '')) return 'connection';
   if (/^[0-9A-Z]{5}$/.test(code)) return 'query';
   return 'other';

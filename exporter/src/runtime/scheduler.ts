@@ -144,7 +144,8 @@ export class Scheduler {
       const { dropped } = this.deps.store.replace(name, samples);
       for (const [metric, n] of dropped) status.seriesDropped[metric] = (status.seriesDropped[metric] ?? 0) + n;
       // Rows a collector cut off before building samples (custom SQL reads at most the series cap).
-      for (const [metric, n] of Object.entries((samples as CappedSamples).droppedSeries ?? {})) status.seriesDropped[metric] = (status.seriesDropped[metric] ?? 0) + n;
+      for (const [metric, n] of Object.entries((samples as CappedSamples).droppedSeries ?? {}))
+        status.seriesDropped[metric] = (status.seriesDropped[metric] ?? 0) + n;
       status.up = true;
       status.stale = false;
       status.lastSuccess = this.now();
@@ -159,7 +160,10 @@ export class Scheduler {
       const code = (err as { code?: unknown })?.code;
       const sqlstate = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
       status.lastError = `${kind}${sqlstate}: ${(err as Error)?.message ?? String(err)}`.slice(0, 300);
-      this.deps.log.warn({ collector: name, kind, err: (err as Error)?.message, failures: status.consecutiveFailures }, 'collector cycle failed');
+      this.deps.log.warn(
+        { collector: name, kind, err: (err as Error)?.message, failures: status.consecutiveFailures },
+        'collector cycle failed',
+      );
     } finally {
       clearTimeout(deadline);
       status.running = false;
@@ -203,7 +207,10 @@ export class Scheduler {
         this.deps.store.drop(s.name);
         s.stale = true;
         changed = true;
-        this.deps.log.warn({ collector: s.name, last_success: new Date(s.lastSuccess).toISOString() }, 'collector data stale: series dropped');
+        this.deps.log.warn(
+          { collector: s.name, last_success: new Date(s.lastSuccess).toISOString() },
+          'collector data stale: series dropped',
+        );
       }
     }
     if (changed) this.publishSelf();

@@ -12,19 +12,30 @@ const WINDOW_S = { '1d': DAY, '7d': 7 * DAY, '30d': 30 * DAY } as const;
 
 // Users by id with their signup offset (seconds from now); user 9 signs up in the future.
 const USERS: [id: number, created: number][] = [
-  [1, -60 * DAY], [2, -60 * DAY], [3, -20 * DAY], [4, -10 * DAY], [5, -5 * DAY],
-  [6, -2 * DAY], [7, -DAY], [8, -3600], [9, 3600],
+  [1, -60 * DAY],
+  [2, -60 * DAY],
+  [3, -20 * DAY],
+  [4, -10 * DAY],
+  [5, -5 * DAY],
+  [6, -2 * DAY],
+  [7, -DAY],
+  [8, -3600],
+  [9, 3600],
 ];
 // Sessions: user (null = anonymous) and start offset. Boundaries are ±60 s from each window edge.
 const SESSIONS: [user: number | null, start: number][] = [
-  [1, -3600], [1, -7200], // user 1: two sessions today
+  [1, -3600],
+  [1, -7200], // user 1: two sessions today
   [2, -DAY + 60], // just inside 1d
   [3, -DAY - 60], // just outside 1d, inside 7d
-  [4, -7 * DAY + 60], [4, -7 * DAY - 60], // inside 7d once, and just outside 7d
+  [4, -7 * DAY + 60],
+  [4, -7 * DAY - 60], // inside 7d once, and just outside 7d
   [5, -30 * DAY - 60], // outside every window
-  [6, -29 * DAY], [6, -20 * DAY], // 30d only, twice
+  [6, -29 * DAY],
+  [6, -20 * DAY], // 30d only, twice
   [7, 600], // starts in the future: in no window
-  [null, -60], [null, -120], // anonymous: not users, not counted
+  [null, -60],
+  [null, -120], // anonymous: not users, not counted
 ];
 
 function expected(window: keyof typeof WINDOW_S) {
@@ -45,10 +56,10 @@ test('empty database: every window published at 0', async () => {
 });
 
 test('DAU/WAU/MAU, activation and usage frequency equal the fixture', async () => {
-  await tdb.pool.query(`INSERT INTO users (id, created_at) SELECT i, now() + make_interval(secs => c) FROM unnest($1::int[], $2::float8[]) AS u(i, c)`, [
-    USERS.map((u) => u[0]),
-    USERS.map((u) => u[1]),
-  ]);
+  await tdb.pool.query(
+    `INSERT INTO users (id, created_at) SELECT i, now() + make_interval(secs => c) FROM unnest($1::int[], $2::float8[]) AS u(i, c)`,
+    [USERS.map((u) => u[0]), USERS.map((u) => u[1])],
+  );
   await tdb.pool.query(
     `INSERT INTO sessions (user_id, visitor_id, platform, channel, started_at)
      SELECT u, 'v' || coalesce(u, 0), 'web', 'direct', now() + make_interval(secs => s) FROM unnest($1::int[], $2::float8[]) AS x(u, s)`,

@@ -14,10 +14,16 @@ type A = [action: string, objects: number, at: number];
 type P = [field: string, at: number];
 async function insert(as: A[], ps: P[]) {
   for (const [action, objects, at] of as) {
-    await tdb.pool.query(`INSERT INTO audit_log (actor_id, action, object_count, occurred_at) VALUES (1, $1, $2, now() + make_interval(secs => $3))`, [action, objects, at]);
+    await tdb.pool.query(
+      `INSERT INTO audit_log (actor_id, action, object_count, occurred_at) VALUES (1, $1, $2, now() + make_interval(secs => $3))`,
+      [action, objects, at],
+    );
   }
   for (const [field, at] of ps) {
-    await tdb.pool.query(`INSERT INTO profile_changes (user_id, field, changed_at) VALUES (1, $1, now() + make_interval(secs => $2))`, [field, at]);
+    await tdb.pool.query(`INSERT INTO profile_changes (user_id, field, changed_at) VALUES (1, $1, now() + make_interval(secs => $2))`, [
+      field,
+      at,
+    ]);
   }
 }
 const FIELDS = new Set(['email', 'password', 'phone', 'address', 'payout_account', 'two_factor']);
@@ -52,7 +58,13 @@ test('audit events/objects for listed actions only, profile changes by field, ac
     ['login', 1, -60], // not security-relevant: ignored
     ['role_change', 1, 3600], // future
   ];
-  const ps1: P[] = [['email', -86_400], ['password', -60], ['password', -30], ['favourite_colour', -30], ['email', 3600]];
+  const ps1: P[] = [
+    ['email', -86_400],
+    ['password', -60],
+    ['password', -30],
+    ['favourite_colour', -30],
+    ['email', 3600],
+  ];
   await insert(as1, ps1);
   const s1 = await collectOnce(collector, tdb.pool, config);
   const e1 = expected(as1, ps1);
@@ -61,7 +73,10 @@ test('audit events/objects for listed actions only, profile changes by field, ac
   expect(seriesOf(s1, M.profileChangesTotal.name)).toEqual(e1.fields);
   expect(seriesOf(s1, M.auditObjectsTotal.name)['action=export']).toBe(50_010);
 
-  const as2: A[] = [['unauthorized_api', 3, 0], ['export', 5, 0]];
+  const as2: A[] = [
+    ['unauthorized_api', 3, 0],
+    ['export', 5, 0],
+  ];
   const ps2: P[] = [['payout_account', 0]];
   await insert(as2, ps2);
   const s2 = await collectOnce(collector, tdb.pool, config);

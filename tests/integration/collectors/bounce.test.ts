@@ -12,10 +12,15 @@ const WINDOW_S = { '1d': DAY, '7d': 7 * DAY, '30d': 30 * DAY } as const;
 
 // Sessions: start offset (seconds from now) and number of page views.
 const SESSIONS: [start: number, views: number][] = [
-  [-3600, 1], [-3600, 2], [-7200, 0], // 1d: one bounce of two viewed sessions; the no-view session is ignored
+  [-3600, 1],
+  [-3600, 2],
+  [-7200, 0], // 1d: one bounce of two viewed sessions; the no-view session is ignored
   [-DAY + 60, 1], // just inside 1d
-  [-DAY - 60, 1], [-3 * DAY, 3], [-3 * DAY, 1], // 7d
-  [-7 * DAY - 60, 5], [-20 * DAY, 1], // 30d
+  [-DAY - 60, 1],
+  [-3 * DAY, 3],
+  [-3 * DAY, 1], // 7d
+  [-7 * DAY - 60, 5],
+  [-20 * DAY, 1], // 30d
   [-30 * DAY - 60, 1], // outside every window
   [3600, 1], // future
 ];
@@ -33,7 +38,9 @@ test('empty database: every window published at 0', async () => {
 });
 
 test('sessions only without page views: ratio 0, not NaN', async () => {
-  await tdb.pool.query(`INSERT INTO sessions (visitor_id, platform, channel, started_at) VALUES ('x', 'web', 'direct', now() - interval '1 hour')`);
+  await tdb.pool.query(
+    `INSERT INTO sessions (visitor_id, platform, channel, started_at) VALUES ('x', 'web', 'direct', now() - interval '1 hour')`,
+  );
   const config = testConfig();
   const s = await collectOnce(build(bounce, config), tdb.pool, config);
   for (const window of WINDOWS) expect(valueOf(s, M.bounceRatio.name, { window })).toBe(0);

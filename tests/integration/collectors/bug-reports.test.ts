@@ -50,6 +50,16 @@ test('bug reports received and open by severity, unknown severities as other', a
   await tdb.pool.query(`UPDATE bug_reports SET resolved_at = now() WHERE severity = 'critical' AND resolved_at IS NULL`);
   await insert([['major', 0, null]]);
   const s2 = await collectOnce(collector, tdb.pool, config);
-  expect(seriesOf(s2, M.bugReportsTotal.name)).toEqual({ 'severity=critical': 2, 'severity=major': 1, 'severity=minor': 1, 'severity=other': 1 });
-  expect(seriesOf(s2, M.bugReportsOpen.name)).toEqual({ 'severity=critical': 0, 'severity=major': 1, 'severity=minor': 1, 'severity=other': 1 });
+  expect(seriesOf(s2, M.bugReportsTotal.name)).toEqual({
+    'severity=critical': 2,
+    'severity=major': 1,
+    'severity=minor': 1,
+    'severity=other': 1,
+  });
+  expect(seriesOf(s2, M.bugReportsOpen.name)).toEqual({
+    'severity=critical': 0,
+    'severity=major': 1,
+    'severity=minor': 1,
+    'severity=other': 1,
+  });
 });

@@ -6,7 +6,9 @@ import { build, collectOnce, seriesOf, testConfig } from '../../support/collect'
 let tdb: TestDatabase;
 beforeAll(async () => {
   tdb = await createTestDatabase();
-  await tdb.pool.query(`INSERT INTO sessions (id, visitor_id, platform, channel, started_at) VALUES (1, 'v1', 'web', 'direct', now() - interval '1 day')`);
+  await tdb.pool.query(
+    `INSERT INTO sessions (id, visitor_id, platform, channel, started_at) VALUES (1, 'v1', 'web', 'direct', now() - interval '1 day')`,
+  );
 });
 afterAll(() => tdb.drop());
 

@@ -28,7 +28,12 @@ interface Session {
 }
 
 const SESSIONS: Session[] = [
-  { start: -3600, channel: 'organic', events: ['product_view', 'product_view', 'add_to_cart', 'checkout'], orders: [['failed', 'succeeded']] },
+  {
+    start: -3600,
+    channel: 'organic',
+    events: ['product_view', 'product_view', 'add_to_cart', 'checkout'],
+    orders: [['failed', 'succeeded']],
+  },
   { start: -3600, channel: 'organic', events: ['product_view', 'click'] },
   { start: -7200, channel: 'paid', events: ['product_view', 'add_to_cart', 'checkout'], orders: [['failed']] }, // ordered, not paid
   { start: -DAY + 60, channel: 'tiktok', events: ['add_to_cart'], orders: [['refunded']] }, // paid (refund does not undo it), channel other
@@ -59,7 +64,11 @@ async function insertFixture() {
     );
     const sid = rows[0].id;
     for (const type of s.events ?? []) {
-      await tdb.pool.query(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, now() + make_interval(secs => $3 + 10))`, [sid, type, s.start]);
+      await tdb.pool.query(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, now() + make_interval(secs => $3 + 10))`, [
+        sid,
+        type,
+        s.start,
+      ]);
     }
     for (const payments of s.orders ?? []) {
       const o = await tdb.pool.query(
@@ -100,7 +109,11 @@ test('funnel steps and conversion by channel equal the fixture', async () => {
   for (const window of WINDOWS) {
     const sessions = inWindow(window);
     for (const step of STEPS) {
-      expect([window, step, valueOf(s, M.funnelSessions.name, { step, window })]).toEqual([window, step, sessions.filter((x) => reached(x, step)).length]);
+      expect([window, step, valueOf(s, M.funnelSessions.name, { step, window })]).toEqual([
+        window,
+        step,
+        sessions.filter((x) => reached(x, step)).length,
+      ]);
     }
     for (const channel of [...CHANNELS, 'other']) {
       const mine = sessions.filter((x) => (CHANNELS.includes(x.channel) ? x.channel : 'other') === channel);

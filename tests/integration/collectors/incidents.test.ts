@@ -54,9 +54,19 @@ test('resolved outages add their full duration per component; counts and open ga
   expect(downtime['component=payments']).toBe(0);
 
   // Declared (started <= now): critical 4, major 1, minor 1, other 1; the future one not yet.
-  expect(seriesOf(s, M.incidentsTotal.name)).toEqual({ 'severity=critical': 4, 'severity=major': 1, 'severity=minor': 1, 'severity=other': 1 });
+  expect(seriesOf(s, M.incidentsTotal.name)).toEqual({
+    'severity=critical': 4,
+    'severity=major': 1,
+    'severity=minor': 1,
+    'severity=other': 1,
+  });
   // Open now: the major and the sev1.
-  expect(seriesOf(s, M.incidentsOpen.name)).toEqual({ 'severity=critical': 0, 'severity=major': 1, 'severity=minor': 0, 'severity=other': 1 });
+  expect(seriesOf(s, M.incidentsOpen.name)).toEqual({
+    'severity=critical': 0,
+    'severity=major': 1,
+    'severity=minor': 0,
+    'severity=other': 1,
+  });
 });
 
 async function dbNow(): Promise<Date> {

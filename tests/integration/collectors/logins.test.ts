@@ -49,7 +49,9 @@ const FIXTURE: L[] = [
 function expectedLogins(ls: L[]) {
   const out: Record<string, number> = { [seriesKey({ outcome: 'success', reason: 'none' })]: 0 };
   for (const l of ls.filter((x) => x.at <= 0)) {
-    const labels = l.success ? { outcome: 'success', reason: 'none' } : { outcome: 'failure', reason: l.reason !== null && FAILURE_REASONS.has(l.reason) ? l.reason : 'other' };
+    const labels = l.success
+      ? { outcome: 'success', reason: 'none' }
+      : { outcome: 'failure', reason: l.reason !== null && FAILURE_REASONS.has(l.reason) ? l.reason : 'other' };
     out[seriesKey(labels)] = (out[seriesKey(labels)] ?? 0) + 1;
   }
   return out;

@@ -6,7 +6,9 @@ import { build, collectOnce, histogramOf, seriesOf, testConfig, valueOf } from '
 let tdb: TestDatabase;
 beforeAll(async () => {
   tdb = await createTestDatabase();
-  await tdb.pool.query(`INSERT INTO sessions (id, visitor_id, platform, channel, started_at) VALUES (1, 'v1', 'web', 'direct', now() - interval '1 day')`);
+  await tdb.pool.query(
+    `INSERT INTO sessions (id, visitor_id, platform, channel, started_at) VALUES (1, 'v1', 'web', 'direct', now() - interval '1 day')`,
+  );
 });
 afterAll(() => tdb.drop());
 
@@ -30,7 +32,13 @@ async function insertViews(views: View[]) {
 function expected(views: View[]) {
   const settled = views.filter((v) => v.at <= 0);
   const loads = settled.filter((v) => v.loadMs !== null).map((v) => v.loadMs! / 1000);
-  const classes: Record<string, number> = { 'status_class=1xx': 0, 'status_class=2xx': 0, 'status_class=3xx': 0, 'status_class=4xx': 0, 'status_class=5xx': 0 };
+  const classes: Record<string, number> = {
+    'status_class=1xx': 0,
+    'status_class=2xx': 0,
+    'status_class=3xx': 0,
+    'status_class=4xx': 0,
+    'status_class=5xx': 0,
+  };
   for (const v of settled) {
     const c = v.status >= 100 && v.status <= 599 ? `${Math.floor(v.status / 100)}xx` : 'other';
     classes[`status_class=${c}`] = (classes[`status_class=${c}`] ?? 0) + 1;

@@ -29,7 +29,16 @@ interface P {
 
 async function insert(ps: P[]) {
   for (const p of ps) {
-    const status = p.disputed !== null ? 'disputed' : p.refunded !== null ? 'refunded' : p.failed !== null ? 'failed' : p.succeeded !== null ? 'succeeded' : 'pending';
+    const status =
+      p.disputed !== null
+        ? 'disputed'
+        : p.refunded !== null
+          ? 'refunded'
+          : p.failed !== null
+            ? 'failed'
+            : p.succeeded !== null
+              ? 'succeeded'
+              : 'pending';
     const at = (o: number | null) => (o === null ? null : o);
     await tdb.pool.query(
       `INSERT INTO payments (order_id, provider, status, failure_code, amount, currency, created_at, updated_at,
@@ -44,7 +53,15 @@ async function insert(ps: P[]) {
 
 const PROVIDERS = new Set(['stripe', 'paypal']);
 const CURRENCIES = new Set(['USD', 'EUR', 'GBP']);
-const CODES = new Set(['card_declined', 'insufficient_funds', 'expired_card', 'incorrect_cvc', 'processing_error', 'fraudulent', 'authentication_required']);
+const CODES = new Set([
+  'card_declined',
+  'insufficient_funds',
+  'expired_card',
+  'incorrect_cvc',
+  'processing_error',
+  'fraudulent',
+  'authentication_required',
+]);
 const f = (v: string | null, set: Set<string>) => (v !== null && set.has(v) ? v : 'other');
 
 /** Independent expectation: every status timestamp at or before `cutoff` seconds is one event. */
@@ -72,12 +89,57 @@ function expected(ps: P[], cutoff = 0) {
 
 const day = 86_400;
 const FIXTURE: P[] = [
-  { provider: 'stripe', currency: 'USD', amount: 10.5, failure_code: null, succeeded: -3 * day, failed: null, refunded: null, disputed: null },
-  { provider: 'stripe', currency: 'USD', amount: 20, failure_code: null, succeeded: -2 * day, failed: null, refunded: -day, disputed: null },
-  { provider: 'stripe', currency: 'EUR', amount: 7.25, failure_code: 'card_declined', succeeded: null, failed: -3600, refunded: null, disputed: null },
-  { provider: 'stripe', currency: 'EUR', amount: 1, failure_code: 'do_not_honor', succeeded: null, failed: -60, refunded: null, disputed: null }, // unknown code
+  {
+    provider: 'stripe',
+    currency: 'USD',
+    amount: 10.5,
+    failure_code: null,
+    succeeded: -3 * day,
+    failed: null,
+    refunded: null,
+    disputed: null,
+  },
+  {
+    provider: 'stripe',
+    currency: 'USD',
+    amount: 20,
+    failure_code: null,
+    succeeded: -2 * day,
+    failed: null,
+    refunded: -day,
+    disputed: null,
+  },
+  {
+    provider: 'stripe',
+    currency: 'EUR',
+    amount: 7.25,
+    failure_code: 'card_declined',
+    succeeded: null,
+    failed: -3600,
+    refunded: null,
+    disputed: null,
+  },
+  {
+    provider: 'stripe',
+    currency: 'EUR',
+    amount: 1,
+    failure_code: 'do_not_honor',
+    succeeded: null,
+    failed: -60,
+    refunded: null,
+    disputed: null,
+  }, // unknown code
   { provider: 'paypal', currency: 'GBP', amount: 99.99, failure_code: null, succeeded: null, failed: -60, refunded: null, disputed: null }, // NULL code
-  { provider: 'paypal', currency: 'JPY', amount: 1000, failure_code: null, succeeded: -10 * day, failed: null, refunded: null, disputed: -5 * day },
+  {
+    provider: 'paypal',
+    currency: 'JPY',
+    amount: 1000,
+    failure_code: null,
+    succeeded: -10 * day,
+    failed: null,
+    refunded: null,
+    disputed: -5 * day,
+  },
   { provider: 'adyen', currency: 'USD', amount: 5, failure_code: null, succeeded: -60, failed: null, refunded: null, disputed: null }, // unknown provider
   { provider: 'stripe', currency: 'USD', amount: 300, failure_code: null, succeeded: null, failed: null, refunded: null, disputed: null }, // pending
   { provider: 'stripe', currency: 'USD', amount: 40, failure_code: null, succeeded: 3600, failed: null, refunded: null, disputed: null }, // future: not a fact yet
@@ -94,7 +156,10 @@ test('one collection equals the fixture counted once per status entered, with fo
   expect(Object.keys(amounts).sort()).toEqual(Object.keys(e.amount).sort());
   for (const k of Object.keys(e.amount)) expect(amounts[k]).toBeCloseTo(e.amount[k]!, 6);
   // Spot checks by hand: stripe succeeded = 10.5 + 20 (USD); other provider = adyen; failures other = do_not_honor + NULL.
-  expect(valueOf(s, M.paymentAmountTotal.name, { provider: 'stripe', currency: 'USD', status: 'succeeded', source: 'db' })).toBeCloseTo(30.5, 6);
+  expect(valueOf(s, M.paymentAmountTotal.name, { provider: 'stripe', currency: 'USD', status: 'succeeded', source: 'db' })).toBeCloseTo(
+    30.5,
+    6,
+  );
   expect(valueOf(s, M.paymentsTotal.name, { provider: 'other', status: 'succeeded', source: 'db' })).toBe(1);
   expect(valueOf(s, M.paymentFailuresTotal.name, { provider: 'stripe', reason: 'other', source: 'db' })).toBe(1);
   expect(valueOf(s, M.paymentFailuresTotal.name, { provider: 'paypal', reason: 'other', source: 'db' })).toBe(1);
@@ -143,7 +208,16 @@ test('rows inserted between cycles are added exactly once', async () => {
   // Entered their status "now", i.e. after the first horizon.
   const second: P[] = [
     { provider: 'stripe', currency: 'USD', amount: 1, failure_code: null, succeeded: 0, failed: null, refunded: null, disputed: null },
-    { provider: 'paypal', currency: 'EUR', amount: 2, failure_code: 'expired_card', succeeded: null, failed: 0, refunded: null, disputed: null },
+    {
+      provider: 'paypal',
+      currency: 'EUR',
+      amount: 2,
+      failure_code: 'expired_card',
+      succeeded: null,
+      failed: 0,
+      refunded: null,
+      disputed: null,
+    },
   ];
   await insert(second);
   const s2 = await collectOnce(collector, tdb.pool, config);

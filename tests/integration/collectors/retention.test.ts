@@ -58,10 +58,10 @@ async function collectWithinOneDay(): Promise<Sample[]> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const before = await utcDay();
     await tdb.pool.query(`DELETE FROM sessions; DELETE FROM users`);
-    await tdb.pool.query(`INSERT INTO users (id, created_at) SELECT i, ${MIDNIGHT} + make_interval(secs => c) FROM unnest($1::int[], $2::float8[]) AS u(i, c)`, [
-      USERS.map((u) => u[0]),
-      USERS.map((u) => u[1]),
-    ]);
+    await tdb.pool.query(
+      `INSERT INTO users (id, created_at) SELECT i, ${MIDNIGHT} + make_interval(secs => c) FROM unnest($1::int[], $2::float8[]) AS u(i, c)`,
+      [USERS.map((u) => u[0]), USERS.map((u) => u[1])],
+    );
     await tdb.pool.query(
       `INSERT INTO sessions (user_id, visitor_id, platform, channel, started_at)
        SELECT u, 'v', 'web', 'direct', ${MIDNIGHT} + make_interval(secs => s) FROM unnest($1::int[], $2::float8[]) AS x(u, s)`,

@@ -16,7 +16,10 @@ afterAll(() => tdb.drop());
 
 async function insert(rs: [reason: string, at: number][]) {
   for (const [reason, at] of rs) {
-    await tdb.pool.query(`INSERT INTO returns (order_id, reason, created_at) VALUES (1, $1, now() + make_interval(secs => $2))`, [reason, at]);
+    await tdb.pool.query(`INSERT INTO returns (order_id, reason, created_at) VALUES (1, $1, now() + make_interval(secs => $2))`, [
+      reason,
+      at,
+    ]);
   }
 }
 const REASONS = new Set(['damaged', 'wrong_size', 'not_as_described', 'changed_mind']);
@@ -44,7 +47,10 @@ test('returns by reason, unknown reasons as other, new rows added once on the ne
   const s1 = await collectOnce(collector, tdb.pool, config);
   expect(seriesOf(s1, M.returnsTotal.name)).toEqual(expected(first)); // wrong_size 2, other 2
 
-  const second: [string, number][] = [['damaged', 0], ['wrong_size', 0]];
+  const second: [string, number][] = [
+    ['damaged', 0],
+    ['wrong_size', 0],
+  ];
   await insert(second);
   const s2 = await collectOnce(collector, tdb.pool, config);
   expect(seriesOf(s2, M.returnsTotal.name)).toEqual(expected([...first, ...second]));

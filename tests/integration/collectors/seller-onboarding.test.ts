@@ -38,7 +38,9 @@ test('applications, approvals and churn each counted at their own timestamp, onc
   expect(valueOf(s1, M.sellersChurnedTotal.name)).toBe(settled(first, 2)); // 1
 
   // The pending application is approved now: one approval, no new application.
-  await tdb.pool.query(`UPDATE sellers SET approved_at = now() WHERE applied_at < now() - interval '59 minutes' AND applied_at > now() - interval '61 minutes'`);
+  await tdb.pool.query(
+    `UPDATE sellers SET approved_at = now() WHERE applied_at < now() - interval '59 minutes' AND applied_at > now() - interval '61 minutes'`,
+  );
   await insert([[0, null, null]]);
   const s2 = await collectOnce(collector, tdb.pool, config);
   expect(valueOf(s2, M.sellerApplicationsTotal.name)).toBe(5);

@@ -28,7 +28,13 @@ async function insertSessions(rows: Row[]) {
     `INSERT INTO sessions (user_id, visitor_id, platform, channel, started_at, ended_at)
      SELECT CASE WHEN u THEN 1 END, 'v' || ord, p, c, now() + make_interval(secs => s), now() + make_interval(secs => e)
        FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::bool[]) WITH ORDINALITY AS r(p, c, s, e, u, ord)`,
-    [rows.map((r) => r.platform), rows.map((r) => r.channel), rows.map((r) => r.start), rows.map((r) => r.end), rows.map((r) => r.user ?? false)],
+    [
+      rows.map((r) => r.platform),
+      rows.map((r) => r.channel),
+      rows.map((r) => r.start),
+      rows.map((r) => r.end),
+      rows.map((r) => r.user ?? false),
+    ],
   );
 }
 
@@ -91,7 +97,9 @@ test('starts by folded platform/channel and the duration histogram equal the fix
   ];
   await insertSessions(second);
   await tdb.pool.query(`UPDATE sessions SET ended_at = now() WHERE platform = 'smart_tv'`);
-  const [{ d }] = (await tdb.pool.query(`SELECT extract(epoch FROM ended_at - started_at)::float8 AS d FROM sessions WHERE platform = 'smart_tv'`)).rows;
+  const [{ d }] = (
+    await tdb.pool.query(`SELECT extract(epoch FROM ended_at - started_at)::float8 AS d FROM sessions WHERE platform = 'smart_tv'`)
+  ).rows;
   const s2 = await collectOnce(collector, tdb.pool, config);
   expect(seriesOf(s2, M.sessionsTotal.name)).toEqual(expectedStarts([...first, ...second]));
   const h2 = histogramOf(s2, M.sessionDurationSeconds.name)!;

@@ -24,7 +24,10 @@ async function insert(ts: T[], rs: R[]) {
     );
   }
   for (const [rating, at] of rs) {
-    await tdb.pool.query(`INSERT INTO reviews (order_id, rating, created_at) VALUES (1, $1, now() + make_interval(secs => $2))`, [rating, at]);
+    await tdb.pool.query(`INSERT INTO reviews (order_id, rating, created_at) VALUES (1, $1, now() + make_interval(secs => $2))`, [
+      rating,
+      at,
+    ]);
   }
 }
 
@@ -54,7 +57,11 @@ const TICKETS: T[] = [
   [-60, null, null], // open
   [3600, null, null], // future: neither open nor counted yet
 ];
-const REVIEWS: R[] = [[3, -2 * day], [1, -(30 * day + 60)], [5, 600]];
+const REVIEWS: R[] = [
+  [3, -2 * day],
+  [1, -(30 * day + 60)],
+  [5, 600],
+];
 
 test('open tickets, tickets opened, CSAT and review rating equal the fixture; empty windows are absent', async () => {
   await insert(TICKETS, REVIEWS);
@@ -71,7 +78,9 @@ test('open tickets, tickets opened, CSAT and review rating equal the fixture; em
   expect(rating['window=1d']).toBeUndefined(); // no review in the last day: no series, not 0
 
   // A ticket opened now and an open one closed now with a 2: totals grow once, open count drops.
-  await tdb.pool.query(`UPDATE support_tickets SET closed_at = now(), csat_score = 2 WHERE id = (SELECT min(id) FROM support_tickets WHERE closed_at IS NULL AND opened_at <= now())`);
+  await tdb.pool.query(
+    `UPDATE support_tickets SET closed_at = now(), csat_score = 2 WHERE id = (SELECT min(id) FROM support_tickets WHERE closed_at IS NULL AND opened_at <= now())`,
+  );
   await insert([[0, null, null]], []);
   const s2 = await collectOnce(collector, tdb.pool, config);
   expect(valueOf(s2, M.supportTicketsTotal.name)).toBe(8);

@@ -60,8 +60,11 @@ test('new and returning visitors per window equal the fixture', async () => {
   // By hand: 1d new a, d, h = 3, returning b = 1; 7d new a, b, d, h = 4, returning c, f = 2;
   // 30d new a, b, d, f, h = 5, returning c = 1.
   expect(seriesOf(s, M.visitors.name)).toEqual({
-    'visitor_type=new,window=1d': 3, 'visitor_type=returning,window=1d': 1,
-    'visitor_type=new,window=7d': 4, 'visitor_type=returning,window=7d': 2,
-    'visitor_type=new,window=30d': 5, 'visitor_type=returning,window=30d': 1,
+    'visitor_type=new,window=1d': 3,
+    'visitor_type=returning,window=1d': 1,
+    'visitor_type=new,window=7d': 4,
+    'visitor_type=returning,window=7d': 2,
+    'visitor_type=new,window=30d': 5,
+    'visitor_type=returning,window=30d': 1,
   });
 });

@@ -114,8 +114,10 @@ class Workload {
     const q = (text: string, params: unknown[]) => tdb.pool.query(text, params);
     const within = () => this.ts(Math.min(to, from + Math.floor(this.r() * Math.max(1, to - from))));
     const views = Math.floor(this.r() * 3);
-    for (let v = 0; v < views; v++) await q(`INSERT INTO page_views (session_id, viewed_at, path, http_status) VALUES ($1, $2, '/', 200)`, [sid, within()]);
-    for (let e = 0; e < Math.floor(this.r() * 3); e++) await q(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, $3)`, [sid, this.pick(EVENT_TYPES), within()]);
+    for (let v = 0; v < views; v++)
+      await q(`INSERT INTO page_views (session_id, viewed_at, path, http_status) VALUES ($1, $2, '/', 200)`, [sid, within()]);
+    for (let e = 0; e < Math.floor(this.r() * 3); e++)
+      await q(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, $3)`, [sid, this.pick(EVENT_TYPES), within()]);
     if (this.r() < 0.3) {
       const buyer = 1 + Math.floor(this.r() * 30);
       await q(`INSERT INTO users (id, created_at) VALUES ($1, '2025-06-01') ON CONFLICT DO NOTHING`, [buyer]);
@@ -143,8 +145,13 @@ class Workload {
     const recent = this.sessions.filter((s) => s.at > now - 20 * DAY);
     for (let i = 0; i < 3 && recent.length; i++) {
       const s = this.pick(recent);
-      await q(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, $3)`, [s.id, this.pick(EVENT_TYPES), this.ts(now - Math.floor(this.r() * SETTLE * 1000))]);
-      if (this.r() < 0.4) await q(`INSERT INTO page_views (session_id, viewed_at, path, http_status) VALUES ($1, $2, '/', 200)`, [s.id, this.ts(now)]);
+      await q(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, $3)`, [
+        s.id,
+        this.pick(EVENT_TYPES),
+        this.ts(now - Math.floor(this.r() * SETTLE * 1000)),
+      ]);
+      if (this.r() < 0.4)
+        await q(`INSERT INTO page_views (session_id, viewed_at, path, http_status) VALUES ($1, $2, '/', 200)`, [s.id, this.ts(now)]);
     }
     if (this.payments.length && this.r() < 0.6) {
       const id = this.payments.splice(Math.floor(this.r() * this.payments.length), 1)[0]!;
@@ -178,39 +185,44 @@ async function compare(c: Collector, reference: Collector, step: string): Promis
   }
 }
 
-test.each(PAIRS)('$name equals the full-window SQL through a randomized history and a restart from saved state', async ({ factory, reference }) => {
-  const r = rng(0x5eed);
-  const w = new Workload(r);
-  // 40 days of history, then the collector starts.
-  await clock.set(START);
-  await w.sessionsBetween(START - 40 * DAY, START, 60);
-  let c = factory(config);
-  await compare(c, reference(config), 'first load');
-  let prev = clock.nowMs;
-  for (let step = 0; step < 40; step++) {
-    let next = prev + Math.floor(r() * (step % 5 === 4 ? 30 * HOUR : 50 * 60_000));
-    if (step % 7 === 3) next = w.edgeAt(prev, [DAY, 7 * DAY, 30 * DAY][step % 3]!) ?? next;
-    if (next <= prev) next = prev + 1000;
-    // Late commits: rows whose event time is before the previous cycle, inside settle_lag.
-    await w.sessionsBetween(prev - SETTLE * 1000 + 1, prev, 2);
-    await clock.set(next);
-    await w.sessionsBetween(prev, next, 3);
-    await w.updates(next);
-    let restarted: Collector | null = null;
-    if (step === 20) {
-      // Restart: a new collector resumes from the state last saved (up to 5 minutes old).
-      expect(existsSync(path.join(stateDir, `${c.name}.window-state.json`))).toBe(true);
-      restarted = factory(config);
+test.each(PAIRS)(
+  '$name equals the full-window SQL through a randomized history and a restart from saved state',
+  async ({ factory, reference }) => {
+    const r = rng(0x5eed);
+    const w = new Workload(r);
+    // 40 days of history, then the collector starts.
+    await clock.set(START);
+    await w.sessionsBetween(START - 40 * DAY, START, 60);
+    let c = factory(config);
+    await compare(c, reference(config), 'first load');
+    let prev = clock.nowMs;
+    for (let step = 0; step < 40; step++) {
+      let next = prev + Math.floor(r() * (step % 5 === 4 ? 30 * HOUR : 50 * 60_000));
+      if (step % 7 === 3) next = w.edgeAt(prev, [DAY, 7 * DAY, 30 * DAY][step % 3]!) ?? next;
+      if (next <= prev) next = prev + 1000;
+      // Late commits: rows whose event time is before the previous cycle, inside settle_lag.
+      await w.sessionsBetween(prev - SETTLE * 1000 + 1, prev, 2);
+      await clock.set(next);
+      await w.sessionsBetween(prev, next, 3);
+      await w.updates(next);
+      let restarted: Collector | null = null;
+      if (step === 20) {
+        // Restart: a new collector resumes from the state last saved (up to 5 minutes old).
+        expect(existsSync(path.join(stateDir, `${c.name}.window-state.json`))).toBe(true);
+        restarted = factory(config);
+      }
+      const file = path.join(stateDir, `${c.name}.window-state.json`);
+      const savedNext = restarted
+        ? (JSON.parse(readFileSync(file, 'utf8')) as { payload: { nextRefreshUs: number } }).payload.nextRefreshUs
+        : 0;
+      if (restarted) c = restarted;
+      await compare(c, reference(config), `step ${step} at ${new Date(next).toISOString()}`);
+      // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.
+      if (restarted) expect(c.windowStates![0]!.nextRefreshUs).toBe(savedNext);
+      prev = next;
     }
-    const file = path.join(stateDir, `${c.name}.window-state.json`);
-    const savedNext = restarted ? (JSON.parse(readFileSync(file, 'utf8')) as { payload: { nextRefreshUs: number } }).payload.nextRefreshUs : 0;
-    if (restarted) c = restarted;
-    await compare(c, reference(config), `step ${step} at ${new Date(next).toISOString()}`);
-    // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.
-    if (restarted) expect(c.windowStates![0]!.nextRefreshUs).toBe(savedNext);
-    prev = next;
-  }
-  // No full refresh is due within this run (full_refresh 10d): the values above are the incremental
-  // path alone. The refresh and its drift are tested in window-state.test.ts.
-  for (const s of c.windowStates!) expect(s.drift).toBe(0);
-});
+    // No full refresh is due within this run (full_refresh 10d): the values above are the incremental
+    // path alone. The refresh and its drift are tested in window-state.test.ts.
+    for (const s of c.windowStates!) expect(s.drift).toBe(0);
+  },
+);

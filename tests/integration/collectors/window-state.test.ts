@@ -66,7 +66,11 @@ describe('state file', () => {
 
   test.each([
     ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2)), 'not JSON'],
-    ['corrupt (one fact changed, checksum kept)', (text: string) => text.replace(/"t":"(.)/, (_m, c: string) => `"t":"${c === 'A' ? 'B' : 'A'}`), 'checksum mismatch'],
+    [
+      'corrupt (one fact changed, checksum kept)',
+      (text: string) => text.replace(/"t":"(.)/, (_m, c: string) => `"t":"${c === 'A' ? 'B' : 'A'}`),
+      'checksum mismatch',
+    ],
   ])('%s: discarded with one log line, numbers rebuilt exactly', async (_name, damage, reason) => {
     await collect(funnel(config()), config());
     writeFileSync(file(), damage(readFileSync(file(), 'utf8')));
@@ -98,7 +102,10 @@ describe('state file', () => {
       const run = async (c: Collector, l: string[] = []) => {
         const log = createLogger('info', { write: (x: string) => void l.push(x) });
         const ctrl = new AbortController();
-        return gauges(await withReadOnly(other.pool, 30, ctrl.signal, (db) => c.collect({ db, config: cfg, log, signal: ctrl.signal })), FUNNEL);
+        return gauges(
+          await withReadOnly(other.pool, 30, ctrl.signal, (db) => c.collect({ db, config: cfg, log, signal: ctrl.signal })),
+          FUNNEL,
+        );
       };
       const got = await run(funnel(cfg), lines);
       expect(lines.filter((l) => l.includes('built from another database or configuration'))).toHaveLength(1);
@@ -124,7 +131,9 @@ test('a change older than mutable_horizon is drift at the next full refresh, whi
   const c = carts(config);
   await collect(c, config);
   // Carts created 3 h ago turn `converted`: no timestamp of their own, outside the 1 h tail.
-  await tdb.pool.query(`UPDATE carts SET status = 'converted' WHERE status = 'open' AND created_at < to_timestamp(${T0 / 1000}) - interval '3 hours'`);
+  await tdb.pool.query(
+    `UPDATE carts SET status = 'converted' WHERE status = 'open' AND created_at < to_timestamp(${T0 / 1000}) - interval '3 hours'`,
+  );
   await clock.set(T0 + HOUR / 6);
   const stale = gauges(await collect(c, config), names);
   const truth = gauges(await collect(ref.carts(config), config), names);

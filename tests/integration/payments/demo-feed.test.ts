@@ -30,7 +30,10 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' ? merge(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object'
+        ? merge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }
@@ -42,7 +45,12 @@ async function expectedFromDatabase(provider: Provider) {
        FROM payments WHERE provider = $1 AND provider_ref IS NOT NULL`,
     [provider],
   );
-  const planted = new Map(fakes.planted().filter((p) => p.provider === provider).map((p) => [p.ref, p.kind]));
+  const planted = new Map(
+    fakes
+      .planted()
+      .filter((p) => p.provider === provider)
+      .map((p) => [p.ref, p.kind]),
+  );
   const payments: Record<string, number> = { succeeded: 0, failed: 0, refunded: 0, disputed: 0 };
   const refundedAmounts: Record<string, number> = {};
   for (const r of rows) {
@@ -117,10 +125,14 @@ test('provider counters equal the database outside the planted mismatches; recon
   }
   const reconciliation = createReconciliationCollector(config, { env: fakes.env });
   const ctrl = new AbortController();
-  const samples = await withReadOnly(tdb.pool, 30, ctrl.signal, (db) => reconciliation.collect({ db, config, log: createLogger('silent'), signal: ctrl.signal }));
+  const samples = await withReadOnly(tdb.pool, 30, ctrl.signal, (db) =>
+    reconciliation.collect({ db, config, log: createLogger('silent'), signal: ctrl.signal }),
+  );
   const series = seriesOf(samples, M.paymentReconciliationMismatches.name);
   const expected: Record<string, number> = {};
-  for (const provider of PROVIDERS) for (const kind of ['missing_in_db', 'missing_at_provider', 'status_differs', 'amount_differs']) expected[`kind=${kind},provider=${provider}`] = 1;
+  for (const provider of PROVIDERS)
+    for (const kind of ['missing_in_db', 'missing_at_provider', 'status_differs', 'amount_differs'])
+      expected[`kind=${kind},provider=${provider}`] = 1;
   expect(series).toEqual(expected);
 });
 

@@ -33,7 +33,22 @@ let clock: VirtualClock;
 
 function config(stateFile: string, baseUrl = fake.url): Config {
   return parseConfig(
-    { payment_providers: { stripe: { enabled: true, api_key: { env: 'SK' }, base_url: baseUrl, settle_lag: 0, timeout: '400ms', max_retries: 2, max_window: '1d', initial_lookback: '2d', state_file: stateFile } }, collectors: { stripe: { timeout: '5m' } } },
+    {
+      payment_providers: {
+        stripe: {
+          enabled: true,
+          api_key: { env: 'SK' },
+          base_url: baseUrl,
+          settle_lag: 0,
+          timeout: '400ms',
+          max_retries: 2,
+          max_window: '1d',
+          initial_lookback: '2d',
+          state_file: stateFile,
+        },
+      },
+      collectors: { stripe: { timeout: '5m' } },
+    },
     { env: { SK: fake.apiKey } },
   );
 }
@@ -51,7 +66,14 @@ afterAll(async () => {
 
 describe('Retry-After', () => {
   const requester = (c: VirtualClock, deadline?: number) =>
-    new GuardedRequester({ budget: new RequestBudget(1000, c), metrics: new RequestMetrics('stripe'), clock: c, timeoutMs: 1000, maxRetries: 3, deadline: () => deadline });
+    new GuardedRequester({
+      budget: new RequestBudget(1000, c),
+      metrics: new RequestMetrics('stripe'),
+      clock: c,
+      timeoutMs: 1000,
+      maxRetries: 3,
+      deadline: () => deadline,
+    });
 
   test('an absurd Retry-After (above 2^31 ms) ends the cycle at once instead of overflowing a timer; the hold is capped at a day', async () => {
     const c = new VirtualClock(T0);
@@ -73,7 +95,10 @@ describe('Retry-After', () => {
   test('a Retry-After within the time left is waited out exactly, then the request succeeds', async () => {
     const c = new VirtualClock(T0);
     const r = requester(c, T0 + 120_000);
-    const answers = [{ status: 429, retryAfter: '30', body: {} }, { status: 200, body: { ok: 1 } }];
+    const answers = [
+      { status: 429, retryAfter: '30', body: {} },
+      { status: 200, body: { ok: 1 } },
+    ];
     const res = await r.run('events', async () => answers.shift()!);
     expect(res.status).toBe(200);
     expect(c.slept).toBe(30_000);
@@ -118,13 +143,20 @@ describe('provider bodies', () => {
   test('valid JSON that is not a valid payment is skipped and counted; totals never become NaN', () => {
     const folds = paymentFolds(config(path.join(dir, 'unused.json')));
     const c = new ProviderCounters();
-    const ev = (type: string, object: Record<string, unknown>) => ({ id: 'evt', type, created: T0 / 1000, data: { object } }) as unknown as Stripe.Event;
+    const ev = (type: string, object: Record<string, unknown>) =>
+      ({ id: 'evt', type, created: T0 / 1000, data: { object } }) as unknown as Stripe.Event;
     expect(applyStripeEvent(ev('charge.succeeded', { amount: 1250, currency: 'usd' }), c, new Set(), folds)).toBe(true);
     expect(applyStripeEvent(ev('charge.succeeded', { currency: 'usd' }), c, new Set(), folds)).toBe(false); // amount missing
     expect(applyStripeEvent(ev('charge.succeeded', { amount: '12.50', currency: 'usd' }), c, new Set(), folds)).toBe(false); // amount a string
     expect(applyStripeEvent(ev('charge.failed', { amount: 100, currency: null }), c, new Set(), folds)).toBe(false);
     const pp = (amount: unknown): PayPalTransactionInfo =>
-      ({ transaction_id: 'T', transaction_event_code: 'T0006', transaction_initiation_date: '2026-11-03T08:00:00+0000', transaction_status: 'S', transaction_amount: amount }) as PayPalTransactionInfo;
+      ({
+        transaction_id: 'T',
+        transaction_event_code: 'T0006',
+        transaction_initiation_date: '2026-11-03T08:00:00+0000',
+        transaction_status: 'S',
+        transaction_amount: amount,
+      }) as PayPalTransactionInfo;
     expect(applyPayPalTransaction(pp({ currency_code: 'USD', value: '10.00' }), c, folds, new RefundLedger())).toBe(true);
     expect(applyPayPalTransaction(pp({ currency_code: 'USD', value: 'ten' }), c, folds, new RefundLedger())).toBe(false);
     expect(applyPayPalTransaction(pp(undefined), c, folds, new RefundLedger())).toBe(false);
@@ -132,7 +164,9 @@ describe('provider bodies', () => {
     expect(samples.every((s) => Number.isFinite(s.value))).toBe(true);
     expect(gauge(samples, M.paymentProviderRecordsRejectedTotal, { provider: 'stripe' })).toBe(5);
     expect(gauge(samples, M.paymentsTotal, { provider: 'stripe', status: 'succeeded', source: 'provider' })).toBe(2);
-    expect(gauge(samples, M.paymentAmountTotal, { provider: 'stripe', currency: 'USD', status: 'succeeded', source: 'provider' })).toBe(22.5);
+    expect(gauge(samples, M.paymentAmountTotal, { provider: 'stripe', currency: 'USD', status: 'succeeded', source: 'provider' })).toBe(
+      22.5,
+    );
   });
 });
 
@@ -163,7 +197,16 @@ describe('state files', () => {
   test.each([
     ['truncated', (t: string) => t.slice(0, t.length / 2)],
     ['hand-edited watermark "abc" (checksum no longer matches)', (t: string) => t.replace(/"watermark":\d+/, '"watermark":"abc"')],
-    ['legacy plain JSON with watermark "abc"', () => JSON.stringify({ version: 1, watermark: 'abc', counters: { payments: {}, amounts: {}, failures: {}, payoutsFailed: 0 }, openDisputes: null })],
+    [
+      'legacy plain JSON with watermark "abc"',
+      () =>
+        JSON.stringify({
+          version: 1,
+          watermark: 'abc',
+          counters: { payments: {}, amounts: {}, failures: {}, payoutsFailed: 0 },
+          openDisputes: null,
+        }),
+    ],
   ])('%s: moved aside, this collector fails once with a one-line reason, then polls afresh and is exact', async (_w, corrupt) => {
     const file = path.join(dir, `bad-${Math.random().toString(36).slice(2)}.json`);
     const cfg = config(file);

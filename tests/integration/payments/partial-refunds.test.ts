@@ -29,7 +29,13 @@ function config(): Config {
     {
       payment_providers: {
         stripe: { ...common, api_key: { env: 'SK' }, base_url: stripe.url, state_file: path.join(dir, 'stripe.json') },
-        paypal: { ...common, client_id: { env: 'PID' }, client_secret: { env: 'PSEC' }, base_url: paypal.url, state_file: path.join(dir, 'paypal.json') },
+        paypal: {
+          ...common,
+          client_id: { env: 'PID' },
+          client_secret: { env: 'PSEC' },
+          base_url: paypal.url,
+          state_file: path.join(dir, 'paypal.json'),
+        },
       },
       collectors: { stripe: { timeout: '10m' }, paypal: { timeout: '10m' } },
     },
@@ -59,7 +65,10 @@ test('a payment is refunded once, at its first refund, at both providers; across
   const env = { SK: stripe.apiKey, PID: paypal.clientId, PSEC: paypal.clientSecret };
   const folds = truthFolds(cfg);
   const paypalFolds = { ...folds, reason: () => 'other', refundedAmount: (p: FakePayment) => p.firstRefundMinor ?? p.amountMinor };
-  const check = async (collectors: { stripe: ReturnType<typeof createStripeCollector>; paypal: ReturnType<typeof createPayPalCollector> }) => {
+  const check = async (collectors: {
+    stripe: ReturnType<typeof createStripeCollector>;
+    paypal: ReturnType<typeof createPayPalCollector>;
+  }) => {
     const h = Math.floor(clock.now() / 1000) - 1;
     const st = exportedCounters(await runCollector(collectors.stripe, cfg), 'stripe');
     const pp = exportedCounters(await runCollector(collectors.paypal, cfg), 'paypal');

@@ -28,7 +28,19 @@ function config(secret: string, extra: Record<string, unknown> = {}): { cfg: Con
   const cfg = parseConfig(
     {
       payment_providers: {
-        paypal: { enabled: true, client_id: { env: 'PAYPAL_ID' }, client_secret: { env: 'PAYPAL_SECRET' }, base_url: fake.url, settle_lag: DELAY, initial_lookback: '45d', timeout: '400ms', max_retries: 8, requests_per_minute: 30, state_file: path.join(dir, 'paypal.json'), ...extra },
+        paypal: {
+          enabled: true,
+          client_id: { env: 'PAYPAL_ID' },
+          client_secret: { env: 'PAYPAL_SECRET' },
+          base_url: fake.url,
+          settle_lag: DELAY,
+          initial_lookback: '45d',
+          timeout: '400ms',
+          max_retries: 8,
+          requests_per_minute: 30,
+          state_file: path.join(dir, 'paypal.json'),
+          ...extra,
+        },
         stripe: { enabled: true, api_key: { env: 'STRIPE_KEY' }, base_url: stripeFake.url, settle_lag: 0 },
       },
       // A cycle long enough (on the virtual clock) to catch up the whole lookback in one poll.
@@ -89,7 +101,12 @@ test('counters equal ground truth through token expiry, faults, reporting delay 
   const before = reqs.length;
   h = Math.floor(clock.now() / 1000) - DELAY - 1;
   s = await runCollector(collector, cfg);
-  expect(reqs.slice(before).map((r) => r.path)).toEqual(['/v1/oauth2/token', '/v1/reporting/transactions', '/v1/reporting/balances', '/v1/customer/disputes']);
+  expect(reqs.slice(before).map((r) => r.path)).toEqual([
+    '/v1/oauth2/token',
+    '/v1/reporting/transactions',
+    '/v1/reporting/balances',
+    '/v1/customer/disputes',
+  ]);
   truth = fake.groundTruth(h, folds);
   expect(exportedCounters(s, 'paypal')).toMatchObject(expectedCounters(truth));
 
@@ -128,7 +145,10 @@ test('invalid credentials: provider_up=0 and a clear log line without the secret
 
   // Same for a wrong Stripe key (the fake echoes part of it, like Stripe does).
   const badKey = 'sk_test_wrongkey_9f8e7d6c5b4a';
-  const bad = parseConfig({ payment_providers: { stripe: { enabled: true, api_key: { env: 'K' }, base_url: stripeFake.url, settle_lag: 0 } } }, { env: { K: badKey } });
+  const bad = parseConfig(
+    { payment_providers: { stripe: { enabled: true, api_key: { env: 'K' }, base_url: stripeFake.url, settle_lag: 0 } } },
+    { env: { K: badKey } },
+  );
   const cap = captureLogger();
   const s = await runCollector(createStripeCollector(bad, { clock, env: { K: badKey } }), bad, cap.log);
   expect(gauge(s, M.paymentProviderUp, { provider: 'stripe' })).toBe(0);

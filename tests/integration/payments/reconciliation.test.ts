@@ -43,7 +43,10 @@ async function run(plant: boolean) {
   const stripe = await new StripeFake().start();
   const paypal = await new PayPalFake().start();
   fakes.push(stripe, paypal);
-  const planted = [...(await feedFakeFromDatabase(tdb.pool, 'stripe', stripe, { plant })), ...(await feedFakeFromDatabase(tdb.pool, 'paypal', paypal, { plant }))];
+  const planted = [
+    ...(await feedFakeFromDatabase(tdb.pool, 'stripe', stripe, { plant })),
+    ...(await feedFakeFromDatabase(tdb.pool, 'paypal', paypal, { plant })),
+  ];
   const env = { SK: stripe.apiKey, PID: paypal.clientId, PSEC: paypal.clientSecret };
   const config: Config = parseConfig(
     {
@@ -57,7 +60,9 @@ async function run(plant: boolean) {
   );
   const collector = createReconciliationCollector(config, { env });
   const ctrl = new AbortController();
-  const samples = await withReadOnly(tdb.pool, 30, ctrl.signal, (db) => collector.collect({ db, config, log: createLogger('silent'), signal: ctrl.signal }));
+  const samples = await withReadOnly(tdb.pool, 30, ctrl.signal, (db) =>
+    collector.collect({ db, config, log: createLogger('silent'), signal: ctrl.signal }),
+  );
   return { planted, series: seriesOf(samples, M.paymentReconciliationMismatches.name) };
 }
 

@@ -27,7 +27,18 @@ function config(stateFile: string): Config {
   return parseConfig(
     {
       payment_providers: {
-        stripe: { enabled: true, api_key: { env: 'SK' }, base_url: fake.url, settle_lag: 0, requests_per_minute: RPM, timeout: '400ms', max_retries: 4, max_window: '1d', initial_lookback: '7d', state_file: stateFile },
+        stripe: {
+          enabled: true,
+          api_key: { env: 'SK' },
+          base_url: fake.url,
+          settle_lag: 0,
+          requests_per_minute: RPM,
+          timeout: '400ms',
+          max_retries: 4,
+          max_window: '1d',
+          initial_lookback: '7d',
+          state_file: stateFile,
+        },
       },
       // No new window starts after 60 virtual seconds of a poll.
       collectors: { stripe: { timeout: '2m' } },

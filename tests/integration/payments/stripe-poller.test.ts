@@ -24,7 +24,17 @@ function config(extra: Record<string, unknown> = {}): Config {
   return parseConfig(
     {
       payment_providers: {
-        stripe: { enabled: true, api_key: { env: 'STRIPE_KEY' }, base_url: fake.url, settle_lag: 0, requests_per_minute: RPM, timeout: '400ms', max_retries: 8, state_file: path.join(dir, 'stripe.json'), ...extra },
+        stripe: {
+          enabled: true,
+          api_key: { env: 'STRIPE_KEY' },
+          base_url: fake.url,
+          settle_lag: 0,
+          requests_per_minute: RPM,
+          timeout: '400ms',
+          max_retries: 8,
+          state_file: path.join(dir, 'stripe.json'),
+          ...extra,
+        },
       },
       // A cycle long enough (on the virtual clock) to catch up ten days of backlog in one poll.
       collectors: { stripe: { timeout: '30m' } },
@@ -108,7 +118,8 @@ test('counters equal ground truth through faults, a failed poll and a restart; R
   const reqs = fake.faults.requests;
   const r429 = reqs.map((r, i) => ({ r, i })).filter(({ r }) => r.fault === '429');
   expect(r429).toHaveLength(5);
-  for (const { r, i } of r429) expect(reqs[i + 1]!.at - r.at).toBeGreaterThanOrEqual(r.at === r429[3]!.r.at || r.at === r429[4]!.r.at ? 3000 : 7000);
+  for (const { r, i } of r429)
+    expect(reqs[i + 1]!.at - r.at).toBeGreaterThanOrEqual(r.at === r429[3]!.r.at || r.at === r429[4]!.r.at ? 3000 : 7000);
 
   // Budget: never more than RPM requests in any 60 s window, and it did bind (more pages than RPM).
   expect(reqs.length).toBeGreaterThan(3 * RPM);

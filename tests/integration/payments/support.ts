@@ -27,7 +27,12 @@ export function captureLogger(): { log: Logger; lines: string[] } {
   return { log: createLogger('info', dest), lines };
 }
 
-export async function runCollector(c: Collector, config: Config, log: Logger = createLogger('silent'), signal: AbortSignal = new AbortController().signal): Promise<Sample[]> {
+export async function runCollector(
+  c: Collector,
+  config: Config,
+  log: Logger = createLogger('silent'),
+  signal: AbortSignal = new AbortController().signal,
+): Promise<Sample[]> {
   return c.collect({ db: throwingDb, config, log, signal });
 }
 

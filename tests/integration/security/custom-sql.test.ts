@@ -22,7 +22,11 @@ beforeAll(async () => {
 });
 afterAll(() => tdb.drop());
 
-async function withCustom(metrics: Record<string, unknown>[], extra: Record<string, unknown> = {}, fn: (e: RunningExporter) => Promise<void>): Promise<void> {
+async function withCustom(
+  metrics: Record<string, unknown>[],
+  extra: Record<string, unknown> = {},
+  fn: (e: RunningExporter) => Promise<void>,
+): Promise<void> {
   const e = await startTestExporter(exporterConfig({ url: tdb.url, only: [], extra: { custom_metrics: metrics, ...extra } }));
   try {
     await e.ready();
@@ -70,7 +74,10 @@ describe('never writes', () => {
 
   test('the role check: a superuser is reported as able to write (metric 1), a SELECT-only role as 0', async () => {
     await withCustom([gauge('shop_one', 'SELECT 1 AS value')], {}, async (e) => {
-      const m = () => request(e.url).get('/metrics').then((r) => parseExposition(r.text).get(M.databaseRoleCanWrite.name));
+      const m = () =>
+        request(e.url)
+          .get('/metrics')
+          .then((r) => parseExposition(r.text).get(M.databaseRoleCanWrite.name));
       for (let i = 0; i < 50 && (await m()) === undefined; i++) await new Promise((r) => setTimeout(r, 100));
       expect(await m()).toBe(1);
     });
@@ -80,11 +87,21 @@ describe('never writes', () => {
       const u = new URL(tdb.url);
       u.username = role;
       u.password = 'ro-password-123';
-      const e = await startTestExporter(exporterConfig({ url: u.toString(), only: [], extra: { custom_metrics: [gauge('shop_one', 'SELECT count(*) AS value FROM orders')] } }));
+      const e = await startTestExporter(
+        exporterConfig({
+          url: u.toString(),
+          only: [],
+          extra: { custom_metrics: [gauge('shop_one', 'SELECT count(*) AS value FROM orders')] },
+        }),
+      );
       try {
         await e.ready();
-        const m = () => request(e.url).get('/metrics').then((r) => parseExposition(r.text));
-        for (let i = 0; i < 50 && (await m()).get(M.databaseRoleCanWrite.name) === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+        const m = () =>
+          request(e.url)
+            .get('/metrics')
+            .then((r) => parseExposition(r.text));
+        for (let i = 0; i < 50 && (await m()).get(M.databaseRoleCanWrite.name) === undefined; i++)
+          await new Promise((r) => setTimeout(r, 100));
         const metrics = await m();
         expect(metrics.get(M.databaseRoleCanWrite.name)).toBe(0);
         expect(metrics.get('shop_one')).toBe(2);
@@ -99,12 +116,16 @@ describe('never writes', () => {
 
 describe('session limits', () => {
   test('database.statement_timeout caps a collector whose own timeout is longer', async () => {
-    await withCustom([gauge('shop_slow', 'SELECT 1 AS value FROM pg_sleep(5)', { timeout: '30s' })], { database: { url: tdb.url, statement_timeout: '1s' } }, async (e) => {
-      const s = e.status().find((x) => x.name === 'custom:shop_slow')!;
-      expect(s.up).toBe(false);
-      expect(s.lastError).toMatch(/^timeout \(SQLSTATE 57014\)/);
-      expect(s.lastDuration!).toBeLessThan(5);
-    });
+    await withCustom(
+      [gauge('shop_slow', 'SELECT 1 AS value FROM pg_sleep(5)', { timeout: '30s' })],
+      { database: { url: tdb.url, statement_timeout: '1s' } },
+      async (e) => {
+        const s = e.status().find((x) => x.name === 'custom:shop_slow')!;
+        expect(s.up).toBe(false);
+        expect(s.lastError).toMatch(/^timeout \(SQLSTATE 57014\)/);
+        expect(s.lastDuration!).toBeLessThan(5);
+      },
+    );
   });
 
   test('lock_timeout: a query blocked by a lock gives up with SQLSTATE 55P03', async () => {
@@ -112,11 +133,15 @@ describe('session limits', () => {
     await locker.connect();
     try {
       await locker.query('BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
-      await withCustom([gauge('shop_locked', 'SELECT count(*) AS value FROM orders', { timeout: '30s' })], { database: { url: tdb.url, lock_timeout: '500ms' } }, async (e) => {
-        const s = e.status().find((x) => x.name === 'custom:shop_locked')!;
-        expect(s.up).toBe(false);
-        expect(s.lastError).toMatch(/^query \(SQLSTATE 55P03\)/);
-      });
+      await withCustom(
+        [gauge('shop_locked', 'SELECT count(*) AS value FROM orders', { timeout: '30s' })],
+        { database: { url: tdb.url, lock_timeout: '500ms' } },
+        async (e) => {
+          const s = e.status().find((x) => x.name === 'custom:shop_locked')!;
+          expect(s.up).toBe(false);
+          expect(s.lastError).toMatch(/^query \(SQLSTATE 55P03\)/);
+        },
+      );
     } finally {
       await locker.query('ROLLBACK');
       await locker.end();
@@ -126,10 +151,14 @@ describe('session limits', () => {
   test('idle_in_transaction_session_timeout and the read-only check are set in every cycle transaction', async () => {
     const q = `SELECT current_setting('idle_in_transaction_session_timeout') AS idle, current_setting('lock_timeout') AS lock,
                       current_setting('transaction_read_only') AS ro, 1 AS value`;
-    await withCustom([gauge('shop_settings', q, { labels: ['idle', 'lock', 'ro'] })], { database: { url: tdb.url, idle_in_transaction_session_timeout: '45s', lock_timeout: '2s' } }, async (e) => {
-      const text = (await request(e.url).get('/metrics')).text;
-      expect(parseExposition(text).get('shop_settings{idle="45s",lock="2s",ro="on"}')).toBe(1);
-    });
+    await withCustom(
+      [gauge('shop_settings', q, { labels: ['idle', 'lock', 'ro'] })],
+      { database: { url: tdb.url, idle_in_transaction_session_timeout: '45s', lock_timeout: '2s' } },
+      async (e) => {
+        const text = (await request(e.url).get('/metrics')).text;
+        expect(parseExposition(text).get('shop_settings{idle="45s",lock="2s",ro="on"}')).toBe(1);
+      },
+    );
   });
 });
 
@@ -161,24 +190,28 @@ describe('hostile label values', () => {
         (repeat('x', 10240), 6), (repeat('x', 10239) || 'y', 7)) t(k, value)`;
     // PostgreSQL text is always valid UTF-8; invalid bytes can only arrive as bytea, decoded with U+FFFD.
     const bytes = "SELECT '\\xff41'::bytea AS k, 8 AS value";
-    await withCustom([gauge('shop_hostile_labels', query, { labels: ['k'] }), gauge('shop_bytes', bytes, { labels: ['k'] })], {}, async (e) => {
-      const s = e.status().find((x) => x.name === 'custom:shop_hostile_labels')!;
-      expect(s.lastError).toBeNull();
-      const text = (await request(e.url).get('/metrics')).text;
-      const lines = text.split('\n').filter((l) => l.startsWith('shop_hostile_labels{'));
-      expect(lines).toHaveLength(7); // seven distinct label values, nothing merged
-      expect(text).toContain('shop_bytes{k="\uFFFDA"} 8');
-      expect(text).toContain('shop_hostile_labels{k="line1\\nline2"} 1');
-      expect(text).toContain('shop_hostile_labels{k="say \\"hi\\""} 2');
-      expect(text).toContain('shop_hostile_labels{k="back\\\\slash"} 3');
-      expect(text).toContain('shop_hostile_labels{k="a,b=c"} 4');
-      expect(text).toContain('shop_hostile_labels{k="a"} 5');
-      // 10 KB values are shortened with a digest: two values differing in the last byte stay apart.
-      const long = lines.filter((l) => l.includes('xxxxxxxx'));
-      expect(long).toHaveLength(2);
-      for (const l of long) expect(l.length).toBeLessThan(400);
-      expect(new Set(long.map((l) => l.slice(0, l.lastIndexOf(' ')))).size).toBe(2);
-    });
+    await withCustom(
+      [gauge('shop_hostile_labels', query, { labels: ['k'] }), gauge('shop_bytes', bytes, { labels: ['k'] })],
+      {},
+      async (e) => {
+        const s = e.status().find((x) => x.name === 'custom:shop_hostile_labels')!;
+        expect(s.lastError).toBeNull();
+        const text = (await request(e.url).get('/metrics')).text;
+        const lines = text.split('\n').filter((l) => l.startsWith('shop_hostile_labels{'));
+        expect(lines).toHaveLength(7); // seven distinct label values, nothing merged
+        expect(text).toContain('shop_bytes{k="\uFFFDA"} 8');
+        expect(text).toContain('shop_hostile_labels{k="line1\\nline2"} 1');
+        expect(text).toContain('shop_hostile_labels{k="say \\"hi\\""} 2');
+        expect(text).toContain('shop_hostile_labels{k="back\\\\slash"} 3');
+        expect(text).toContain('shop_hostile_labels{k="a,b=c"} 4');
+        expect(text).toContain('shop_hostile_labels{k="a"} 5');
+        // 10 KB values are shortened with a digest: two values differing in the last byte stay apart.
+        const long = lines.filter((l) => l.includes('xxxxxxxx'));
+        expect(long).toHaveLength(2);
+        for (const l of long) expect(l.length).toBeLessThan(400);
+        expect(new Set(long.map((l) => l.slice(0, l.lastIndexOf(' ')))).size).toBe(2);
+      },
+    );
   });
 
   test('label sets whose joined form would collide are not summed (unambiguous keys)', async () => {
@@ -227,13 +260,25 @@ describe('errors and faults', () => {
 
   test('the database connection killed mid-cycle: that cycle fails as a connection error, the next one is exact', async () => {
     const e = await startTestExporter(
-      exporterConfig({ url: tdb.url, only: [], extra: { custom_metrics: [gauge('shop_orders_slow', 'SELECT count(*) AS value FROM orders, pg_sleep(2)', { interval: '1s', timeout: '30s' })], collection: { retry_backoff_initial: '1s' } } }),
+      exporterConfig({
+        url: tdb.url,
+        only: [],
+        extra: {
+          custom_metrics: [
+            gauge('shop_orders_slow', 'SELECT count(*) AS value FROM orders, pg_sleep(2)', { interval: '1s', timeout: '30s' }),
+          ],
+          collection: { retry_backoff_initial: '1s' },
+        },
+      }),
     );
     try {
       // Wait until the cycle's query runs, then kill its backend.
       let killed = 0;
       for (let i = 0; i < 100 && killed === 0; i++) {
-        const r = await tdb.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`, [tdb.name]);
+        const r = await tdb.pool.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE '%pg_sleep(2)%' AND pid <> pg_backend_pid()`,
+          [tdb.name],
+        );
         killed = r.rowCount ?? 0;
         if (!killed) await new Promise((r2) => setTimeout(r2, 50));
       }

@@ -39,7 +39,18 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 const report = { email: { subject: 'Monthly report', text: 'GMV 1,234,567', html: '<p>GMV</p>' }, files: [] } as unknown as RenderedReport;
 
 test('no STARTTLS offered: the send fails, no credentials and no report cross the wire', async () => {
-  const send = smtpSender({ host: '127.0.0.1', port, secure: false, insecure_allow_plaintext: false, user: 'reports', password: { env: 'SMTP_PW' }, from: 'reports@example.com' }, { SMTP_PW: 'smtp-password-123' });
+  const send = smtpSender(
+    {
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      insecure_allow_plaintext: false,
+      user: 'reports',
+      password: { env: 'SMTP_PW' },
+      from: 'reports@example.com',
+    },
+    { SMTP_PW: 'smtp-password-123' },
+  );
   await expect(send(report, ['ceo@example.com'])).rejects.toThrow(/STARTTLS/i);
   expect(authAttempts).toBe(0);
   expect(delivered).toEqual([]);
@@ -48,7 +59,15 @@ test('no STARTTLS offered: the send fails, no credentials and no report cross th
 test('the explicit opt-out sends in plaintext and says so once', async () => {
   const warnings: string[] = [];
   const send = smtpSender(
-    { host: '127.0.0.1', port, secure: false, insecure_allow_plaintext: true, user: 'reports', password: { env: 'SMTP_PW' }, from: 'reports@example.com' },
+    {
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      insecure_allow_plaintext: true,
+      user: 'reports',
+      password: { env: 'SMTP_PW' },
+      from: 'reports@example.com',
+    },
     { SMTP_PW: 'smtp-password-123' },
     (m) => warnings.push(m),
   );
@@ -60,5 +79,7 @@ test('the explicit opt-out sends in plaintext and says so once', async () => {
 });
 
 test('a non-boolean insecure_allow_plaintext is a config error naming the field', () => {
-  expect(() => loadReportsConfig(path.join(__dirname, '../../fixtures/config-bad/reports-smtp-plaintext-not-boolean.yaml'))).toThrow(/smtp\.insecure_allow_plaintext/);
+  expect(() => loadReportsConfig(path.join(__dirname, '../../fixtures/config-bad/reports-smtp-plaintext-not-boolean.yaml'))).toThrow(
+    /smtp\.insecure_allow_plaintext/,
+  );
 });

@@ -28,14 +28,65 @@ const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir,
 
 /** A CA, a server certificate for 127.0.0.1 signed by it, and a client certificate signed by it. */
 function makeCerts(tag: string) {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `ca-${tag}.key`, '-out', `ca-${tag}.crt`, '-days', '2', '-subj', `/CN=pulse test CA ${tag}`);
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `ca-${tag}.key`,
+    '-out',
+    `ca-${tag}.crt`,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=pulse test CA ${tag}`,
+  );
   for (const who of ['server', 'client']) {
-    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${who}-${tag}.key`, '-out', `${who}-${tag}.csr`, '-subj', `/CN=${who}-${tag}`);
+    openssl(
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${who}-${tag}.key`,
+      '-out',
+      `${who}-${tag}.csr`,
+      '-subj',
+      `/CN=${who}-${tag}`,
+    );
     file(`${who}-${tag}.ext`, who === 'server' ? 'subjectAltName=IP:127.0.0.1\n' : 'extendedKeyUsage=clientAuth\n');
-    openssl('x509', '-req', '-in', `${who}-${tag}.csr`, '-CA', `ca-${tag}.crt`, '-CAkey', `ca-${tag}.key`, '-CAcreateserial', '-out', `${who}-${tag}.crt`, '-days', '2', '-extfile', `${who}-${tag}.ext`);
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      `${who}-${tag}.csr`,
+      '-CA',
+      `ca-${tag}.crt`,
+      '-CAkey',
+      `ca-${tag}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${who}-${tag}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${who}-${tag}.ext`,
+    );
   }
   const p = (n: string) => path.join(dir, n);
-  return { ca: p(`ca-${tag}.crt`), cert: p(`server-${tag}.crt`), key: p(`server-${tag}.key`), clientCert: p(`client-${tag}.crt`), clientKey: p(`client-${tag}.key`) };
+  return {
+    ca: p(`ca-${tag}.crt`),
+    cert: p(`server-${tag}.crt`),
+    key: p(`server-${tag}.key`),
+    clientCert: p(`client-${tag}.crt`),
+    clientKey: p(`client-${tag}.key`),
+  };
 }
 
 let tdb: TestDatabase;
@@ -48,7 +99,10 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-async function start(extra: Record<string, unknown>, opts: { httpLimits?: Parameters<typeof startExporter>[0]['httpLimits']; loadConfig?: () => ReturnType<typeof exporterConfig> } = {}) {
+async function start(
+  extra: Record<string, unknown>,
+  opts: { httpLimits?: Parameters<typeof startExporter>[0]['httpLimits']; loadConfig?: () => ReturnType<typeof exporterConfig> } = {},
+) {
   const e = await startExporter({ config: exporterConfig({ url: tdb.url, only: ['users'], extra }), log: createLogger('silent'), ...opts });
   started.push(e);
   return e;
@@ -61,18 +115,27 @@ const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toStri
 describe('web config file: bcrypt basic auth on every endpoint but the probes', () => {
   let e: RunningExporter;
   beforeAll(async () => {
-    const wc = file('web-auth.yml', YAML.stringify({ basic_auth_users: { prometheus: hash }, http_server_config: { headers: { 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'" } } }));
+    const wc = file(
+      'web-auth.yml',
+      YAML.stringify({
+        basic_auth_users: { prometheus: hash },
+        http_server_config: { headers: { 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'" } },
+      }),
+    );
     e = await start({ web: { config_file: wc } });
     await e.ready();
   });
 
-  test.each(['/metrics', '/', '/api/collectors', '/no-such-page'])('%s: 401 without, with a wrong password or an unknown user', async (p) => {
-    expect((await request(e.url).get(p)).status).toBe(401);
-    expect((await request(e.url).get(p).set('Authorization', basic('prometheus', 'wrong'))).status).toBe(401);
-    expect((await request(e.url).get(p).set('Authorization', basic('mallory', PASSWORD))).status).toBe(401);
-    const ok = await request(e.url).get(p).set('Authorization', basic('prometheus', PASSWORD));
-    expect(ok.status).toBe(p === '/no-such-page' ? 404 : 200);
-  });
+  test.each(['/metrics', '/', '/api/collectors', '/no-such-page'])(
+    '%s: 401 without, with a wrong password or an unknown user',
+    async (p) => {
+      expect((await request(e.url).get(p)).status).toBe(401);
+      expect((await request(e.url).get(p).set('Authorization', basic('prometheus', 'wrong'))).status).toBe(401);
+      expect((await request(e.url).get(p).set('Authorization', basic('mallory', PASSWORD))).status).toBe(401);
+      const ok = await request(e.url).get(p).set('Authorization', basic('prometheus', PASSWORD));
+      expect(ok.status).toBe(p === '/no-such-page' ? 404 : 200);
+    },
+  );
 
   test('/healthz and /readyz stay open (orchestrator probes), with the configured headers', async () => {
     for (const p of ['/healthz', '/readyz']) {
@@ -92,9 +155,21 @@ describe('web config file: bcrypt basic auth on every endpoint but the probes', 
 
 describe('secrets that would turn authentication off refuse to start', () => {
   test.each([
-    ['empty token file', { web: { bearer_token: { file: file('empty-token', '') } } }, /^config error: web\.bearer_token: the secret is empty/],
-    ['whitespace-only token file', { web: { bearer_token: { file: file('blank-token', '  \n\t\n') } } }, /^config error: web\.bearer_token: the secret is empty/],
-    ['short basic-auth password', { web: { basic_auth: { username: 'p', password: { file: file('short-pw', 'hunter2\n') } } } }, /^config error: web\.basic_auth\.password: the secret is 7 characters, expected at least 12$/],
+    [
+      'empty token file',
+      { web: { bearer_token: { file: file('empty-token', '') } } },
+      /^config error: web\.bearer_token: the secret is empty/,
+    ],
+    [
+      'whitespace-only token file',
+      { web: { bearer_token: { file: file('blank-token', '  \n\t\n') } } },
+      /^config error: web\.bearer_token: the secret is empty/,
+    ],
+    [
+      'short basic-auth password',
+      { web: { basic_auth: { username: 'p', password: { file: file('short-pw', 'hunter2\n') } } } },
+      /^config error: web\.basic_auth\.password: the secret is 7 characters, expected at least 12$/,
+    ],
   ])('%s: start-up rejected with a one-line error, nothing listens', async (_w, extra, msg) => {
     const err = await start(extra).catch((x: Error) => x);
     expect(err).toBeInstanceOf(Error);
@@ -116,12 +191,36 @@ describe('bad web config files: one line naming the field', () => {
   test.each([
     ['unknown key', { basic_auth_user: {} }, /\(top level\): unknown key\(s\) "basic_auth_user"$/],
     ['plain-text password instead of a hash', { basic_auth_users: { p: 'secret' } }, /basic_auth_users\.p: expected a bcrypt hash/],
-    ['bcrypt cost below 10', { basic_auth_users: { p: bcrypt.hashSync('x', 4) } }, /basic_auth_users\.p: expected a bcrypt cost of at least 10$/],
-    ['client CA without a verifying client_auth_type', { tls_server_config: { cert_file: certs.cert, key_file: certs.key, client_ca_file: certs.ca } }, /tls_server_config\.client_auth_type: client_ca_file is set but client_auth_type is NoClientCert/],
-    ['verification without a client CA', { tls_server_config: { cert_file: certs.cert, key_file: certs.key, client_auth_type: 'RequireAndVerifyClientCert' } }, /tls_server_config\.client_ca_file: client_auth_type verifies client certificates and needs client_ca_file$/],
-    ['unknown TLS version', { tls_server_config: { cert_file: certs.cert, key_file: certs.key, min_version: 'SSL3' } }, /tls_server_config\.min_version: /],
-    ['missing certificate file', { tls_server_config: { cert_file: '/nonexistent.crt', key_file: certs.key } }, /tls_server_config\.cert_file: file "\/nonexistent\.crt" does not exist$/],
-    ['a header outside the allowed list', { http_server_config: { headers: { 'Set-Cookie': 'a=b' } } }, /http_server_config\.headers: only these headers may be set/],
+    [
+      'bcrypt cost below 10',
+      { basic_auth_users: { p: bcrypt.hashSync('x', 4) } },
+      /basic_auth_users\.p: expected a bcrypt cost of at least 10$/,
+    ],
+    [
+      'client CA without a verifying client_auth_type',
+      { tls_server_config: { cert_file: certs.cert, key_file: certs.key, client_ca_file: certs.ca } },
+      /tls_server_config\.client_auth_type: client_ca_file is set but client_auth_type is NoClientCert/,
+    ],
+    [
+      'verification without a client CA',
+      { tls_server_config: { cert_file: certs.cert, key_file: certs.key, client_auth_type: 'RequireAndVerifyClientCert' } },
+      /tls_server_config\.client_ca_file: client_auth_type verifies client certificates and needs client_ca_file$/,
+    ],
+    [
+      'unknown TLS version',
+      { tls_server_config: { cert_file: certs.cert, key_file: certs.key, min_version: 'SSL3' } },
+      /tls_server_config\.min_version: /,
+    ],
+    [
+      'missing certificate file',
+      { tls_server_config: { cert_file: '/nonexistent.crt', key_file: certs.key } },
+      /tls_server_config\.cert_file: file "\/nonexistent\.crt" does not exist$/,
+    ],
+    [
+      'a header outside the allowed list',
+      { http_server_config: { headers: { 'Set-Cookie': 'a=b' } } },
+      /http_server_config\.headers: only these headers may be set/,
+    ],
   ])('%s', (_w, raw, msg) => {
     expect(() => parseWebConfig(raw, 'web.yml')).toThrow(msg);
     try {
@@ -133,7 +232,9 @@ describe('bad web config files: one line naming the field', () => {
   });
 
   test('web.config_file together with the legacy keys is refused', () => {
-    expect(() => exporterConfig({ url: tdb.url, extra: { web: { config_file: 'web.yml', bearer_token: { env: 'X' } } } })).toThrow(/^config error: web: config_file replaces basic_auth, bearer_token and tls/);
+    expect(() => exporterConfig({ url: tdb.url, extra: { web: { config_file: 'web.yml', bearer_token: { env: 'X' } } } })).toThrow(
+      /^config error: web: config_file replaces basic_auth, bearer_token and tls/,
+    );
   });
 });
 
@@ -146,7 +247,11 @@ function handshake(port: number, opts: tls.ConnectionOptions): Promise<string> {
     });
     let data = '';
     s.on('data', (d) => (data += d.toString()));
-    s.on('end', () => (data.startsWith('HTTP/1.1 200') ? resolve(String(s.getPeerCertificate()?.subject?.CN ?? data)) : reject(new Error(`no response: ${data.slice(0, 40)}`))));
+    s.on('end', () =>
+      data.startsWith('HTTP/1.1 200')
+        ? resolve(String(s.getPeerCertificate()?.subject?.CN ?? data))
+        : reject(new Error(`no response: ${data.slice(0, 40)}`)),
+    );
     s.on('error', reject);
   });
 }
@@ -176,12 +281,21 @@ describe('TLS', () => {
   test('RequireAndVerifyClientCert: no client certificate or one from another CA is refused; a signed one is served', async () => {
     const c = makeCerts('c');
     const other = makeCerts('d');
-    const wc = file('web-mtls.yml', YAML.stringify({ tls_server_config: { cert_file: c.cert, key_file: c.key, client_auth_type: 'RequireAndVerifyClientCert', client_ca_file: c.ca } }));
+    const wc = file(
+      'web-mtls.yml',
+      YAML.stringify({
+        tls_server_config: { cert_file: c.cert, key_file: c.key, client_auth_type: 'RequireAndVerifyClientCert', client_ca_file: c.ca },
+      }),
+    );
     const e = await start({ web: { config_file: wc } });
     const ca = execFileSync('cat', [c.ca]);
     await expect(handshake(e.port, { ca })).rejects.toThrow();
-    await expect(handshake(e.port, { ca, cert: execFileSync('cat', [other.clientCert]), key: execFileSync('cat', [other.clientKey]) })).rejects.toThrow();
-    expect(await handshake(e.port, { ca, cert: execFileSync('cat', [c.clientCert]), key: execFileSync('cat', [c.clientKey]) })).toBe('server-c');
+    await expect(
+      handshake(e.port, { ca, cert: execFileSync('cat', [other.clientCert]), key: execFileSync('cat', [other.clientKey]) }),
+    ).rejects.toThrow();
+    expect(await handshake(e.port, { ca, cert: execFileSync('cat', [c.clientCert]), key: execFileSync('cat', [c.clientKey]) })).toBe(
+      'server-c',
+    );
   });
 });
 
@@ -239,7 +353,10 @@ describe('slow clients and idle sockets', () => {
 
   test('10k idle sockets: open connections never exceed listen.max_connections, idle ones are closed, scrapes work again', async () => {
     const max = 100;
-    const e = await start({ listen: { address: '127.0.0.1', port: 0, max_connections: max } }, { httpLimits: { headersTimeoutMs: 1_000, checkIntervalMs: 200 } });
+    const e = await start(
+      { listen: { address: '127.0.0.1', port: 0, max_connections: max } },
+      { httpLimits: { headersTimeoutMs: 1_000, checkIntervalMs: 200 } },
+    );
     const sockets: net.Socket[] = [];
     let peak = 0;
     try {

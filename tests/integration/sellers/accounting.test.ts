@@ -23,12 +23,35 @@ function expectedSellerList(f: Fixture): string {
   const day = 86_400_000;
   const lines = ['seller_id,applied_at,approved_at,churned_at,credits_total,credits_used,orders,segment,active'];
   for (const s of [...f.sellers].sort((a, b) => a.id - b.id)) {
-    const n = (days: number) => f.orders.filter((o) => o.seller_id === s.id && o.created_at >= new Date(END.getTime() - days * day) && o.created_at < END).length;
+    const n = (days: number) =>
+      f.orders.filter((o) => o.seller_id === s.id && o.created_at >= new Date(END.getTime() - days * day) && o.created_at < END).length;
     const segment =
-      s.churned_at && s.churned_at < END ? 'churned' : !s.approved_at || s.approved_at >= END ? 'applicant' : n(90) === 0 ? 'dormant' : n(30) >= 20 ? 'power' : n(30) >= 5 ? 'active' : 'occasional';
+      s.churned_at && s.churned_at < END
+        ? 'churned'
+        : !s.approved_at || s.approved_at >= END
+          ? 'applicant'
+          : n(90) === 0
+            ? 'dormant'
+            : n(30) >= 20
+              ? 'power'
+              : n(30) >= 5
+                ? 'active'
+                : 'occasional';
     const active = s.approved_at !== null && s.approved_at < END && (s.churned_at === null || s.churned_at >= END);
     const orders = f.orders.filter((o) => o.seller_id === s.id && inP(o.created_at)).length;
-    lines.push([s.id, iso(s.applied_at), iso(s.approved_at), iso(s.churned_at), s.credits_total.toFixed(2), s.credits_used.toFixed(2), orders, segment, active].join(','));
+    lines.push(
+      [
+        s.id,
+        iso(s.applied_at),
+        iso(s.approved_at),
+        iso(s.churned_at),
+        s.credits_total.toFixed(2),
+        s.credits_used.toFixed(2),
+        orders,
+        segment,
+        active,
+      ].join(','),
+    );
   }
   return lines.join('\r\n') + '\r\n';
 }
@@ -37,13 +60,35 @@ function expectedTransactions(f: Fixture): string {
   const orderOf = new Map(f.orders.map((o) => [o.id, o]));
   const events: { id: number; status: string; at: Date; line: string }[] = [];
   for (const p of f.payments) {
-    for (const [status, at] of [['succeeded', p.succeeded_at], ['failed', p.failed_at], ['refunded', p.refunded_at]] as const) {
+    for (const [status, at] of [
+      ['succeeded', p.succeeded_at],
+      ['failed', p.failed_at],
+      ['refunded', p.refunded_at],
+    ] as const) {
       if (!inP(at)) continue;
-      events.push({ id: p.id, status, at: at!, line: [p.id, p.provider, p.provider_ref ?? '', status, iso(at), p.amount.toFixed(2), p.currency, p.order_id, orderOf.get(p.order_id)!.seller_id].join(',') });
+      events.push({
+        id: p.id,
+        status,
+        at: at!,
+        line: [
+          p.id,
+          p.provider,
+          p.provider_ref ?? '',
+          status,
+          iso(at),
+          p.amount.toFixed(2),
+          p.currency,
+          p.order_id,
+          orderOf.get(p.order_id)!.seller_id,
+        ].join(','),
+      });
     }
   }
   events.sort((a, b) => a.at.getTime() - b.at.getTime() || a.id - b.id || a.status.localeCompare(b.status));
-  return ['payment_id,provider,provider_ref,status,status_at,amount,currency,order_id,seller_id', ...events.map((e) => e.line)].join('\r\n') + '\r\n';
+  return (
+    ['payment_id,provider,provider_ref,status,status_at,amount,currency,order_id,seller_id', ...events.map((e) => e.line)].join('\r\n') +
+    '\r\n'
+  );
 }
 
 let db: TestDatabase;
@@ -55,7 +100,10 @@ beforeAll(async () => {
   db = await createTestDatabase('pulse_accounting');
   await loadFixture(db.pool, fixture);
   // Bulk payments in 2025 for the streaming test: 3,000 in February, 30,000 in March.
-  for (const [month, n] of [['2025-02', 3000], ['2025-03', 30000]] as const) {
+  for (const [month, n] of [
+    ['2025-02', 3000],
+    ['2025-03', 30000],
+  ] as const) {
     await db.pool.query(
       `WITH o AS (INSERT INTO orders (user_id, seller_id, category, created_at, status, total_amount, currency)
                   SELECT 1, 1 + i % 10, 'books', $1::timestamptz + (i || ' seconds')::interval, 'paid', 10 + i % 90, 'EUR' FROM generate_series(1, $2) i RETURNING id, created_at)

@@ -62,14 +62,18 @@ async function config(url: string): Promise<string> {
 test('without the optional column nothing is sent and the error says why', async () => {
   ro = await readOnlyRole(db.pool, db.name, db.url);
   const file = await config(ro.url);
-  await expect(runCli(['--type', 'sellers', '--period', '2026-10', '--out', path.join(out, 'a'), '--config', file, '--send'])).rejects.toThrow(/no email column/);
+  await expect(
+    runCli(['--type', 'sellers', '--period', '2026-10', '--out', path.join(out, 'a'), '--config', file, '--send']),
+  ).rejects.toThrow(/no email column/);
   expect(mails).toEqual([]);
   await ro.drop();
 });
 
 test('each seller with an address gets its own scorecard, and nobody else gets any', async () => {
   await db.pool.query('ALTER TABLE sellers ADD COLUMN email text');
-  await db.pool.query(`UPDATE sellers SET email = CASE id WHEN 1 THEN 'one@seller.example' WHEN 3 THEN 'three@seller.example' WHEN 9 THEN 'not-an-address' END`);
+  await db.pool.query(
+    `UPDATE sellers SET email = CASE id WHEN 1 THEN 'one@seller.example' WHEN 3 THEN 'three@seller.example' WHEN 9 THEN 'not-an-address' END`,
+  );
   ro = await readOnlyRole(db.pool, db.name, db.url);
   const file = await config(ro.url);
   await runCli(['--type', 'sellers', '--period', '2026-10', '--out', path.join(out, 'b'), '--config', file, '--send']);

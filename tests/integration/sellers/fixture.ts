@@ -6,15 +6,56 @@
  */
 import type pg from 'pg';
 
-export interface FxSeller { id: number; applied_at: Date; approved_at: Date | null; churned_at: Date | null; credits_total: number; credits_used: number }
-export interface FxOrder { id: number; seller_id: number; category: string; created_at: Date; total_amount: number; currency: string }
-export interface FxPayment {
-  id: number; order_id: number; provider: string; provider_ref: string | null; status: string; failure_code: string | null; amount: number; currency: string;
-  created_at: Date; succeeded_at: Date | null; failed_at: Date | null; refunded_at: Date | null;
+export interface FxSeller {
+  id: number;
+  applied_at: Date;
+  approved_at: Date | null;
+  churned_at: Date | null;
+  credits_total: number;
+  credits_used: number;
 }
-export interface FxRefund { id: number; payment_id: number; amount: number; currency: string; reason: string; created_at: Date }
-export interface FxReturn { id: number; order_id: number; reason: string; created_at: Date }
-export interface FxReview { id: number; order_id: number; rating: number; created_at: Date }
+export interface FxOrder {
+  id: number;
+  seller_id: number;
+  category: string;
+  created_at: Date;
+  total_amount: number;
+  currency: string;
+}
+export interface FxPayment {
+  id: number;
+  order_id: number;
+  provider: string;
+  provider_ref: string | null;
+  status: string;
+  failure_code: string | null;
+  amount: number;
+  currency: string;
+  created_at: Date;
+  succeeded_at: Date | null;
+  failed_at: Date | null;
+  refunded_at: Date | null;
+}
+export interface FxRefund {
+  id: number;
+  payment_id: number;
+  amount: number;
+  currency: string;
+  reason: string;
+  created_at: Date;
+}
+export interface FxReturn {
+  id: number;
+  order_id: number;
+  reason: string;
+  created_at: Date;
+}
+export interface FxReview {
+  id: number;
+  order_id: number;
+  rating: number;
+  created_at: Date;
+}
 
 export interface Fixture {
   sellers: FxSeller[];
@@ -44,7 +85,14 @@ export function buildFixture(seed = 13): Fixture {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const f: Fixture = { sellers: [], orders: [], payments: [], refunds: [], returns: [], reviews: [] };
   const seller = (id: number, approved: string | null, churned: string | null, total: number, used: number) =>
-    f.sellers.push({ id, applied_at: d('2026-01-01T00:00:00Z'), approved_at: approved ? d(approved) : null, churned_at: churned ? d(churned) : null, credits_total: total, credits_used: used });
+    f.sellers.push({
+      id,
+      applied_at: d('2026-01-01T00:00:00Z'),
+      approved_at: approved ? d(approved) : null,
+      churned_at: churned ? d(churned) : null,
+      credits_total: total,
+      credits_used: used,
+    });
   seller(1, '2026-01-10T00:00:00Z', null, 100, 70); // busy, several currencies
   seller(2, '2026-02-01T00:00:00Z', null, 50, 49); // only a refund of an August order in October
   seller(3, '2026-03-01T00:00:00Z', null, 0, 0); // never sold anything
@@ -65,15 +113,31 @@ export function buildFixture(seed = 13): Fixture {
   };
   const pay = (o: FxOrder, outcome: 'succeeded' | 'failed' | 'pending', at: Date, code: string | null = null, currency = o.currency) => {
     const p: FxPayment = {
-      id: ++pid, order_id: o.id, provider: pick(['stripe', 'paypal']), provider_ref: outcome === 'pending' ? null : `ref_${pid}`, status: outcome,
-      failure_code: outcome === 'failed' ? code ?? 'card_declined' : null, amount: o.total_amount, currency, created_at: o.created_at,
-      succeeded_at: outcome === 'succeeded' ? at : null, failed_at: outcome === 'failed' ? at : null, refunded_at: null,
+      id: ++pid,
+      order_id: o.id,
+      provider: pick(['stripe', 'paypal']),
+      provider_ref: outcome === 'pending' ? null : `ref_${pid}`,
+      status: outcome,
+      failure_code: outcome === 'failed' ? (code ?? 'card_declined') : null,
+      amount: o.total_amount,
+      currency,
+      created_at: o.created_at,
+      succeeded_at: outcome === 'succeeded' ? at : null,
+      failed_at: outcome === 'failed' ? at : null,
+      refunded_at: null,
     };
     f.payments.push(p);
     return p;
   };
   const refund = (p: FxPayment, amount: number, at: string | Date, reason: string) => {
-    f.refunds.push({ id: f.refunds.length + 1, payment_id: p.id, amount, currency: p.currency, reason, created_at: typeof at === 'string' ? d(at) : at });
+    f.refunds.push({
+      id: f.refunds.length + 1,
+      payment_id: p.id,
+      amount,
+      currency: p.currency,
+      reason,
+      created_at: typeof at === 'string' ? d(at) : at,
+    });
     p.status = 'refunded';
     p.refunded_at ??= typeof at === 'string' ? d(at) : at;
   };
@@ -115,11 +179,29 @@ export function buildFixture(seed = 13): Fixture {
     const o = order(sid, at, Math.round(rnd() * 50000) / 100, pick(['EUR', 'EUR', 'USD', 'GBP']), pick(cats));
     const r = rnd();
     const settle = new Date(at.getTime() + Math.floor(rnd() * 3 * 86_400_000));
-    const p = pay(o, r < 0.75 ? 'succeeded' : r < 0.92 ? 'failed' : 'pending', settle, pick(['card_declined', 'expired_card', null, 'weird_code']));
+    const p = pay(
+      o,
+      r < 0.75 ? 'succeeded' : r < 0.92 ? 'failed' : 'pending',
+      settle,
+      pick(['card_declined', 'expired_card', null, 'weird_code']),
+    );
     if (p.status === 'failed' && rnd() < 0.5) pay(o, 'succeeded', new Date(settle.getTime() + 60_000));
-    if (p.status === 'succeeded' && rnd() < 0.15) refund(p, Math.round(p.amount * rnd() * 100) / 100, new Date(settle.getTime() + Math.floor(rnd() * 20 * 86_400_000)), pick(reasons));
-    if (rnd() < 0.08) f.returns.push({ id: f.returns.length + 1, order_id: o.id, reason: pick(reasons), created_at: new Date(at.getTime() + Math.floor(rnd() * 15 * 86_400_000)) });
-    if (rnd() < 0.3) f.reviews.push({ id: f.reviews.length + 1, order_id: o.id, rating: 1 + Math.floor(rnd() * 5), created_at: new Date(at.getTime() + Math.floor(rnd() * 10 * 86_400_000)) });
+    if (p.status === 'succeeded' && rnd() < 0.15)
+      refund(p, Math.round(p.amount * rnd() * 100) / 100, new Date(settle.getTime() + Math.floor(rnd() * 20 * 86_400_000)), pick(reasons));
+    if (rnd() < 0.08)
+      f.returns.push({
+        id: f.returns.length + 1,
+        order_id: o.id,
+        reason: pick(reasons),
+        created_at: new Date(at.getTime() + Math.floor(rnd() * 15 * 86_400_000)),
+      });
+    if (rnd() < 0.3)
+      f.reviews.push({
+        id: f.reviews.length + 1,
+        order_id: o.id,
+        rating: 1 + Math.floor(rnd() * 5),
+        created_at: new Date(at.getTime() + Math.floor(rnd() * 10 * 86_400_000)),
+      });
   }
   // Power seller: 25 orders in the last 30 days of October.
   for (let i = 0; i < 25; i++) order(7, new Date(d('2026-10-05T00:00:00Z').getTime() + i * 86_400_000), 12, 'EUR', 'toys');
@@ -139,8 +221,16 @@ async function insert(pool: pg.Pool, table: string, rows: Record<string, unknown
 export async function loadFixture(pool: pg.Pool, f: Fixture): Promise<void> {
   await insert(pool, 'users', [{ id: 1, created_at: d('2026-01-01T00:00:00Z') }]);
   await insert(pool, 'sellers', f.sellers as unknown as Record<string, unknown>[]);
-  await insert(pool, 'orders', f.orders.map((o) => ({ ...o, user_id: 1, status: 'paid' })));
-  await insert(pool, 'payments', f.payments.map((p) => ({ ...p, updated_at: p.refunded_at ?? p.succeeded_at ?? p.failed_at ?? p.created_at })));
+  await insert(
+    pool,
+    'orders',
+    f.orders.map((o) => ({ ...o, user_id: 1, status: 'paid' })),
+  );
+  await insert(
+    pool,
+    'payments',
+    f.payments.map((p) => ({ ...p, updated_at: p.refunded_at ?? p.succeeded_at ?? p.failed_at ?? p.created_at })),
+  );
   if (f.refunds.length) await insert(pool, 'refunds', f.refunds as unknown as Record<string, unknown>[]);
   if (f.returns.length) await insert(pool, 'returns', f.returns as unknown as Record<string, unknown>[]);
   if (f.reviews.length) await insert(pool, 'reviews', f.reviews as unknown as Record<string, unknown>[]);

@@ -45,7 +45,8 @@ test('monthly: top GMV, growth, worst refund/return rates with the volume guard,
   const p = monthlyPeriod('2026-10', 'UTC');
   const l = await lists(p);
   const gmv = new Map<number, number>();
-  for (const o of f.orders) if (o.currency === 'EUR' && inSpan(o.created_at, p)) gmv.set(o.seller_id, (gmv.get(o.seller_id) ?? 0) + o.total_amount);
+  for (const o of f.orders)
+    if (o.currency === 'EUR' && inSpan(o.created_at, p)) gmv.set(o.seller_id, (gmv.get(o.seller_id) ?? 0) + o.total_amount);
   expect(ids(l, 'Top 10 by GMV')).toEqual(byCountDesc(gmv).slice(0, 10));
 
   const sellerIds = [...new Set(f.orders.map((o) => o.seller_id))];
@@ -61,7 +62,10 @@ test('monthly: top GMV, growth, worst refund/return rates with the volume guard,
   const paymentOrder = new Map(f.payments.map((x) => [x.id, f.orders.find((o) => o.id === x.order_id)!]));
   for (const [title, events] of [
     ['Bottom 10 by refund', f.refunds.filter((r) => inSpan(r.created_at, p)).map((r) => paymentOrder.get(r.payment_id)!.seller_id)],
-    ['Bottom 10 by return', f.returns.filter((r) => inSpan(r.created_at, p)).map((r) => f.orders.find((o) => o.id === r.order_id)!.seller_id)],
+    [
+      'Bottom 10 by return',
+      f.returns.filter((r) => inSpan(r.created_at, p)).map((r) => f.orders.find((o) => o.id === r.order_id)!.seller_id),
+    ],
   ] as const) {
     const rate = new Map<number, number>();
     for (const id of sellerIds) {
@@ -71,14 +75,26 @@ test('monthly: top GMV, growth, worst refund/return rates with the volume guard,
     expect(ids(l, title)).toEqual(byCountDesc(rate).slice(0, 10));
   }
   // Seller 2 has one order in the 90 days but none in October: not dormant; seller 3 never sold.
-  expect(ids(l, 'Dormant sellers')).toEqual(f.sellers.filter((s) => live(s.id, p.end) && f.orders.every((o) => o.seller_id !== s.id || o.created_at < new Date(p.end.getTime() - 90 * 86_400_000) || o.created_at >= p.end)).map((s) => s.id));
+  expect(ids(l, 'Dormant sellers')).toEqual(
+    f.sellers
+      .filter(
+        (s) =>
+          live(s.id, p.end) &&
+          f.orders.every(
+            (o) => o.seller_id !== s.id || o.created_at < new Date(p.end.getTime() - 90 * 86_400_000) || o.created_at >= p.end,
+          ),
+      )
+      .map((s) => s.id),
+  );
   expect(ids(l, 'Sellers below 10.0 %')).toEqual([2, 10]);
 });
 
-test('daily: applications, approvals, the day\'s top sellers and low credit, named by id', async () => {
+test("daily: applications, approvals, the day's top sellers and low credit, named by id", async () => {
   const jan = await lists(dailyPeriod('2026-01-01', 'UTC'));
   expect(ids(jan, 'New seller applications')).toEqual(f.sellers.map((s) => s.id).sort((a, b) => a - b));
-  expect(ids(jan, 'Sellers approved')).toEqual(f.sellers.filter((s) => s.approved_at?.toISOString() === '2026-01-01T00:00:00.000Z').map((s) => s.id));
+  expect(ids(jan, 'Sellers approved')).toEqual(
+    f.sellers.filter((s) => s.approved_at?.toISOString() === '2026-01-01T00:00:00.000Z').map((s) => s.id),
+  );
   expect(ids(jan, 'Top sellers of the day')).toEqual([]);
 
   const p = dailyPeriod('2026-10-05', 'UTC');
@@ -89,7 +105,9 @@ test('daily: applications, approvals, the day\'s top sellers and low credit, nam
   expect(ids(day, 'Top sellers of the day')).toEqual(byCountDesc(counts).slice(0, 5));
   expect(ids(day, 'Sellers below')).toEqual([2, 10]);
   const text = sellerListsText(day).join('\n');
-  expect(text).toContain('Sellers below 10.0 % of their credits:\n  - seller 2: 2.0 % left (1.00 of 50.00)\n  - seller 10: 1.7 % left (0.50 of 30.00)');
+  expect(text).toContain(
+    'Sellers below 10.0 % of their credits:\n  - seller 2: 2.0 % left (1.00 of 50.00)\n  - seller 10: 1.7 % left (0.50 of 30.00)',
+  );
   expect(sellerListsHtml(day)).toContain('<li>seller 2: 2.0 % left (1.00 of 50.00)</li>');
 });
 

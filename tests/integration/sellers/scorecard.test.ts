@@ -18,14 +18,24 @@ const inP = (t: Date | null) => t !== null && t >= START && t < END;
 function expectedCsv(f: Fixture): string {
   const orderOf = new Map(f.orders.map((o) => [o.id, o]));
   const paymentOf = new Map(f.payments.map((p) => [p.id, p]));
-  type Acc = { orders: number; gmvCents: number; refunds: number; returns: number; reviews: number; ratingSum: number; ok: number; failed: number };
+  type Acc = {
+    orders: number;
+    gmvCents: number;
+    refunds: number;
+    returns: number;
+    reviews: number;
+    ratingSum: number;
+    ok: number;
+    failed: number;
+  };
   const acc = new Map<string, Acc>();
   const at = (seller: number, currency: string) => {
     const k = `${seller}|${currency}`;
     if (!acc.has(k)) acc.set(k, { orders: 0, gmvCents: 0, refunds: 0, returns: 0, reviews: 0, ratingSum: 0, ok: 0, failed: 0 });
     return acc.get(k)!;
   };
-  for (const o of f.orders) if (inP(o.created_at)) (at(o.seller_id, o.currency).orders++, (at(o.seller_id, o.currency).gmvCents += Math.round(o.total_amount * 100)));
+  for (const o of f.orders)
+    if (inP(o.created_at)) at(o.seller_id, o.currency).orders++, (at(o.seller_id, o.currency).gmvCents += Math.round(o.total_amount * 100));
   for (const r of f.refunds) if (inP(r.created_at)) at(orderOf.get(paymentOf.get(r.payment_id)!.order_id)!.seller_id, r.currency).refunds++;
   for (const r of f.returns) if (inP(r.created_at)) at(orderOf.get(r.order_id)!.seller_id, orderOf.get(r.order_id)!.currency).returns++;
   for (const r of f.reviews) {
@@ -43,16 +53,22 @@ function expectedCsv(f: Fixture): string {
   const segment = (id: number) => {
     const s = f.sellers.find((x) => x.id === id)!;
     if (s.churned_at && s.churned_at < END) return 'churned';
-    const n = (days: number) => f.orders.filter((o) => o.seller_id === id && o.created_at >= new Date(END.getTime() - days * day) && o.created_at < END).length;
+    const n = (days: number) =>
+      f.orders.filter((o) => o.seller_id === id && o.created_at >= new Date(END.getTime() - days * day) && o.created_at < END).length;
     if (n(90) === 0) return 'dormant';
     return n(30) >= 20 ? 'power' : n(30) >= 5 ? 'active' : 'occasional';
   };
-  const rank = (currency: string, gmvCents: number) => 1 + [...acc.entries()].filter(([k, a]) => k.endsWith(`|${currency}`) && a.orders > 0 && a.gmvCents > gmvCents).length;
+  const rank = (currency: string, gmvCents: number) =>
+    1 + [...acc.entries()].filter(([k, a]) => k.endsWith(`|${currency}`) && a.orders > 0 && a.gmvCents > gmvCents).length;
   const rate = (n: number, d: number) => (d > 0 ? (n / d).toFixed(4) : '');
   const listed = f.sellers.filter(
-    (s) => (s.approved_at !== null && s.approved_at < END && (s.churned_at === null || s.churned_at >= START)) || [...acc.keys()].some((k) => k.startsWith(`${s.id}|`)),
+    (s) =>
+      (s.approved_at !== null && s.approved_at < END && (s.churned_at === null || s.churned_at >= START)) ||
+      [...acc.keys()].some((k) => k.startsWith(`${s.id}|`)),
   );
-  const lines = ['seller_id,currency,orders,gmv,aov,refunds,refund_rate,returns,return_rate,avg_rating,reviews,payment_failure_rate,credits_total,credits_used,segment,rank_gmv'];
+  const lines = [
+    'seller_id,currency,orders,gmv,aov,refunds,refund_rate,returns,return_rate,avg_rating,reviews,payment_failure_rate,credits_total,credits_used,segment,rank_gmv',
+  ];
   for (const s of listed.sort((a, b) => a.id - b.id)) {
     const credits = `${s.credits_total.toFixed(2)},${s.credits_used.toFixed(2)},${segment(s.id)}`;
     const mine = [...acc.entries()].filter(([k]) => k.startsWith(`${s.id}|`)).sort(([a], [b]) => a.localeCompare(b));
@@ -61,9 +77,20 @@ function expectedCsv(f: Fixture): string {
       const currency = k.split('|')[1]!;
       lines.push(
         [
-          s.id, currency, a.orders, (a.gmvCents / 100).toFixed(2), a.orders ? (a.gmvCents / 100 / a.orders).toFixed(2) : '',
-          a.refunds, rate(a.refunds, a.orders), a.returns, rate(a.returns, a.orders), a.reviews ? (a.ratingSum / a.reviews).toFixed(2) : '', a.reviews,
-          rate(a.failed, a.ok + a.failed), credits, a.orders ? rank(currency, a.gmvCents) : '',
+          s.id,
+          currency,
+          a.orders,
+          (a.gmvCents / 100).toFixed(2),
+          a.orders ? (a.gmvCents / 100 / a.orders).toFixed(2) : '',
+          a.refunds,
+          rate(a.refunds, a.orders),
+          a.returns,
+          rate(a.returns, a.orders),
+          a.reviews ? (a.ratingSum / a.reviews).toFixed(2) : '',
+          a.reviews,
+          rate(a.failed, a.ok + a.failed),
+          credits,
+          a.orders ? rank(currency, a.gmvCents) : '',
         ].join(','),
       );
     }
@@ -98,7 +125,10 @@ test('scorecard CSV: every column of every row equals the figures recomputed fro
 
 test('the fixture exercises the edge cases the CSV must get right', async () => {
   const csv = await readFile(path.join(out, 'sellers-2026-10.csv'), 'utf8');
-  const rows = csv.trim().split('\r\n').map((l) => l.split(','));
+  const rows = csv
+    .trim()
+    .split('\r\n')
+    .map((l) => l.split(','));
   const of = (id: number, currency: string) => rows.find((r) => r[0] === String(id) && r[1] === currency);
   // Listed: live sellers and those with activity; the applicant, the long-churned and the future seller are not.
   expect([...new Set(rows.slice(1).map((r) => r[0]))]).toEqual(['1', '2', '3', '4', '7', '9', '10']);
@@ -116,7 +146,9 @@ test('the fixture exercises the edge cases the CSV must get right', async () => 
 });
 
 test('a bad period or a missing database is a one-line error', async () => {
-  await expect(runCli(['--type', 'sellers', '--period', '2026-13', '--out', out, '--database-url', ro.url])).rejects.toThrow(/^monthly period must look like 2026-10, got "2026-13"$/);
+  await expect(runCli(['--type', 'sellers', '--period', '2026-13', '--out', out, '--database-url', ro.url])).rejects.toThrow(
+    /^monthly period must look like 2026-10, got "2026-13"$/,
+  );
   const env = { ...process.env };
   delete process.env.DATABASE_URL;
   delete process.env.REPORTS_CONFIG;
@@ -134,11 +166,17 @@ function pdfText(file: string): string {
 test('PDF scorecards: one per listed seller, with the month, the previous month, the marketplace median, reasons, credits and recommendations', async () => {
   const pdfOut = path.join(out, 'with-pdf');
   const files = await runCli(['--type', 'sellers', '--period', '2026-10', '--out', pdfOut, '--database-url', ro.url]);
-  expect(files.filter((f) => f.endsWith('.pdf')).map((f) => path.basename(f)).sort()).toEqual(['1.pdf', '10.pdf', '2.pdf', '3.pdf', '4.pdf', '7.pdf', '9.pdf']);
+  expect(
+    files
+      .filter((f) => f.endsWith('.pdf'))
+      .map((f) => path.basename(f))
+      .sort(),
+  ).toEqual(['1.pdf', '10.pdf', '2.pdf', '3.pdf', '4.pdf', '7.pdf', '9.pdf']);
   // The same snapshot wrote the CSV too.
   expect(await readFile(path.join(pdfOut, 'sellers-2026-10.csv'), 'utf8')).toBe(expectedCsv(fixture));
 
-  const inMonth = (id: number, from: Date, to: Date) => fixture.orders.filter((o) => o.seller_id === id && o.created_at >= from && o.created_at < to).length;
+  const inMonth = (id: number, from: Date, to: Date) =>
+    fixture.orders.filter((o) => o.seller_id === id && o.created_at >= from && o.created_at < to).length;
   const text = pdfText(path.join(pdfOut, 'sellers', '1.pdf'));
   expect(text).toContain('Seller 1 — October 2026');
   expect(text).toContain('Segment: ');

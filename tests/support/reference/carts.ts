@@ -42,7 +42,11 @@ export const carts: CollectorFactory = (config) => {
       const out: Sample[] = [...state.totals.samples()];
       for (const r of await db.query(CART_ABANDONMENT_SQL, [WINDOWS, secs, Math.max(...secs)])) {
         const closed = Number(r.closed);
-        out.push({ metric: M.cartAbandonmentRatio, labels: { window: String(r.window) }, value: closed > 0 ? Number(r.abandoned) / closed : 0 });
+        out.push({
+          metric: M.cartAbandonmentRatio,
+          labels: { window: String(r.window) },
+          value: closed > 0 ? Number(r.abandoned) / closed : 0,
+        });
       }
       return out;
     },

@@ -84,7 +84,11 @@ export const revenue: CollectorFactory = (config) => {
 
       for (const r of await db.query(REPEAT_PURCHASE_SQL, [WINDOWS, secs, Math.max(...secs)])) {
         const buyers = Number(r.buyers);
-        out.push({ metric: M.repeatPurchaseRatio, labels: { window: String(r.window) }, value: buyers > 0 ? Number(r.repeat_buyers) / buyers : 0 });
+        out.push({
+          metric: M.repeatPurchaseRatio,
+          labels: { window: String(r.window) },
+          value: buyers > 0 ? Number(r.repeat_buyers) / buyers : 0,
+        });
       }
 
       const mrr = new Map<string, number>([...currencies].map((c) => [c, 0]));

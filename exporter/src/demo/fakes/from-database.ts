@@ -40,7 +40,14 @@ function toFake(r: Record<string, unknown>): FakePayment {
   const currency = String(r.currency).trim().toUpperCase();
   const minor = majorToMinor(Number(r.amount), currency);
   const status = r.status === 'failed' ? 'failed' : r.status === 'pending' ? 'pending' : 'succeeded';
-  const p: FakePayment = { id: String(r.provider_ref), created: Number(r.created), amountMinor: minor, currency, status, failureCode: (r.failure_code as string | null) ?? null };
+  const p: FakePayment = {
+    id: String(r.provider_ref),
+    created: Number(r.created),
+    amountMinor: minor,
+    currency,
+    status,
+    failureCode: (r.failure_code as string | null) ?? null,
+  };
   if (r.refunded_at !== null) p.refundedAt = Number(r.refunded_at);
   if (r.disputed_at !== null) p.disputedAt = Number(r.disputed_at);
   return p;
@@ -67,7 +74,11 @@ export class DatabaseFeed {
 
   /** Feeds rows changed since the previous feed; returns how many payments were added or changed. */
   async feed(): Promise<number> {
-    const { rows } = await this.pool.query(PAYMENT_ROWS_SQL, [this.provider, this.since, this.opts.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS]);
+    const { rows } = await this.pool.query(PAYMENT_ROWS_SQL, [
+      this.provider,
+      this.since,
+      this.opts.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS,
+    ]);
     const payments = rows.filter((r) => !this.frozen.has(String(r.provider_ref))).map(toFake);
     if (this.opts.plant && this.planted.length === 0) this.plant(payments);
     const n = this.fake.upsertPayments(payments);
@@ -86,7 +97,12 @@ export class DatabaseFeed {
     pricier.amountMinor += 100;
     const extra: FakePayment = { ...template, id: `${template.id}-unrecorded`, created: template.created + 1 };
     payments.push(extra);
-    this.planted.push({ kind: 'missing_at_provider', ref: gone.id }, { kind: 'status_differs', ref: failed.id }, { kind: 'amount_differs', ref: pricier.id }, { kind: 'missing_in_db', ref: extra.id });
+    this.planted.push(
+      { kind: 'missing_at_provider', ref: gone.id },
+      { kind: 'status_differs', ref: failed.id },
+      { kind: 'amount_differs', ref: pricier.id },
+      { kind: 'missing_in_db', ref: extra.id },
+    );
     for (const p of [gone, failed, pricier]) this.frozen.add(p.id);
   }
 }
@@ -95,7 +111,12 @@ export class DatabaseFeed {
  * Loads one provider's rows into its fake once. With `plant`, each mismatch kind occurs exactly once
  * among settled succeeded payments; returns what was planted.
  */
-export async function feedFakeFromDatabase(pool: pg.Pool, provider: 'stripe' | 'paypal', fake: FeedableFake, opts: { plant?: boolean } = {}): Promise<PlantedMismatch[]> {
+export async function feedFakeFromDatabase(
+  pool: pg.Pool,
+  provider: 'stripe' | 'paypal',
+  fake: FeedableFake,
+  opts: { plant?: boolean } = {},
+): Promise<PlantedMismatch[]> {
   const feed = new DatabaseFeed(pool, provider, fake, opts);
   await feed.feed();
   if (opts.plant && feed.planted.length === 0) throw new Error('need at least 4 succeeded payments to plant mismatches');

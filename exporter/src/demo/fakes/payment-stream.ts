@@ -90,8 +90,7 @@ export function generatePayments(o: StreamOptions): FakePayment[] {
           p.firstRefundMinor = Math.max(1, Math.floor(p.amountMinor * (0.2 + 0.6 * r())));
           p.secondRefundAt = p.refundedAt + 3600 + Math.floor(r() * 2 * 86_400);
         }
-      }
-      else if (v < (o.refundedShare ?? 0.06) + (o.disputedShare ?? 0.02)) {
+      } else if (v < (o.refundedShare ?? 0.06) + (o.disputedShare ?? 0.02)) {
         p.disputedAt = created + 3600 + Math.floor(r() * 5 * 86_400);
         if (r() < 0.5) p.disputeClosedAt = p.disputedAt + 3600 + Math.floor(r() * 5 * 86_400);
       }
@@ -116,14 +115,26 @@ export function refundedMinorAt(p: FakePayment, at: number): number {
 }
 
 /** What a correct poller has counted once it has read everything up to `upTo` (unix seconds, inclusive). */
-export function groundTruth(payments: readonly FakePayment[], payoutFailures: readonly number[], upTo: number, folds: TruthFolds = {}): GroundTruth {
+export function groundTruth(
+  payments: readonly FakePayment[],
+  payoutFailures: readonly number[],
+  upTo: number,
+  folds: TruthFolds = {},
+): GroundTruth {
   const fc = folds.currency ?? ((c: string) => c);
   const fr = folds.reason ?? ((r: string | null | undefined) => String(r ?? 'null'));
-  const t: GroundTruth = { payments: {}, amountsMinor: {}, failures: {}, payoutsFailed: payoutFailures.filter((x) => x <= upTo).length, disputesOpen: 0 };
+  const t: GroundTruth = {
+    payments: {},
+    amountsMinor: {},
+    failures: {},
+    payoutsFailed: payoutFailures.filter((x) => x <= upTo).length,
+    disputesOpen: 0,
+  };
   const add = (status: string, p: FakePayment) => {
     t.payments[status] = (t.payments[status] ?? 0) + 1;
     const k = `${fc(p.currency)}|${status}`;
-    t.amountsMinor[k] = (t.amountsMinor[k] ?? 0) + (status === 'refunded' && folds.refundedAmount ? folds.refundedAmount(p) : p.amountMinor);
+    t.amountsMinor[k] =
+      (t.amountsMinor[k] ?? 0) + (status === 'refunded' && folds.refundedAmount ? folds.refundedAmount(p) : p.amountMinor);
   };
   for (const p of payments) {
     if (p.created <= upTo && p.status !== 'pending') add(p.status, p);

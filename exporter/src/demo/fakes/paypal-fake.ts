@@ -74,10 +74,36 @@ export class PayPalFake extends FakeApi {
       this.txns.push(txn);
       if (p.refundedAt !== undefined) {
         const first = p.firstRefundMinor ?? p.amountMinor;
-        this.txns.push({ id: `R${p.id}`, date: p.refundedAt, code: 'T1107', status: 'S', amountMinor: -first, currency: p.currency, ref: p.id });
-        if (p.secondRefundAt !== undefined) this.txns.push({ id: `R2${p.id}`, date: p.secondRefundAt, code: 'T1107', status: 'S', amountMinor: first - p.amountMinor, currency: p.currency, ref: p.id });
+        this.txns.push({
+          id: `R${p.id}`,
+          date: p.refundedAt,
+          code: 'T1107',
+          status: 'S',
+          amountMinor: -first,
+          currency: p.currency,
+          ref: p.id,
+        });
+        if (p.secondRefundAt !== undefined)
+          this.txns.push({
+            id: `R2${p.id}`,
+            date: p.secondRefundAt,
+            code: 'T1107',
+            status: 'S',
+            amountMinor: first - p.amountMinor,
+            currency: p.currency,
+            ref: p.id,
+          });
       }
-      if (p.disputedAt !== undefined) this.txns.push({ id: `C${p.id}`, date: p.disputedAt, code: 'T1201', status: 'S', amountMinor: -p.amountMinor, currency: p.currency, ref: p.id });
+      if (p.disputedAt !== undefined)
+        this.txns.push({
+          id: `C${p.id}`,
+          date: p.disputedAt,
+          code: 'T1201',
+          status: 'S',
+          amountMinor: -p.amountMinor,
+          currency: p.currency,
+          ref: p.id,
+        });
     }
     this.sortTxns();
   }
@@ -110,11 +136,27 @@ export class PayPalFake extends FakeApi {
       }
       if (old.refundedAt === undefined && p.refundedAt !== undefined) {
         old.refundedAt = p.refundedAt;
-        this.txns.push({ id: `R${p.id}`, date: p.refundedAt, code: 'T1107', status: 'S', amountMinor: -old.amountMinor, currency: old.currency, ref: p.id });
+        this.txns.push({
+          id: `R${p.id}`,
+          date: p.refundedAt,
+          code: 'T1107',
+          status: 'S',
+          amountMinor: -old.amountMinor,
+          currency: old.currency,
+          ref: p.id,
+        });
       }
       if (old.disputedAt === undefined && p.disputedAt !== undefined) {
         old.disputedAt = p.disputedAt;
-        this.txns.push({ id: `C${p.id}`, date: p.disputedAt, code: 'T1201', status: 'S', amountMinor: -old.amountMinor, currency: old.currency, ref: p.id });
+        this.txns.push({
+          id: `C${p.id}`,
+          date: p.disputedAt,
+          code: 'T1201',
+          status: 'S',
+          amountMinor: -old.amountMinor,
+          currency: old.currency,
+          ref: p.id,
+        });
       }
       if (settled || this.txns.length > before) changed += 1;
     }
@@ -158,19 +200,31 @@ export class PayPalFake extends FakeApi {
       }
       const token = `A21AA${++this.tokensIssued}x${this.nowS()}`;
       this.tokens.set(token, this.now() + this.tokenLifetime * 1000);
-      res.json({ scope: 'https://uri.paypal.com/services/reporting/search/read', access_token: token, token_type: 'Bearer', app_id: 'APP-80W284485P519543T', expires_in: this.tokenLifetime, nonce: 'fake' });
+      res.json({
+        scope: 'https://uri.paypal.com/services/reporting/search/read',
+        access_token: token,
+        token_type: 'Bearer',
+        app_id: 'APP-80W284485P519543T',
+        expires_in: this.tokenLifetime,
+        nonce: 'fake',
+      });
     });
     app.use((req, res, next) => {
       const token = (req.header('authorization') ?? '').replace(/^Bearer /, '');
       const exp = this.tokens.get(token);
       if (exp !== undefined && exp > this.now()) return next();
-      res.status(401).json({ error: 'invalid_token', error_description: exp === undefined ? 'Token signature verification failed' : 'Access Token expired' });
+      res.status(401).json({
+        error: 'invalid_token',
+        error_description: exp === undefined ? 'Token signature verification failed' : 'Access Token expired',
+      });
     });
     app.get('/v1/reporting/transactions', (req, res) => {
       const start = parseDate(req.query.start_date);
       const end = parseDate(req.query.end_date);
-      if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return res.status(400).json({ name: 'INVALID_REQUEST', message: 'start_date and end_date are required' });
-      if (end - start > MAX_RANGE_S) return res.status(400).json({ name: 'INVALID_REQUEST', message: 'Date range is greater than 31 days' });
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end < start)
+        return res.status(400).json({ name: 'INVALID_REQUEST', message: 'start_date and end_date are required' });
+      if (end - start > MAX_RANGE_S)
+        return res.status(400).json({ name: 'INVALID_REQUEST', message: 'Date range is greater than 31 days' });
       const pageSize = Math.min(500, Math.max(1, Number(req.query.page_size ?? 100)));
       const page = Math.max(1, Number(req.query.page ?? 1));
       const visibleTo = Math.min(end, this.nowS() - this.reportingDelay);
@@ -194,7 +248,13 @@ export class PayPalFake extends FakeApi {
       const sums = new Map<string, number>();
       for (const t of this.txns) if (t.date <= n && t.status === 'S') sums.set(t.currency, (sums.get(t.currency) ?? 0) + t.amountMinor);
       res.json({
-        balances: [...sums].map(([c, v], i) => ({ currency: c, primary: i === 0, total_balance: money(v, c), available_balance: money(v, c), withheld_balance: money(0, c) })),
+        balances: [...sums].map(([c, v], i) => ({
+          currency: c,
+          primary: i === 0,
+          total_balance: money(v, c),
+          available_balance: money(v, c),
+          withheld_balance: money(0, c),
+        })),
         account_id: 'FAKEACCOUNT',
         as_of_time: iso(n),
       });
@@ -202,11 +262,25 @@ export class PayPalFake extends FakeApi {
     app.get('/v1/customer/disputes', (req, res) => {
       const n = this.nowS();
       // dispute_state filters group the dispute statuses.
-      const STATE_STATUSES: Record<string, string[]> = { REQUIRED_ACTION: ['WAITING_FOR_SELLER_RESPONSE'], REQUIRED_OTHER_PARTY_ACTION: ['WAITING_FOR_BUYER_RESPONSE'], UNDER_PAYPAL_REVIEW: ['UNDER_REVIEW'], RESOLVED: ['RESOLVED'] };
-      const states = String(req.query.dispute_state ?? '').split(',').filter(Boolean).flatMap((st) => STATE_STATUSES[st] ?? []);
+      const STATE_STATUSES: Record<string, string[]> = {
+        REQUIRED_ACTION: ['WAITING_FOR_SELLER_RESPONSE'],
+        REQUIRED_OTHER_PARTY_ACTION: ['WAITING_FOR_BUYER_RESPONSE'],
+        UNDER_PAYPAL_REVIEW: ['UNDER_REVIEW'],
+        RESOLVED: ['RESOLVED'],
+      };
+      const states = String(req.query.dispute_state ?? '')
+        .split(',')
+        .filter(Boolean)
+        .flatMap((st) => STATE_STATUSES[st] ?? []);
       const all = this.payments
         .filter((p) => p.disputedAt !== undefined && p.disputedAt <= n)
-        .map((p) => ({ dispute_id: `PP-D-${p.id}`, create_time: iso(p.disputedAt!), status: p.disputeClosedAt !== undefined && p.disputeClosedAt <= n ? 'RESOLVED' : 'UNDER_REVIEW', reason: 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED', dispute_amount: money(p.amountMinor, p.currency) }))
+        .map((p) => ({
+          dispute_id: `PP-D-${p.id}`,
+          create_time: iso(p.disputedAt!),
+          status: p.disputeClosedAt !== undefined && p.disputeClosedAt <= n ? 'RESOLVED' : 'UNDER_REVIEW',
+          reason: 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED',
+          dispute_amount: money(p.amountMinor, p.currency),
+        }))
         .filter((d) => !states.length || states.includes(d.status));
       const size = Math.min(50, Math.max(1, Number(req.query.page_size ?? 10)));
       const offset = Number(req.query.next_page_token ?? 0);

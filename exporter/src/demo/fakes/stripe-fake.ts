@@ -132,7 +132,15 @@ export class StripeFake extends FakeApi {
 
   private dispute(p: FakePayment, at: number) {
     const closed = p.disputeClosedAt !== undefined && p.disputeClosedAt <= at;
-    return { id: `dp_${p.id}`, object: 'dispute', amount: p.amountMinor, currency: p.currency.toLowerCase(), charge: p.id, created: p.disputedAt, status: closed ? 'won' : OPEN_DISPUTE };
+    return {
+      id: `dp_${p.id}`,
+      object: 'dispute',
+      amount: p.amountMinor,
+      currency: p.currency.toLowerCase(),
+      charge: p.id,
+      created: p.disputedAt,
+      status: closed ? 'won' : OPEN_DISPUTE,
+    };
   }
 
   private eventBody(e: FakeEvent) {
@@ -154,11 +162,26 @@ export class StripeFake extends FakeApi {
       default:
         object = { ...this.charge(p!, e.created), refunded: false, amount_refunded: 0, disputed: false };
     }
-    return { id: e.id, object: 'event', api_version: '2026-10-28.endive', created: e.created, type: e.type, livemode: false, pending_webhooks: 0, request: { id: null, idempotency_key: null }, data: previous ? { object, previous_attributes: previous } : { object } };
+    return {
+      id: e.id,
+      object: 'event',
+      api_version: '2026-10-28.endive',
+      created: e.created,
+      type: e.type,
+      livemode: false,
+      pending_webhooks: 0,
+      request: { id: null, idempotency_key: null },
+      data: previous ? { object, previous_attributes: previous } : { object },
+    };
   }
 
   /** Stripe list semantics over items sorted oldest → newest. */
-  private list<T extends { id: string; created: number }>(items: readonly T[], q: Record<string, unknown>, url: string, render: (x: T) => unknown) {
+  private list<T extends { id: string; created: number }>(
+    items: readonly T[],
+    q: Record<string, unknown>,
+    url: string,
+    render: (x: T) => unknown,
+  ) {
     const num = (k: string) => (q[k] === undefined ? undefined : Number(q[k]));
     const gt = num('created[gt]');
     const gte = num('created[gte]');
@@ -207,7 +230,9 @@ export class StripeFake extends FakeApi {
       const key = auth.startsWith('Bearer ') ? auth.slice(7) : '';
       if (key === this.apiKey) return next();
       // Like Stripe: the key is masked in the message.
-      res.status(401).json({ error: { type: 'invalid_request_error', message: `Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}` } });
+      res
+        .status(401)
+        .json({ error: { type: 'invalid_request_error', message: `Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}` } });
     });
     app.get('/v1/events', (req, res) => {
       const n = this.nowS();
@@ -230,7 +255,9 @@ export class StripeFake extends FakeApi {
     app.get('/v1/balance', (_req, res) => {
       res.json({ object: 'balance', livemode: false, ...this.balance() });
     });
-    app.use((req, res) => res.status(404).json({ error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path})` } }));
+    app.use((req, res) =>
+      res.status(404).json({ error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.path})` } }),
+    );
     return app;
   }
 
