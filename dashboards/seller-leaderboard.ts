@@ -99,7 +99,9 @@ export function buildSellerLeaderboard(): dashboard.Dashboard {
         .url(dashboardUrl(DASHBOARD_UIDS.sellers))
         .keepTime(true),
     );
-  LEADERBOARD_PANELS.forEach((spec, i) => d.withPanel(tablePanel(spec, i)));
+  LEADERBOARD_PANELS.forEach((spec, i) => {
+    d.withPanel(tablePanel(spec, i));
+  });
   const out = d.build();
   // As every dashboard: the schemaVersion of the pinned Grafana, not the SDK's latest.
   out.schemaVersion = GRAFANA_IMAGE.schemaVersion;

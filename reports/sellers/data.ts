@@ -110,8 +110,10 @@ export async function fetchSellerPeriod(
   const rows = new Map<string, SellerCurrencyRow>();
   const row = (sellerId: number, currency: string): SellerCurrencyRow => {
     const key = `${sellerId}\u0000${currency}`;
-    let r = rows.get(key);
-    if (!r) rows.set(key, (r = emptyRow(sellerId, currency)));
+    const found = rows.get(key);
+    if (found) return found;
+    const r = emptyRow(sellerId, currency);
+    rows.set(key, r);
     return r;
   };
   const cur = (v: unknown) => String(v).trim();
@@ -152,7 +154,9 @@ export async function fetchSellerPeriod(
     if (r.currency !== null && r.orders > 0) byCurrency.set(r.currency, [...(byCurrency.get(r.currency) ?? []), r]);
   for (const list of byCurrency.values()) {
     list.sort((a, b) => b.gmv - a.gmv || a.sellerId - b.sellerId);
-    list.forEach((r, i) => (r.rankGmv = i > 0 && list[i - 1]!.gmv === r.gmv ? list[i - 1]!.rankGmv : i + 1));
+    list.forEach((r, i) => {
+      r.rankGmv = i > 0 && list[i - 1]!.gmv === r.gmv ? list[i - 1]!.rankGmv : i + 1;
+    });
   }
   const sorted = [...rows.values()].sort((a, b) => a.sellerId - b.sellerId || (a.currency ?? '').localeCompare(b.currency ?? ''));
   return { period, sellers, rows: sorted };

@@ -75,7 +75,9 @@ function table(doc: Doc, cols: Col[], rows: string[][]): void {
     true,
     true,
   );
-  rows.forEach((r, i) => draw(r, false, i % 2 === 1));
+  rows.forEach((r, i) => {
+    draw(r, false, i % 2 === 1);
+  });
   doc.moveDown(0.5);
 }
 

@@ -135,7 +135,10 @@ export async function fetchScorecardSet(db: Db, periodKey: string, timeZone: str
   for (const r of await db.query(SELLER_TREND_SQL, [trendStart.toISOString(), period.end.toISOString(), timeZone])) {
     const id = Number(r.seller_id);
     let byMonth = trend.get(id);
-    if (!byMonth) trend.set(id, (byMonth = new Map()));
+    if (!byMonth) {
+      byMonth = new Map();
+      trend.set(id, byMonth);
+    }
     const m = byMonth.get(String(r.month)) ?? { orders: 0, gmv: new Map<string, number>() };
     m.orders += Number(r.orders);
     m.gmv.set(String(r.currency).trim(), Number(r.gmv));
@@ -146,7 +149,10 @@ export async function fetchScorecardSet(db: Db, periodKey: string, timeZone: str
   for (const r of await db.query(SELLER_REASONS_SQL, [period.start.toISOString(), period.end.toISOString()])) {
     const id = Number(r.seller_id);
     let rec = reasons.get(id);
-    if (!rec) reasons.set(id, (rec = { refund: new Map(), return: new Map(), payment_failure: new Map() }));
+    if (!rec) {
+      rec = { refund: new Map(), return: new Map(), payment_failure: new Map() };
+      reasons.set(id, rec);
+    }
     rec[r.kind as ReasonKind].set(String(r.reason), Number(r.n));
   }
 

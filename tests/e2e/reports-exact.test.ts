@@ -145,8 +145,10 @@ function syntheticResets(): string {
   const t0 = new Date('2026-09-18T00:00:00Z').getTime() / 1000;
   const lines = ['# TYPE pulse_test_resets counter'];
   for (const inst of ['exporter-a:9464', 'exporter-b:9464']) {
-    [10, 20, 30, 5, 15].forEach((v, i) => lines.push(`pulse_test_resets_total{kind="steady",instance="${inst}"} ${v} ${t0 + i * 7200}`));
-    [4, 7].forEach((v, i) => lines.push(`pulse_test_resets_total{kind="late",instance="${inst}"} ${v} ${t0 + 6 * 3600 + i * 7200}`));
+    for (const [i, v] of [10, 20, 30, 5, 15].entries())
+      lines.push(`pulse_test_resets_total{kind="steady",instance="${inst}"} ${v} ${t0 + i * 7200}`);
+    for (const [i, v] of [4, 7].entries())
+      lines.push(`pulse_test_resets_total{kind="late",instance="${inst}"} ${v} ${t0 + 6 * 3600 + i * 7200}`);
   }
   return lines.join('\n');
 }
@@ -203,7 +205,10 @@ afterAll(async () => {
 const out = () => ({ grafana: { url: 'https://grafana.example.com' }, output_dir: path.join(work, 'out'), headline_currency: CURRENCY });
 
 function expectEqualFigure(key: string, got: number | null, want: number | null): void {
-  if (want === null) return expect({ key, got }).toEqual({ key, got: null });
+  if (want === null) {
+    expect({ key, got }).toEqual({ key, got: null });
+    return;
+  }
   expect(got).not.toBeNull();
   // Counts are exact integers; money and averages exact up to float rounding.
   if (Number.isInteger(want)) expect({ key, got }).toEqual({ key, got: want });
