@@ -122,9 +122,9 @@ async function main(): Promise<void> {
     await rm(out, { recursive: true, force: true });
   }
   const json = JSON.stringify(results, null, 2);
-  await writeFile(path.join(ROOT, 'bench/results/seller-reports.json'), json + '\n');
+  await writeFile(path.join(ROOT, 'bench/results/seller-reports.json'), `${json}\n`);
   await writeFile(path.join(ROOT, 'bench/results/seller-reports.md'), markdown(results));
-  process.stdout.write(json + '\n');
+  process.stdout.write(`${json}\n`);
 }
 
 function markdown(r: Record<string, any>): string {
@@ -156,7 +156,7 @@ function markdown(r: Record<string, any>): string {
     );
     lines.push('', `Transaction log RSS while streaming (MiB) at 10 / 25 / 50 / 75 / 100 % of the lines: ${t.rssMiBAt.join(' / ')}.`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 main().catch((e) => {

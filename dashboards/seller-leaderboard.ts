@@ -4,7 +4,7 @@
  * marketplace database through the provisioned read-only PostgreSQL datasource.
  */
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
-import * as common from '@grafana/grafana-foundation-sdk/common';
+import type * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import { DASHBOARD_UIDS, DATASOURCES } from '../shared/conventions';

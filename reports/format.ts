@@ -65,7 +65,7 @@ export function coverageNote(c: Coverage): string {
  * "counted from 2026-09-10 03:00 (UTC): no earlier sample"; '' when the bounds are the period's.
  */
 export function boundsNote(b: Bounds | undefined, timeZone: string): string {
-  if (!b || !b.from || !b.to) return '';
+  if (!b?.from || !b.to) return '';
   const notes: string[] = [];
   if (b.from.getTime() - b.span.start.getTime() > GAP_TOLERANCE_SECONDS * 1000)
     notes.push(`counted from ${formatLocal(b.from, timeZone)}: no earlier sample`);

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     });
     rssMiBAt.push(Math.round(process.memoryUsage().rss / 1048576));
     process.stdout.write(
-      JSON.stringify({ payments: total, rows: stats.rows, batches: stats.batches, largestBatch: stats.largestBatch, rssMiBAt }) + '\n',
+      `${JSON.stringify({ payments: total, rows: stats.rows, batches: stats.batches, largestBatch: stats.largestBatch, rssMiBAt })}\n`,
     );
   } finally {
     await pool.end();

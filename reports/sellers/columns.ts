@@ -208,6 +208,6 @@ function cell(v: string | number | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export const csvLine = (cells: readonly (string | number | null)[]) => cells.map(cell).join(',') + '\r\n';
+export const csvLine = (cells: readonly (string | number | null)[]) => `${cells.map(cell).join(',')}\r\n`;
 export const csvHeader = <T>(cols: readonly ColumnDef<T>[]) => csvLine(cols.map((c) => c.key));
 export const csvRow = <T>(cols: readonly ColumnDef<T>[], input: T) => csvLine(cols.map((c) => c.value(input)));

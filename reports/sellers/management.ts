@@ -75,7 +75,7 @@ export async function fetchSellerLists(db: Db, period: Period, t: SellerThreshol
 
   if (period.type === 'daily') {
     const onboarding = await db.query(SELLER_ONBOARDING_SQL, bounds);
-    const at = (r: Record<string, unknown>) => new Date(r.at as string).toISOString().slice(11, 16) + ' UTC';
+    const at = (r: Record<string, unknown>) => `${new Date(r.at as string).toISOString().slice(11, 16)} UTC`;
     lists.push(
       capped(
         'New seller applications',

@@ -87,7 +87,7 @@ async function importHistory(victoriaUrl: string): Promise<void> {
   for (let i = 0; i < lines.length; i += 50_000) {
     const r = await fetch(`${victoriaUrl}/api/v1/import/prometheus`, {
       method: 'POST',
-      body: lines.slice(i, i + 50_000).join('\n') + '\n',
+      body: `${lines.slice(i, i + 50_000).join('\n')}\n`,
     });
     if (!r.ok) throw new Error(`import failed: ${r.status} ${await r.text()}`);
   }

@@ -4,7 +4,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import YAML from 'yaml';
-import { CLI_OPTIONS } from '../../../exporter/src/cli';
+import type { CLI_OPTIONS } from '../../../exporter/src/cli';
 import { parseConfig } from '../../../exporter/src/config/load';
 import { HTTP_PATHS } from '../../../exporter/src/http/app';
 import {

@@ -11,7 +11,7 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { settledHorizon } from './incremental';
 import {
-  FactStore,
+  type FactStore,
   linkedLoadSql,
   neighbourColumns,
   nextOf,

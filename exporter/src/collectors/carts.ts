@@ -7,7 +7,16 @@ import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
-import { FactStore, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type FactRow, type WindowSpec } from './window-facts';
+import {
+  type FactStore,
+  usOf,
+  usToTimestamp,
+  windowRange,
+  windowSettings,
+  WindowFacts,
+  type FactRow,
+  type WindowSpec,
+} from './window-facts';
 
 export const CARTS_ABANDONED_SQL = `
   SELECT count(*) AS n

@@ -9,7 +9,7 @@ import type { Sample } from '../metrics/sample';
 import { activeUserFacts, activeUsersByWindow } from './active-users';
 import { allowList, fold } from '../metrics/labels';
 import {
-  FactStore,
+  type FactStore,
   linkedLoadSql,
   neighbourColumns,
   nextOf,

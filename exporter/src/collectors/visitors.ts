@@ -10,7 +10,7 @@ import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import {
-  FactStore,
+  type FactStore,
   linkedLoadSql,
   neighbourColumns,
   nextOf,

@@ -4,7 +4,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import YAML from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CONFIG_FILE_ENV } from '../cli';
 import { catalogue } from '../../../shared/catalogue';
 import { configSchema, type ParsedConfig } from './schema';

@@ -58,7 +58,7 @@ export function createAuthenticator(s: AuthSettings): Authenticator | null {
   const verified = new Set<string>();
 
   async function checkBcrypt(user: string, pass: string): Promise<boolean> {
-    const known = Object.prototype.hasOwnProperty.call(users, user);
+    const known = Object.hasOwn(users!, user);
     const hash = known ? users![user]! : dummy;
     const key = digest(`${user}\0${pass}\0${hash}`).toString('hex');
     if (known && verified.has(key)) return true;

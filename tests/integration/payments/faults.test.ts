@@ -79,7 +79,10 @@ describe('Retry-After', () => {
     const c = new VirtualClock(T0);
     const r = requester(c, T0 + 120_000);
     let calls = 0;
-    const attempt = async () => (calls++, { status: 429, retryAfter: '99999999999', body: {} });
+    const attempt = async () => {
+      calls++;
+      return { status: 429, retryAfter: '99999999999', body: {} };
+    };
     await expect(r.run('events', attempt)).rejects.toMatchObject({ kind: 'rate_limited' });
     expect(c.slept).toBe(0);
     expect(calls).toBe(1);

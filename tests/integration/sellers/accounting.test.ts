@@ -53,7 +53,7 @@ function expectedSellerList(f: Fixture): string {
       ].join(','),
     );
   }
-  return lines.join('\r\n') + '\r\n';
+  return `${lines.join('\r\n')}\r\n`;
 }
 
 function expectedTransactions(f: Fixture): string {

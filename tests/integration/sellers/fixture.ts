@@ -213,7 +213,7 @@ async function insert(pool: pg.Pool, table: string, rows: Record<string, unknown
     const chunk = rows.slice(i, i + 200);
     const cols = Object.keys(chunk[0]!);
     const params: unknown[] = [];
-    const values = chunk.map((r) => `(${cols.map((c) => (params.push(r[c]), `$${params.length}`)).join(',')})`);
+    const values = chunk.map((r) => `(${cols.map((c) => `$${params.push(r[c])}`).join(',')})`);
     await pool.query(`INSERT INTO ${table} (${cols.join(',')}) VALUES ${values.join(',')}`, params);
   }
 }

@@ -35,7 +35,11 @@ function expectedCsv(f: Fixture): string {
     return acc.get(k)!;
   };
   for (const o of f.orders)
-    if (inP(o.created_at)) at(o.seller_id, o.currency).orders++, (at(o.seller_id, o.currency).gmvCents += Math.round(o.total_amount * 100));
+    if (inP(o.created_at)) {
+      const a = at(o.seller_id, o.currency);
+      a.orders++;
+      a.gmvCents += Math.round(o.total_amount * 100);
+    }
   for (const r of f.refunds) if (inP(r.created_at)) at(orderOf.get(paymentOf.get(r.payment_id)!.order_id)!.seller_id, r.currency).refunds++;
   for (const r of f.returns) if (inP(r.created_at)) at(orderOf.get(r.order_id)!.seller_id, orderOf.get(r.order_id)!.currency).returns++;
   for (const r of f.reviews) {
@@ -95,7 +99,7 @@ function expectedCsv(f: Fixture): string {
       );
     }
   }
-  return lines.join('\r\n') + '\r\n';
+  return `${lines.join('\r\n')}\r\n`;
 }
 
 let db: TestDatabase;
