@@ -188,8 +188,5 @@ export function reportsPool(db: ReportsDatabase): pg.Pool {
  * with the statement timeout and a client-side deadline, as the exporter's collectors do.
  */
 export function readSellers<T>(pool: pg.Pool, timeoutSeconds: number, fn: (db: Db) => Promise<T>): Promise<T> {
-  return withReadOnly(pool, timeoutSeconds, AbortSignal.timeout(timeoutSeconds * 1000 + 5000), async (db) => {
-    await db.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    return fn(db);
-  });
+  return withReadOnly(pool, timeoutSeconds, AbortSignal.timeout(timeoutSeconds * 1000 + 5000), fn, undefined, 'repeatable read');
 }

@@ -72,6 +72,8 @@ export async function withReadOnly<T>(
   signal: AbortSignal,
   fn: (db: Db) => Promise<T>,
   limits: SessionLimits = DEFAULT_LIMITS,
+  /** `repeatable read`: every query of `fn` sees one snapshot (reports reading several measures). */
+  isolation: 'read committed' | 'repeatable read' = 'read committed',
 ): Promise<T> {
   const client = await connectUnlessAborted(pool, signal);
   let broken = false;
@@ -91,7 +93,7 @@ export async function withReadOnly<T>(
   };
   signal.addEventListener('abort', onAbort, { once: true });
   try {
-    await client.query('BEGIN READ ONLY');
+    await client.query(isolation === 'repeatable read' ? 'BEGIN READ ONLY ISOLATION LEVEL REPEATABLE READ' : 'BEGIN READ ONLY');
     // Timeouts in the same round trip as the read-only check: the collector's deadline capped by
     // database.statement_timeout, plus lock and idle-in-transaction limits.
     const ms = (seconds: number) => String(Math.max(1, Math.round(seconds * 1000)));
