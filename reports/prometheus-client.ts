@@ -63,11 +63,7 @@ export class PrometheusClient {
   /** Raw samples of a range selector (`metric{...}[5m]`) evaluated at `time`. */
   async rangeSelector(expr: string, time: Date): Promise<Series[]> {
     const data = await this.call('/api/v1/query', { query: expr, time: seconds(time) });
-    if (data.resultType !== 'matrix') throw new PrometheusError(`unexpected result type ${data.resultType} for: ${expr}`, 'query');
-    return (data.result as { metric: Record<string, string>; values: [number, string][] }[]).map((r) => ({
-      labels: r.metric,
-      points: r.values.map(([t, v]) => [t, Number(v)] as [number, number]),
-    }));
+    return matrix(data, expr);
   }
 
   async queryRange(expr: string, start: Date, end: Date, stepSeconds: number): Promise<Series[]> {
@@ -77,11 +73,7 @@ export class PrometheusClient {
       end: seconds(end),
       step: String(stepSeconds),
     });
-    if (data.resultType !== 'matrix') throw new PrometheusError(`unexpected result type ${data.resultType} for: ${expr}`, 'query');
-    return (data.result as { metric: Record<string, string>; values: [number, string][] }[]).map((r) => ({
-      labels: r.metric,
-      points: r.values.map(([t, v]) => [t, Number(v)] as [number, number]),
-    }));
+    return matrix(data, expr);
   }
 
   private async call(path: string, params: Record<string, string>): Promise<{ resultType: string; result: unknown }> {
@@ -116,4 +108,13 @@ export class PrometheusClient {
 
 function seconds(d: Date): string {
   return (d.getTime() / 1000).toFixed(3);
+}
+
+/** A range-vector answer as series of [seconds, value] points; any other result type is an error. */
+function matrix(data: { resultType: string; result: unknown }, expr: string): Series[] {
+  if (data.resultType !== 'matrix') throw new PrometheusError(`unexpected result type ${data.resultType} for: ${expr}`, 'query');
+  return (data.result as { metric: Record<string, string>; values: [number, string][] }[]).map((r) => ({
+    labels: r.metric,
+    points: r.values.map(([t, v]) => [t, Number(v)] as [number, number]),
+  }));
 }

@@ -2,10 +2,11 @@
  * Builds one period's report end to end: query Prometheus, render the PDF (monthly) or the summary
  * (daily/weekly), export CSVs, and write everything to <output_dir>/<type>/<key>/.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ReportsConfig } from './config';
 import { dailyCsv, summaryCsv } from './csv';
+import { writeAtomic } from './files';
 import { buildBreakdowns, buildKpis } from './kpis';
 import { periodFor, type Period } from './periods';
 import { renderMonthlyPdf } from './pdf/monthly';
@@ -27,12 +28,6 @@ export interface RenderedReport {
   data: ReportData;
   email: SummaryContent;
   files: ReportFile[];
-}
-
-async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
 }
 
 export async function renderReport(

@@ -3,10 +3,11 @@
  * (DIR/sellers-2026-10.csv) and one PDF per seller (DIR/sellers/<seller_id>.pdf);
  * `--type accounting` writes the seller list and the transaction log of the period.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import type { ReportsConfig } from '../config';
+import { writeAtomic } from '../files';
 import { monthlyPeriod } from '../periods';
 import { exportSellerList, exportTransactionLog } from './accounting';
 import { fetchSellerPeriod, readSellers, type SellerThresholds } from './data';
@@ -22,12 +23,6 @@ export function thresholdsOf(config: Pick<ReportsConfig, 'sellers'>): SellerThre
     lowCreditRatio: s.low_credit_ratio,
     minOrders: s.min_orders,
   };
-}
-
-export async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
 }
 
 export interface SellerReportOptions {

@@ -4,8 +4,8 @@
  */
 import { BUG_SEVERITIES, M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
-import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
+import { openBySeverity } from './open-by-severity';
 import { fold } from '../metrics/labels';
 
 export const BUG_REPORTS_RECEIVED_SQL = `
@@ -35,14 +35,7 @@ export const bugReports: CollectorFactory = (config) => {
           staged.add(M.bugReportsTotal, { severity: fold(r.severity, SEVERITIES) }, Number(r.n));
         }
       });
-      const open = new Map<string, number>(BUG_SEVERITIES.map((s) => [s, 0]));
-      for (const r of await db.query(BUG_REPORTS_OPEN_SQL)) {
-        const severity = fold(r.severity, SEVERITIES);
-        open.set(severity, (open.get(severity) ?? 0) + Number(r.n));
-      }
-      const out: Sample[] = [...state.totals.samples()];
-      for (const [severity, value] of open) out.push({ metric: M.bugReportsOpen, labels: { severity }, value });
-      return out;
+      return [...state.totals.samples(), ...(await openBySeverity(db, BUG_REPORTS_OPEN_SQL, BUG_SEVERITIES, M.bugReportsOpen))];
     },
   };
 };

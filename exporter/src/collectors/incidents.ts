@@ -7,8 +7,8 @@
  */
 import { INCIDENT_SEVERITIES, M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
-import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
+import { openBySeverity } from './open-by-severity';
 import { allowList, fold } from '../metrics/labels';
 
 export const INCIDENTS_DECLARED_SQL = `
@@ -57,14 +57,7 @@ export const incidents: CollectorFactory = (config) => {
           staged.add(M.downtimeSecondsTotal, { component: fold(r.component, components) }, Number(r.seconds));
         }
       });
-      const open = new Map<string, number>(INCIDENT_SEVERITIES.map((s) => [s, 0]));
-      for (const r of await db.query(INCIDENTS_OPEN_SQL)) {
-        const severity = fold(r.severity, SEVERITIES);
-        open.set(severity, (open.get(severity) ?? 0) + Number(r.n));
-      }
-      const out: Sample[] = [...state.totals.samples()];
-      for (const [severity, value] of open) out.push({ metric: M.incidentsOpen, labels: { severity }, value });
-      return out;
+      return [...state.totals.samples(), ...(await openBySeverity(db, INCIDENTS_OPEN_SQL, INCIDENT_SEVERITIES, M.incidentsOpen))];
     },
   };
 };

@@ -1,0 +1,16 @@
+/** Open items per severity (bug reports, incidents): folded onto the allow-list, a zero for every known severity. */
+import type { MetricDef } from '../../../shared/catalogue';
+import { fold } from '../metrics/labels';
+import type { Sample } from '../metrics/sample';
+import type { Db } from '../runtime/db';
+
+/** `sql` returns rows of (severity, n). */
+export async function openBySeverity(db: Db, sql: string, severities: readonly string[], metric: MetricDef): Promise<Sample[]> {
+  const known: ReadonlySet<string> = new Set(severities);
+  const open = new Map<string, number>(severities.map((s) => [s, 0]));
+  for (const r of await db.query(sql)) {
+    const severity = fold(r.severity, known);
+    open.set(severity, (open.get(severity) ?? 0) + Number(r.n));
+  }
+  return [...open].map(([severity, value]) => ({ metric, labels: { severity }, value }));
+}
