@@ -89,6 +89,18 @@ async function untilPast(unixSeconds: number): Promise<void> {
 beforeAll(async () => {
   tdb = await createTestDatabase();
   await seedHistory(tdb.pool, { seed: 7, days: 8, sessionsPerDay: 2000, end: new Date(Date.now() - 5_000) });
+  // The history ends now, so whether it holds a refund at each provider depends on the time of day: make
+  // sure it does by refunding each provider's oldest plain succeeded payment (with its refunds row).
+  await tdb.pool.query(`
+    WITH pick AS (
+      SELECT DISTINCT ON (provider) id FROM payments p
+       WHERE status = 'succeeded' AND refunded_at IS NULL AND disputed_at IS NULL AND provider_ref IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM payments q WHERE q.provider = p.provider AND q.refunded_at IS NOT NULL)
+       ORDER BY provider, succeeded_at),
+    upd AS (
+      UPDATE payments SET status = 'refunded', refunded_at = succeeded_at + interval '10 minutes', updated_at = succeeded_at + interval '10 minutes'
+       WHERE id IN (SELECT id FROM pick) RETURNING id, amount, currency, refunded_at)
+    INSERT INTO refunds (payment_id, amount, currency, reason, created_at) SELECT id, amount, currency, 'requested_by_customer', refunded_at FROM upd`);
   // Two payments still pending at the providers when the demo starts; they settle later in the test.
   await tdb.pool.query(`
     INSERT INTO payments (order_id, provider, provider_ref, status, amount, currency, created_at, updated_at)
