@@ -187,5 +187,30 @@ test('secure by default: ports on loopback only, no inline passwords, no lifecyc
   }
   expect(raw).not.toMatch(/^\s+PORT:/m);
   const secrets = (YAML.parse(raw) as { secrets: Record<string, { file: string }> }).secrets;
-  expect(Object.keys(secrets).sort()).toEqual(['grafana_admin_password', 'grafana_db_password', 'postgres_password']);
+  expect(
+    Object.keys(secrets)
+      .filter((k) => !k.startsWith('am_'))
+      .sort(),
+  ).toEqual(['grafana_admin_password', 'grafana_db_password', 'postgres_password']);
+  for (const { file } of Object.values(secrets)) expect(file).toMatch(/^\.\/secrets\//); // git-ignored
+});
+
+test('every credential file the Alertmanager config names is mounted as a secret in both Alertmanagers, and the header says how to create it', () => {
+  const raw = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+  const secrets = (YAML.parse(raw) as { secrets: Record<string, { file: string }> }).secrets;
+  const am = readFileSync(path.join(ROOT, 'provisioning/alertmanager/alertmanager.yml'), 'utf8');
+  const wanted = [...new Set([...am.matchAll(/_file: (\S+)/g)].map((m) => m[1]!))].sort();
+  expect(wanted.length).toBeGreaterThanOrEqual(6);
+  const header = raw.split('\nservices:')[0]!.replace(/\\\n#/g, ' ');
+  for (const service of ['alertmanager', 'alertmanager-b']) {
+    const s = compose.services[service] as { secrets?: { source: string; target: string }[] };
+    expect((s.secrets ?? []).map((x) => x.target).sort()).toEqual(wanted);
+    for (const { source, target } of s.secrets ?? []) {
+      // Not also shadowed by a bind mount of the same directory (a mount point inside a read-only mount).
+      expect(hostPathOf(service, target)).toBeNull();
+      const file = secrets[source]!.file;
+      expect(path.basename(file)).toBe(path.basename(target));
+      expect(header).toContain(path.basename(file));
+    }
+  }
 });
