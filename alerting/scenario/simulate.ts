@@ -103,12 +103,20 @@ export function pageViewsPerMinute(m: number): number {
 const exporterPresent = (m: number) => !during('exporter-gone', m);
 const probesPresent = (m: number) => !during('blackbox-down', m);
 
+/**
+ * Counter values are kept on a grid of 1/1024: binary fractions are exact in float64, so promtool's
+ * expansion of a run `a+dxn` lands exactly on the next run's start. With decimal rates (0.16 a minute)
+ * a run could end a few ulps above the next value, which Prometheus reads as a counter reset and
+ * turns into a spurious increase of the whole counter.
+ */
+const GRID = 1024;
+
 /** A counter from a per-minute rate, absent where `present` is false (values continue afterwards). */
 function counter(rate: (m: number) => number, present: (m: number) => boolean = exporterPresent): Array<number | null> {
   const out: Array<number | null> = [];
   let v = 0;
   for (let m = 0; m < DAYS * MINUTES_PER_DAY; m++) {
-    v += rate(m);
+    v = Math.round((v + rate(m)) * GRID) / GRID;
     out.push(present(m) ? v : null);
   }
   return out;
@@ -118,7 +126,8 @@ function gauge(value: (m: number) => number, present: (m: number) => boolean = e
   return Array.from({ length: DAYS * MINUTES_PER_DAY }, (_, m) => (present(m) ? value(m) : null));
 }
 
-const round = (v: number) => Number(v.toFixed(6));
+/** Ten decimals print every multiple of 1/1024 exactly (and gauges such as 0.3 as written). */
+const round = (v: number) => Number(v.toFixed(10));
 
 /** promtool notation: runs of a constant step become `a+dxn`, missing samples `_xn`. */
 export function compress(values: Array<number | null>): string {
