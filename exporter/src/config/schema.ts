@@ -4,7 +4,7 @@
  * error rather than a silently ignored setting.
  */
 import { z } from 'zod';
-import { COLLECTOR_NAMES } from '../collectors/names';
+import { COLLECTOR_NAMES } from '../../../shared/collectors';
 import { PAYPAL_MAX_WINDOW_SECONDS } from '../payments/paypal-transactions';
 
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
