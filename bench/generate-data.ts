@@ -11,28 +11,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { TABLE_ORDER as TABLES } from '../exporter/src/demo/rows';
 
 const SCHEMA_SQL = readFileSync(path.join(__dirname, '../exporter/src/db/schema.sql'), 'utf8');
-const TABLES = [
-  'users',
-  'sellers',
-  'subscriptions',
-  'sessions',
-  'page_views',
-  'events',
-  'carts',
-  'orders',
-  'payments',
-  'refunds',
-  'returns',
-  'login_events',
-  'profile_changes',
-  'audit_log',
-  'support_tickets',
-  'reviews',
-  'bug_reports',
-  'incidents',
-];
 /** Rows per INSERT statement: keeps each transaction moderate and gives progress on big tables. */
 const CHUNK = 2_000_000;
 const DAY = 86_400;

@@ -1,20 +1,32 @@
 /**
  * Exporter start-up cost: spawn → /readyz 200 (every collector's first cycle done) and resident memory
- * once steady, for the TypeScript sources run through tsx and for the compiled JavaScript (`npm run
- * build`), alternating runs so both see the same machine load. Usage:
- *   npm run build && tsx bench/startup.ts <database-url> [runs=5] [steady-seconds=20]
+ * once steady, alternating runs so every mode sees the same machine load. Modes:
+ *   tsx       the TypeScript sources through tsx (what `npm start` ran before it transpiled)
+ *   start     `npm start`'s command after a source changed: esbuild transpile to dist/, then node
+ *   start-warm  `npm start`'s command with nothing changed (the transpile is skipped)
+ *   compiled  node on dist/ directly (`npm run start:dist`: whatever dist/ holds)
+ * Usage:
+ *   tsx bench/startup.ts <database-url | demo> [runs=5] [steady-seconds=20] [modes=tsx,compiled]
+ * `demo` starts with no database configured, exactly as `npm start` does for a new user: embedded
+ * database, 35 days of simulated history seeded first.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 
 const ROOT = path.join(__dirname, '..');
+const START: string = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+// `sh -c` with the script's own text and the arguments npm would append; `exec` in it keeps the pid.
+const npmStart = ['/bin/sh', ['-c', `${START} "$@"`, 'sh']] as const;
 const MODES = {
-  tsx: ['--import', 'tsx', path.join(ROOT, 'exporter/src/main.ts')],
-  compiled: [path.join(ROOT, 'dist/exporter/src/main.js')],
+  tsx: [process.execPath, ['--import', 'tsx', path.join(ROOT, 'exporter/src/main.ts')]],
+  start: npmStart,
+  'start-warm': npmStart,
+  compiled: [process.execPath, [path.join(ROOT, 'dist/exporter/src/main.js')]],
 } as const;
+type Mode = keyof typeof MODES;
 
 function rssMiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -22,9 +34,12 @@ function rssMiB(pid: number): number {
   return Number(m[1]) / 1024;
 }
 
-async function once(mode: keyof typeof MODES, config: string, steadySeconds: number): Promise<{ readySeconds: number; rssMiB: number }> {
+async function once(mode: Mode, config: string, steadySeconds: number): Promise<{ readySeconds: number; rssMiB: number }> {
+  // A changed source makes `npm start` transpile again; forget the last transpile to measure that case.
+  if (mode === 'start') rmSync(path.join(ROOT, 'dist/.transpiled'), { force: true });
+  const [cmd, args] = MODES[mode];
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...MODES[mode], '--config', config], {
+  const child = spawn(cmd, [...args, '--config', config], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: '', PULSE_CONFIG: '', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -63,25 +78,25 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const [url, runsArg, steadyArg] = process.argv.slice(2);
-  if (!url) throw new Error('usage: tsx bench/startup.ts <database-url> [runs] [steady-seconds]');
+  const [url, runsArg, steadyArg, modesArg] = process.argv.slice(2);
+  if (!url) throw new Error('usage: tsx bench/startup.ts <database-url | demo> [runs] [steady-seconds] [modes]');
   const runs = Number(runsArg ?? 5);
   const steady = Number(steadyArg ?? 20);
+  const modes = (modesArg ?? 'tsx,compiled').split(',') as Mode[];
+  for (const m of modes) if (!(m in MODES)) throw new Error(`unknown mode ${m}; expected some of ${Object.keys(MODES).join(', ')}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-startup-'));
   const config = path.join(dir, 'config.yml');
-  writeFileSync(
-    config,
-    YAML.stringify({
-      database: { url },
-      listen: { address: '127.0.0.1', port: 0 },
-      collection: { start_jitter: 0 },
-      demo: { mode: 'off' },
-      log: { level: 'info' },
-    }),
+  const common = { listen: { address: '127.0.0.1', port: 0 }, collection: { start_jitter: 0 }, log: { level: 'info' } };
+  writeFileSync(config, YAML.stringify(url === 'demo' ? common : { ...common, database: { url }, demo: { mode: 'off' } }));
+  console.log(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
   );
-  const results: Record<string, { readySeconds: number; rssMiB: number }[]> = { tsx: [], compiled: [] };
+  const results: Record<string, { readySeconds: number; rssMiB: number }[]> = Object.fromEntries(modes.map((m) => [m, []]));
   for (let i = 0; i < runs; i++) {
-    for (const mode of ['tsx', 'compiled'] as const) {
+    for (const mode of modes) {
       const r = await once(mode, config, steady);
       results[mode]!.push(r);
       console.log(`${mode} run ${i + 1}: ready ${r.readySeconds.toFixed(2)} s, RSS ${r.rssMiB.toFixed(1)} MiB`);
@@ -91,6 +106,12 @@ async function main(): Promise<void> {
   for (const [mode, rs] of Object.entries(results)) {
     console.log(`| ${mode} | ${median(rs.map((r) => r.readySeconds)).toFixed(2)} s | ${median(rs.map((r) => r.rssMiB)).toFixed(1)} MiB |`);
   }
+  console.log(
+    `load average at end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main().catch((e) => {

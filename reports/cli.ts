@@ -2,7 +2,7 @@
  * On-demand rendering: `npm run report -- --type monthly --period 2026-10` (daily: --date
  * 2026-10-05, weekly: --week 2026-W41). Writes to the output folder; sends only with --send.
  */
-import { createLogger } from '../exporter/src/runtime/logger';
+import { createLogger } from '../shared/logger';
 import { loadReportsConfig, parseReportsConfig } from './config';
 import { smtpSender } from './mailer';
 import { periodFor, type ReportType } from './periods';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import cron from 'node-cron';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { duration, secretRef } from '../exporter/src/config/schema';
+import { duration, secretRef } from '../shared/config-primitives';
 
 export class ReportsConfigError extends Error {
   override name = 'ReportsConfigError';

@@ -1,5 +1,5 @@
 /** The report daemon (`npm run reports`): schedules, self-metrics, graceful shutdown. */
-import { createLogger, type Logger } from '../exporter/src/runtime/logger';
+import { createLogger, type Logger } from '../shared/logger';
 import { loadReportsConfig, type ReportsConfig } from './config';
 import { smtpSender } from './mailer';
 import { ReportMetrics } from './metrics';

@@ -1,6 +1,6 @@
 /** SMTP delivery of a rendered report with nodemailer; the password comes from env or a file. */
 import nodemailer from 'nodemailer';
-import { readSecret } from '../exporter/src/config/load';
+import { readSecret } from '../shared/config-primitives';
 import type { ReportsConfig } from './config';
 import type { RenderedReport } from './render';
 

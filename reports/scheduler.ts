@@ -5,7 +5,7 @@
  * failure is retried (every `retry_interval` and on every tick) rather than dropped.
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Logger } from '../exporter/src/runtime/logger';
+import type { Logger } from '../shared/logger';
 import type { ReportsConfig } from './config';
 import type { Sender } from './mailer';
 import type { ReportMetrics } from './metrics';

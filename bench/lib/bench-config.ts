@@ -3,8 +3,7 @@
  * set; payment provider pollers stay off, they need provider credentials), no start jitter, and a
  * few custom SQL metrics of the kind users declare, which widen /metrics to a realistic size.
  */
-import { COLLECTORS } from '../../exporter/src/collectors';
-import { COLLECTOR_DEFAULTS, type CollectorName } from '../../exporter/src/collectors/names';
+import { COLLECTOR_DEFAULTS, type CollectorName, COLLECTORS } from '../../exporter/src/collectors';
 
 /**
  * Custom metrics with bounded labels (category × currency × status and the like), each reading a

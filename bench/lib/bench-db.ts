@@ -7,28 +7,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { databaseUrl, progress } from './cli';
+import { TABLE_ORDER as TABLES } from '../../exporter/src/demo/rows';
 
 const ROOT = path.join(__dirname, '../..');
-const TABLES = [
-  'users',
-  'sellers',
-  'subscriptions',
-  'sessions',
-  'page_views',
-  'events',
-  'carts',
-  'orders',
-  'payments',
-  'refunds',
-  'returns',
-  'login_events',
-  'profile_changes',
-  'audit_log',
-  'support_tickets',
-  'reviews',
-  'bug_reports',
-  'incidents',
-];
 
 export interface BenchDatabase {
   name: string;

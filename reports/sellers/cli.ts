@@ -5,7 +5,7 @@
  *   npm run report -- --type accounting --period 2026-10 --out DIR
  * The database comes from the reports config (`database`), or --database-url / DATABASE_URL.
  */
-import { createLogger } from '../../exporter/src/runtime/logger';
+import { createLogger } from '../../shared/logger';
 import { loadReportsConfig, parseReportsConfig, type ReportsConfig } from '../config';
 import { monthlyPeriod } from '../periods';
 import { reportsPool } from './data';

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { withReadOnly, type Db } from '../../exporter/src/runtime/db';
-import { readSecret } from '../../exporter/src/config/load';
+import { readSecret } from '../../shared/config-primitives';
 import type { Span } from '../periods';
 import {
   SELLER_LIST_SQL,

@@ -5,7 +5,7 @@
  */
 import nodemailer from 'nodemailer';
 import type pg from 'pg';
-import { readSecret } from '../../exporter/src/config/load';
+import { readSecret } from '../../shared/config-primitives';
 import type { ReportsConfig } from '../config';
 import { readSellers } from './data';
 import { SELLER_EMAIL_COLUMN_SQL, SELLER_EMAILS_SQL } from './queries';

@@ -12,6 +12,7 @@ import * as security from './security';
 import * as exporter from './exporter';
 import * as reports from './reports';
 import type { MetricDef } from './types';
+import type { Producer } from '../collectors';
 
 export * from './types';
 export { PAYMENT_STATUSES, CUSTOMER_DECLINE_CODES } from './payments';
@@ -53,7 +54,7 @@ export function metricByName(name: string): MetricDef | undefined {
   return byName.get(name);
 }
 
-export function collectorsOf(def: MetricDef): readonly string[] {
+export function collectorsOf(def: MetricDef): readonly Producer[] {
   return typeof def.collector === 'string' ? [def.collector] : def.collector;
 }
 

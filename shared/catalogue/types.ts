@@ -3,6 +3,7 @@
  * types; the exporter registers from them, dashboards/alerts import their names, METRICS.md is
  * generated from them.
  */
+import type { Producer } from '../collectors';
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
@@ -47,8 +48,8 @@ export interface MetricDef<L extends string = string> {
   readonly unit: 'seconds' | 'ratio' | 'currency' | 'count' | 'score' | 'info' | 'timestamp' | 'bytes';
   readonly labels: Readonly<Record<L, LabelValues>>;
   readonly area: Area;
-  /** Collector(s) that produce it (see exporter/src/collectors/index.ts). */
-  readonly collector: string | readonly string[];
+  /** What produces it: collector(s) of exporter/src/collectors/index.ts, the exporter runtime, or reports. */
+  readonly collector: Producer | readonly Producer[];
   /** Table(s) or API it is computed from, for the reference. */
   readonly source: string;
   /** Exact business definition, written into METRICS.md next to the metric. */

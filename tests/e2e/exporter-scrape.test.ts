@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import request from 'supertest';
 import { catalogue, collectorsOf } from '../../shared/catalogue';
-import { COLLECTOR_DEFAULTS } from '../../exporter/src/collectors/names';
+import { COLLECTOR_DEFAULTS } from '../../exporter/src/collectors';
 import type { RunningExporter } from '../../exporter/src/app';
 import { seedHistory } from '../../exporter/src/demo/simulator';
 import { createTestDatabase, type TestDatabase } from '../support/db';

@@ -5,7 +5,7 @@
  */
 import request from 'supertest';
 import { catalogue, type LabelValues } from '../../shared/catalogue';
-import { COLLECTOR_DEFAULTS } from '../../exporter/src/collectors/names';
+import { COLLECTOR_DEFAULTS } from '../../exporter/src/collectors';
 import { allowedValues } from '../../exporter/src/metrics/labels';
 import type { RunningExporter } from '../../exporter/src/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';

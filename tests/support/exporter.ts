@@ -1,6 +1,6 @@
 /** Starts a real exporter for tests: loopback, port 0, no jitter, only the collectors asked for. */
 import { startExporter, type RunningExporter } from '../../exporter/src/app';
-import { COLLECTOR_DEFAULTS } from '../../exporter/src/collectors/names';
+import { COLLECTOR_DEFAULTS } from '../../exporter/src/collectors';
 import { parseConfig, type Config } from '../../exporter/src/config/load';
 import { createLogger, type Logger } from '../../exporter/src/runtime/logger';
 

@@ -200,8 +200,5 @@ function mergeUnder(base: Record<string, unknown>, top: unknown): unknown {
   return out;
 }
 
-/** Reads a secret reference; callers never log the result. */
-export function readSecret(ref: { file?: string; env?: string }, env: NodeJS.ProcessEnv = process.env): string {
-  if (ref.file !== undefined) return readFileSync(ref.file, 'utf8').trim();
-  return env[ref.env!] ?? '';
-}
+// Payment clients and the database read secrets through here; the function is shared with reports/.
+export { readSecret } from '../../../shared/config-primitives';

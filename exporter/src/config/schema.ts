@@ -4,26 +4,9 @@
  * error rather than a silently ignored setting.
  */
 import { z } from 'zod';
-import { COLLECTOR_NAMES } from '../collectors/names';
+import { COLLECTOR_NAMES } from '../../../shared/collectors';
+import { duration, secretRef } from '../../../shared/config-primitives';
 import { PAYPAL_MAX_WINDOW_SECONDS } from '../payments/paypal-transactions';
-
-const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
-
-/** A duration written as "30s", "5m", "1h" (or a positive number of seconds); parsed to seconds. */
-export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  if (typeof v === 'number') {
-    if (v > 0 && Number.isFinite(v)) return v;
-  } else {
-    const m = DURATION_RE.exec(v.trim());
-    if (m) {
-      const s = Number(m[1]) * UNIT_SECONDS[m[2]!]!;
-      if (s > 0) return s;
-    }
-  }
-  ctx.addIssue({ code: 'custom', message: `expected a positive duration such as "30s" or "5m", got ${JSON.stringify(v)}` });
-  return z.NEVER;
-});
 
 const nonNegDuration = z.union([z.literal(0), z.literal('0'), z.literal('0s'), duration]).transform((v) => (typeof v === 'number' ? v : 0));
 
@@ -61,17 +44,6 @@ const providerUrl = httpUrl.refine(
   },
   { message: 'expected an https:// URL (http:// only for loopback addresses)' },
 );
-
-/** A secret: read from a file or from an environment variable, never written inline in YAML. */
-export const secretRef = z
-  .strictObject({
-    file: z.string().min(1).optional(),
-    env: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/)
-      .optional(),
-  })
-  .refine((s) => (s.file === undefined) !== (s.env === undefined), { message: 'expected exactly one of "file" or "env"' });
 
 const allowList = z
   .array(
