@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       await backfill({ tsdb, days: 35, stepSeconds: 3600, seed: 42, instance: exporterAddr, promtool: BIN.promtool });
     }
 
-    // The demo exporter exactly as `npm start` runs it (embedded database, simulated traffic).
+    // The demo exporter from its sources, as `npm run start:tsx` runs it (embedded database, simulated traffic).
     const exporter = startChild(
       'exporter',
       process.execPath,

@@ -1,6 +1,7 @@
 /**
- * The daemon as users run it: `npm start` (tsx exporter/src/main.ts) as a child process — graceful
- * shutdown with a query in flight, SIGHUP reload with a bad file, and the zero-setup demo.
+ * The daemon as users run it, from its sources (`npm run start:tsx`) as a child process — graceful
+ * shutdown with a query in flight, SIGHUP reload with a bad file, and the zero-setup demo
+ * (npm-start.test.ts runs `npm start` itself, on the transpiled JavaScript).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ interface Daemon {
 }
 
 function startDaemon(env: NodeJS.ProcessEnv, args: string[] = []): Promise<Daemon> {
-  // Exactly what `npm start` runs: node itself with tsx as a loader, so signals reach the daemon.
+  // Exactly what `npm run start:tsx` runs: node itself with tsx as a loader, so signals reach the daemon.
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'exporter/src/main.ts'), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PULSE_LISTEN__ADDRESS: '127.0.0.1', PULSE_LISTEN__PORT: '0', ...env },
