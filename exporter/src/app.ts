@@ -37,6 +37,8 @@ export interface RunningExporter {
   reload(): Promise<string | null>;
   /** Reloads actually run (coalesced requests count once). */
   reloadCount(): number;
+  /** Collectors changed by a reload whose new instance has not yet taken over. */
+  pendingReloads(): string[];
   /** Open HTTP connections right now. */
   connections(): Promise<number>;
   status(): ReturnType<Scheduler['status']>;
@@ -369,6 +371,7 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
     ready: () => rt.scheduler.ready(),
     reload,
     reloadCount: () => reloads,
+    pendingReloads: () => rt.scheduler.pendingReloads(),
     connections: () => new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
     status: () => rt.scheduler.status(),
     async stop() {

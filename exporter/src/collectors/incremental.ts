@@ -130,7 +130,7 @@ export type TotalsJson = z.infer<typeof totalsSchema>;
 const STATE_FORMAT = { format: 'counter-totals', version: 1 } as const;
 const stateSchema = z.strictObject({ fingerprint: z.string(), horizon: z.string().min(1), totals: totalsSchema });
 
-/** How often (wall time) a counter state is written during normal running; shutdown always writes. */
+/** How often (database time) a counter state is written during normal running; shutdown always writes. */
 const SAVE_EVERY_MS = 60_000;
 
 /** Where a counter state lives on disk and what it was built under. */
@@ -167,6 +167,7 @@ export class IncrementalState {
   private persistence: CounterPersistence | null = null;
   private restoreTried = false;
   private identity: string | null = null;
+  /** Database time (epoch ms) of the horizon last written. */
   private savedAt = -Infinity;
 
   constructor() {
@@ -185,7 +186,7 @@ export class IncrementalState {
     await read({ from: this.horizon ?? '-infinity', to }, staged);
     this.totals.merge(staged);
     this.horizon = to;
-    if (this.persistence && Date.now() - this.savedAt >= SAVE_EVERY_MS) this.save();
+    if (this.persistence && !(Date.parse(to) - this.savedAt < SAVE_EVERY_MS)) this.save();
   }
 
   private fingerprint(p: CounterPersistence, identity: string): string {
@@ -230,7 +231,7 @@ export class IncrementalState {
         horizon: this.horizon,
         totals: this.totals.toJSON(),
       });
-      this.savedAt = Date.now();
+      this.savedAt = Date.parse(this.horizon);
     } catch (e) {
       p.log.warn({ file: p.file, err: (e as Error).message }, 'counter state not saved');
     }

@@ -407,6 +407,11 @@ export class Scheduler {
     for (const w of this.readyWaiters.splice(0)) w();
   }
 
+  /** Collectors whose reloaded instance has not yet succeeded (the previous one still serves). */
+  pendingReloads(): string[] {
+    return [...this.pending.keys()];
+  }
+
   /** Every collector finished a cycle; once true it stays true (a collector added by a reload does not un-ready). */
   isReady(): boolean {
     if (this.wasReady) return true;

@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { M } from '../../../shared/catalogue';
-import { scheduledCollectors } from '../../../exporter/src/app';
+import { scheduledCollectors, startExporter } from '../../../exporter/src/app';
+import type { TotalsJson } from '../../../exporter/src/collectors/incremental';
 import type { Config } from '../../../exporter/src/config/load';
 import type { ScheduledCollector } from '../../../exporter/src/runtime/scheduler';
 import { labelKey } from '../../../exporter/src/metrics/labels';
@@ -17,7 +18,7 @@ import { isHistogramSample, type Sample } from '../../../exporter/src/metrics/sa
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { exporterConfig } from '../../support/exporter';
+import { eventually, exporterConfig } from '../../support/exporter';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
 
 const T0 = Date.UTC(2026, 2, 3, 10, 0);
@@ -147,6 +148,9 @@ function expected(nowMs: number): Record<string, unknown> {
   out[`${M.sessionDurationSeconds.name}{${labelKey({})}}`] = h;
   return out;
 }
+interface TotalsJsonFile {
+  totals: TotalsJson;
+}
 interface Hist {
   buckets: number[];
   sum: number;
@@ -207,8 +211,8 @@ test('restarts mid-stream (shutdown save, crash after a periodic save, pruned hi
       }
     }
     if (step === 12) {
-      // Crash: no shutdown save. The files hold the first cycle's save (periodic saves are a minute
-      // of wall time apart), so the restart re-reads from that older horizon, without double counting.
+      // Crash: no shutdown save. The files hold the last periodic save (at most a minute of database
+      // time apart; here every cycle, the clock moves 7 minutes per step).
       lines = [];
       entries = boot(config, lines);
     }
@@ -246,4 +250,51 @@ test('a state file from another configuration or a corrupt one is discarded with
   const again = await collectAll(entries, otherConfig);
   expect(lines2.filter((l) => l.includes('counter state discarded') && l.includes('checksum mismatch'))).toHaveLength(1);
   expect(again).toEqual(got);
+});
+
+test('stopping the exporter saves the counters of its last cycle (not only the periodic save)', async () => {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'pulse-counter-stop-'));
+  try {
+    const config = exporterConfig({
+      url: tdb.url,
+      only: ['orders'],
+      extra: { collection: { settle_lag: 0, start_jitter: 0, state_dir: stateDir }, collectors: { orders: { interval: 1 } } },
+    });
+    const e = await startExporter({ config, log: createLogger('silent') });
+    let first = 0;
+    const file = path.join(stateDir, 'orders.counter-state.json');
+    const usdInFile = () => {
+      const scalars = (JSON.parse(readFileSync(file, 'utf8')) as { payload: TotalsJsonFile }).payload.totals.scalars;
+      return scalars.find((s) => s.metric === M.ordersTotal.name && s.labels.currency === 'USD')?.value ?? 0;
+    };
+    const usdLine = `${M.ordersTotal.name}{currency="USD"}`;
+    const scraped = async () =>
+      Number(
+        (await (await fetch(`${e.url}/metrics`)).text())
+          .split('\n')
+          .find((l) => l.startsWith(usdLine))
+          ?.split(' ')[1] ?? 0,
+      );
+    try {
+      await e.ready();
+      first = usdInFile(); // written by the first cycle
+      // New rows are counted by a later cycle, less than a minute of database time after the first
+      // one: no periodic save happens, only the one at shutdown can hold them.
+      await clock.set(clock.nowMs + 30_000);
+      for (let i = 0; i < 3; i++) {
+        orderRows.push({ at: clock.nowMs, amount: 42, currency: 'USD', category: 'books' });
+        await tdb.pool.query(
+          `INSERT INTO orders (user_id, seller_id, category, created_at, status, total_amount, currency) VALUES (1, 1, 'books', $1, 'paid', 42, 'USD')`,
+          [iso(clock.nowMs)],
+        );
+      }
+      await eventually('the new orders counted', async () => (await scraped()) === first + 3);
+      expect(usdInFile()).toBe(first);
+    } finally {
+      await e.stop();
+    }
+    expect(usdInFile()).toBe(first + 3);
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
 });
