@@ -12,6 +12,7 @@ import { catalogue, collectorsOf, M } from '../../shared/catalogue';
 import { COLLECTORS } from './collectors';
 import { customCollector } from './collectors/custom-sql';
 import { captureIncrementalStates } from './collectors/incremental';
+import { windowSettings } from './collectors/window-facts';
 import { COLLECTOR_DEFAULTS, type CollectorName } from './collectors/names';
 import type { Config } from './config/load';
 import { readSecret } from './config/load';
@@ -90,6 +91,10 @@ export function collectorKey(config: Config, name: string, usesDatabase: boolean
   });
 }
 
+const NO_QUERIES = {
+  query: () => Promise.reject(new Error('no database at shutdown')),
+};
+
 /** The counter state file of a collector's i-th incremental state. */
 function counterStateFile(dir: string, name: string, i: number): string {
   return path.join(dir, `${name.replace(/[^A-Za-z0-9_-]/g, '_')}${i ? `.${i}` : ''}.counter-state.json`);
@@ -113,6 +118,15 @@ export function scheduledCollectors(config: Config, log?: Logger): ScheduledColl
     const { value: e, states } = captureIncrementalStates(build);
     e.key = collectorKey(config, e.collector.name, e.collector.usesDatabase);
     e.counters = states;
+    e.saveState = () => {
+      for (const st of states) st.save();
+      const ws = windowSettings(config);
+      for (const w of e.collector.windowStates ?? []) {
+        // Synchronous in effect: the database identity is known once a window state exists, so no
+        // query is made and the file is written before this returns (shutdown relies on that).
+        w.save(NO_QUERIES, ws).catch((err: Error) => log?.warn({ collector: w.name, err: err.message }, 'window state not saved'));
+      }
+    };
     if (c.state_dir && log) {
       const fp = counterFingerprint(e.key);
       for (const [i, st] of states.entries()) {

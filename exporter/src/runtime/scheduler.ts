@@ -7,8 +7,6 @@ import type pg from 'pg';
 import { ERROR_KINDS, M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 import type { Collector } from '../collectors/types';
-import type { IncrementalState } from '../collectors/incremental';
-import { windowSettings } from '../collectors/window-facts';
 import type { CappedSamples, Sample } from '../metrics/sample';
 import type { MetricStore } from '../metrics/store';
 import { errorKind, sessionLimits, TimeoutError, withReadOnly, type Db } from './db';
@@ -40,8 +38,10 @@ export interface ScheduledCollector {
    * (state, schedule) when the new config gives the same key.
    */
   key?: string;
-  /** Its counter states, saved on shutdown with the window states. */
-  counters?: readonly IncrementalState[];
+  /** Its counter states (IncrementalState), each able to write itself to collection.state_dir. */
+  counters?: readonly { save(): void }[];
+  /** Writes every persisted state of the collector now (counters and window facts); set by the app. */
+  saveState?: () => void;
 }
 
 /** Everything a reload may change at once. */
@@ -435,15 +435,8 @@ export class Scheduler {
    * it was built from the newest config, which is the one a restart reads.
    */
   saveState(): void {
-    const s = windowSettings(this.config);
     const slots = [...this.active.values(), ...[...this.pending.values()].map((p) => p.slot)];
-    for (const { entry } of slots) {
-      for (const c of entry.counters ?? []) c.save();
-      for (const w of entry.collector.windowStates ?? []) {
-        // The database identity is known once a window state exists, so no query is made here.
-        w.save(noDatabase, s).catch((e: Error) => this.deps.log.warn({ collector: w.name, err: e.message }, 'window state not saved'));
-      }
-    }
+    for (const { entry } of slots) entry.saveState?.();
   }
 
   /**
