@@ -102,7 +102,7 @@ async function main(): Promise<void> {
         while (!stop) {
           const r = await fetch(`${url}/metrics`).catch(() => null);
           scrapes += 1;
-          if (!r || r.status !== 200) failed += 1;
+          if (r?.status !== 200) failed += 1;
           else lowest = Math.min(lowest, seriesCount(await r.text()));
         }
       };
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
         while (!stop) {
           const r = await fetch(`${url}/readyz`).catch(() => null);
           const now = performance.now();
-          if (!r || r.status !== 200) notReadyMs += now - last;
+          if (r?.status !== 200) notReadyMs += now - last;
           last = now;
           await sleep(50);
         }
