@@ -2,6 +2,7 @@
  * Wires an exporter together from a validated config: collectors, snapshot store, registries,
  * database pool, scheduler and HTTP server. `main.ts` adds process concerns (signals, demo).
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,8 @@ import type pg from 'pg';
 import { catalogue, collectorsOf, M } from '../../shared/catalogue';
 import { COLLECTOR_DEFAULTS, type CollectorName, COLLECTORS } from './collectors';
 import { customCollector } from './collectors/custom-sql';
+import { captureIncrementalStates } from './collectors/incremental';
+import { windowSettings } from './collectors/window-facts';
 import type { Config } from './config/load';
 import { readSecret } from './config/load';
 import { createApp, type AppState } from './http/app';
@@ -34,6 +37,8 @@ export interface RunningExporter {
   reload(): Promise<string | null>;
   /** Reloads actually run (coalesced requests count once). */
   reloadCount(): number;
+  /** Collectors changed by a reload whose new instance has not yet taken over. */
+  pendingReloads(): string[];
   /** Open HTTP connections right now. */
   connections(): Promise<number>;
   status(): ReturnType<Scheduler['status']>;
@@ -49,10 +54,90 @@ export interface StartOptions {
   httpLimits?: Partial<HttpLimits>;
 }
 
-/** Enabled collectors with their effective interval and timeout. */
-export function scheduledCollectors(config: Config): ScheduledCollector[] {
+/**
+ * What a collector's numbers depend on besides its schedule, as a stable string. Two configs giving
+ * the same key build collectors that count the same way, so a reload keeps the running instance and
+ * its state. Conservative: everything except HTTP, logging, demo and scheduler settings, other
+ * collectors' entries and (for collectors that do not read it) the database.
+ */
+export function collectorKey(config: Config, name: string, usesDatabase: boolean): string {
+  const c = config.collection;
+  const { stripe, paypal, ...sharedProviders } = config.payment_providers;
+  const own = (p: { enabled?: boolean } | undefined) => {
+    if (!p) return null;
+    const { enabled: _enabled, ...rest } = p;
+    return rest;
+  };
+  const custom = config.custom_metrics.find((m) => `custom:${m.name}` === name);
+  return JSON.stringify({
+    name,
+    database: usesDatabase ? config.database : null,
+    collection: {
+      settle_lag: c.settle_lag,
+      mutable_horizon: c.mutable_horizon,
+      full_refresh: c.full_refresh,
+      state_dir: c.state_dir ?? null,
+    },
+    allow_lists: config.allow_lists,
+    thresholds: config.thresholds,
+    limits: config.limits,
+    payment_providers: {
+      ...sharedProviders,
+      stripe: name === 'paypal' ? null : own(stripe),
+      paypal: name === 'stripe' ? null : own(paypal),
+    },
+    custom: custom ? { ...custom, interval: null, timeout: null } : null,
+  });
+}
+
+const NO_QUERIES = {
+  query: () => Promise.reject(new Error('no database at shutdown')),
+};
+
+/** The counter state file of a collector's i-th incremental state. */
+function counterStateFile(dir: string, name: string, i: number): string {
+  return path.join(dir, `${name.replace(/[^A-Za-z0-9_-]/g, '_')}${i ? `.${i}` : ''}.counter-state.json`);
+}
+
+/** The key without what does not change the counted numbers (where the files live). */
+function counterFingerprint(key: string): string {
+  const k = JSON.parse(key) as { collection: Record<string, unknown> };
+  k.collection.state_dir = null;
+  return createHash('sha256').update(JSON.stringify(k)).digest('hex');
+}
+
+/**
+ * Enabled collectors with their effective interval and timeout. With `collection.state_dir`, their
+ * counter states are persisted there (`log` receives the restore/discard lines).
+ */
+export function scheduledCollectors(config: Config, log?: Logger): ScheduledCollector[] {
   const out: ScheduledCollector[] = [];
   const c = config.collection;
+  const add = (build: () => ScheduledCollector) => {
+    const { value: e, states } = captureIncrementalStates(build);
+    e.key = collectorKey(config, e.collector.name, e.collector.usesDatabase);
+    e.counters = states;
+    e.saveState = () => {
+      for (const st of states) st.save();
+      const ws = windowSettings(config);
+      for (const w of e.collector.windowStates ?? []) {
+        // Synchronous in effect: the database identity is known once a window state exists, so no
+        // query is made and the file is written before this returns (shutdown relies on that).
+        w.save(NO_QUERIES, ws).catch((err: Error) => log?.warn({ collector: w.name, err: err.message }, 'window state not saved'));
+      }
+    };
+    if (c.state_dir && log) {
+      const fp = counterFingerprint(e.key);
+      for (const [i, st] of states.entries()) {
+        st.persistTo({
+          file: counterStateFile(c.state_dir, e.collector.name, i),
+          configFingerprint: fp,
+          log: log.child({ collector: e.collector.name }),
+        });
+      }
+    }
+    out.push(e);
+  };
   for (const name of Object.keys(COLLECTOR_DEFAULTS) as CollectorName[]) {
     const settings = config.collectors[name] ?? {};
     const provider = name === 'stripe' || name === 'paypal' ? config.payment_providers[name] : undefined;
@@ -63,15 +148,15 @@ export function scheduledCollectors(config: Config): ScheduledCollector[] {
     // A cycle never overlaps itself (the next one is scheduled when it ends), so a timeout longer than
     // the interval is allowed: pollers wait out Retry-After inside a cycle.
     // A provider's own `timeout` is per request; a poller's cycle gets room for retries and catch-up.
-    out.push({
+    add(() => ({
       collector: factory(config),
       interval,
       timeout: provider ? cycleTimeoutSeconds(config, name as Provider) : (settings.timeout ?? c.default_timeout),
-    });
+    }));
   }
   for (const m of config.custom_metrics) {
     const interval = m.interval ?? c.default_interval;
-    out.push({ collector: customCollector(m, config.limits.max_series_per_metric), interval, timeout: m.timeout ?? c.default_timeout });
+    add(() => ({ collector: customCollector(m, config.limits.max_series_per_metric), interval, timeout: m.timeout ?? c.default_timeout }));
   }
   return out;
 }
@@ -80,31 +165,68 @@ interface Runtime {
   config: Config;
   state: AppState;
   scheduler: Scheduler;
+  store: MetricStore;
   pool: pg.Pool | null;
 }
 
-function buildRuntime(config: Config, log: Logger): Runtime {
-  const entries = scheduledCollectors(config);
-  const store = new MetricStore(config);
+/** Families the exposition declares: the catalogue's for this process plus the custom metrics. */
+function exposedDefs(entries: readonly ScheduledCollector[]) {
   // Families of the exporter process only (the report scheduler publishes its own).
   const ours = catalogue.filter((m) => collectorsOf(m).some((c) => c === 'runtime' || c in COLLECTOR_DEFAULTS));
-  const defs = [...ours, ...entries.filter((e) => e.collector.name.startsWith('custom:')).flatMap((e) => e.collector.metrics)];
-  const exposition = new Exposition(
+  return [...ours, ...entries.filter((e) => e.collector.name.startsWith('custom:')).flatMap((e) => e.collector.metrics)];
+}
+
+function buildExposition(config: Config, store: MetricStore, entries: readonly ScheduledCollector[]): Exposition {
+  return new Exposition(
     store,
-    createRegistries(defs, store, config.labels, { processMetrics: false }),
+    createRegistries(exposedDefs(entries), store, config.labels, { processMetrics: false }),
     processRegistries(config.labels),
   );
+}
+
+function buildRuntime(config: Config, log: Logger): Runtime {
+  const entries = scheduledCollectors(config, log);
+  const store = new MetricStore(config);
   const needsDb = entries.some((e) => e.collector.usesDatabase);
   const pool = needsDb && config.database.url ? createPool(config) : null;
   const scheduler = new Scheduler(entries, { config, store, pool, log, version: VERSION });
-  const state: AppState = {
-    exposition,
-    isReady: () => scheduler.isReady(),
-    status: () => scheduler.status(),
-    sweepStale: () => scheduler.sweepStale(),
+  const rt: Runtime = {
+    config,
+    store,
+    scheduler,
+    pool,
+    state: {
+      exposition: buildExposition(config, store, entries),
+      isReady: () => scheduler.isReady(),
+      status: () => scheduler.status(),
+      sweepStale: () => scheduler.sweepStale(),
+    },
   };
   if (pool) void checkRole(pool, store, log);
-  return { config, state, scheduler, pool };
+  return rt;
+}
+
+/**
+ * Applies `next` to a running runtime in place: the snapshot keeps being served, unchanged collectors
+ * keep their instance, the pool is kept while the database settings are the same (see Scheduler).
+ */
+function reloadRuntime(rt: Runtime, next: Config, log: Logger): void {
+  const entries = scheduledCollectors(next, log);
+  const needsDb = entries.some((e) => e.collector.usesDatabase) && Boolean(next.database.url);
+  const sameDb = JSON.stringify(rt.config.database) === JSON.stringify(next.database);
+  const oldPool = rt.pool;
+  const pool = needsDb ? (sameDb && oldPool ? oldPool : createPool(next)) : null;
+  const defsChanged =
+    JSON.stringify(rt.config.labels) !== JSON.stringify(next.labels) ||
+    JSON.stringify(rt.config.custom_metrics) !== JSON.stringify(next.custom_metrics);
+  rt.store.reconfigure(next);
+  rt.scheduler.reconfigure({ entries, config: next, pool });
+  if (defsChanged) rt.state = { ...rt.state, exposition: buildExposition(next, rt.store, entries) };
+  rt.config = next;
+  rt.pool = pool;
+  // The scheduler ends a replaced pool once no instance reads through it; one nobody ever used ends here.
+  if (oldPool && oldPool !== pool && !needsDb) void oldPool.end().catch(() => undefined);
+  if (pool && pool !== oldPool) void checkRole(pool, rt.store, log);
 }
 
 /** Start-up (and reload) warning when the database role could write: metric + one log line. */
@@ -177,7 +299,7 @@ const HTTP_LIMITS: HttpLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30
 
 export async function startExporter(opts: StartOptions): Promise<RunningExporter> {
   const log = opts.log ?? createLogger(opts.config.log.level);
-  let rt = buildRuntime(opts.config, log);
+  const rt = buildRuntime(opts.config, log);
   let web = webSecurity(opts.config);
   rt.scheduler.start();
 
@@ -190,13 +312,8 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
       const nextWeb = webSecurity(next);
       if (Boolean(nextWeb.tls) !== Boolean(web.tls)) throw new Error('switching between HTTP and HTTPS needs a restart');
       if (nextWeb.tls) tlsServer!.update(nextWeb.tls);
-      const nextRt = buildRuntime(next, log);
-      const old = rt;
+      reloadRuntime(rt, next, log);
       web = nextWeb;
-      rt = nextRt;
-      rt.scheduler.start();
-      await old.scheduler.stop();
-      await old.pool?.end();
     } catch (e) {
       const msg = (e as Error).message;
       log.error({ err: msg }, 'configuration reload rejected; the previous configuration stays active');
@@ -267,12 +384,16 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
     ready: () => rt.scheduler.ready(),
     reload,
     reloadCount: () => reloads,
+    pendingReloads: () => rt.scheduler.pendingReloads(),
     connections: () => new Promise((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
     status: () => rt.scheduler.status(),
     async stop() {
       server.closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));
+      // Cycles finish (or are aborted after a grace period) before the state is written, so the
+      // files hold the last committed horizon and totals.
       await rt.scheduler.stop();
+      rt.scheduler.saveState();
       await rt.pool?.end();
     },
   };

@@ -22,9 +22,16 @@ export class MetricStore {
   version = 0;
 
   constructor(
-    private readonly config: Config,
-    private readonly maxSeriesPerMetric = config.limits.max_series_per_metric,
+    private config: Config,
+    private maxSeriesPerMetric = config.limits.max_series_per_metric,
   ) {}
+
+  /** A reload: later replacements fold and cap with the new settings; published samples stay as they are. */
+  reconfigure(config: Config): void {
+    this.config = config;
+    this.maxSeriesPerMetric = config.limits.max_series_per_metric;
+    this.folders.clear();
+  }
 
   private folderFor(def: MetricDef) {
     let f = this.folders.get(def.name);
