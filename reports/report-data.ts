@@ -3,7 +3,7 @@
  * compared with, its daily values (for charts, CSV and coverage), and the breakdown tables. A value
  * Prometheus has no sample for stays `null` — it is reported as missing, never as zero.
  */
-import { exactDelta, exactSum, tidy, type CounterTerm } from './exact';
+import { exactDelta, exactDeltasOfSpans, exactSum, tidy, type CounterTerm } from './exact';
 import type { Breakdown, Kpi } from './kpis';
 import { localDayStarts, type Period, type Span } from './periods';
 import type { PrometheusClient } from './prometheus-client';
@@ -66,14 +66,14 @@ export function rangeOf(s: Span): string {
 
 const finite = (v: number | undefined): number | null => (v === undefined || !Number.isFinite(v) ? null : v);
 
-async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+async function pool<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
       while (next < items.length) {
         const i = next++;
-        out[i] = await fn(items[i]!);
+        out[i] = await fn(items[i]!, i);
       }
     }),
   );
@@ -106,12 +106,36 @@ function daySpans(span: Span, timeZone: string): Span[] {
   return starts.map((start, i) => ({ start, end: starts[i + 1] ?? span.end }));
 }
 
-/** Daily values: the 1-day expression evaluated at the end of every local day of the span. */
-async function dailyValues(prom: PrometheusClient, kpi: Kpi, span: Span, timeZone: string, period?: Bounds): Promise<(number | null)[]> {
-  const exact = kpi.exact;
+/**
+ * Exact daily values of a counter KPI. Without a reset in the period, each term's days come from a few
+ * range queries for the whole period (exactDeltasOfSpans); a day those cannot prove exact, or a
+ * period with a reset, is computed on its own with exactValue.
+ */
+async function exactDaily(
+  prom: PrometheusClient,
+  exact: NonNullable<Kpi['exact']>,
+  days: Span[],
+  period?: Bounds,
+): Promise<(number | null)[]> {
   // No replica reset in the whole period: none in any of its days either.
   const noResets = period !== undefined && !period.resetsSeen;
-  if (exact) return pool(daySpans(span, timeZone), 4, async (d) => (await exactValue(prom, exact, d, { noResets })).value);
+  const alone = (d: Span) => exactValue(prom, exact, d, { noResets }).then((r) => r.value);
+  if (!noResets) return pool(days, 4, alone);
+  const sumOf = async (terms: readonly CounterTerm[]) => {
+    const perTerm = await Promise.all(terms.map((t) => exactDeltasOfSpans(prom, t, days)));
+    return days.map((_, i) => (perTerm.some((xs) => xs[i] === null) ? null : tidy(perTerm.reduce((n, xs) => n + xs[i]!, 0))));
+  };
+  const [num, den] = await Promise.all([sumOf(exact.terms), exact.per ? sumOf(exact.per) : null]);
+  return pool(days, 4, async (d, i) => {
+    if (num[i] === null || (den && den[i] === null)) return alone(d);
+    if (!den) return num[i]!;
+    return den[i] === 0 ? null : num[i]! / den[i]!;
+  });
+}
+
+/** Daily values: exact for counter KPIs, else the 1-day expression evaluated at the end of every local day. */
+async function dailyValues(prom: PrometheusClient, kpi: Kpi, span: Span, timeZone: string, period?: Bounds): Promise<(number | null)[]> {
+  if (kpi.exact) return exactDaily(prom, kpi.exact, daySpans(span, timeZone), period);
   const starts = localDayStarts(span, timeZone);
   const ends = [...starts.slice(1), span.end].map((d) => d.getTime() / 1000);
   const series = await prom.queryRange(kpi.expr('1d'), new Date(ends[0]! * 1000), new Date(ends[ends.length - 1]! * 1000), DAY);

@@ -18,7 +18,7 @@ import { seedHistory } from '../../exporter/src/demo/simulator';
 import { M } from '../../shared/catalogue';
 import { SELECTORS } from '../../shared/conventions';
 import { createBlocks, simulateHistory } from '../../scripts/stack/history';
-import { exactDelta } from '../../reports/exact';
+import { exactDelta, exactDeltasOfSpans } from '../../reports/exact';
 import { dailyPeriod, localDayStarts, weeklyPeriod, type Span } from '../../reports/periods';
 import { PrometheusClient } from '../../reports/prometheus-client';
 import { renderReport, type RenderedReport } from '../../reports/render';
@@ -272,6 +272,66 @@ describe('weekly report (2026-W38) against the fixture rows', () => {
       .split('\r\n')
       .find((l) => l.startsWith('orders,'));
     expect(line).toMatch(/^orders,Orders,\d+,\d+,/);
+  });
+});
+
+describe('daily values from range queries over a period without resets', () => {
+  const period = weeklyPeriod('2026-W37', 'UTC');
+  const days = localDayStarts(period, 'UTC').map((start, i, a) => ({ start, end: a[i + 1] ?? period.end }));
+
+  test('week 37: every day of every counter KPI is exact', async () => {
+    const report = await renderReport(client, out(), period);
+    for (const r of report.data.kpis.filter((x) => x.kpi.exact)) {
+      expect({ key: r.kpi.key, resetsSeen: r.bounds?.resetsSeen }).toEqual({ key: r.kpi.key, resetsSeen: false });
+      for (const [i, d] of days.entries()) {
+        const b = sampleBounds(d);
+        expectEqualFigure(
+          `${r.kpi.key} on ${d.start.toISOString().slice(0, 10)}`,
+          r.daily[i] ?? null,
+          await TRUTH[r.kpi.key]!(b.from, b.to),
+        );
+      }
+    }
+  });
+
+  test('all days of a counter come from a spacing probe and two range queries', async () => {
+    const calls: string[] = [];
+    const counting = new (class extends PrometheusClient {
+      override query(expr: string, time: Date) {
+        calls.push(`query ${expr}`);
+        return super.query(expr, time);
+      }
+      override rangeSelector(expr: string, time: Date) {
+        calls.push(`raw ${expr}`);
+        return super.rangeSelector(expr, time);
+      }
+      override queryRange(expr: string, start: Date, end: Date, step: number) {
+        calls.push(`range ${expr}`);
+        return super.queryRange(expr, start, end, step);
+      }
+    })({ url: prom.url });
+    const got = await exactDeltasOfSpans(counting, { metric: M.ordersTotal.name }, days);
+    // Per-day raw queries took 2 per day (14 here) and more for gaps.
+    expect(calls.map((c) => c.split(' ')[0])).toEqual(['raw', 'range', 'range']);
+    for (const [i, d] of days.entries()) {
+      const b = sampleBounds(d);
+      expect({ day: i, v: got[i] }).toEqual({ day: i, v: await TRUTH.orders!(b.from, b.to) });
+    }
+  });
+
+  test('a day with a bound in a gap is left to exactDelta (the blackout of 16 September 00:00–04:00)', async () => {
+    const spans = localDayStarts({ start: new Date('2026-09-12T00:00:00Z'), end: BLACKOUT.to }, 'UTC').map((start) => ({
+      start,
+      end: new Date(start.getTime() + 24 * HOUR),
+    }));
+    const got = await exactDeltasOfSpans(client, { metric: M.ordersTotal.name }, spans);
+    expect(got.length).toBe(5);
+    // 12–14 September are proven from the range queries; 15 September ends and 16 September starts in the gap.
+    for (const [i, d] of spans.slice(0, 3).entries()) {
+      const b = sampleBounds(d);
+      expect({ day: i, v: got[i] }).toEqual({ day: i, v: await TRUTH.orders!(b.from, b.to) });
+    }
+    expect(got.slice(3)).toEqual([null, null]);
   });
 });
 
