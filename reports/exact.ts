@@ -242,7 +242,10 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 const part = (expr: string, p: string) => `label_replace(${expr}, "${PART}", "${p}", "", "")`;
 
 /** Per replica series (key without the part label): its value, timestamp and count at each grid step. */
-type Grid = Map<string, { labels: Record<string, string>; at: Map<number, { v?: number; t?: number; n?: number }> }>;
+type Grid = Map<string, { labels: Record<string, string>; at: Map<number, { v?: number; t?: number; n?: number; seen?: number }> }>;
+
+/** A span in which neither the counter nor its collector's `up` has a sample: the figure is no data. */
+export const NO_SAMPLE = 'no sample';
 
 async function gridQuery(prom: PrometheusClient, expr: string, first: number, last: number, step: number): Promise<Grid> {
   const out: Grid = new Map();
@@ -259,7 +262,8 @@ async function gridQuery(prom: PrometheusClient, expr: string, first: number, la
       const cell = g.at.get(i) ?? {};
       if (p === 'v') cell.v = v;
       else if (p === 't') cell.t = v;
-      else cell.n = v;
+      else if (p === 'n') cell.n = v;
+      else cell.seen = (cell.seen ?? 0) + v;
       g.at.set(i, cell);
     }
   }
@@ -276,7 +280,11 @@ async function gridQuery(prom: PrometheusClient, expr: string, first: number, la
  * two samples in the window — is null: the caller computes it with exactDelta. Spans must hold no
  * counter reset (the caller knows it from the enclosing period).
  */
-export async function exactDeltasOfSpans(prom: PrometheusClient, term: CounterTerm, spans: readonly Span[]): Promise<(number | null)[]> {
+export async function exactDeltasOfSpans(
+  prom: PrometheusClient,
+  term: CounterTerm,
+  spans: readonly Span[],
+): Promise<(number | typeof NO_SAMPLE | null)[]> {
   if (!spans.length) return [];
   const selector = sel(term.metric, term.matchers ?? {});
   const bounds = [...spans.map((s) => s.start.getTime() / 1000), spans[spans.length - 1]!.end.getTime() / 1000];
@@ -294,8 +302,15 @@ export async function exactDeltasOfSpans(prom: PrometheusClient, term: CounterTe
   if (window <= 0) return spans.map(() => null);
   const ms = Math.round(window * 1000) + 1;
 
+  // Samples of the counter (c), and of its collector being up (u), per grid step: a span without
+  // either has no data, as exactDelta would find after widening its search to the whole span.
+  const reference = referenceOf(term.metric);
+  const presence = [
+    part(`count_over_time(${selector}[${step}s])`, 'c'),
+    ...(reference ? [part(`sum_over_time(${reference}[${step}s])`, 'u')] : []),
+  ];
   const [tails, heads] = await Promise.all([
-    gridQuery(prom, `${part(selector, 'v')} or ${part(`timestamp(${selector})`, 't')}`, first, last, step),
+    gridQuery(prom, [part(selector, 'v'), part(`timestamp(${selector})`, 't'), ...presence].join(' or '), first, last, step),
     gridQuery(
       prom,
       `${part(selector, 'v')} or ${part(`timestamp(${selector})`, 't')} or ${part(`count_over_time(${selector}[${ms}ms])`, 'n')}`,
@@ -326,7 +341,11 @@ export async function exactDeltasOfSpans(prom: PrometheusClient, term: CounterTe
       if (!cur || c.t > cur[0] || (c.t === cur[0] && c.v > cur[1])) tailOf.set(k, [c.t, c.v]);
     }
     const keys = new Set([...headOf.keys(), ...tailOf.keys()]);
-    if (!keys.size) return null;
+    if (!keys.size) {
+      let seen = 0;
+      for (const g of tails.values()) for (let i = index[d]! + 1; i <= index[d + 1]!; i++) seen += g.at.get(i)?.seen ?? 0;
+      return seen === 0 ? NO_SAMPLE : null;
+    }
     let sum = 0;
     for (const k of keys) {
       const h = headOf.get(k);
