@@ -124,7 +124,7 @@ export function renderSellerPdf(set: ScorecardSet, index: ScorecardIndex, seller
     { x: MARGIN, y, w: WIDTH / 2 - 6, h: 130 },
     {
       title: 'Orders per month',
-      values: set.months.map((m) => byMonth?.get(m)?.orders ?? 0),
+      values: set.months.map((_, i) => byMonth?.orders[i] ?? 0),
       labels,
       format: (v) => v.toFixed(0),
       kind: 'bars',
@@ -135,7 +135,7 @@ export function renderSellerPdf(set: ScorecardSet, index: ScorecardIndex, seller
     { x: MARGIN + WIDTH / 2 + 6, y, w: WIDTH / 2 - 6, h: 130 },
     {
       title: main ? `GMV per month (${main})` : 'GMV per month',
-      values: set.months.map((m) => (main ? (byMonth?.get(m)?.gmv.get(main) ?? 0) : 0)),
+      values: set.months.map((_, i) => (main ? (byMonth?.gmv.get(main)?.[i] ?? 0) : 0)),
       labels,
       format: (v) => v.toFixed(0),
       kind: 'line',
