@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const config = parseReportsConfig({
     prometheus: { url: prom.url },
     grafana: { url: 'http://grafana' },
+    settle_lag: 0, // the synthetic history's counters are not lagged
     output_dir: path.join(work, 'out'),
   });
   const period = monthlyPeriod('2026-09', 'UTC');

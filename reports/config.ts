@@ -28,6 +28,15 @@ const timeZone = z.string().refine(
   { message: 'expected an IANA time zone such as "Europe/Berlin"' },
 );
 
+/** 0 or a positive duration, seconds. */
+const lag = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  if (v === 0 || v === '0' || v === '0s') return 0;
+  const d = duration.safeParse(v);
+  if (d.success) return d.data;
+  ctx.addIssue({ code: 'custom', message: `expected 0 or a positive duration such as "2m", got ${JSON.stringify(v)}` });
+  return z.NEVER;
+});
+
 const recipients = z.array(z.string().regex(/^[^@\s]+@[^@\s]+$/, 'expected an email address')).default([]);
 
 export const reportsConfigSchema = z.strictObject({
@@ -38,6 +47,11 @@ export const reportsConfigSchema = z.strictObject({
   }),
   grafana: z.strictObject({ url }),
   time_zone: timeZone.default('UTC'),
+  /**
+   * The exporter's `collection.settle_lag`: its counters at t hold the rows up to t - settle_lag, so
+   * report bounds are shifted by it and a period's figure counts the rows of the period.
+   */
+  settle_lag: lag.default(120),
   /** Currency of the headline GMV/AOV figures; every currency is listed in the transactions section. */
   headline_currency: z
     .string()

@@ -230,3 +230,130 @@ export async function exactSum(
 
 /** Bounds further than this from the period edge are stated (Prometheus' default lookback). */
 export const GAP_TOLERANCE_SECONDS = 300;
+
+/** Prometheus' default lookback: an instant selector finds a sample at most this old. */
+const LOOKBACK_SECONDS = 300;
+/** query_range refuses more points per series than this. */
+const MAX_POINTS = 11_000;
+/** Tags the parts of a combined range query (value, timestamp, count); never a real label. */
+const PART = 'pulse_exact_part';
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+const part = (expr: string, p: string) => `label_replace(${expr}, "${PART}", "${p}", "", "")`;
+
+/** Per replica series (key without the part label): its value, timestamp and count at each grid step. */
+type Grid = Map<string, { labels: Record<string, string>; at: Map<number, { v?: number; t?: number; n?: number; seen?: number }> }>;
+
+/** A span in which neither the counter nor its collector's `up` has a sample: the figure is no data. */
+export const NO_SAMPLE = 'no sample';
+
+async function gridQuery(prom: PrometheusClient, expr: string, first: number, last: number, step: number): Promise<Grid> {
+  const out: Grid = new Map();
+  for (const s of await prom.queryRange(expr, new Date(first * 1000), new Date(last * 1000), step)) {
+    const { [PART]: p, ...labels } = s.labels;
+    const k = replicaKey(labels);
+    let g = out.get(k);
+    if (!g) {
+      g = { labels, at: new Map() };
+      out.set(k, g);
+    }
+    for (const [t, v] of s.points) {
+      const i = Math.round((t - first) / step);
+      const cell = g.at.get(i) ?? {};
+      if (p === 'v') cell.v = v;
+      else if (p === 't') cell.t = v;
+      else if (p === 'n') cell.n = v;
+      else cell.seen = (cell.seen ?? 0) + v;
+      g.at.set(i, cell);
+    }
+  }
+  return out;
+}
+
+/**
+ * Exact values of one counter for consecutive spans (the days of a period) from three range queries
+ * for all of them, instead of two raw-sample queries per span: one day's end is the next day's start.
+ * The rule is exactDelta's: per replica series the first sample at or after each bound (the only
+ * sample in a short window after it: the value, its timestamp and a count of 1 prove it) and the last
+ * at or before it (an instant selector at the bound, with its timestamp); replicas merged as there.
+ * A span where this cannot be proven — a gap at a bound, a series appearing or vanishing in the span,
+ * two samples in the window — is null: the caller computes it with exactDelta. Spans must hold no
+ * counter reset (the caller knows it from the enclosing period).
+ */
+export async function exactDeltasOfSpans(
+  prom: PrometheusClient,
+  term: CounterTerm,
+  spans: readonly Span[],
+): Promise<(number | typeof NO_SAMPLE | null)[]> {
+  if (!spans.length) return [];
+  const selector = sel(term.metric, term.matchers ?? {});
+  const bounds = [...spans.map((s) => s.start.getTime() / 1000), spans[spans.length - 1]!.end.getTime() / 1000];
+  const first = bounds[0]!;
+  const last = bounds[bounds.length - 1]!;
+  const step = bounds.slice(1).reduce((g, b) => gcd(g, Math.round(b - first)), 0);
+  const contiguous = spans.every((s, i) => i === 0 || s.start.getTime() === spans[i - 1]!.end.getTime());
+  if (!contiguous || step <= 0 || (last - first) / step > MAX_POINTS) return spans.map(() => null);
+  const index = bounds.map((b) => Math.round((b - first) / step));
+
+  // Head window after a bound: shorter than the scrape spacing, so it holds one sample per replica.
+  const probe = await samplesIn(prom, selector, first, first + 3600, first, first + 3600);
+  const spacing = Math.min(...probe.flatMap((s) => s.points.slice(1).map(([t], i) => t - s.points[i]![0])), LOOKBACK_SECONDS);
+  const window = spacing - 0.001;
+  if (window <= 0) return spans.map(() => null);
+  const ms = Math.round(window * 1000) + 1;
+
+  // Samples of the counter (c), and of its collector being up (u), per grid step: a span without
+  // either has no data, as exactDelta would find after widening its search to the whole span.
+  const reference = referenceOf(term.metric);
+  const presence = [
+    part(`count_over_time(${selector}[${step}s])`, 'c'),
+    ...(reference ? [part(`sum_over_time(${reference}[${step}s])`, 'u')] : []),
+  ];
+  const [tails, heads] = await Promise.all([
+    gridQuery(prom, [part(selector, 'v'), part(`timestamp(${selector})`, 't'), ...presence].join(' or '), first, last, step),
+    gridQuery(
+      prom,
+      `${part(selector, 'v')} or ${part(`timestamp(${selector})`, 't')} or ${part(`count_over_time(${selector}[${ms}ms])`, 'n')}`,
+      first + window,
+      last + window,
+      step,
+    ),
+  ]);
+
+  return spans.map((_, d) => {
+    const lo = bounds[d]!;
+    const hi = bounds[d + 1]!;
+    const headOf = new Map<string, Point>();
+    const tailOf = new Map<string, Point>();
+    for (const g of heads.values()) {
+      const c = g.at.get(index[d]!);
+      // No sample, or not provably the first one at or after the bound.
+      if (c?.v === undefined || c.t === undefined || c.n !== 1 || c.t < lo) continue;
+      const k = mergedKey(g.labels);
+      const cur = headOf.get(k);
+      if (!cur || c.t < cur[0] || (c.t === cur[0] && c.v > cur[1])) headOf.set(k, [c.t, c.v]);
+    }
+    for (const g of tails.values()) {
+      const c = g.at.get(index[d + 1]!);
+      if (c?.v === undefined || c.t === undefined || c.t < lo || c.t > hi) continue;
+      const k = mergedKey(g.labels);
+      const cur = tailOf.get(k);
+      if (!cur || c.t > cur[0] || (c.t === cur[0] && c.v > cur[1])) tailOf.set(k, [c.t, c.v]);
+    }
+    const keys = new Set([...headOf.keys(), ...tailOf.keys()]);
+    if (!keys.size) {
+      let seen = 0;
+      for (const g of tails.values()) for (let i = index[d]! + 1; i <= index[d + 1]!; i++) seen += g.at.get(i)?.seen ?? 0;
+      return seen === 0 ? NO_SAMPLE : null;
+    }
+    let sum = 0;
+    for (const k of keys) {
+      const h = headOf.get(k);
+      const t = tailOf.get(k);
+      // A series seen at one end only: born or gone in the span, or a gap — exactDelta decides.
+      if (!h || !t || t[0] < h[0]) return null;
+      sum += t[1] - h[1];
+    }
+    return sum * (term.sign ?? 1);
+  });
+}

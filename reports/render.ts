@@ -32,11 +32,15 @@ export interface RenderedReport {
 
 export async function renderReport(
   prom: PrometheusClient,
-  config: Pick<ReportsConfig, 'grafana' | 'output_dir' | 'headline_currency'> & Partial<Pick<ReportsConfig, 'database' | 'sellers'>>,
+  config: Pick<ReportsConfig, 'grafana' | 'output_dir' | 'headline_currency'> &
+    Partial<Pick<ReportsConfig, 'database' | 'sellers' | 'settle_lag'>>,
   period: Period,
   opts: { now?: Date } = {},
 ): Promise<RenderedReport> {
-  const data = await fetchReportData(prom, period, buildKpis({ currency: config.headline_currency }), buildBreakdowns(), { now: opts.now });
+  const data = await fetchReportData(prom, period, buildKpis({ currency: config.headline_currency }), buildBreakdowns(), {
+    now: opts.now,
+    settleLagSeconds: config.settle_lag ?? 0,
+  });
   // Named sellers come from the database, only when the reports are given access to it.
   const sellers =
     config.database && config.sellers ? await sellerListsFor(config.database, config.sellers, period, config.headline_currency) : undefined;

@@ -1,4 +1,8 @@
-/** Simple ruled tables for pdfkit with page breaks and a repeated header. */
+/**
+ * Simple ruled tables for pdfkit with page breaks and a repeated header. Cells wrap and rows grow to
+ * fit, unless `rowHeight` is given: then every cell is one line and nothing is measured, which is what
+ * thousands of seller scorecards per run need (text layout dominates their rendering time).
+ */
 import type PDFDocument from 'pdfkit';
 
 type Doc = InstanceType<typeof PDFDocument>;
@@ -16,12 +20,20 @@ export interface Cell {
 
 const ROW_PAD = 3;
 
-export function drawTable(doc: Doc, columns: Column[], rows: (string | Cell)[][], opts: { fontSize?: number } = {}): void {
+export interface TableOptions {
+  fontSize?: number;
+  /** Fixed row height: single-line cells, no measuring or wrapping. */
+  rowHeight?: number;
+}
+
+export function drawTable(doc: Doc, columns: Column[], rows: (string | Cell)[][], opts: TableOptions = {}): void {
   const size = opts.fontSize ?? 8;
+  const fixed = opts.rowHeight;
   const x0 = doc.page.margins.left;
   const bottom = doc.page.height - doc.page.margins.bottom - 20;
 
   const rowHeight = (cells: (string | Cell)[], bold: boolean) => {
+    if (fixed !== undefined) return fixed;
     doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(size);
     return (
       Math.max(...cells.map((c, i) => doc.heightOfString(typeof c === 'string' ? c : c.text, { width: columns[i]!.width - 6 }))) +
@@ -49,11 +61,18 @@ export function drawTable(doc: Doc, columns: Column[], rows: (string | Cell)[][]
     let x = x0;
     cells.forEach((c, i) => {
       const cell = typeof c === 'string' ? { text: c } : c;
+      const col = columns[i]!;
       doc
         .font(bold ? 'Helvetica-Bold' : 'Helvetica')
         .fontSize(size)
-        .fillColor(cell.color ?? '#222222')
-        .text(cell.text, x + 3, y + ROW_PAD, { width: columns[i]!.width - 6, align: columns[i]!.align ?? 'left' });
+        .fillColor(cell.color ?? '#222222');
+      if (fixed === undefined) doc.text(cell.text, x + 3, y + ROW_PAD, { width: col.width - 6, align: col.align ?? 'left' });
+      else {
+        // One line placed by hand: pdfkit's alignment would lay the text out in a box first.
+        const free = col.width - 6 - doc.widthOfString(cell.text);
+        const dx = col.align === 'right' ? free : col.align === 'center' ? free / 2 : 0;
+        doc.text(cell.text, x + 3 + Math.max(0, dx), y + ROW_PAD, { lineBreak: false });
+      }
       x += columns[i]!.width;
     });
     doc

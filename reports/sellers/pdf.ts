@@ -5,6 +5,7 @@
  */
 import PDFDocument from 'pdfkit';
 import { drawChart } from '../pdf/charts';
+import { drawTable, type Column } from '../pdf/table';
 import {
   MEASURES,
   SEGMENT_MEANING,
@@ -29,57 +30,8 @@ function fmt(format: 'count' | 'ratio' | 'rating', v: number | null): string {
   return format === 'count' ? String(v) : format === 'ratio' ? `${(v * 100).toFixed(1)} %` : v.toFixed(2);
 }
 
-interface Col {
-  header: string;
-  width: number;
-  align?: 'left' | 'right';
-}
-
-/**
- * A ruled table of single-line cells with a fixed row height. Unlike reports/pdf/table.ts it never
- * measures or wraps text: thousands of scorecards are rendered per run and text layout dominates.
- */
-function table(doc: Doc, cols: Col[], rows: string[][]): void {
-  const h = 13;
-  const w = cols.reduce((s, c) => s + c.width, 0);
-  const draw = (cells: string[], bold: boolean, shade: boolean) => {
-    if (doc.y + h > doc.page.height - doc.page.margins.bottom - 20) doc.addPage();
-    const y = doc.y;
-    if (shade)
-      doc
-        .rect(MARGIN, y, w, h)
-        .fillColor(bold ? '#e8eef6' : '#f6f6f6')
-        .fill();
-    doc
-      .font(bold ? 'Helvetica-Bold' : 'Helvetica')
-      .fontSize(7.5)
-      .fillColor('#222222');
-    let x = MARGIN;
-    cells.forEach((c, i) => {
-      const col = cols[i]!;
-      const tw = col.align === 'right' ? doc.widthOfString(c) : 0;
-      doc.text(c, col.align === 'right' ? x + col.width - 3 - tw : x + 3, y + 3, { lineBreak: false });
-      x += col.width;
-    });
-    doc
-      .moveTo(MARGIN, y + h)
-      .lineTo(MARGIN + w, y + h)
-      .lineWidth(0.3)
-      .strokeColor('#cccccc')
-      .stroke();
-    doc.x = MARGIN;
-    doc.y = y + h;
-  };
-  draw(
-    cols.map((c) => c.header),
-    true,
-    true,
-  );
-  rows.forEach((r, i) => {
-    draw(r, false, i % 2 === 1);
-  });
-  doc.moveDown(0.5);
-}
+/** Scorecard tables: fixed single-line rows (see drawTable), thousands of PDFs per run. */
+const table = (doc: Doc, cols: Column[], rows: string[][]) => drawTable(doc, cols, rows, { fontSize: 7.5, rowHeight: 13 });
 
 function heading(doc: Doc, title: string): void {
   if (doc.y > 680) doc.addPage();
@@ -172,7 +124,7 @@ export function renderSellerPdf(set: ScorecardSet, index: ScorecardIndex, seller
     { x: MARGIN, y, w: WIDTH / 2 - 6, h: 130 },
     {
       title: 'Orders per month',
-      values: set.months.map((m) => byMonth?.get(m)?.orders ?? 0),
+      values: set.months.map((_, i) => byMonth?.orders[i] ?? 0),
       labels,
       format: (v) => v.toFixed(0),
       kind: 'bars',
@@ -183,7 +135,7 @@ export function renderSellerPdf(set: ScorecardSet, index: ScorecardIndex, seller
     { x: MARGIN + WIDTH / 2 + 6, y, w: WIDTH / 2 - 6, h: 130 },
     {
       title: main ? `GMV per month (${main})` : 'GMV per month',
-      values: set.months.map((m) => (main ? (byMonth?.get(m)?.gmv.get(main) ?? 0) : 0)),
+      values: set.months.map((_, i) => (main ? (byMonth?.gmv.get(main)?.[i] ?? 0) : 0)),
       labels,
       format: (v) => v.toFixed(0),
       kind: 'line',

@@ -6,7 +6,11 @@
 import type { Db } from '../../exporter/src/runtime/db';
 import { monthlyPeriod, type Period } from '../periods';
 import { fetchSellerPeriod, type SellerCurrencyRow, type SellerInfo, type SellerPeriodData, type SellerThresholds } from './data';
+import { streamQuery } from './accounting';
 import { SELLER_REASONS_SQL, SELLER_TREND_SQL } from './queries';
+
+/** Rows per FETCH of the streamed scorecard queries. */
+const FETCH_SIZE = 5000;
 
 export type ReasonKind = 'refund' | 'return' | 'payment_failure';
 
@@ -46,7 +50,8 @@ export interface ScorecardSet {
   previous: SellerPeriodData;
   /** Month keys of the trend, oldest first, ending with the period. */
   months: string[];
-  trend: Map<number, Map<string, { orders: number; gmv: Map<string, number> }>>;
+  /** Per seller, one slot per month of `months` (compact: 10,000 sellers × 12 months stay a few MiB). */
+  trend: Map<number, { orders: Float64Array; gmv: Map<string, Float64Array> }>;
   reasons: Map<number, Record<ReasonKind, Map<string, number>>>;
   /** Sorted values of each measure over the sellers that have one (the peers). */
   peers: Record<keyof Measures, number[]>;
@@ -130,31 +135,44 @@ export async function fetchScorecardSet(db: Db, periodKey: string, timeZone: str
   const current = await fetchSellerPeriod(db, period, thresholds);
   const previous = await fetchSellerPeriod(db, previousPeriod, thresholds);
 
+  // Trend and reasons are the largest results: streamed through a cursor in batches, so only the
+  // compact per-seller arrays stay, never every row at once.
   const trend: ScorecardSet['trend'] = new Map();
+  const slot = new Map(months.map((m, i) => [m, i]));
   const trendStart = monthlyPeriod(months[0]!, timeZone).start;
-  for (const r of await db.query(SELLER_TREND_SQL, [trendStart.toISOString(), period.end.toISOString(), timeZone])) {
-    const id = Number(r.seller_id);
-    let byMonth = trend.get(id);
-    if (!byMonth) {
-      byMonth = new Map();
-      trend.set(id, byMonth);
+  await streamQuery(db, SELLER_TREND_SQL, [trendStart.toISOString(), period.end.toISOString(), timeZone], FETCH_SIZE, async (rows) => {
+    for (const r of rows) {
+      const id = Number(r.seller_id);
+      const i = slot.get(String(r.month));
+      if (i === undefined) continue;
+      let t = trend.get(id);
+      if (!t) {
+        t = { orders: new Float64Array(months.length), gmv: new Map() };
+        trend.set(id, t);
+      }
+      const currency = String(r.currency).trim();
+      let gmv = t.gmv.get(currency);
+      if (!gmv) {
+        gmv = new Float64Array(months.length);
+        t.gmv.set(currency, gmv);
+      }
+      t.orders[i]! += Number(r.orders);
+      gmv[i] = Number(r.gmv);
     }
-    const m = byMonth.get(String(r.month)) ?? { orders: 0, gmv: new Map<string, number>() };
-    m.orders += Number(r.orders);
-    m.gmv.set(String(r.currency).trim(), Number(r.gmv));
-    byMonth.set(String(r.month), m);
-  }
+  });
 
   const reasons: ScorecardSet['reasons'] = new Map();
-  for (const r of await db.query(SELLER_REASONS_SQL, [period.start.toISOString(), period.end.toISOString()])) {
-    const id = Number(r.seller_id);
-    let rec = reasons.get(id);
-    if (!rec) {
-      rec = { refund: new Map(), return: new Map(), payment_failure: new Map() };
-      reasons.set(id, rec);
+  await streamQuery(db, SELLER_REASONS_SQL, [period.start.toISOString(), period.end.toISOString()], FETCH_SIZE, async (rows) => {
+    for (const r of rows) {
+      const id = Number(r.seller_id);
+      let rec = reasons.get(id);
+      if (!rec) {
+        rec = { refund: new Map(), return: new Map(), payment_failure: new Map() };
+        reasons.set(id, rec);
+      }
+      rec[r.kind as ReasonKind].set(String(r.reason), Number(r.n));
     }
-    rec[r.kind as ReasonKind].set(String(r.reason), Number(r.n));
-  }
+  });
 
   const peers = { orders: [], refundRate: [], returnRate: [], avgRating: [], paymentFailureRate: [] } as Record<keyof Measures, number[]>;
   for (const [id, rows] of groupBySeller(current)) {

@@ -18,7 +18,7 @@ import { seedHistory } from '../../exporter/src/demo/simulator';
 import { M } from '../../shared/catalogue';
 import { SELECTORS } from '../../shared/conventions';
 import { createBlocks, simulateHistory } from '../../scripts/stack/history';
-import { exactDelta } from '../../reports/exact';
+import { exactDelta, exactDeltasOfSpans, NO_SAMPLE } from '../../reports/exact';
 import { dailyPeriod, localDayStarts, weeklyPeriod, type Span } from '../../reports/periods';
 import { PrometheusClient } from '../../reports/prometheus-client';
 import { renderReport, type RenderedReport } from '../../reports/render';
@@ -275,6 +275,74 @@ describe('weekly report (2026-W38) against the fixture rows', () => {
   });
 });
 
+describe('daily values from range queries over a period without resets', () => {
+  const period = weeklyPeriod('2026-W37', 'UTC');
+  const days = localDayStarts(period, 'UTC').map((start, i, a) => ({ start, end: a[i + 1] ?? period.end }));
+
+  test('week 37: every day of every counter KPI is exact', async () => {
+    const report = await renderReport(client, out(), period);
+    for (const r of report.data.kpis.filter((x) => x.kpi.exact)) {
+      expect({ key: r.kpi.key, resetsSeen: r.bounds?.resetsSeen }).toEqual({ key: r.kpi.key, resetsSeen: false });
+      for (const [i, d] of days.entries()) {
+        const b = sampleBounds(d);
+        expectEqualFigure(
+          `${r.kpi.key} on ${d.start.toISOString().slice(0, 10)}`,
+          r.daily[i] ?? null,
+          await TRUTH[r.kpi.key]!(b.from, b.to),
+        );
+      }
+    }
+  });
+
+  test('all days of a counter come from a spacing probe and two range queries', async () => {
+    const calls: string[] = [];
+    const counting = new (class extends PrometheusClient {
+      override query(expr: string, time: Date) {
+        calls.push(`query ${expr}`);
+        return super.query(expr, time);
+      }
+      override rangeSelector(expr: string, time: Date) {
+        calls.push(`raw ${expr}`);
+        return super.rangeSelector(expr, time);
+      }
+      override queryRange(expr: string, start: Date, end: Date, step: number) {
+        calls.push(`range ${expr}`);
+        return super.queryRange(expr, start, end, step);
+      }
+    })({ url: prom.url });
+    const got = await exactDeltasOfSpans(counting, { metric: M.ordersTotal.name }, days);
+    // Per-day raw queries took 2 per day (14 here) and more for gaps.
+    expect(calls.map((c) => c.split(' ')[0])).toEqual(['raw', 'range', 'range']);
+    for (const [i, d] of days.entries()) {
+      const b = sampleBounds(d);
+      expect({ day: i, v: got[i] }).toEqual({ day: i, v: await TRUTH.orders!(b.from, b.to) });
+    }
+  });
+
+  test('a day with a bound in a gap is left to exactDelta (the blackout of 16 September 00:00–04:00)', async () => {
+    const spans = localDayStarts({ start: new Date('2026-09-12T00:00:00Z'), end: BLACKOUT.to }, 'UTC').map((start) => ({
+      start,
+      end: new Date(start.getTime() + 24 * HOUR),
+    }));
+    const got = await exactDeltasOfSpans(client, { metric: M.ordersTotal.name }, spans);
+    expect(got.length).toBe(5);
+    // 12–14 September are proven from the range queries; 15 September ends and 16 September starts in the gap.
+    for (const [i, d] of spans.slice(0, 3).entries()) {
+      const b = sampleBounds(d);
+      expect({ day: i, v: got[i] }).toEqual({ day: i, v: await TRUTH.orders!(b.from, b.to) });
+    }
+    expect(got.slice(3)).toEqual([null, null]);
+  });
+
+  test('days before the history have no sample at all: no data, as exactDelta says', async () => {
+    const spans = [4, 5, 6].map((d) => ({ start: new Date(Date.UTC(2026, 8, d)), end: new Date(Date.UTC(2026, 8, d + 1)) }));
+    const got = await exactDeltasOfSpans(client, { metric: M.ordersTotal.name }, spans);
+    // 6 September ends on the first sample (7 September 00:00): not empty, left to exactDelta.
+    expect(got).toEqual([NO_SAMPLE, NO_SAMPLE, null]);
+    for (const s of spans.slice(0, 2)) expect((await exactDelta(client, { metric: M.ordersTotal.name }, s)).from).toBeNull();
+  });
+});
+
 describe('daily report over the blackout (2026-09-16)', () => {
   test('counts from the first sample, says so, and stays exact', async () => {
     const period = dailyPeriod('2026-09-16', 'UTC');
@@ -308,5 +376,72 @@ describe('counter resets', () => {
     expect(f.resets).toEqual([]);
     const b = sampleBounds(span);
     expect([...f.groups.values()].reduce((n, g) => n + g.value, 0)).toBe(await TRUTH.orders!(b.from, b.to));
+  });
+});
+
+describe('settle lag: an exporter counting rows up to 1 h before each sample', () => {
+  const LAG = 3600;
+  const day = dailyPeriod('2026-09-10', 'UTC');
+  let lagged: RunningPrometheus;
+  let laggedClient: PrometheusClient;
+
+  beforeAll(async () => {
+    const config = parseConfig(
+      {
+        database: { url: db.url },
+        collection: { settle_lag: LAG, start_jitter: 0 },
+        collectors: Object.fromEntries(
+          [
+            'users',
+            'active_users',
+            'visitors',
+            'events',
+            'bounce',
+            'retention',
+            'cohort_retention',
+            'funnel',
+            'revenue',
+            'payments',
+            'sellers',
+            'seller_credits',
+          ].map((c) => [c, { enabled: false }]),
+        ),
+        demo: { mode: 'off' },
+        log: { level: 'silent' },
+      },
+      { env: {} },
+    );
+    // Hourly samples from the day's start to 2 h after its end: the shifted bounds fall on samples.
+    const at: Date[] = [];
+    for (let t = day.start.getTime(); t <= day.end.getTime() + 2 * HOUR; t += HOUR) at.push(new Date(t));
+    const a = await simulateHistory({ config, instants: at, job: SELECTORS.exporterJob, instance: 'exporter-a:9464' });
+    const tsdb = path.join(work, 'tsdb-lagged');
+    await createBlocks(path.join(work, 'history-lagged.om.txt'), tsdb, a.text);
+    lagged = await startPrometheus(tsdb);
+    laggedClient = new PrometheusClient({ url: lagged.url });
+  });
+
+  afterAll(async () => {
+    await lagged?.stop();
+  });
+
+  test('bounds shifted by settle_lag: every counter KPI counts exactly the rows of the day', async () => {
+    const report = await renderReport(laggedClient, { ...out(), settle_lag: LAG }, day);
+    for (const r of report.data.kpis.filter((x) => x.kpi.exact)) {
+      expectEqualFigure(r.kpi.key, r.value, await TRUTH[r.kpi.key]!(day.start, day.end));
+      expectEqualFigure(`${r.kpi.key} (day)`, r.daily[0] ?? null, await TRUTH[r.kpi.key]!(day.start, day.end));
+      // In row time the figure covers the whole day: nothing to state.
+      expect({ key: r.kpi.key, from: r.bounds?.from, to: r.bounds?.to }).toEqual({ key: r.kpi.key, from: day.start, to: day.end });
+    }
+    expect(report.email.text).not.toMatch(/counted from/);
+  });
+
+  test('without the shift the figures are the rows one hour earlier', async () => {
+    const early = { start: new Date(day.start.getTime() - LAG * 1000), end: new Date(day.end.getTime() - LAG * 1000) };
+    // The fixture has activity in the hour that differs: the test can tell the two apart.
+    expect(await TRUTH.orders!(early.start, early.end)).not.toBe(await TRUTH.orders!(day.start, day.end));
+    const report = await renderReport(laggedClient, { ...out(), settle_lag: 0 }, day);
+    const orders = report.data.kpis.find((r) => r.kpi.key === 'orders')!;
+    expect(orders.value).toBe(await TRUTH.orders!(early.start, early.end));
   });
 });

@@ -10,6 +10,7 @@ const CASES: [string, RegExp][] = [
   ['reports-sellers-low-credit-ratio.yaml', /^reports config error: sellers\.low_credit_ratio: .*1/],
   ['reports-sellers-segments.yaml', /^reports config error: sellers: segment_active_orders must be below segment_power_orders$/],
   ['reports-sellers-min-orders.yaml', /^reports config error: sellers\.min_orders: .*1/],
+  ['reports-settle-lag.yaml', /^reports config error: settle_lag: expected 0 or a positive duration such as "2m", got "-2m"$/],
 ];
 
 test.each(CASES)('%s is rejected with one line naming the field', (file, expected) => {
@@ -27,6 +28,11 @@ test.each(CASES)('%s is rejected with one line naming the field', (file, expecte
 test("defaults: no database (seller reports off), the exporter's segment thresholds", () => {
   const c = parseReportsConfig({ prometheus: { url: 'http://p:9090' }, grafana: { url: 'http://g:3000' } });
   expect(c.database).toBeUndefined();
+  // The exporter's default collection.settle_lag.
+  expect(c.settle_lag).toBe(120);
+  expect(parseReportsConfig({ prometheus: { url: 'http://p:9090' }, grafana: { url: 'http://g:3000' }, settle_lag: '0s' }).settle_lag).toBe(
+    0,
+  );
   expect(c.sellers).toEqual({ segment_power_orders: 20, segment_active_orders: 5, low_credit_ratio: 0.1, min_orders: 20 });
   const d = parseReportsConfig({
     prometheus: { url: 'http://p:9090' },

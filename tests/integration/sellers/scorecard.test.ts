@@ -7,6 +7,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../reports/cli';
+import { DEFAULT_SELLER_THRESHOLDS, readSellers } from '../../../reports/sellers/data';
+import { fetchScorecardSet } from '../../../reports/sellers/scorecards';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { buildFixture, loadFixture, readOnlyRole, type Fixture } from './fixture';
 
@@ -199,4 +201,26 @@ test('PDF scorecards: one per listed seller, with the month, the previous month,
   // Seller 2: 49 of 50 credits used (2 % left) → the low-credit recommendation; seller 3 dormant.
   expect(pdfText(path.join(pdfOut, 'sellers', '2.pdf')).replace(/\s+/g, ' ')).toContain('Only 2.0 % of your listing credits are left');
   expect(pdfText(path.join(pdfOut, 'sellers', '3.pdf')).replace(/\s+/g, ' ')).toContain('No order in the last 90 days');
+});
+
+test('the 12-month trend (streamed through a cursor) holds the orders of each month and GMV per currency, from the rows', async () => {
+  const set = await readSellers(db.pool, 60, (d) => fetchScorecardSet(d, '2026-10', 'UTC', DEFAULT_SELLER_THRESHOLDS));
+  expect(set.months).toEqual(['2025-11', '2025-12', ...Array.from({ length: 10 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`)]);
+  const ids = [...new Set(fixture.orders.map((o) => o.seller_id))];
+  let compared = 0;
+  for (const id of ids) {
+    for (const [i, m] of set.months.entries()) {
+      const from = new Date(`${m}-01T00:00:00Z`);
+      const to = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1));
+      const rows = fixture.orders.filter((o) => o.seller_id === id && o.created_at >= from && o.created_at < to);
+      expect({ id, m, orders: set.trend.get(id)?.orders[i] ?? 0 }).toEqual({ id, m, orders: rows.length });
+      for (const c of new Set(rows.map((o) => o.currency))) {
+        const gmv = rows.filter((o) => o.currency === c).reduce((n, o) => n + o.total_amount, 0);
+        expect(Math.abs((set.trend.get(id)?.gmv.get(c)?.[i] ?? Number.NaN) - gmv)).toBeLessThan(1e-6);
+        compared++;
+      }
+    }
+  }
+  // Months with orders in two currencies and in earlier months are part of the comparison.
+  expect(compared).toBeGreaterThan(ids.length);
 });
