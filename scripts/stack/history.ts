@@ -57,12 +57,13 @@ export interface ReplayDatabase {
  * transaction with the collector's statement timeout, exactly as the scheduler runs it.
  */
 export async function pgReplayDatabase(config: Config): Promise<ReplayDatabase> {
-  // One connection: clock, search_path and cycles share one session, and cycles run one at a time.
-  const pool = createPool(config, { max: 1 });
-  pool.on('connect', (c) => void c.query(`SET search_path = ${SEARCH_PATH}`).catch(() => undefined));
+  // One connection kept open for the whole replay: clock, search_path and cycles share one session,
+  // and cycles run one at a time. A cycle that fails destroys it, which ends the replay anyway.
+  const pool = createPool(config, { max: 1, idleTimeoutMillis: 0 });
   const signal = new AbortController().signal;
   try {
     await installClock(pool);
+    await pool.query(`SET search_path = ${SEARCH_PATH}`);
   } catch (e) {
     await pool.end();
     throw e;
