@@ -2,7 +2,8 @@
  * `npm run stack`: the demo exporter plus the Debian prometheus, prometheus-alertmanager and
  * prometheus-blackbox-exporter binaries (each when installed), running the generated configuration
  * rewritten for localhost in a temp dir, so real data can be queried in the Prometheus UI with one
- * command. `--backfill` first writes 35 days of simulated history into Prometheus' storage.
+ * command. `--backfill` first writes 35 days of simulated history into Prometheus' storage (with
+ * `--database-url URL`, simulated on a scratch database of that PostgreSQL server).
  * `--ha` runs the HA pair instead of one Prometheus: two servers (replicas a and b) remote-writing
  * to VictoriaMetrics, and two clustered Alertmanagers. Ctrl-C stops everything.
  */
@@ -49,7 +50,10 @@ async function main(): Promise<void> {
     const exporterAddr = `127.0.0.1:${PORTS.exporter}`;
     const tsdb = path.join(dir, 'prometheus');
     if (process.argv.includes('--backfill') && installed(BIN.promtool)) {
-      await backfill({ tsdb, days: 35, stepSeconds: 3600, seed: 42, instance: exporterAddr, promtool: BIN.promtool });
+      // `--database-url URL` simulates on a scratch database of that PostgreSQL server (faster than PGlite).
+      const i = process.argv.indexOf('--database-url');
+      const databaseUrl = i >= 0 ? process.argv[i + 1] : undefined;
+      await backfill({ tsdb, days: 35, stepSeconds: 3600, seed: 42, instance: exporterAddr, promtool: BIN.promtool, databaseUrl });
     }
 
     // The demo exporter from its sources, as `npm run start:tsx` runs it (embedded database, simulated traffic).

@@ -11,6 +11,8 @@ export const SCHEMA_PATH = path.join(__dirname, '../db/schema.sql');
 
 export interface EmbeddedDatabase {
   url: string;
+  /** The engine itself, for in-process callers (the backfill) that skip the socket. */
+  pglite: PGlite;
   stop(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startEmbeddedDatabase(
   const port = Number(server.getServerConn().split(':').pop());
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pglite: db,
     async stop() {
       await server.stop();
       await db.close();
