@@ -20,7 +20,12 @@ import { startPaymentFakes, type PaymentFakes } from './demo/payment-fakes';
 import { LiveTraffic, seedHistory } from './demo/simulator';
 import { createLogger, type Logger } from './runtime/logger';
 
-const SHUTDOWN_DEADLINE_MS = 4_500;
+/**
+ * Under `docker stop`'s 10 s (Kubernetes gives 30 s) before SIGKILL: room for in-flight cycles (2 s
+ * grace + 1 s abort), the state files and the demo's embedded database to close on a busy machine.
+ * A state write cut short leaves the previous file in place (atomic rename).
+ */
+const SHUTDOWN_DEADLINE_MS = 9_000;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -170,7 +175,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    // Whatever happens, the process is gone within 5 s.
+    // Whatever happens, the process is gone within the deadline.
     setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
     void (async () => {
       await demo?.traffic.stop();
