@@ -14,6 +14,7 @@ import { activeUsers } from '../../../exporter/src/collectors/active-users';
 import { bounce } from '../../../exporter/src/collectors/bounce';
 import { carts } from '../../../exporter/src/collectors/carts';
 import { funnel } from '../../../exporter/src/collectors/funnel';
+import { logins } from '../../../exporter/src/collectors/logins';
 import { revenue } from '../../../exporter/src/collectors/revenue';
 import { visitors } from '../../../exporter/src/collectors/visitors';
 import * as ref from '../../support/reference';
@@ -28,13 +29,27 @@ const DAY = 24 * HOUR;
 let stateDir = '';
 let config = testConfig();
 
-const PAIRS: { name: string; factory: CollectorFactory; reference: CollectorFactory }[] = [
+/**
+ * Rows of the tables a collector reads beyond the shared session workload, from their own random
+ * stream (so the session workload, and the collectors tested on it alone, see the same history).
+ */
+interface Traffic {
+  /** `n` units of traffic with event times in (from, to]. */
+  between(from: number, to: number, n: number): Promise<void>;
+  /** Changes to existing rows at `now` (inside mutable_horizon). */
+  updates?(now: number): Promise<void>;
+  /** An instant exactly one window after one of its facts, so the window edge is hit. */
+  edgeAt?(now: number, windowMs: number): number | null;
+}
+
+const PAIRS: { name: string; factory: CollectorFactory; reference: CollectorFactory; traffic?: (r: () => number) => Traffic }[] = [
   { name: 'funnel', factory: funnel, reference: ref.funnel },
   { name: 'bounce', factory: bounce, reference: ref.bounce },
   { name: 'visitors', factory: visitors, reference: ref.visitors },
   { name: 'active_users', factory: activeUsers, reference: ref.activeUsers },
   { name: 'revenue', factory: revenue, reference: ref.revenue },
   { name: 'carts', factory: carts, reference: ref.carts },
+  { name: 'logins', factory: logins, reference: ref.logins, traffic: (r) => new LoginTraffic(r) },
 ];
 
 const SELF = new Set<string>([M.rollupDrift.name, M.rollupStateBytes.name]);
@@ -173,9 +188,42 @@ class Workload {
   }
 }
 
+const q = (text: string, params: unknown[]) => tdb.pool.query(text, params);
+const iso = (ms: number) => new Date(ms).toISOString();
+const user = async (id: number) => q(`INSERT INTO users (id, created_at) VALUES ($1, '2025-06-01') ON CONFLICT DO NOTHING`, [id]);
+
+/** Login attempts of a few accounts (so several cross the failed-login threshold), some of unknown accounts. */
+class LoginTraffic implements Traffic {
+  private failures: number[] = [];
+  constructor(private readonly r: () => number) {}
+  async between(from: number, to: number, n: number): Promise<void> {
+    for (let i = 0; i < 4 * n; i++) {
+      const at = to - Math.floor(this.r() * (to - from));
+      const id = this.r() < 0.9 ? 1 + Math.floor(this.r() * 8) : null;
+      if (id !== null) await user(id);
+      const success = this.r() < 0.3;
+      await q(`INSERT INTO login_events (user_id, occurred_at, success, failure_reason) VALUES ($1, $2, $3, $4)`, [
+        id,
+        iso(at),
+        success,
+        success ? null : 'bad_password',
+      ]);
+      if (!success && id !== null) this.failures.push(at);
+    }
+  }
+  edgeAt(now: number, windowMs: number): number | null {
+    const t = this.failures.find((x) => x + windowMs > now);
+    return t === undefined ? null : t + windowMs;
+  }
+}
+
+/** Values the reference took per series over a run: a history where nothing varies proves little. */
+let seen = new Map<string, Set<number>>();
+
 async function compare(c: Collector, reference: Collector, step: string): Promise<void> {
   const got = windowSeries(await collectOnce(c, clock.pool, config));
   const want = windowSeries(await collectOnce(reference, clock.pool, config));
+  for (const [k, v] of Object.entries(want)) seen.set(k, (seen.get(k) ?? new Set()).add(v));
   expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
   for (const k of Object.keys(want)) {
     // Money is summed in numeric by the reference and in float here: equal to the cent's billionth.
@@ -187,24 +235,33 @@ async function compare(c: Collector, reference: Collector, step: string): Promis
 
 test.each(PAIRS)(
   '$name equals the full-window SQL through a randomized history and a restart from saved state',
-  async ({ factory, reference }) => {
+  async ({ factory, reference, traffic }) => {
     const r = rng(0x5eed);
     const w = new Workload(r);
+    const x = traffic?.(rng(0xfeed));
+    seen = new Map();
     // 40 days of history, then the collector starts.
     await clock.set(START);
     await w.sessionsBetween(START - 40 * DAY, START, 60);
+    await x?.between(START - 40 * DAY, START, 60);
     let c = factory(config);
     await compare(c, reference(config), 'first load');
     let prev = clock.nowMs;
     for (let step = 0; step < 40; step++) {
       let next = prev + Math.floor(r() * (step % 5 === 4 ? 30 * HOUR : 50 * 60_000));
-      if (step % 7 === 3) next = w.edgeAt(prev, [DAY, 7 * DAY, 30 * DAY][step % 3]!) ?? next;
+      if (step % 7 === 3) {
+        const windowMs = [DAY, 7 * DAY, 30 * DAY][step % 3]!;
+        next = (x?.edgeAt ? x.edgeAt(prev, windowMs) : w.edgeAt(prev, windowMs)) ?? next;
+      }
       if (next <= prev) next = prev + 1000;
       // Late commits: rows whose event time is before the previous cycle, inside settle_lag.
       await w.sessionsBetween(prev - SETTLE * 1000 + 1, prev, 2);
+      await x?.between(prev - SETTLE * 1000 + 1, prev, 2);
       await clock.set(next);
       await w.sessionsBetween(prev, next, 3);
+      await x?.between(prev, next, 3);
       await w.updates(next);
+      await x?.updates?.(next);
       let restarted: Collector | null = null;
       if (step === 20) {
         // Restart: a new collector resumes from the state last saved (up to 5 minutes old).
@@ -224,5 +281,12 @@ test.each(PAIRS)(
     // No full refresh is due within this run (full_refresh 10d): the values above are the incremental
     // path alone. The refresh and its drift are tested in window-state.test.ts.
     for (const s of c.windowStates!) expect(s.drift).toBe(0);
+    // Every window metric of the collector took at least three values along the way.
+    const byMetric = new Map<string, Set<number>>();
+    for (const [k, vs] of seen) {
+      const name = k.slice(0, k.indexOf('{'));
+      byMetric.set(name, new Set([...(byMetric.get(name) ?? []), ...vs]));
+    }
+    for (const [name, vs] of byMetric) if (vs.size < 3) throw new Error(`${name} took only the values ${[...vs].join(', ')}`);
   },
 );

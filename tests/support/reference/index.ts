@@ -3,5 +3,6 @@ export { activeUsers } from './active-users';
 export { bounce } from './bounce';
 export { carts } from './carts';
 export { funnel } from './funnel';
+export { logins } from './logins';
 export { revenue } from './revenue';
 export { visitors } from './visitors';
