@@ -14,6 +14,7 @@ import { carts } from '../exporter/src/collectors/carts';
 import { funnel } from '../exporter/src/collectors/funnel';
 import { logins } from '../exporter/src/collectors/logins';
 import { revenue } from '../exporter/src/collectors/revenue';
+import { support } from '../exporter/src/collectors/support';
 import { visitors } from '../exporter/src/collectors/visitors';
 import { createPool, withReadOnly } from '../exporter/src/runtime/db';
 import { createLogger } from '../exporter/src/runtime/logger';
@@ -28,6 +29,7 @@ const PAIRS: [string, CollectorFactory, CollectorFactory][] = [
   ['carts', carts, ref.carts],
   ['active_users', activeUsers, ref.activeUsers],
   ['logins', logins, ref.logins],
+  ['support', support, ref.support],
 ];
 
 async function main(): Promise<void> {

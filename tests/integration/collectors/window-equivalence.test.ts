@@ -16,6 +16,7 @@ import { carts } from '../../../exporter/src/collectors/carts';
 import { funnel } from '../../../exporter/src/collectors/funnel';
 import { logins } from '../../../exporter/src/collectors/logins';
 import { revenue } from '../../../exporter/src/collectors/revenue';
+import { support } from '../../../exporter/src/collectors/support';
 import { visitors } from '../../../exporter/src/collectors/visitors';
 import * as ref from '../../support/reference';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
@@ -50,14 +51,19 @@ const PAIRS: { name: string; factory: CollectorFactory; reference: CollectorFact
   { name: 'revenue', factory: revenue, reference: ref.revenue },
   { name: 'carts', factory: carts, reference: ref.carts },
   { name: 'logins', factory: logins, reference: ref.logins, traffic: (r) => new LoginTraffic(r) },
+  { name: 'support', factory: support, reference: ref.support, traffic: (r) => new SupportTraffic(r) },
 ];
 
 const SELF = new Set<string>([M.rollupDrift.name, M.rollupStateBytes.name]);
-/** Window series only (counters kept by the same collector are covered by their own tests). */
-function windowSeries(samples: Sample[]): Record<string, number> {
+/**
+ * Window series only: the families the reference computes (counters and point-in-time gauges kept
+ * by the same collector are covered by their own tests).
+ */
+function windowSeries(samples: Sample[], reference: Collector): Record<string, number> {
+  const names = new Set(reference.metrics.map((m) => m.name));
   const out: Record<string, number> = {};
   for (const s of samples) {
-    if (SELF.has(s.metric.name) || s.metric.type !== 'gauge' || !('value' in s)) continue;
+    if (SELF.has(s.metric.name) || !names.has(s.metric.name) || s.metric.type !== 'gauge' || !('value' in s)) continue;
     out[`${s.metric.name}{${labelKey(s.labels)}}`] = s.value;
   }
   return out;
@@ -220,9 +226,81 @@ class LoginTraffic implements Traffic {
 /** Values the reference took per series over a run: a history where nothing varies proves little. */
 let seen = new Map<string, Set<number>>();
 
+/**
+ * Tickets opened and closed with or without a score, and reviews; then tickets closed late, scored
+ * after closing, rescored and reopened inside mutable_horizon (a reopened ticket may close again later).
+ */
+class SupportTraffic implements Traffic {
+  private open: number[] = [];
+  private closed: { id: number; at: number }[] = [];
+  private times: number[] = [];
+  private order: number | null = null;
+  constructor(private readonly r: () => number) {}
+  private score(): number | null {
+    return this.r() < 0.8 ? 1 + Math.floor(this.r() * 5) : null;
+  }
+  async between(from: number, to: number, n: number): Promise<void> {
+    if (this.order === null) {
+      await user(1);
+      const { rows } = await q(
+        `INSERT INTO orders (user_id, seller_id, category, created_at, status, total_amount, currency)
+         VALUES (1, 1, 'books', '2025-01-01', 'delivered', 1, 'USD') RETURNING id`,
+        [],
+      );
+      this.order = Number(rows[0].id);
+    }
+    for (let i = 0; i < 2 * n; i++) {
+      const opened = to - Math.floor(this.r() * (to - from));
+      const closed = this.r() < 0.6 ? opened + Math.floor(this.r() * (to - opened)) : null;
+      const { rows } = await q(`INSERT INTO support_tickets (opened_at, closed_at, csat_score) VALUES ($1, $2, $3) RETURNING id`, [
+        iso(opened),
+        closed === null ? null : iso(closed),
+        closed === null ? null : this.score(),
+      ]);
+      if (closed === null) this.open.push(Number(rows[0].id));
+      else {
+        this.closed.push({ id: Number(rows[0].id), at: closed });
+        this.times.push(closed);
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const at = to - Math.floor(this.r() * (to - from));
+      await q(`INSERT INTO reviews (order_id, rating, created_at) VALUES ($1, $2, $3)`, [
+        this.order,
+        1 + Math.floor(this.r() * 5),
+        iso(at),
+      ]);
+      this.times.push(at);
+    }
+  }
+  async updates(now: number): Promise<void> {
+    for (let i = 0; i < 2 && this.open.length; i++) {
+      const id = this.open.splice(Math.floor(this.r() * this.open.length), 1)[0]!;
+      const at = now - Math.floor(this.r() * SETTLE * 1000);
+      await q(`UPDATE support_tickets SET closed_at = $2, csat_score = $3 WHERE id = $1`, [id, iso(at), this.score()]);
+      this.closed.push({ id, at });
+      this.times.push(at);
+    }
+    // Inside the test's 6h mutable_horizon: scored late, rescored, reopened.
+    const recent = this.closed.filter((c) => c.at > now - 5 * HOUR && c.at <= now);
+    for (let i = 0; i < 2 && recent.length; i++) {
+      const c = recent[Math.floor(this.r() * recent.length)]!;
+      if (this.r() < 0.3) {
+        await q(`UPDATE support_tickets SET closed_at = NULL, csat_score = NULL WHERE id = $1`, [c.id]);
+        this.closed = this.closed.filter((x) => x.id !== c.id);
+        this.open.push(c.id);
+      } else await q(`UPDATE support_tickets SET csat_score = $2 WHERE id = $1`, [c.id, this.score()]);
+    }
+  }
+  edgeAt(now: number, windowMs: number): number | null {
+    const t = this.times.find((x) => x + windowMs > now);
+    return t === undefined ? null : t + windowMs;
+  }
+}
+
 async function compare(c: Collector, reference: Collector, step: string): Promise<void> {
-  const got = windowSeries(await collectOnce(c, clock.pool, config));
-  const want = windowSeries(await collectOnce(reference, clock.pool, config));
+  const got = windowSeries(await collectOnce(c, clock.pool, config), reference);
+  const want = windowSeries(await collectOnce(reference, clock.pool, config), reference);
   for (const [k, v] of Object.entries(want)) seen.set(k, (seen.get(k) ?? new Set()).add(v));
   expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
   for (const k of Object.keys(want)) {

@@ -5,4 +5,5 @@ export { carts } from './carts';
 export { funnel } from './funnel';
 export { logins } from './logins';
 export { revenue } from './revenue';
+export { support } from './support';
 export { visitors } from './visitors';
