@@ -14,6 +14,7 @@ import { carts } from '../exporter/src/collectors/carts';
 import { funnel } from '../exporter/src/collectors/funnel';
 import { logins } from '../exporter/src/collectors/logins';
 import { revenue } from '../exporter/src/collectors/revenue';
+import { sellers } from '../exporter/src/collectors/sellers';
 import { support } from '../exporter/src/collectors/support';
 import { visitors } from '../exporter/src/collectors/visitors';
 import { createPool, withReadOnly } from '../exporter/src/runtime/db';
@@ -30,6 +31,7 @@ const PAIRS: [string, CollectorFactory, CollectorFactory][] = [
   ['active_users', activeUsers, ref.activeUsers],
   ['logins', logins, ref.logins],
   ['support', support, ref.support],
+  ['sellers', sellers, ref.sellers],
 ];
 
 async function main(): Promise<void> {

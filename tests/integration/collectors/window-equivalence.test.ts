@@ -16,6 +16,7 @@ import { carts } from '../../../exporter/src/collectors/carts';
 import { funnel } from '../../../exporter/src/collectors/funnel';
 import { logins } from '../../../exporter/src/collectors/logins';
 import { revenue } from '../../../exporter/src/collectors/revenue';
+import { sellers } from '../../../exporter/src/collectors/sellers';
 import { support } from '../../../exporter/src/collectors/support';
 import { visitors } from '../../../exporter/src/collectors/visitors';
 import * as ref from '../../support/reference';
@@ -52,6 +53,7 @@ const PAIRS: { name: string; factory: CollectorFactory; reference: CollectorFact
   { name: 'carts', factory: carts, reference: ref.carts },
   { name: 'logins', factory: logins, reference: ref.logins, traffic: (r) => new LoginTraffic(r) },
   { name: 'support', factory: support, reference: ref.support, traffic: (r) => new SupportTraffic(r) },
+  { name: 'sellers', factory: sellers, reference: ref.sellers, traffic: (r) => new SellerTraffic(r) },
 ];
 
 const SELF = new Set<string>([M.rollupDrift.name, M.rollupStateBytes.name]);
@@ -290,6 +292,79 @@ class SupportTraffic implements Traffic {
         this.closed = this.closed.filter((x) => x.id !== c.id);
         this.open.push(c.id);
       } else await q(`UPDATE support_tickets SET csat_score = $2 WHERE id = $1`, [c.id, this.score()]);
+    }
+  }
+  edgeAt(now: number, windowMs: number): number | null {
+    const t = this.times.find((x) => x + windowMs > now);
+    return t === undefined ? null : t + windowMs;
+  }
+}
+
+/**
+ * Sellers applying, approved and churned (late, inside settle_lag), a churn undone inside
+ * mutable_horizon, and orders spread over a few of them so their 30-day segments move.
+ */
+class SellerTraffic implements Traffic {
+  private ids: number[] = [];
+  private pending: number[] = [];
+  private live: number[] = [];
+  private churned: { id: number; at: number }[] = [];
+  private times: number[] = [];
+  constructor(private readonly r: () => number) {}
+  private async apply(at: number, now: number): Promise<void> {
+    // Some sellers are approved, and a few churned, by the time they are inserted.
+    const approved = this.r() < 0.6 ? at + Math.floor(this.r() * (now - at)) : null;
+    const churned = approved !== null && this.r() < 0.3 ? approved + Math.floor(this.r() * (now - approved)) : null;
+    const { rows } = await q(
+      `INSERT INTO sellers (id, applied_at, approved_at, churned_at) SELECT max(id) + 1, $1, $2, $3 FROM sellers RETURNING id`,
+      [iso(at), approved === null ? null : iso(approved), churned === null ? null : iso(churned)],
+    );
+    const id = Number(rows[0].id);
+    this.ids.push(id);
+    if (approved === null) this.pending.push(id);
+    else if (churned === null) this.live.push(id);
+    else this.churned.push({ id, at: churned });
+    for (const t of [approved, churned]) if (t !== null) this.times.push(t);
+  }
+  async between(from: number, to: number, n: number): Promise<void> {
+    await user(1);
+    if (this.ids.length === 0) for (let i = 0; i < 8; i++) await this.apply(from + Math.floor(this.r() * (to - from)), to);
+    if (this.r() < 0.3) await this.apply(to - Math.floor(this.r() * (to - from)), to);
+    for (let i = 0; i < 3 * n; i++) {
+      const at = to - Math.floor(this.r() * (to - from));
+      // Skewed towards the first sellers, so some cross the power threshold and others stay dormant.
+      const seller = this.ids[Math.floor(this.r() * this.r() * this.ids.length)]!;
+      await q(
+        `INSERT INTO orders (user_id, seller_id, category, created_at, status, total_amount, currency)
+         VALUES (1, $1, 'books', $2, 'paid', 1, 'USD')`,
+        [seller, iso(at)],
+      );
+      this.times.push(at);
+    }
+  }
+  async updates(now: number): Promise<void> {
+    const late = () => now - Math.floor(this.r() * SETTLE * 1000);
+    if (this.pending.length && this.r() < 0.5) {
+      const id = this.pending.splice(Math.floor(this.r() * this.pending.length), 1)[0]!;
+      const at = late();
+      await q(`UPDATE sellers SET approved_at = $2 WHERE id = $1`, [id, iso(at)]);
+      this.live.push(id);
+      this.times.push(at);
+    }
+    if (this.live.length > 2 && this.r() < 0.3) {
+      const id = this.live.splice(Math.floor(this.r() * this.live.length), 1)[0]!;
+      const at = late();
+      await q(`UPDATE sellers SET churned_at = $2 WHERE id = $1`, [id, iso(at)]);
+      this.churned.push({ id, at });
+      this.times.push(at);
+    }
+    // Inside the test's 6h mutable_horizon: a churn undone.
+    const recent = this.churned.filter((c) => c.at > now - 5 * HOUR && c.at <= now);
+    if (recent.length && this.r() < 0.3) {
+      const c = recent[0]!;
+      await q(`UPDATE sellers SET churned_at = NULL WHERE id = $1`, [c.id]);
+      this.churned = this.churned.filter((x) => x.id !== c.id);
+      this.live.push(c.id);
     }
   }
   edgeAt(now: number, windowMs: number): number | null {

@@ -5,5 +5,6 @@ export { carts } from './carts';
 export { funnel } from './funnel';
 export { logins } from './logins';
 export { revenue } from './revenue';
+export { sellers } from './sellers';
 export { support } from './support';
 export { visitors } from './visitors';
