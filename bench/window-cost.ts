@@ -13,6 +13,7 @@ import { bounce } from '../exporter/src/collectors/bounce';
 import { carts } from '../exporter/src/collectors/carts';
 import { funnel } from '../exporter/src/collectors/funnel';
 import { logins } from '../exporter/src/collectors/logins';
+import { retention } from '../exporter/src/collectors/retention';
 import { revenue } from '../exporter/src/collectors/revenue';
 import { sellers } from '../exporter/src/collectors/sellers';
 import { support } from '../exporter/src/collectors/support';
@@ -32,6 +33,7 @@ const PAIRS: [string, CollectorFactory, CollectorFactory][] = [
   ['logins', logins, ref.logins],
   ['support', support, ref.support],
   ['sellers', sellers, ref.sellers],
+  ['retention', retention, ref.retention],
 ];
 
 async function main(): Promise<void> {

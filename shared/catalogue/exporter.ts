@@ -104,7 +104,18 @@ export const databaseRoleCanWrite = metric({
 });
 
 /** Collectors that keep their window gauges as continuous aggregates (exporter/src/collectors/window-facts.ts). */
-const windowCollectors = ['active_users', 'bounce', 'carts', 'funnel', 'logins', 'revenue', 'sellers', 'support', 'visitors'] as const;
+const windowCollectors = [
+  'active_users',
+  'bounce',
+  'carts',
+  'funnel',
+  'logins',
+  'retention',
+  'revenue',
+  'sellers',
+  'support',
+  'visitors',
+] as const;
 
 export const rollupDrift = metric({
   name: 'marketplace_exporter_rollup_drift',

@@ -2,10 +2,18 @@
  * Classic day-N retention of the latest complete signup cohorts. Days are UTC calendar days computed
  * as dates (not "now minus 24h"), so the result does not depend on the session time zone or DST.
  * Reads one day of users per N (users_created_at_idx) and probes sessions_user_started_idx per user.
+ *
+ * The value only depends on users created on the cohort days and their sessions of yesterday: rows
+ * whose event times are all before today's UTC midnight. Once the database clock is `settle_lag`
+ * past midnight they are settled, so the day's result is computed then and kept until the next UTC
+ * day; before that (and at the first cycle) the query runs every cycle. A later change (a session
+ * re-attributed to a user, a backfill) is caught by the full refresh and shown as rollup drift.
  */
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
+import type { Db } from '../runtime/db';
+import { dbNowUs } from './window-facts';
 
 export const RETENTION_DAYS = M.retentionRatio.labels.day.kind === 'fixed' ? M.retentionRatio.labels.day.values.map(Number) : [];
 
@@ -29,16 +37,54 @@ export const RETENTION_SQL = `
      AND u.created_at < ((d.cohort_day + 1)::timestamp AT TIME ZONE 'UTC')
    GROUP BY d.n`;
 
-export const retention: CollectorFactory = () => ({
-  name: 'retention',
-  usesDatabase: true,
-  metrics: [M.retentionRatio],
-  async collect({ db }) {
-    const out: Sample[] = [];
-    for (const r of await db.query(RETENTION_SQL, [RETENTION_DAYS])) {
-      const cohort = Number(r.cohort);
-      out.push({ metric: M.retentionRatio, labels: { day: String(r.day) }, value: cohort > 0 ? Number(r.retained) / cohort : 0 });
-    }
-    return out;
-  },
-});
+const US = 1_000_000;
+const DAY_US = 86_400 * US;
+
+/** Ratio per N, in RETENTION_DAYS order. */
+async function retentionRatios(db: Db): Promise<Float64Array> {
+  const values = new Float64Array(RETENTION_DAYS.length);
+  for (const r of await db.query(RETENTION_SQL, [RETENTION_DAYS])) {
+    const cohort = Number(r.cohort);
+    values[RETENTION_DAYS.indexOf(Number(r.day))] = cohort > 0 ? Number(r.retained) / cohort : 0;
+  }
+  return values;
+}
+
+/** The day's result, kept once settled; `final` when computed at least `settle_lag` after midnight. */
+interface Day {
+  day: number;
+  final: boolean;
+  values: Float64Array;
+}
+
+export const retention: CollectorFactory = (config) => {
+  let kept: Day | null = null;
+  let nextRefreshUs = 0;
+  let drift = 0;
+  return {
+    name: 'retention',
+    usesDatabase: true,
+    metrics: [M.retentionRatio, M.rollupDrift, M.rollupStateBytes],
+    async collect({ db }) {
+      const nowUs = await dbNowUs(db);
+      const day = Math.floor(nowUs / DAY_US);
+      const settled = nowUs - config.collection.settle_lag * US >= day * DAY_US;
+      if (kept === null || kept.day !== day || !kept.final) {
+        kept = { day, final: settled, values: await retentionRatios(db) };
+        if (nextRefreshUs === 0) nextRefreshUs = nowUs + config.collection.full_refresh * US;
+      } else if (nowUs >= nextRefreshUs) {
+        const fresh = await retentionRatios(db);
+        drift = fresh.reduce((d, v, i) => d + Math.abs(v - kept!.values[i]!), 0);
+        kept = { day, final: true, values: fresh };
+        nextRefreshUs = nowUs + config.collection.full_refresh * US;
+      }
+      const values = kept.values;
+      const out: Sample[] = RETENTION_DAYS.map((n, i) => ({ metric: M.retentionRatio, labels: { day: String(n) }, value: values[i]! }));
+      out.push(
+        { metric: M.rollupDrift, labels: { collector: 'retention' }, value: drift },
+        { metric: M.rollupStateBytes, labels: { collector: 'retention' }, value: values.byteLength },
+      );
+      return out;
+    },
+  };
+};

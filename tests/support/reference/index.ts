@@ -4,6 +4,7 @@ export { bounce } from './bounce';
 export { carts } from './carts';
 export { funnel } from './funnel';
 export { logins } from './logins';
+export { retention } from './retention';
 export { revenue } from './revenue';
 export { sellers } from './sellers';
 export { support } from './support';
