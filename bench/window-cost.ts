@@ -11,6 +11,7 @@ import type { CollectorFactory } from '../exporter/src/collectors/types';
 import { activeUsers } from '../exporter/src/collectors/active-users';
 import { bounce } from '../exporter/src/collectors/bounce';
 import { carts } from '../exporter/src/collectors/carts';
+import { cohortRetention } from '../exporter/src/collectors/cohort-retention';
 import { funnel } from '../exporter/src/collectors/funnel';
 import { logins } from '../exporter/src/collectors/logins';
 import { retention } from '../exporter/src/collectors/retention';
@@ -34,6 +35,7 @@ const PAIRS: [string, CollectorFactory, CollectorFactory][] = [
   ['support', support, ref.support],
   ['sellers', sellers, ref.sellers],
   ['retention', retention, ref.retention],
+  ['cohort_retention', cohortRetention, ref.cohortRetention],
 ];
 
 async function main(): Promise<void> {

@@ -103,11 +103,12 @@ export const databaseRoleCanWrite = metric({
   definition: 'Checked at start-up and on reload; a warning is logged when 1.',
 });
 
-/** Collectors that keep their window gauges as continuous aggregates (exporter/src/collectors/window-facts.ts). */
+/** Collectors that keep their window gauges incrementally (window-facts.ts, settled-period.ts). */
 const windowCollectors = [
   'active_users',
   'bounce',
   'carts',
+  'cohort_retention',
   'funnel',
   'logins',
   'retention',

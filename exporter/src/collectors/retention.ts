@@ -4,16 +4,14 @@
  * Reads one day of users per N (users_created_at_idx) and probes sessions_user_started_idx per user.
  *
  * The value only depends on users created on the cohort days and their sessions of yesterday: rows
- * whose event times are all before today's UTC midnight. Once the database clock is `settle_lag`
- * past midnight they are settled, so the day's result is computed then and kept until the next UTC
- * day; before that (and at the first cycle) the query runs every cycle. A later change (a session
- * re-attributed to a user, a backfill) is caught by the full refresh and shown as rollup drift.
+ * whose event times are all before today's UTC midnight, so it is computed once per day once they
+ * are settled (./settled-period.ts).
  */
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import type { Db } from '../runtime/db';
-import { dbNowUs } from './window-facts';
+import { SettledPeriod, utcDayStart } from './settled-period';
 
 export const RETENTION_DAYS = M.retentionRatio.labels.day.kind === 'fixed' ? M.retentionRatio.labels.day.values.map(Number) : [];
 
@@ -37,9 +35,6 @@ export const RETENTION_SQL = `
      AND u.created_at < ((d.cohort_day + 1)::timestamp AT TIME ZONE 'UTC')
    GROUP BY d.n`;
 
-const US = 1_000_000;
-const DAY_US = 86_400 * US;
-
 /** Ratio per N, in RETENTION_DAYS order. */
 async function retentionRatios(db: Db): Promise<Float64Array> {
   const values = new Float64Array(RETENTION_DAYS.length);
@@ -50,39 +45,18 @@ async function retentionRatios(db: Db): Promise<Float64Array> {
   return values;
 }
 
-/** The day's result, kept once settled; `final` when computed at least `settle_lag` after midnight. */
-interface Day {
-  day: number;
-  final: boolean;
-  values: Float64Array;
-}
-
 export const retention: CollectorFactory = (config) => {
-  let kept: Day | null = null;
-  let nextRefreshUs = 0;
-  let drift = 0;
+  const day = new SettledPeriod(utcDayStart, retentionRatios);
   return {
     name: 'retention',
     usesDatabase: true,
     metrics: [M.retentionRatio, M.rollupDrift, M.rollupStateBytes],
     async collect({ db }) {
-      const nowUs = await dbNowUs(db);
-      const day = Math.floor(nowUs / DAY_US);
-      const settled = nowUs - config.collection.settle_lag * US >= day * DAY_US;
-      if (kept === null || kept.day !== day || !kept.final) {
-        kept = { day, final: settled, values: await retentionRatios(db) };
-        if (nextRefreshUs === 0) nextRefreshUs = nowUs + config.collection.full_refresh * US;
-      } else if (nowUs >= nextRefreshUs) {
-        const fresh = await retentionRatios(db);
-        drift = fresh.reduce((d, v, i) => d + Math.abs(v - kept!.values[i]!), 0);
-        kept = { day, final: true, values: fresh };
-        nextRefreshUs = nowUs + config.collection.full_refresh * US;
-      }
-      const values = kept.values;
+      const values = await day.value(db, config.collection.settle_lag, config.collection.full_refresh);
       const out: Sample[] = RETENTION_DAYS.map((n, i) => ({ metric: M.retentionRatio, labels: { day: String(n) }, value: values[i]! }));
       out.push(
-        { metric: M.rollupDrift, labels: { collector: 'retention' }, value: drift },
-        { metric: M.rollupStateBytes, labels: { collector: 'retention' }, value: values.byteLength },
+        { metric: M.rollupDrift, labels: { collector: 'retention' }, value: day.drift },
+        { metric: M.rollupStateBytes, labels: { collector: 'retention' }, value: day.bytes },
       );
       return out;
     },

@@ -13,6 +13,7 @@ import type { Sample } from '../../../exporter/src/metrics/sample';
 import { activeUsers } from '../../../exporter/src/collectors/active-users';
 import { bounce } from '../../../exporter/src/collectors/bounce';
 import { carts } from '../../../exporter/src/collectors/carts';
+import { cohortRetention } from '../../../exporter/src/collectors/cohort-retention';
 import { funnel } from '../../../exporter/src/collectors/funnel';
 import { logins } from '../../../exporter/src/collectors/logins';
 import { retention } from '../../../exporter/src/collectors/retention';
@@ -56,6 +57,7 @@ const PAIRS: { name: string; factory: CollectorFactory; reference: CollectorFact
   { name: 'support', factory: support, reference: ref.support, traffic: (r) => new SupportTraffic(r) },
   { name: 'sellers', factory: sellers, reference: ref.sellers, traffic: (r) => new SellerTraffic(r) },
   { name: 'retention', factory: retention, reference: ref.retention, traffic: (r) => new SignupTraffic(r) },
+  { name: 'cohort_retention', factory: cohortRetention, reference: ref.cohortRetention, traffic: (r) => new SignupTraffic(r, 'week') },
 ];
 
 const SELF = new Set<string>([M.rollupDrift.name, M.rollupStateBytes.name]);
@@ -375,14 +377,25 @@ class SellerTraffic implements Traffic {
   }
 }
 
-/** Users signing up, and sessions of users who signed up in the month before them (late ones included). */
+/**
+ * Users signing up, and sessions of users who signed up in the month before them (late ones
+ * included); the clock's edges are the next day or ISO week start.
+ */
 class SignupTraffic implements Traffic {
-  /** Just after the next UTC midnight, inside settle_lag: the late sessions of the next step land on the day before. */
+  /**
+   * Just after the next UTC midnight (ISO week start), inside settle_lag: the late sessions of the
+   * next step land on the day (week) before.
+   */
   edgeAt(now: number): number {
-    return (Math.floor(now / DAY) + 1) * DAY + (SETTLE * 1000) / 2;
+    const day = Math.floor(now / DAY);
+    const next = this.period === 'day' ? day + 1 : Math.floor((day + 3) / 7) * 7 - 3 + 7;
+    return next * DAY + (SETTLE * 1000) / 2;
   }
   private users: { id: number; at: number }[] = [];
-  constructor(private readonly r: () => number) {}
+  constructor(
+    private readonly r: () => number,
+    private readonly period: 'day' | 'week' = 'day',
+  ) {}
   async between(from: number, to: number, n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       const at = to - Math.floor(this.r() * (to - from));
@@ -394,7 +407,7 @@ class SignupTraffic implements Traffic {
       // Late commits go to users of a day-N cohort, so a session committed just after midnight for
       // the day before changes that day's retention.
       const day = Math.floor(at / DAY) - 1 - [1, 7, 30][i % 3]!;
-      const late = to - from <= SETTLE * 1000 ? this.users.filter((u) => Math.floor(u.at / DAY) === day) : [];
+      const late = this.period === 'day' && to - from <= SETTLE * 1000 ? this.users.filter((u) => Math.floor(u.at / DAY) === day) : [];
       const cohort = late.length ? late : this.users.filter((u) => u.at < at && u.at > at - 32 * DAY);
       if (!cohort.length) continue;
       const u = cohort[Math.floor(this.r() * cohort.length)]!;

@@ -2,6 +2,7 @@
 export { activeUsers } from './active-users';
 export { bounce } from './bounce';
 export { carts } from './carts';
+export { cohortRetention } from './cohort-retention';
 export { funnel } from './funnel';
 export { logins } from './logins';
 export { retention } from './retention';
