@@ -230,6 +230,8 @@ class LoginTraffic implements Traffic {
 }
 
 /** Values the reference took per series over a run: a history where nothing varies proves little. */
+/** Compared too, but not windowed and not fed by this workload (MRR comes from subscriptions): may stay at 0. */
+const POINT_IN_TIME = new Set<string>([M.recurringRevenue.name]);
 let seen = new Map<string, Set<number>>();
 
 /**
@@ -489,6 +491,7 @@ test.each(PAIRS)(
       const name = k.slice(0, k.indexOf('{'));
       byMetric.set(name, new Set([...(byMetric.get(name) ?? []), ...vs]));
     }
-    for (const [name, vs] of byMetric) if (vs.size < 3) throw new Error(`${name} took only the values ${[...vs].join(', ')}`);
+    for (const [name, vs] of byMetric)
+      if (vs.size < 3 && !POINT_IN_TIME.has(name)) throw new Error(`${name} took only the values ${[...vs].join(', ')}`);
   },
 );
