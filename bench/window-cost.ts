@@ -4,15 +4,20 @@
  * changes since the horizon), state memory. Wall time of each cycle through a read-only transaction,
  * which bounds its database time from above (for pg_stat_statements figures use collection-cost.ts).
  *
- *   npx tsx bench/window-cost.ts --db bench_1m [--cycles 3]
+ *   npx tsx bench/window-cost.ts --db bench_1m [--cycles 3] [logins support …]   (names: only those collectors)
  */
 import { parseConfig } from '../exporter/src/config/load';
 import type { CollectorFactory } from '../exporter/src/collectors/types';
 import { activeUsers } from '../exporter/src/collectors/active-users';
 import { bounce } from '../exporter/src/collectors/bounce';
 import { carts } from '../exporter/src/collectors/carts';
+import { cohortRetention } from '../exporter/src/collectors/cohort-retention';
 import { funnel } from '../exporter/src/collectors/funnel';
+import { logins } from '../exporter/src/collectors/logins';
+import { retention } from '../exporter/src/collectors/retention';
 import { revenue } from '../exporter/src/collectors/revenue';
+import { sellers } from '../exporter/src/collectors/sellers';
+import { support } from '../exporter/src/collectors/support';
 import { visitors } from '../exporter/src/collectors/visitors';
 import { createPool, withReadOnly } from '../exporter/src/runtime/db';
 import { createLogger } from '../exporter/src/runtime/logger';
@@ -26,10 +31,19 @@ const PAIRS: [string, CollectorFactory, CollectorFactory][] = [
   ['revenue', revenue, ref.revenue],
   ['carts', carts, ref.carts],
   ['active_users', activeUsers, ref.activeUsers],
+  ['logins', logins, ref.logins],
+  ['support', support, ref.support],
+  ['sellers', sellers, ref.sellers],
+  ['retention', retention, ref.retention],
+  ['cohort_retention', cohortRetention, ref.cohortRetention],
 ];
 
 async function main(): Promise<void> {
-  const args = parseBenchArgs();
+  const names = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+  const args = parseBenchArgs(process.argv.slice(2).filter((a) => !names.includes(a)));
+  const unknown = names.filter((n) => !PAIRS.some(([name]) => name === n));
+  if (unknown.length)
+    throw new Error(`unknown window collector ${unknown.join(', ')}: expected one of ${PAIRS.map(([n]) => n).join(', ')}`);
   const dbName = args.db ?? 'bench_1m';
   const config = parseConfig({ database: { url: databaseUrl(args.url, dbName) }, collection: { default_timeout: 300 } }, { env: {} });
   const pool = createPool(config);
@@ -44,7 +58,7 @@ async function main(): Promise<void> {
   let totalRef = 0;
   let totalFirst = 0;
   let totalSteady = 0;
-  for (const [name, factory, reference] of PAIRS) {
+  for (const [name, factory, reference] of PAIRS.filter(([n]) => !names.length || names.includes(n))) {
     const before = process.memoryUsage().rss;
     const c = factory(config);
     const first = await run(c);

@@ -103,8 +103,20 @@ export const databaseRoleCanWrite = metric({
   definition: 'Checked at start-up and on reload; a warning is logged when 1.',
 });
 
-/** Collectors that keep their window gauges as continuous aggregates (exporter/src/collectors/window-facts.ts). */
-const windowCollectors = ['active_users', 'bounce', 'carts', 'funnel', 'revenue', 'visitors'] as const;
+/** Collectors that keep their window gauges incrementally (window-facts.ts, settled-period.ts). */
+const windowCollectors = [
+  'active_users',
+  'bounce',
+  'carts',
+  'cohort_retention',
+  'funnel',
+  'logins',
+  'retention',
+  'revenue',
+  'sellers',
+  'support',
+  'visitors',
+] as const;
 
 export const rollupDrift = metric({
   name: 'marketplace_exporter_rollup_drift',

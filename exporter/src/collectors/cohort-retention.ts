@@ -3,10 +3,14 @@
  * (date_trunc('week') starts on Monday). Only users registered in those 12 weeks are read
  * (users_created_at_idx), and only their sessions in the same 12 weeks (sessions_user_started_idx).
  * Both queries run in one transaction, where now() is fixed, so they agree on the week boundaries.
+ * Every row they read has an event time before the current ISO week, so the result is computed once
+ * per week once those rows are settled (./settled-period.ts).
  */
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
+import type { Db } from '../runtime/db';
+import { isoWeekStart, SettledPeriod } from './settled-period';
 
 export const COHORT_WEEKS = 12;
 
@@ -52,27 +56,45 @@ export const COHORT_ACTIVE_SQL = `
    WHERE j <= k   -- a session before signup week is not retention
    GROUP BY k, j`;
 
-export const cohortRetention: CollectorFactory = () => ({
-  name: 'cohort_retention',
-  usesDatabase: true,
-  metrics: [M.cohortRetentionRatio],
-  async collect({ db }) {
-    const sizes = new Map<number, number>();
-    for (const r of await db.query(COHORT_SIZES_SQL, [COHORT_WEEKS])) sizes.set(Number(r.k), Number(r.users));
-    const active = new Map<string, number>();
-    for (const r of await db.query(COHORT_ACTIVE_SQL, [COHORT_WEEKS])) active.set(`${r.k}/${r.w}`, Number(r.users));
-    const out: Sample[] = [];
-    for (let k = 1; k <= COHORT_WEEKS; k++) {
-      const size = sizes.get(k) ?? 0;
-      for (let w = 0; w < k; w++) {
-        const n = active.get(`${k}/${w}`) ?? 0;
-        out.push({
-          metric: M.cohortRetentionRatio,
-          labels: { cohort_weeks_ago: String(k), weeks_since_signup: String(w) },
-          value: size > 0 ? n / size : 0,
-        });
+/** Ratio per (cohort k, weeks since signup w < k), k = 1..COHORT_WEEKS, in that order. */
+async function cohortRatios(db: Db): Promise<Float64Array> {
+  const sizes = new Map<number, number>();
+  for (const r of await db.query(COHORT_SIZES_SQL, [COHORT_WEEKS])) sizes.set(Number(r.k), Number(r.users));
+  const active = new Map<string, number>();
+  for (const r of await db.query(COHORT_ACTIVE_SQL, [COHORT_WEEKS])) active.set(`${r.k}/${r.w}`, Number(r.users));
+  const out = new Float64Array((COHORT_WEEKS * (COHORT_WEEKS + 1)) / 2);
+  let i = 0;
+  for (let k = 1; k <= COHORT_WEEKS; k++) {
+    const size = sizes.get(k) ?? 0;
+    for (let w = 0; w < k; w++) out[i++] = size > 0 ? (active.get(`${k}/${w}`) ?? 0) / size : 0;
+  }
+  return out;
+}
+
+export const cohortRetention: CollectorFactory = (config) => {
+  const week = new SettledPeriod(isoWeekStart, cohortRatios);
+  return {
+    name: 'cohort_retention',
+    usesDatabase: true,
+    metrics: [M.cohortRetentionRatio, M.rollupDrift, M.rollupStateBytes],
+    async collect({ db }) {
+      const values = await week.value(db, config.collection.settle_lag, config.collection.full_refresh);
+      const out: Sample[] = [];
+      let i = 0;
+      for (let k = 1; k <= COHORT_WEEKS; k++) {
+        for (let w = 0; w < k; w++) {
+          out.push({
+            metric: M.cohortRetentionRatio,
+            labels: { cohort_weeks_ago: String(k), weeks_since_signup: String(w) },
+            value: values[i++]!,
+          });
+        }
       }
-    }
-    return out;
-  },
-});
+      out.push(
+        { metric: M.rollupDrift, labels: { collector: 'cohort_retention' }, value: week.drift },
+        { metric: M.rollupStateBytes, labels: { collector: 'cohort_retention' }, value: week.bytes },
+      );
+      return out;
+    },
+  };
+};

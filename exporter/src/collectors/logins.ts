@@ -1,13 +1,24 @@
 /**
  * Login attempts by outcome and failure reason (incremental on occurred_at), and accounts over the
- * failed-login threshold per trailing window (credential stuffing): one range scan on
- * login_events_occurred_at_idx over the longest window.
+ * failed-login threshold per trailing window (credential stuffing) as a continuous aggregate
+ * (./window-facts.ts): one fact per failed login of a known account in the last 30 days, holding the
+ * account id. Login events never change, so a cycle reads only the events since the previous horizon.
  */
 import { LOGIN_FAILURE_REASONS, M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
 import { fold } from '../metrics/labels';
+import {
+  type FactRow,
+  type FactStore,
+  usOf,
+  usToTimestamp,
+  windowRange,
+  windowSettings,
+  WindowFacts,
+  type WindowSpec,
+} from './window-facts';
 
 export const LOGINS_SQL = `
   SELECT success, failure_reason, count(*) AS n
@@ -15,39 +26,66 @@ export const LOGINS_SQL = `
    WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz
    GROUP BY success, failure_reason`;
 
-export const ACCOUNTS_WITH_FAILED_LOGINS_SQL = `
-  WITH w AS (
-    SELECT name, now() - make_interval(secs => secs) AS start
-      FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
-  ),
-  f AS MATERIALIZED (
-    SELECT user_id, occurred_at
-      FROM login_events
-     WHERE occurred_at > now() - make_interval(secs => $3::double precision)
-       AND occurred_at <= now()
-       AND NOT success
-       AND user_id IS NOT NULL
-  ),
-  flagged AS (
-    SELECT w.name, f.user_id
-      FROM w JOIN f ON f.occurred_at > w.start
-     GROUP BY w.name, f.user_id
-    HAVING count(*) >= $4::int
-  )
-  SELECT w.name AS window, count(flagged.user_id) AS accounts
-    FROM w LEFT JOIN flagged ON flagged.name = w.name
-   GROUP BY w.name`;
+/** Failed logins of known accounts in ($1, $2] (login_events_occurred_at_idx). */
+export const FAILED_LOGIN_FACTS_SQL = `
+  SELECT id, ${usOf('occurred_at')} AS t, user_id
+    FROM login_events
+   WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz
+     AND NOT success
+     AND user_id IS NOT NULL`;
 
 /** Reasons a failure may carry; `none` is reserved for successful logins. */
 const FAILURE_REASONS: ReadonlySet<string> = new Set(LOGIN_FAILURE_REASONS.filter((r) => r !== 'none'));
 
+type Col = 'user';
+
+/**
+ * Accounts with at least `threshold` facts in [a, b): the window's account ids sorted, then runs
+ * counted. A sorted copy of one typed column, no per-account objects.
+ */
+export function accountsOverThreshold(user: Float64Array, a: number, b: number, threshold: number): number {
+  const ids = user.slice(a, b).sort();
+  let accounts = 0;
+  for (let i = 0; i < ids.length; ) {
+    let j = i + 1;
+    while (j < ids.length && ids[j] === ids[i]) j++;
+    if (j - i >= threshold) accounts += 1;
+    i = j;
+  }
+  return accounts;
+}
+
 export const logins: CollectorFactory = (config) => {
   const state = new IncrementalState();
+  const threshold = config.thresholds.failed_login_attempts;
+  const read = async (db: Parameters<WindowSpec<Col>['loadRange']>[0], from: number, to: number) =>
+    (await db.query(FAILED_LOGIN_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(
+      (r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), user: Number(r.user_id) }),
+    );
+  const spec: WindowSpec<Col> = {
+    columns: { user: 'f64' },
+    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
+    loadRange: read,
+    readChanged: async (db, from, to) => ({ rows: await read(db, from, to) }),
+  };
+  const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
+    const { n, t, cols } = store.view();
+    return WINDOWS.map((window) => {
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+      return {
+        metric: M.accountsWithFailedLogins,
+        labels: { window },
+        value: accountsOverThreshold(cols.user as Float64Array, a, b, threshold),
+      };
+    });
+  };
+  const windows = new WindowFacts('logins', spec);
   return {
     name: 'logins',
     usesDatabase: true,
-    metrics: [M.loginsTotal, M.accountsWithFailedLogins],
-    async collect({ db }) {
+    metrics: [M.loginsTotal, M.accountsWithFailedLogins, M.rollupDrift, M.rollupStateBytes],
+    windowStates: [windows],
+    async collect({ db, log }) {
       await state.cycle(db, config.collection.settle_lag, async ({ from, to }, staged) => {
         staged.add(M.loginsTotal, { outcome: 'success', reason: 'none' }, 0);
         for (const r of await db.query(LOGINS_SQL, [from, to])) {
@@ -57,17 +95,8 @@ export const logins: CollectorFactory = (config) => {
           staged.add(M.loginsTotal, labels, Number(r.n));
         }
       });
-      const secs = WINDOWS.map((w) => WINDOW_SECONDS[w]);
-      const out: Sample[] = [...state.totals.samples()];
-      const rows = await db.query(ACCOUNTS_WITH_FAILED_LOGINS_SQL, [
-        WINDOWS,
-        secs,
-        Math.max(...secs),
-        config.thresholds.failed_login_attempts,
-      ]);
-      for (const r of rows)
-        out.push({ metric: M.accountsWithFailedLogins, labels: { window: String(r.window) }, value: Number(r.accounts) });
-      return out;
+      const nowUs = await windows.cycle(db, windowSettings(config), evaluate, log);
+      return [...state.totals.samples(), ...evaluate(windows.store!, nowUs), ...windows.selfSamples()];
     },
   };
 };

@@ -2,10 +2,16 @@
  * Classic day-N retention of the latest complete signup cohorts. Days are UTC calendar days computed
  * as dates (not "now minus 24h"), so the result does not depend on the session time zone or DST.
  * Reads one day of users per N (users_created_at_idx) and probes sessions_user_started_idx per user.
+ *
+ * The value only depends on users created on the cohort days and their sessions of yesterday: rows
+ * whose event times are all before today's UTC midnight, so it is computed once per day once they
+ * are settled (./settled-period.ts).
  */
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
+import type { Db } from '../runtime/db';
+import { SettledPeriod, utcDayStart } from './settled-period';
 
 export const RETENTION_DAYS = M.retentionRatio.labels.day.kind === 'fixed' ? M.retentionRatio.labels.day.values.map(Number) : [];
 
@@ -29,16 +35,30 @@ export const RETENTION_SQL = `
      AND u.created_at < ((d.cohort_day + 1)::timestamp AT TIME ZONE 'UTC')
    GROUP BY d.n`;
 
-export const retention: CollectorFactory = () => ({
-  name: 'retention',
-  usesDatabase: true,
-  metrics: [M.retentionRatio],
-  async collect({ db }) {
-    const out: Sample[] = [];
-    for (const r of await db.query(RETENTION_SQL, [RETENTION_DAYS])) {
-      const cohort = Number(r.cohort);
-      out.push({ metric: M.retentionRatio, labels: { day: String(r.day) }, value: cohort > 0 ? Number(r.retained) / cohort : 0 });
-    }
-    return out;
-  },
-});
+/** Ratio per N, in RETENTION_DAYS order. */
+async function retentionRatios(db: Db): Promise<Float64Array> {
+  const values = new Float64Array(RETENTION_DAYS.length);
+  for (const r of await db.query(RETENTION_SQL, [RETENTION_DAYS])) {
+    const cohort = Number(r.cohort);
+    values[RETENTION_DAYS.indexOf(Number(r.day))] = cohort > 0 ? Number(r.retained) / cohort : 0;
+  }
+  return values;
+}
+
+export const retention: CollectorFactory = (config) => {
+  const day = new SettledPeriod(utcDayStart, retentionRatios);
+  return {
+    name: 'retention',
+    usesDatabase: true,
+    metrics: [M.retentionRatio, M.rollupDrift, M.rollupStateBytes],
+    async collect({ db }) {
+      const values = await day.value(db, config.collection.settle_lag, config.collection.full_refresh);
+      const out: Sample[] = RETENTION_DAYS.map((n, i) => ({ metric: M.retentionRatio, labels: { day: String(n) }, value: values[i]! }));
+      out.push(
+        { metric: M.rollupDrift, labels: { collector: 'retention' }, value: day.drift },
+        { metric: M.rollupStateBytes, labels: { collector: 'retention' }, value: day.bytes },
+      );
+      return out;
+    },
+  };
+};

@@ -1,12 +1,32 @@
 /**
  * Support and satisfaction: open tickets (partial index support_tickets_open_idx), tickets opened
- * (incremental on opened_at), CSAT of tickets closed per window and review rating per window.
- * Averages are absent for a window with nothing scored: no score is not a score of zero.
+ * (incremental on opened_at), and two continuous aggregates (./window-facts.ts): CSAT of tickets
+ * closed per window (one fact per scored ticket closed in the last 30 days) and review rating per
+ * window (one fact per review). Averages are absent for a window with nothing scored: no score is
+ * not a score of zero.
+ *
+ * A ticket's closed_at and csat_score change after the fact (closed, scored, reopened, closed again),
+ * so each cycle re-reads the tickets closed inside `mutable_horizon` and neutralises the facts that
+ * no longer hold: a tail fact missing from the re-read, and an older fact of a ticket the re-read
+ * found closed at another time. Reviews never change: a cycle reads the new ones.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
+import type { Db } from '../runtime/db';
+import type { MetricDef } from '../../../shared/catalogue';
 import { IncrementalState } from './incremental';
+import {
+  type FactPatch,
+  type FactRow,
+  type FactStore,
+  usOf,
+  usToTimestamp,
+  windowRange,
+  windowSettings,
+  WindowFacts,
+  type WindowSpec,
+} from './window-facts';
 
 export const SUPPORT_TICKETS_OPENED_SQL = `
   SELECT count(*) AS n
@@ -16,38 +36,91 @@ export const SUPPORT_TICKETS_OPENED_SQL = `
 export const SUPPORT_TICKETS_OPEN_SQL = `
   SELECT count(*) AS n FROM support_tickets WHERE closed_at IS NULL AND opened_at <= now()`;
 
-export const CSAT_SQL = `
-  WITH t AS MATERIALIZED (
-    SELECT closed_at, csat_score
-      FROM support_tickets
-     WHERE closed_at > now() - make_interval(secs => $3::double precision)
-       AND closed_at <= now()
-       AND csat_score IS NOT NULL
-  )
-  SELECT w.name AS window, count(t.csat_score) AS n, avg(t.csat_score)::float8 AS score
-    FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
-    LEFT JOIN t ON t.closed_at > now() - make_interval(secs => w.secs)
-   GROUP BY w.name`;
+/** Scored tickets closed in ($1, $2] (support_tickets_closed_at_idx). */
+export const CSAT_FACTS_SQL = `
+  SELECT id, ${usOf('closed_at')} AS t, csat_score AS score
+    FROM support_tickets
+   WHERE closed_at > $1::timestamptz AND closed_at <= $2::timestamptz
+     AND csat_score IS NOT NULL`;
 
-export const REVIEW_RATING_SQL = `
-  WITH r AS MATERIALIZED (
-    SELECT created_at, rating
-      FROM reviews
-     WHERE created_at > now() - make_interval(secs => $3::double precision)
-       AND created_at <= now()
-  )
-  SELECT w.name AS window, count(r.rating) AS n, avg(r.rating)::float8 AS score
-    FROM unnest($1::text[], $2::double precision[]) AS w(name, secs)
-    LEFT JOIN r ON r.created_at > now() - make_interval(secs => w.secs)
-   GROUP BY w.name`;
+/** Reviews created in ($1, $2] (reviews_created_at_idx). */
+export const REVIEW_FACTS_SQL = `
+  SELECT id, ${usOf('created_at')} AS t, rating AS score
+    FROM reviews
+   WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz`;
+
+/** Score 1..5; 0 marks a fact that no longer holds (it is skipped until it leaves the window). */
+type Col = 'score';
+
+const readScores = async (db: Db, sql: string, from: number, to: number) =>
+  (await db.query(sql, [usToTimestamp(from), usToTimestamp(to)])).map(
+    (r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), score: Number(r.score) }),
+  );
+
+/**
+ * Patches setting score 0 on facts the re-read of the tail (from, …] contradicts: tail facts it did
+ * not return, and facts elsewhere of an id it returned at another time. One pass over the store.
+ */
+export function staleFacts(store: FactStore<Col>, fromUs: number, rows: readonly FactRow<Col>[]): FactPatch<Col>[] {
+  const reread = new Map<number, number>(rows.map((r) => [r.id, r.t]));
+  const { n, t, id, cols } = store.view();
+  const out: FactPatch<Col>[] = [];
+  for (let i = 0; i < n; i++) {
+    if (cols.score[i] === 0) continue;
+    const at = reread.get(id[i]!);
+    if (at === undefined ? t[i]! > fromUs : at !== t[i]) out.push({ t: t[i]!, id: id[i]!, col: 'score', value: 0 });
+  }
+  return out;
+}
+
+const averages =
+  (metric: MetricDef) =>
+  (store: FactStore<Col>, nowUs: number): Sample[] => {
+    const { n, t, cols } = store.view();
+    const out: Sample[] = [];
+    for (const window of WINDOWS) {
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+      let sum = 0;
+      let count = 0;
+      for (let i = a; i < b; i++) {
+        const s = cols.score[i]!;
+        if (s === 0) continue;
+        sum += s;
+        count += 1;
+      }
+      if (count > 0) out.push({ metric, labels: { window }, value: sum / count });
+    }
+    return out;
+  };
 
 export const support: CollectorFactory = (config) => {
   const state = new IncrementalState();
+  const retainSeconds = Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w]));
+  const csatSpec: WindowSpec<Col> = {
+    columns: { score: 'u8' },
+    retainSeconds,
+    loadRange: (db, from, to) => readScores(db, CSAT_FACTS_SQL, from, to),
+    async readChanged(db, _from, to, _minT, tail) {
+      const rows = await readScores(db, CSAT_FACTS_SQL, tail!.fromUs, to);
+      return { rows, patches: staleFacts(tail!.store, tail!.fromUs, rows) };
+    },
+  };
+  const reviewSpec: WindowSpec<Col> = {
+    columns: { score: 'u8' },
+    retainSeconds,
+    loadRange: (db, from, to) => readScores(db, REVIEW_FACTS_SQL, from, to),
+    readChanged: async (db, from, to) => ({ rows: await readScores(db, REVIEW_FACTS_SQL, from, to) }),
+  };
+  const csat = new WindowFacts('support', csatSpec);
+  const reviews = new WindowFacts('support_reviews', reviewSpec);
+  const csatOf = averages(M.csatScore);
+  const ratingOf = averages(M.reviewRating);
   return {
     name: 'support',
     usesDatabase: true,
-    metrics: [M.supportTicketsOpen, M.supportTicketsTotal, M.csatScore, M.reviewRating],
-    async collect({ db }) {
+    metrics: [M.supportTicketsOpen, M.supportTicketsTotal, M.csatScore, M.reviewRating, M.rollupDrift, M.rollupStateBytes],
+    windowStates: [csat, reviews],
+    async collect({ db, log }) {
       await state.cycle(db, config.collection.settle_lag, async ({ from, to }, staged) => {
         const [r] = await db.query(SUPPORT_TICKETS_OPENED_SQL, [from, to]);
         staged.add(M.supportTicketsTotal, {}, Number(r?.n ?? 0));
@@ -55,17 +128,10 @@ export const support: CollectorFactory = (config) => {
       const out: Sample[] = [...state.totals.samples()];
       const [open] = await db.query(SUPPORT_TICKETS_OPEN_SQL);
       out.push({ metric: M.supportTicketsOpen, labels: {}, value: Number(open?.n ?? 0) });
-
-      const secs = WINDOWS.map((w) => WINDOW_SECONDS[w]);
-      const params = [WINDOWS, secs, Math.max(...secs)];
-      for (const [metric, sql] of [
-        [M.csatScore, CSAT_SQL],
-        [M.reviewRating, REVIEW_RATING_SQL],
-      ] as const) {
-        for (const r of await db.query(sql, params)) {
-          if (Number(r.n) > 0) out.push({ metric, labels: { window: String(r.window) }, value: Number(r.score) });
-        }
-      }
+      const settings = windowSettings(config);
+      const csatNow = await csat.cycle(db, settings, csatOf, log);
+      const reviewsNow = await reviews.cycle(db, settings, ratingOf, log);
+      out.push(...csatOf(csat.store!, csatNow), ...ratingOf(reviews.store!, reviewsNow), ...csat.selfSamples(), ...reviews.selfSamples());
       return out;
     },
   };

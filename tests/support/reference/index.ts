@@ -2,6 +2,11 @@
 export { activeUsers } from './active-users';
 export { bounce } from './bounce';
 export { carts } from './carts';
+export { cohortRetention } from './cohort-retention';
 export { funnel } from './funnel';
+export { logins } from './logins';
+export { retention } from './retention';
 export { revenue } from './revenue';
+export { sellers } from './sellers';
+export { support } from './support';
 export { visitors } from './visitors';
