@@ -143,6 +143,7 @@ export async function simulateHistory(opts: HistoryOptions): Promise<{ text: str
       // The collectors themselves, as the scheduler runs them (read-only transaction, statement
       // timeout); a failure is an error here, since history must not silently miss a collector.
       for (const e of entries) {
+        await e.collector.prefetch?.({ config: opts.config, log, signal });
         const samples = await withReadOnly(pool, Math.max(e.timeout, 60), signal, (db) =>
           e.collector.collect({ db, config: opts.config, log, signal }),
         );

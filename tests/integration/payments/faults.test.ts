@@ -65,15 +65,17 @@ afterAll(async () => {
 });
 
 describe('Retry-After', () => {
-  const requester = (c: VirtualClock, deadline?: number) =>
-    new GuardedRequester({
+  // Every run belongs to a cycle ending at `deadline` on the virtual clock.
+  const requester = (c: VirtualClock, deadline?: number) => {
+    const r = new GuardedRequester({
       budget: new RequestBudget(1000, c),
       metrics: new RequestMetrics('stripe'),
       clock: c,
       timeoutMs: 1000,
       maxRetries: 3,
-      deadline: () => deadline,
     });
+    return { run: (endpoint: string, attempt: Parameters<GuardedRequester['run']>[1]) => r.run(endpoint, attempt, { deadline }) };
+  };
 
   test('an absurd Retry-After (above 2^31 ms) ends the cycle at once instead of overflowing a timer; the hold is capped at a day', async () => {
     const c = new VirtualClock(T0);
