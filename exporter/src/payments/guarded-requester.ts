@@ -18,7 +18,7 @@ export interface AttemptResult {
   /** Parsed JSON body (undefined when malformed). */
   body: unknown;
   malformed?: boolean;
-  /** The body passed MAX_BODY_BYTES: refused unread, and not retried (it would be as large again). */
+  /** The body passed MAX_BODY_BYTES: refused (read no further), not retried (it would be as large again). */
   tooLarge?: boolean;
   /** Response headers (lower-case names). */
   headers?: Record<string, string>;
@@ -150,11 +150,7 @@ export class GuardedRequester {
       let delay = this.backoff(i);
       if (res) {
         if (res.tooLarge)
-          throw new ProviderRequestError(
-            `${endpoint}: response body over ${MAX_BODY_BYTES} bytes, refused unread`,
-            'too_large',
-            res.status,
-          );
+          throw new ProviderRequestError(`${endpoint}: response body over ${MAX_BODY_BYTES} bytes, refused`, 'too_large', res.status);
         if (res.status >= 200 && res.status < 300 && !res.malformed) return res;
         if (res.status === 429) {
           last = new ProviderRequestError(`${endpoint}: rate limited (429)`, 'rate_limited', 429);

@@ -208,7 +208,7 @@ describe('provider bodies', () => {
         expect(failures).toHaveLength(1);
         const line = JSON.parse(failures[0]!) as { kind: string; err: string };
         expect(line.kind).toBe('too_large');
-        expect(line.err).toMatch(/^events: response body over 8388608 bytes, refused unread$/);
+        expect(line.err).toMatch(/^events: response body over 8388608 bytes, refused$/);
         expect(failures[0]).not.toContain(fake.apiKey);
       } finally {
         server.closeAllConnections();
