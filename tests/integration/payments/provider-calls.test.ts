@@ -50,8 +50,11 @@ beforeAll(async () => {
         FROM generate_series(1, 40) g;
   `);
 });
+// A failed cycle is retried a few seconds later: each test's schedulers (and fakes) end with it.
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
 afterAll(async () => {
-  for (const stop of stops) await stop();
   await exporterPool.end();
   await tdb.drop();
   rmSync(dir, { recursive: true, force: true });
