@@ -227,6 +227,8 @@ export async function simulateHistory(opts: HistoryOptions): Promise<{ text: str
   let samples = 0;
   try {
     for (const [i, at] of instants.entries()) {
+      // Provider reads happen before the read-only transaction opens, as in the scheduler.
+      for (const e of entries) await e.collector.prefetch?.({ config: opts.config, log, signal });
       // The collectors themselves, as the scheduler runs them (read-only transaction); a failure is
       // an error here, since history must not silently miss a collector.
       const produced = await database.at(at, async (cycle) => {

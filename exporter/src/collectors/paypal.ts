@@ -11,6 +11,7 @@ import type { Collector, CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
+import { inProviderCall } from '../payments/provider-call';
 import { PayPalClient } from '../payments/paypal-client';
 import {
   applyPayPalTransaction,
@@ -138,14 +139,15 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
         log.error({ provider: 'paypal' }, why);
         throw new Error(why);
       }
-      rt.signal = signal;
-      rt.deadline = rt.clock.now() + cycleTimeoutSeconds(config, 'paypal') * 1000;
+      const call = { signal, deadline: rt.clock.now() + cycleTimeoutSeconds(config, 'paypal') * 1000 };
       let up = 0;
       try {
-        const api = PayPalClient.for(config, rt);
-        await pollTransactions(api, log);
-        balance = await pollBalances(api);
-        disputesOpen = await pollDisputes(api);
+        await inProviderCall(call, async () => {
+          const api = PayPalClient.for(config, rt);
+          await pollTransactions(api, log);
+          balance = await pollBalances(api);
+          disputesOpen = await pollDisputes(api);
+        });
         up = 1;
       } catch (e) {
         balance = [];

@@ -4,6 +4,7 @@
  * provider, no row), missing_at_provider (a row says money moved, the provider has no such
  * payment), status_differs, amount_differs (amount or currency). The provider is read with a
  * margin around the window so that clock differences between the two do not show as mismatches.
+ * The providers are read before the database transaction opens (prefetch), never inside it.
  */
 import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
@@ -11,6 +12,7 @@ import type { Collector, CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import type { Db } from '../runtime/db';
 import { providerRuntime, type PollerDeps } from '../payments/provider-runtime';
+import { inProviderCall } from '../payments/provider-call';
 import { stripeClient } from '../payments/stripe-client';
 import { PayPalClient } from '../payments/paypal-client';
 import { paypalPayments, stripePayments, type ProviderPayment } from '../payments/provider-views';
@@ -57,33 +59,53 @@ export function compare(
 export function createReconciliationCollector(config: Config, deps: PollerDeps = {}): Collector {
   const providers = (['stripe', 'paypal'] as Provider[]).filter((p) => config.payment_providers[p]?.enabled);
   const last = new Map<Provider, Sample[]>();
+  /** What the current cycle's prefetch read, tagged with that cycle's signal. */
+  let fetched: { signal: AbortSignal; views: Map<Provider, Fetched | { error: unknown }> } | undefined;
+  const timeoutSeconds = config.collectors.reconciliation?.timeout ?? config.collection.default_timeout;
   return {
     name: 'reconciliation',
     usesDatabase: true,
     metrics: [M.paymentReconciliationMismatches],
-    async collect({ db, log, signal }) {
-      const out: Sample[] = [];
+    // Provider APIs are read first, outside any transaction; collect() then holds one only for the
+    // comparison query.
+    async prefetch({ signal }) {
+      const views = new Map<Provider, Fetched | { error: unknown }>();
       for (const provider of providers) {
         const rt = providerRuntime(config, provider, deps);
-        rt.signal = signal;
+        // This cycle's own signal and deadline: the poller's cycles never abort these calls, nor these theirs.
+        const call = { signal, deadline: rt.clock.now() + timeoutSeconds * 1000 };
         try {
-          out.push(...(await reconcile(provider, db)));
-          last.set(
-            provider,
-            out.filter((s) => s.labels.provider === provider),
-          );
-        } catch (e) {
+          views.set(provider, await inProviderCall(call, () => fetchView(provider)));
+        } catch (error) {
+          if (signal.aborted) throw error;
+          views.set(provider, { error });
+        }
+      }
+      fetched = { signal, views };
+    },
+    async collect({ db, log, signal }) {
+      const views = fetched?.signal === signal ? fetched.views : undefined;
+      fetched = undefined;
+      if (!views) throw new Error('reconciliation: the provider data of this cycle was not fetched before its transaction');
+      const out: Sample[] = [];
+      for (const provider of providers) {
+        const v = views.get(provider)!;
+        if ('error' in v) {
           // A provider outage must not blank the others: keep its last result, say why once.
-          const f = describePollError(e, rt.secrets);
+          const f = describePollError(v.error, providerRuntime(config, provider, deps).secrets);
           log.error({ provider, kind: f.kind, err: f.message }, 'payment reconciliation failed');
           out.push(...(last.get(provider) ?? []));
+          continue;
         }
+        const samples = await compareWithDatabase(provider, v, db);
+        last.set(provider, samples);
+        out.push(...samples);
       }
       return out;
     },
   };
 
-  async function reconcile(provider: Provider, db: Db): Promise<Sample[]> {
+  async function fetchView(provider: Provider): Promise<Fetched> {
     const settings = config.payment_providers[provider]!;
     const rt = providerRuntime(config, provider, deps);
     const to = Math.floor(rt.clock.now() / 1000 - settings.settle_lag);
@@ -92,6 +114,10 @@ export function createReconciliationCollector(config: Config, deps: PollerDeps =
       provider === 'stripe'
         ? await stripePayments(stripeClient(config, rt), from - MARGIN_SECONDS, to + MARGIN_SECONDS)
         : await paypalPayments(PayPalClient.for(config, rt), from - MARGIN_SECONDS, to + MARGIN_SECONDS);
+    return { from, to, view };
+  }
+
+  async function compareWithDatabase(provider: Provider, { from, to, view }: Fetched, db: Db): Promise<Sample[]> {
     const inWindow = (id: string) => {
       const c = view.get(id)!.created;
       return c > from && c <= to;
@@ -103,6 +129,13 @@ export function createReconciliationCollector(config: Config, deps: PollerDeps =
     const counts = compare(view, inWindow, rows);
     return KINDS.map((kind) => ({ metric: M.paymentReconciliationMismatches, labels: { provider, kind }, value: counts[kind] }));
   }
+}
+
+/** One provider's payments over the window (unix seconds, from exclusive, to inclusive). */
+interface Fetched {
+  from: number;
+  to: number;
+  view: Map<string, ProviderPayment>;
 }
 
 export const reconciliation: CollectorFactory = (config) => createReconciliationCollector(config);

@@ -13,6 +13,7 @@ import type { Collector, CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
+import { inProviderCall } from '../payments/provider-call';
 import { stripeClient } from '../payments/stripe-client';
 import { applyStripeEvent, STRIPE_OPEN_DISPUTE } from '../payments/stripe-events';
 import { paymentFolds } from '../payments/folds';
@@ -129,13 +130,14 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
         log.error({ provider: 'stripe' }, why);
         throw new Error(why);
       }
-      rt.signal = signal;
-      rt.deadline = rt.clock.now() + cycleTimeoutSeconds(config, 'stripe') * 1000;
+      const call = { signal, deadline: rt.clock.now() + cycleTimeoutSeconds(config, 'stripe') * 1000 };
       let up = 0;
       try {
-        const stripe = stripeClient(config, rt);
-        await pollEvents(stripe, log);
-        balance = await pollBalance(stripe);
+        await inProviderCall(call, async () => {
+          const stripe = stripeClient(config, rt);
+          await pollEvents(stripe, log);
+          balance = await pollBalance(stripe);
+        });
         up = 1;
       } catch (e) {
         balance = [];

@@ -25,6 +25,11 @@ export interface Collector {
   readonly metrics: readonly MetricDef[];
   /** Whether it needs the database (payment pollers do not). */
   readonly usesDatabase: boolean;
+  /**
+   * Remote work (payment provider calls) that runs before the read-only transaction opens, with the
+   * same signal: no transaction stays open across a remote call. collect() then compares in a short one.
+   */
+  prefetch?(ctx: Omit<CollectContext, 'db'>): Promise<void>;
   collect(ctx: CollectContext): Promise<Sample[]>;
   /** Window collectors: their continuous-aggregate state, persisted and carried across reloads. */
   readonly windowStates?: readonly WindowFacts<string>[];

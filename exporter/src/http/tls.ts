@@ -2,10 +2,11 @@
  * HTTPS with certificates re-read on change: before each TLS handshake the cert, key and client CA
  * files are stat'ed (microseconds) and, when one changed, a new secure context is installed. A pair
  * caught mid-rotation (new cert, old key) is refused and the previous context kept until it matches.
+ * A reload may change the files, the client CA and client_auth_type; only HTTP <-> HTTPS needs a restart.
  */
 import { readFileSync, statSync } from 'node:fs';
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { createSecureContext, type TLSSocket } from 'node:tls';
 import type { RequestListener } from 'node:http';
 import type { Logger } from '../runtime/logger';
 import type { TlsSettings } from './web-config';
@@ -50,16 +51,8 @@ export function createTlsServer(
   let settings = initial;
   const files = () => [settings.certFile, settings.keyFile, settings.caFile];
   let seen = fingerprint(files());
-  const server = https.createServer(
-    {
-      ...serverOptions,
-      ...contextOptions(settings),
-      requestCert: settings.clientAuth !== 'NoClientCert',
-      // Verification at the handshake only where a certificate is mandatory and must be valid.
-      rejectUnauthorized: settings.clientAuth === 'RequireAndVerifyClientCert',
-    },
-    app,
-  );
+  const server = https.createServer({ ...serverOptions, ...contextOptions(settings) }, app);
+  applyClientAuth(server, settings);
   const refresh = () => {
     const now = fingerprint(files());
     if (now === seen) return;
@@ -87,12 +80,29 @@ export function createTlsServer(
   return {
     server,
     update(t) {
-      if (t.clientAuth !== settings.clientAuth)
-        throw new Error('tls_server_config.client_auth_type cannot change on reload; restart the exporter');
-      contextOptions(t); // throws on unreadable files before anything changes
+      const options = contextOptions(t); // throws on unreadable files before anything changes
+      createSecureContext(options); // throws on a mismatched pair, still before anything changes
+      const authChanged = t.clientAuth !== settings.clientAuth;
+      server.setSecureContext(options);
       settings = t;
-      seen = '';
-      refresh();
+      seen = fingerprint(files());
+      applyClientAuth(server, t);
+      if (authChanged) {
+        // Idle keep-alive connections were authenticated the old way: they go, clients reconnect.
+        server.closeIdleConnections();
+        log.info({ client_auth_type: t.clientAuth }, 'TLS client authentication changed: applies from the next connection');
+      }
     },
   };
+}
+
+/**
+ * Node hands each new TLS socket the server's requestCert / rejectUnauthorized, so changing them (with
+ * a fresh secure context holding the client CA) applies from the next handshake, no restart needed.
+ */
+function applyClientAuth(server: https.Server, t: TlsSettings): void {
+  const s = server as https.Server & { requestCert: boolean; rejectUnauthorized: boolean };
+  s.requestCert = t.clientAuth !== 'NoClientCert';
+  // Verification at the handshake only where a certificate is mandatory and must be valid.
+  s.rejectUnauthorized = t.clientAuth === 'RequireAndVerifyClientCert';
 }

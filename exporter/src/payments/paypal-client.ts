@@ -4,9 +4,8 @@
  */
 import type { Config } from '../config/load';
 import { readSecret } from '../config/load';
-import type { AttemptResult } from './guarded-requester';
 import { providerSettings, type ProviderRuntime } from './provider-runtime';
-import { BodyTooLargeError, readCapped } from './capped-body';
+import { fetchAttempt } from './fetch-attempt';
 
 export class ProviderApiError extends Error {
   override name = 'ProviderApiError';
@@ -21,25 +20,6 @@ export class ProviderApiError extends Error {
 
 /** Refresh when less than this share of the token's lifetime (capped at 5 minutes) is left. */
 const REFRESH_SHARE = 0.1;
-
-async function fetchAttempt(url: string, init: RequestInit, signal: AbortSignal): Promise<AttemptResult> {
-  const r = await fetch(url, { ...init, signal });
-  let text: string;
-  try {
-    text = await readCapped(r.body as AsyncIterable<Uint8Array> | null);
-  } catch (e) {
-    if (e instanceof BodyTooLargeError) return { status: r.status, retryAfter: null, body: undefined, malformed: true };
-    throw e;
-  }
-  let body: unknown;
-  let malformed = false;
-  try {
-    body = text === '' ? {} : JSON.parse(text);
-  } catch {
-    malformed = true;
-  }
-  return { status: r.status, retryAfter: r.headers.get('retry-after'), body, malformed };
-}
 
 function errorText(body: unknown): string {
   const b = body as { name?: string; error?: string; message?: string; error_description?: string } | undefined;
@@ -78,10 +58,8 @@ export class PayPalClient {
     const url = `${this.base}${path}${qs ? `?${qs}` : ''}`;
     for (let refreshed = false; ; refreshed = true) {
       const token = await this.accessToken(refreshed);
-      const res = await this.rt.requester.run(
-        endpoint,
-        (signal) => fetchAttempt(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, signal),
-        this.rt.signal,
+      const res = await this.rt.requester.run(endpoint, (signal) =>
+        fetchAttempt(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, signal),
       );
       if (res.status === 401 && !refreshed) {
         this.token = null; // expired or revoked early: one fresh token, one more try
@@ -101,19 +79,16 @@ export class PayPalClient {
     const now = this.rt.clock.now();
     if (!force && this.token && now < this.token.refreshAt) return this.token.value;
     const basic = Buffer.from(`${this.clientId}:${this.secret}`).toString('base64');
-    const res = await this.rt.requester.run(
-      'oauth2_token',
-      (signal) =>
-        fetchAttempt(
-          `${this.base}/v1/oauth2/token`,
-          {
-            method: 'POST',
-            headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-            body: 'grant_type=client_credentials',
-          },
-          signal,
-        ),
-      this.rt.signal,
+    const res = await this.rt.requester.run('oauth2_token', (signal) =>
+      fetchAttempt(
+        `${this.base}/v1/oauth2/token`,
+        {
+          method: 'POST',
+          headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+          body: 'grant_type=client_credentials',
+        },
+        signal,
+      ),
     );
     if (res.status === 401 || res.status === 403) {
       throw new ProviderApiError(

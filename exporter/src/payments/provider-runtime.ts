@@ -27,10 +27,6 @@ export interface ProviderRuntime {
   readonly metrics: RequestMetrics;
   /** Secret values to scrub from anything logged. */
   readonly secrets: string[];
-  /** Signal of the collection currently using the clients (SDK callbacks cannot take one). */
-  signal?: AbortSignal;
-  /** End of the collection currently using the clients (clock ms): Retry-After waits never pass it. */
-  deadline?: number;
   readonly env: NodeJS.ProcessEnv;
   /** Lazily built API clients, shared too. */
   readonly clients: Map<string, unknown>;
@@ -56,9 +52,8 @@ export function providerRuntime(config: Config, provider: Provider, deps: Poller
   const clock = deps.clock ?? realClock;
   const env = deps.env ?? process.env;
   const metrics = new RequestMetrics(provider);
-  const holder: { rt?: ProviderRuntime } = {};
+  // No signal or deadline here: each request carries its calling cycle's own (provider-call.ts).
   const requester = new GuardedRequester({
-    deadline: () => holder.rt?.deadline,
     budget: new RequestBudget(settings.requests_per_minute, clock),
     metrics,
     clock,
@@ -72,7 +67,6 @@ export function providerRuntime(config: Config, provider: Provider, deps: Poller
       : [config.payment_providers.paypal?.client_secret, config.payment_providers.paypal?.client_id];
   const secrets = refs.filter((r): r is NonNullable<typeof r> => !!r).map((r) => readSecret(r, env));
   const rt: ProviderRuntime = { provider, clock, requester, metrics, secrets, env, clients: new Map() };
-  holder.rt = rt;
   hub.set(provider, rt);
   return rt;
 }

@@ -84,7 +84,13 @@ export async function withReadOnly<T>(
     broken = true;
   };
   client.on('error', onError);
+  // The collector itself is raced against the deadline too: one awaiting something other than a
+  // query (a hung remote call) still ends its cycle on time.
+  let abortWork!: (e: Error) => void;
+  const aborted = new Promise<never>((_, reject) => (abortWork = reject));
+  aborted.catch(() => undefined);
   const onAbort = () => {
+    abortWork(new TimeoutError('collection aborted'));
     broken = true;
     // The server does not notice a closed socket while a query runs, so cancel the backend explicitly
     // (own-role backends may always be cancelled), and end the socket so the pending query rejects now.
@@ -112,7 +118,7 @@ export async function withReadOnly<T>(
         return res.rows;
       },
     };
-    const out = await fn(db);
+    const out = await Promise.race([fn(db), aborted]);
     await client.query('COMMIT');
     return out;
   } catch (e) {

@@ -351,6 +351,8 @@ export class Scheduler {
     // A collector that ignores its signal (a hung socket, a sleep without the signal) is raced against
     // its deadline, so the cycle still ends on time. Database cycles end through withReadOnly, which on
     // abort destroys the connection and cancels the backend before settling (shutdown relies on that).
+    // Remote calls first, so no transaction stays open across them (Collector.prefetch).
+    if (collector.prefetch) await raceDeadline(collector.prefetch(ctxBase), signal);
     if (!collector.usesDatabase) return raceDeadline(collector.collect({ ...ctxBase, db: noDatabase }), signal);
     if (!pool) throw new Error('no database configured');
     return withReadOnly(pool, timeout, signal, (db) => collector.collect({ ...ctxBase, db }), sessionLimits(config));

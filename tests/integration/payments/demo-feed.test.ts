@@ -137,9 +137,9 @@ test('provider counters equal the database outside the planted mismatches; recon
   }
   const reconciliation = createReconciliationCollector(config, { env: fakes.env });
   const ctrl = new AbortController();
-  const samples = await withReadOnly(tdb.pool, 30, ctrl.signal, (db) =>
-    reconciliation.collect({ db, config, log: createLogger('silent'), signal: ctrl.signal }),
-  );
+  const ctx = { config, log: createLogger('silent'), signal: ctrl.signal };
+  await reconciliation.prefetch!(ctx);
+  const samples = await withReadOnly(tdb.pool, 30, ctrl.signal, (db) => reconciliation.collect({ ...ctx, db }));
   const series = seriesOf(samples, M.paymentReconciliationMismatches.name);
   const expected: Record<string, number> = {};
   for (const provider of PROVIDERS)

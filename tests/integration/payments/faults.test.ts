@@ -31,7 +31,7 @@ let dir: string;
 let fake: StripeFake;
 let clock: VirtualClock;
 
-function config(stateFile: string, baseUrl = fake.url): Config {
+function config(stateFile: string, baseUrl = fake.url, timeout = '400ms'): Config {
   return parseConfig(
     {
       payment_providers: {
@@ -40,7 +40,7 @@ function config(stateFile: string, baseUrl = fake.url): Config {
           api_key: { env: 'SK' },
           base_url: baseUrl,
           settle_lag: 0,
-          timeout: '400ms',
+          timeout,
           max_retries: 2,
           max_window: '1d',
           initial_lookback: '2d',
@@ -65,15 +65,17 @@ afterAll(async () => {
 });
 
 describe('Retry-After', () => {
-  const requester = (c: VirtualClock, deadline?: number) =>
-    new GuardedRequester({
+  // Every run belongs to a cycle ending at `deadline` on the virtual clock.
+  const requester = (c: VirtualClock, deadline?: number) => {
+    const r = new GuardedRequester({
       budget: new RequestBudget(1000, c),
       metrics: new RequestMetrics('stripe'),
       clock: c,
       timeoutMs: 1000,
       maxRetries: 3,
-      deadline: () => deadline,
     });
+    return { run: (endpoint: string, attempt: Parameters<GuardedRequester['run']>[1]) => r.run(endpoint, attempt, { deadline }) };
+  };
 
   test('an absurd Retry-After (above 2^31 ms) ends the cycle at once instead of overflowing a timer; the hold is capped at a day', async () => {
     const c = new VirtualClock(T0);
@@ -142,6 +144,78 @@ describe('provider bodies', () => {
       server.close();
     }
   });
+
+  test.each([
+    ['streamed without a length', false],
+    ['declared in Content-Length', true],
+  ])(
+    'a 256 MiB body (%s): refused after at most 8 MiB read, not retried, provider_up=0, one line, totals unchanged',
+    async (_w, declared) => {
+      const HUGE = 256 * 1024 * 1024;
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      let huge = false;
+      let hugeRequests = 0;
+      let sent = 0;
+      // Passes requests on to the fake until switched to answering with an endless-looking body.
+      const server = http.createServer((req, res) => {
+        if (!huge) {
+          void fetch(`${fake.url}${req.url}`, { headers: { authorization: String(req.headers.authorization) } }).then(async (r) => {
+            res.writeHead(r.status, { 'content-type': 'application/json' });
+            res.end(Buffer.from(await r.arrayBuffer()));
+          });
+          return;
+        }
+        hugeRequests++;
+        res.writeHead(200, { 'content-type': 'application/json', ...(declared ? { 'content-length': String(HUGE) } : {}) });
+        res.write('{"object":"list","data":[');
+        // Writes only as fast as the client reads (backpressure), so `sent` bounds what it read.
+        const more = () => {
+          while (sent < HUGE && !res.destroyed) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', more);
+          }
+          if (!res.destroyed) res.end();
+        };
+        res.on('error', () => undefined);
+        more();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      try {
+        const file = path.join(dir, `huge-${declared}.json`);
+        // Room to read 8 MiB on a loaded machine: the refusal, not the per-request timeout, must end it.
+        const cfg = config(file, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '30s');
+        const c = new VirtualClock(T0 - DAY);
+        const col = createStripeCollector(cfg, { clock: c, env: { SK: fake.apiKey } });
+        const before = await runCollector(col, cfg);
+        expect(gauge(before, M.paymentProviderUp, { provider: 'stripe' })).toBe(1);
+        const committed = readFileSync(file, 'utf8');
+        const totals = exportedCounters(before, 'stripe');
+        expect(totals.payments.succeeded).toBeGreaterThan(0);
+
+        huge = true;
+        c.advance(DAY);
+        const { log, lines } = captureLogger();
+        const after = await runCollector(col, cfg, log);
+        expect(gauge(after, M.paymentProviderUp, { provider: 'stripe' })).toBe(0);
+        expect(hugeRequests).toBe(1); // not retried: it would be as large again
+        expect(gauge(after, M.paymentProviderRequestsTotal, { provider: 'stripe', endpoint: 'events', code: '200' })).toBe(
+          (gauge(before, M.paymentProviderRequestsTotal, { provider: 'stripe', endpoint: 'events', code: '200' }) ?? 0) + 1,
+        );
+        expect(sent).toBeLessThan(64 * 1024 * 1024);
+        expect(exportedCounters(after, 'stripe')).toEqual(totals);
+        expect(readFileSync(file, 'utf8')).toBe(committed); // watermark not advanced
+        const failures = lines.filter((l) => l.includes('payment provider poll failed'));
+        expect(failures).toHaveLength(1);
+        const line = JSON.parse(failures[0]!) as { kind: string; err: string };
+        expect(line.kind).toBe('too_large');
+        expect(line.err).toMatch(/^events: response body over 8388608 bytes, refused$/);
+        expect(failures[0]).not.toContain(fake.apiKey);
+      } finally {
+        server.closeAllConnections();
+        server.close();
+      }
+    },
+  );
 
   test('valid JSON that is not a valid payment is skipped and counted; totals never become NaN', () => {
     const folds = paymentFolds(config(path.join(dir, 'unused.json')));

@@ -60,9 +60,9 @@ async function run(plant: boolean) {
   );
   const collector = createReconciliationCollector(config, { env });
   const ctrl = new AbortController();
-  const samples = await withReadOnly(tdb.pool, 30, ctrl.signal, (db) =>
-    collector.collect({ db, config, log: createLogger('silent'), signal: ctrl.signal }),
-  );
+  const ctx = { config, log: createLogger('silent'), signal: ctrl.signal };
+  await collector.prefetch!(ctx);
+  const samples = await withReadOnly(tdb.pool, 30, ctrl.signal, (db) => collector.collect({ ...ctx, db }));
   return { planted, series: seriesOf(samples, M.paymentReconciliationMismatches.name) };
 }
 

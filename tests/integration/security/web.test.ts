@@ -297,6 +297,43 @@ describe('TLS', () => {
       'server-c',
     );
   });
+  test('a reload applies client_auth_type and client CA changes to the next connections; HTTP <-> HTTPS is refused as needing a restart', async () => {
+    const c = makeCerts('e');
+    const d = makeCerts('f');
+    const wc = path.join(dir, 'web-reload-tls.yml');
+    const write = (tlsConfig: Record<string, unknown> | undefined) =>
+      file(
+        'web-reload-tls.yml',
+        YAML.stringify(tlsConfig ? { tls_server_config: { cert_file: c.cert, key_file: c.key, ...tlsConfig } } : {}),
+      );
+    write({});
+    const cfg = () => exporterConfig({ url: tdb.url, only: ['users'], extra: { web: { config_file: wc } } });
+    const e = await start({ web: { config_file: wc } }, { loadConfig: cfg });
+    const ca = execFileSync('cat', [c.ca]);
+    const clientOf = (x: typeof c) => ({ ca, cert: execFileSync('cat', [x.clientCert]), key: execFileSync('cat', [x.clientKey]) });
+    expect(await handshake(e.port, { ca })).toBe('server-e');
+
+    write({ client_auth_type: 'RequireAndVerifyClientCert', client_ca_file: c.ca });
+    expect(await e.reload()).toBeNull();
+    await expect(handshake(e.port, { ca })).rejects.toThrow();
+    await expect(handshake(e.port, clientOf(d))).rejects.toThrow();
+    expect(await handshake(e.port, clientOf(c))).toBe('server-e');
+
+    // Another client CA: its clients are served, the previous CA's are not.
+    write({ client_auth_type: 'RequireAndVerifyClientCert', client_ca_file: d.ca });
+    expect(await e.reload()).toBeNull();
+    expect(await handshake(e.port, clientOf(d))).toBe('server-e');
+    await expect(handshake(e.port, clientOf(c))).rejects.toThrow();
+
+    write({});
+    expect(await e.reload()).toBeNull();
+    expect(await handshake(e.port, { ca })).toBe('server-e');
+
+    // Plain HTTP on a TLS listener: refused with a one-line reason, TLS keeps serving.
+    write(undefined);
+    expect(await e.reload()).toBe('switching between HTTP and HTTPS needs a restart');
+    expect(await handshake(e.port, { ca })).toBe('server-e');
+  });
 });
 
 describe('lifecycle endpoint', () => {

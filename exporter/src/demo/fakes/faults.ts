@@ -12,7 +12,9 @@ export type Fault =
   /** 200 with a body that is not JSON. */
   | { malformed: true }
   /** PayPal: the access token is rejected as expired (and every issued token is revoked). */
-  | { expiredToken: true };
+  | { expiredToken: true }
+  /** Runs `probe` while the request is held, then answers normally (tests look at the world mid-call). */
+  | { probe: () => Promise<void> };
 
 export interface RecordedRequest {
   /** Fake clock, ms. */
@@ -23,6 +25,8 @@ export interface RecordedRequest {
   query: Record<string, unknown>;
   status: number;
   fault?: string;
+  /** The client closed the connection before the answer was sent (aborted the request). */
+  abandoned?: boolean;
 }
 
 interface Queued {
@@ -64,6 +68,9 @@ export class FaultInjector {
       const rec: RecordedRequest = { at: this.now(), method: req.method, path: req.path, query: { ...req.query }, status: 0 };
       this.requests.push(rec);
       res.on('finish', () => (rec.status = res.statusCode));
+      res.on('close', () => {
+        if (!res.writableFinished) rec.abandoned = true;
+      });
       const f = this.take(req.path);
       if (!f) return next();
       if ('status' in f) {
@@ -77,6 +84,9 @@ export class FaultInjector {
       } else if ('malformed' in f) {
         rec.fault = 'malformed';
         res.status(200).type('application/json').send('{"object": "list", "data": [ {"id": ');
+      } else if ('probe' in f) {
+        rec.fault = 'probe';
+        f.probe().then(() => next(), next);
       } else {
         rec.fault = 'expired_token';
         onExpiredToken();
