@@ -11,6 +11,7 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { settledHorizon } from './incremental';
 import {
+  BlockSums,
   type FactStore,
   linkedLoadSql,
   neighbourColumns,
@@ -66,17 +67,27 @@ export function activeUserFacts(name: string): WindowFacts<Col> {
   return new WindowFacts(name, spec);
 }
 
-/** Per window: distinct users with a session in it, and their sessions. */
-export function activeUsersByWindow(store: FactStore<Col>, nowUs: number): Map<string, { active: number; sessions: number }> {
-  const { n, t, cols } = store.view();
-  const out = new Map<string, { active: number; sessions: number }>();
-  for (const window of WINDOWS) {
-    const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
-    let active = 0;
-    for (let i = a; i < b; i++) if (cols.next[i]! > nowUs) active += 1;
-    out.set(window, { active, sessions: b - a });
-  }
-  return out;
+/**
+ * Per window: distinct users with a session in it, and their sessions. A session counts while its
+ * user's next one is later than now, so its block sum holds until that next session's start.
+ */
+export function activeUsersByWindow(): (store: FactStore<Col>, nowUs: number) => Map<string, { active: number; sessions: number }> {
+  const sums = new BlockSums<Col>(1);
+  return (store, nowUs) => {
+    const { n, t, cols } = store.view();
+    const add = (acc: Float64Array, i: number, now: number) => {
+      const next = cols.next[i]!;
+      if (next <= now) return Infinity;
+      acc[0] += 1;
+      return next;
+    };
+    const out = new Map<string, { active: number; sessions: number }>();
+    for (const window of WINDOWS) {
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+      out.set(window, { active: sums.sum(store, a, b, nowUs, new Float64Array(1), add)[0]!, sessions: b - a });
+    }
+    return out;
+  };
 }
 
 /** Registered users: settled part counted incrementally, the unsettled tail live. */
@@ -96,9 +107,10 @@ export function registeredUsers(settleLag: number): (db: Db) => Promise<number> 
 export const activeUsers: CollectorFactory = (config) => {
   const state = activeUserFacts('active_users');
   const registered = registeredUsers(config.collection.settle_lag);
+  const activeByWindow = activeUsersByWindow();
   const evaluate = (store: FactStore<Col>, nowUs: number, users: number): Sample[] => {
     const out: Sample[] = [];
-    for (const [window, { active, sessions }] of activeUsersByWindow(store, nowUs)) {
+    for (const [window, { active, sessions }] of activeByWindow(store, nowUs)) {
       const labels = { window };
       out.push({ metric: M.activeUsers, labels, value: active });
       out.push({ metric: M.userActivationRatio, labels, value: users > 0 ? active / users : 0 });

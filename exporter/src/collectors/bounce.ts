@@ -7,6 +7,7 @@ import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import {
+  BlockSums,
   type FactStore,
   usOf,
   usToTimestamp,
@@ -52,18 +53,20 @@ export const bounce: CollectorFactory = (config) => {
       return { rows: (await db.query(BOUNCE_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT)])).map(toFact) };
     },
   };
+  // [viewed, bounced] per block of facts (BlockSums).
+  const sums = new BlockSums<Col>(2);
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();
+    const add = (acc: Float64Array, i: number) => {
+      const v = cols.views[i]!;
+      if (v >= 1) acc[0] += 1;
+      if (v === 1) acc[1] += 1;
+      return Infinity;
+    };
     return WINDOWS.map((window) => {
       const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
-      let bounced = 0;
-      let viewed = 0;
-      for (let i = a; i < b; i++) {
-        const v = cols.views[i]!;
-        if (v >= 1) viewed += 1;
-        if (v === 1) bounced += 1;
-      }
-      return { metric: M.bounceRatio, labels: { window }, value: viewed > 0 ? bounced / viewed : 0 };
+      const [viewed, bounced] = sums.sum(store, a, b, nowUs, new Float64Array(2), add);
+      return { metric: M.bounceRatio, labels: { window }, value: viewed! > 0 ? bounced! / viewed! : 0 };
     });
   };
   const state = new WindowFacts('bounce', spec);

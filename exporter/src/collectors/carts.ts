@@ -8,6 +8,7 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
 import {
+  BlockSums,
   type FactStore,
   usOf,
   usToTimestamp,
@@ -70,18 +71,20 @@ export const carts: CollectorFactory = (config) => {
       return { rows: (await db.query(CART_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT), open])).map(toFact) };
     },
   };
+  // [closed, abandoned] per block of facts (BlockSums).
+  const sums = new BlockSums<Col>(2);
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();
+    const add = (acc: Float64Array, i: number) => {
+      const st = cols.state[i]!;
+      if (st !== OPEN) acc[0] += 1;
+      if (st === ABANDONED) acc[1] += 1;
+      return Infinity;
+    };
     return WINDOWS.map((window) => {
       const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
-      let abandoned = 0;
-      let closed = 0;
-      for (let i = a; i < b; i++) {
-        const st = cols.state[i]!;
-        if (st !== OPEN) closed += 1;
-        if (st === ABANDONED) abandoned += 1;
-      }
-      return { metric: M.cartAbandonmentRatio, labels: { window }, value: closed > 0 ? abandoned / closed : 0 };
+      const [closed, abandoned] = sums.sum(store, a, b, nowUs, new Float64Array(2), add);
+      return { metric: M.cartAbandonmentRatio, labels: { window }, value: closed! > 0 ? abandoned! / closed! : 0 };
     });
   };
   const windows = new WindowFacts('carts', spec);

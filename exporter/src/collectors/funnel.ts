@@ -10,6 +10,7 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { OTHER, allowList, fold } from '../metrics/labels';
 import {
+  BlockSums,
   type FactStore,
   usOf,
   usToTimestamp,
@@ -83,25 +84,25 @@ export const funnel: CollectorFactory = (config) => {
     },
   };
 
-  // Counters per window × channel × (visit + one per step bit), in one pass over the longest window.
+  // Counters per channel × (visit + one per step bit), kept per block of facts (BlockSums).
   const K = 1 + Object.keys(STEP_BITS).length;
+  const sums = new BlockSums<Col>(labelsOf.length * K);
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();
     const ch = cols.ch as Uint8Array;
     const stepsOf = cols.steps as Uint8Array;
-    const counts = new Float64Array(WINDOWS.length * labelsOf.length * K);
-    const ranges = WINDOWS.map((w) => windowRange(t, n, nowUs, WINDOW_SECONDS[w]));
-    const start = Math.min(...ranges.map((r) => r[0]));
-    const end = Math.max(...ranges.map((r) => r[1]));
-    for (let i = start; i < end; i++) {
+    const add = (acc: Float64Array, i: number) => {
+      const base = ch[i]! * K;
       const steps = stepsOf[i]!;
-      for (let w = 0; w < ranges.length; w++) {
-        if (i < ranges[w]![0] || i >= ranges[w]![1]) continue;
-        const base = (w * labelsOf.length + ch[i]!) * K;
-        counts[base] += 1;
-        for (let b = 0; b < K - 1; b++) if (steps & (1 << b)) counts[base + 1 + b] += 1;
-      }
-    }
+      acc[base] += 1;
+      for (let b = 0; b < K - 1; b++) if (steps & (1 << b)) acc[base + 1 + b] += 1;
+      return Infinity;
+    };
+    const counts = new Float64Array(WINDOWS.length * sums.width);
+    WINDOWS.forEach((w, k) => {
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[w]);
+      sums.sum(store, a, b, nowUs, counts.subarray(k * sums.width, (k + 1) * sums.width), add);
+    });
     const out: Sample[] = [];
     WINDOWS.forEach((window, w) => {
       const total = zero();

@@ -81,6 +81,7 @@ export const revenue: CollectorFactory = (config) => {
   };
   const orders = new WindowFacts('revenue', spec);
   const active = activeUserFacts('revenue_active_users');
+  const activeByWindow = activeUsersByWindow();
 
   let activeNow = new Map<string, { active: number; sessions: number }>();
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
@@ -119,7 +120,7 @@ export const revenue: CollectorFactory = (config) => {
     async collect({ db, log }) {
       const settings = windowSettings(config);
       const usersNow = await active.cycle(db, settings, () => [], log);
-      activeNow = activeUsersByWindow(active.store!, usersNow);
+      activeNow = activeByWindow(active.store!, usersNow);
       const nowUs = await orders.cycle(db, settings, evaluate, log);
       const out: Sample[] = [...evaluate(orders.store!, nowUs), ...orders.selfSamples(), ...active.selfSamples()];
 
