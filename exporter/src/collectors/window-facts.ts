@@ -48,6 +48,7 @@ export class FactStore<C extends string> {
   private t: Float64Array;
   private id: Float64Array;
   private cols: Record<C, Arr>;
+  private readonly names: C[];
   /** Per block of BLOCK physical rows: `version` when it was last written. */
   private changed: Float64Array;
   private version = 1;
@@ -56,7 +57,8 @@ export class FactStore<C extends string> {
     this.t = new Float64Array(capacity);
     this.id = new Float64Array(capacity);
     this.cols = {} as Record<C, Arr>;
-    for (const c of Object.keys(kinds) as C[]) this.cols[c] = kinds[c] === 'f64' ? new Float64Array(capacity) : new Uint8Array(capacity);
+    this.names = Object.keys(kinds) as C[];
+    for (const c of this.names) this.cols[c] = kinds[c] === 'f64' ? new Float64Array(capacity) : new Uint8Array(capacity);
     this.changed = new Float64Array((capacity >> BLOCK_SHIFT) + 1).fill(this.version);
   }
 
@@ -114,7 +116,10 @@ export class FactStore<C extends string> {
   }
 
   upsert(row: FactRow<C>): void {
-    let i = this.find(row.t, row.id);
+    const last = this.start + this.n - 1;
+    const lastT = this.n > 0 ? this.t[last]! : -Infinity;
+    // Rows in (t, id) order (a first build) append without a search.
+    let i = row.t > lastT || (row.t === lastT && row.id > this.id[last]!) ? -(last + 1) - 1 : this.find(row.t, row.id);
     if (i < 0) {
       if (this.start + this.n === this.t.length) {
         // Reclaim pruned rows when they are at least a quarter of the room, else double it.
@@ -134,7 +139,7 @@ export class FactStore<C extends string> {
       this.t[i] = row.t;
       this.id[i] = row.id;
     } else this.touch(i);
-    for (const c of Object.keys(this.cols) as C[]) this.cols[c][i] = row[c];
+    for (const c of this.names) this.cols[c][i] = row[c];
   }
 
   patch(p: FactPatch<C>): void {
@@ -421,6 +426,9 @@ export class WindowFacts<C extends string> {
   }
 
   private async load(db: Db, minT: number, nowUs: number): Promise<FactStore<C>> {
+    // A build groups and sorts the whole window once: room to do it in memory rather than in temp
+    // files (the default 4MB spills); LOCAL ends with this cycle's read-only transaction.
+    await db.query(`SET LOCAL work_mem = '64MB'`);
     const rows = await this.spec.loadRange(db, minT, nowUs);
     // In (t, id) order every upsert is an append: no shifting.
     rows.sort(byTimeThenId);
