@@ -22,21 +22,11 @@ const FACT_COLUMNS = `
   s.id, ${usOf('s.started_at')} AS t,
   (SELECT count(*) FROM (SELECT 1 FROM page_views pv WHERE pv.session_id = s.id LIMIT 2) two) AS views`;
 
-/**
- * First load and full refresh: the same facts for ($1, $2], set-based (see FUNNEL_LOAD_SQL): page views
- * grouped once over the id range of the window's sessions instead of one probe per session.
- */
-export const BOUNCE_LOAD_SQL = `
-  WITH s AS MATERIALIZED (
-    SELECT id, started_at FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz
-  ),
-  v AS (
-    SELECT session_id AS id, least(count(*), 2) AS views FROM page_views
-     WHERE session_id >= (SELECT coalesce(min(id), 0) FROM s)
-     GROUP BY session_id
-  )
-  SELECT s.id, ${usOf('s.started_at')} AS t, coalesce(v.views, 0) AS views
-    FROM s LEFT JOIN v ON v.id = s.id`;
+/** Sessions started in ($1, $2]. */
+export const BOUNCE_FACTS_SQL = `
+  SELECT ${FACT_COLUMNS}
+    FROM sessions s
+   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
 
 /** Sessions started in ($3, $2] that started or were viewed in ($1, $2]. */
 export const BOUNCE_CHANGED_SQL = `
@@ -57,7 +47,7 @@ export const bounce: CollectorFactory = (config) => {
     columns: { views: 'u8' },
     retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
     async loadRange(db, from, to) {
-      return (await db.query(BOUNCE_LOAD_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toFact);
+      return (await db.query(BOUNCE_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toFact);
     },
     async readChanged(db, from, to, minT) {
       return { rows: (await db.query(BOUNCE_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT)])).map(toFact) };
