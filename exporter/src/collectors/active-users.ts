@@ -13,12 +13,13 @@ import { settledHorizon } from './incremental';
 import {
   BlockSums,
   type FactStore,
+  LONGEST_WINDOW_SECONDS,
+  queryFacts,
+  queryLinked,
   linkedLoadSql,
   neighbourColumns,
   nextOf,
-  prevPatch,
   usOf,
-  usToTimestamp,
   windowRange,
   windowSettings,
   WindowFacts,
@@ -51,18 +52,12 @@ type Col = 'next';
 
 /** Facts and evaluation shared with revenue (ARPU's denominator is the same active-user count). */
 export function activeUserFacts(name: string): WindowFacts<Col> {
-  const read = async (db: Db, from: number, to: number, sql = ACTIVE_SESSIONS_SQL) => {
-    const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
-    return {
-      rows: rows.map((r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r) })),
-      patches: rows.flatMap((r) => prevPatch(r, 'next' as const)),
-    };
-  };
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r) });
   const spec: WindowSpec<Col> = {
     columns: { next: 'f64' },
-    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    loadRange: async (db, from, to) => (await read(db, from, to, ACTIVE_SESSIONS_LOAD_SQL)).rows,
-    readChanged: (db, from, to) => read(db, from, to),
+    retainSeconds: LONGEST_WINDOW_SECONDS,
+    loadRange: (db, from, to) => queryFacts(db, ACTIVE_SESSIONS_LOAD_SQL, [from, to], toFact),
+    readChanged: (db, from, to) => queryLinked<Col>(db, ACTIVE_SESSIONS_SQL, from, to, toFact, 'next'),
   };
   return new WindowFacts(name, spec);
 }

@@ -12,8 +12,9 @@ import { OTHER, allowList, fold } from '../metrics/labels';
 import {
   BlockSums,
   type FactStore,
+  LONGEST_WINDOW_SECONDS,
+  queryFacts,
   usOf,
-  usToTimestamp,
   windowRange,
   windowSettings,
   WindowFacts,
@@ -101,13 +102,9 @@ export const funnel: CollectorFactory = (config) => {
   };
   const spec: WindowSpec<Col> = {
     columns: { ch: 'u8', steps: 'u8' },
-    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    async loadRange(db, from, to) {
-      return (await db.query(FUNNEL_LOAD_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toFact);
-    },
-    async readChanged(db, from, to, minT) {
-      return { rows: (await db.query(FUNNEL_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT)])).map(toFact) };
-    },
+    retainSeconds: LONGEST_WINDOW_SECONDS,
+    loadRange: (db, from, to) => queryFacts(db, FUNNEL_LOAD_SQL, [from, to], toFact),
+    readChanged: async (db, from, to, minT) => ({ rows: await queryFacts(db, FUNNEL_CHANGED_SQL, [from, to, minT], toFact) }),
   };
 
   // Counters per channel × (visit + one per step bit), kept per block of facts (BlockSums).

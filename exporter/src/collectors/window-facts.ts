@@ -10,7 +10,7 @@
  * and drops facts that left the longest window. Changes older than that are caught by the periodic
  * full refresh, whose difference from the incremental value is published as rollup drift.
  */
-import { M } from '../../../shared/catalogue';
+import { M, type MetricDef, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
@@ -603,4 +603,50 @@ export function linkedLoadSql(o: { table: string; key: string; time: string; ext
          ${o.first ? `, CASE WHEN f.before THEN ${usOf('$1::timestamptz')} ELSE ${usOf('s.first_in')} END AS first_t` : ''}
     FROM s ${o.first ? 'JOIN f ON f.k = s.k' : ''}
    WHERE s.at <= $2::timestamptz`;
+}
+
+/** How long a window collector keeps its facts: the longest window. */
+export const LONGEST_WINDOW_SECONDS = Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w]));
+
+/** Runs `sql` with the µs instants as its first timestamptz parameters (then `more`) and maps rows to facts. */
+export async function queryFacts<C extends string>(
+  db: Db,
+  sql: string,
+  instantsUs: readonly number[],
+  toFact: (r: Record<string, unknown>) => FactRow<C>,
+  more: readonly unknown[] = [],
+): Promise<FactRow<C>[]> {
+  return (await db.query(sql, [...instantsUs.map(usToTimestamp), ...more])).map(toFact);
+}
+
+/**
+ * Linked facts of ($1, $2] (sessions or orders with their entity's next one, see neighbourColumns) and
+ * the patches making each the `col` (next) of its predecessor.
+ */
+export async function queryLinked<C extends string>(
+  db: Db,
+  sql: string,
+  fromUs: number,
+  toUs: number,
+  toFact: (r: Record<string, unknown>) => FactRow<C>,
+  col: C,
+): Promise<{ rows: FactRow<C>[]; patches: FactPatch<C>[] }> {
+  const rows = await db.query(sql, [usToTimestamp(fromUs), usToTimestamp(toUs)]);
+  return { rows: rows.map(toFact), patches: rows.flatMap((r) => prevPatch(r, col)) };
+}
+
+/** Per window, `metric` = acc[1] / acc[0] of a two-slot BlockSums (0 when acc[0] is 0). */
+export function ratioByWindow<C extends string>(
+  sums: BlockSums<C>,
+  store: FactStore<C>,
+  nowUs: number,
+  add: AddFact,
+  metric: MetricDef,
+): Sample[] {
+  const { n, t } = store.view();
+  return WINDOWS.map((window) => {
+    const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+    const [den, num] = sums.sum(store, a, b, nowUs, new Float64Array(2), add);
+    return { metric, labels: { window }, value: den! > 0 ? num! / den! : 0 };
+  });
 }
