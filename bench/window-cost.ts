@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     perMinute += minute;
     const refMs = reference.get(c.name);
     rows.push(
-      `| ${c.name} | ${c.windowStates?.length ? 'window' : 'counter'} | ${first.get(c.name)!.toFixed(0)} | ${m.toFixed(1)} | ${interval} | ${minute.toFixed(1)} | ${bytes ? (bytes / MiB).toFixed(1) : ''} |${own.reference ? ` ${refMs === undefined ? '' : refMs.toFixed(0)} |` : ''}`,
+      `| ${c.name} | ${c.windowStates?.length ? 'window facts' : 'other'} | ${first.get(c.name)!.toFixed(0)} | ${m.toFixed(1)} | ${interval} | ${minute.toFixed(1)} | ${bytes ? (bytes / MiB).toFixed(1) : ''} |${own.reference ? ` ${refMs === undefined ? '' : refMs.toFixed(0)} |` : ''}`,
     );
   }
   const out = [
