@@ -1,92 +1,135 @@
 /**
- * Cost of the window collectors kept as continuous aggregates, against the full-window SQL they
- * replaced (tests/support/reference): first cycle (build from the database), steady cycles (only
- * changes since the horizon), state memory. Wall time of each cycle through a read-only transaction,
- * which bounds its database time from above (for pg_stat_statements figures use collection-cost.ts).
+ * Cost of every database collector of the registry (counters and window gauges): first cycle (build
+ * from the database, no state), steady cycles (only changes since the horizon), state memory, and the
+ * database time per wall minute at the default intervals (sum of steady cycle × 60 / interval).
+ * Cycles are timed as wall time through the collector's read-only transaction, JavaScript included,
+ * so they bound the database time from above: the shared server has no pg_stat_statements (for those
+ * figures use collection-cost.ts, which also writes rows; this one only reads).
  *
- *   npx tsx bench/window-cost.ts --db bench_1m [--cycles 3] [logins support …]   (names: only those collectors)
+ *   npx tsx bench/window-cost.ts --db bench_1m [--cycles 5] [--reference] [--only funnel,visitors]
+ *
+ * --reference also times the full-window SQL the window collectors replaced (tests/support/reference).
+ * Steady cycles run round-robin over the collectors, as the scheduler interleaves them; the median per
+ * collector is reported. RSS: peak (maxRSS) over the run, and after the steady cycles with every
+ * collector's state held.
  */
+import { loadavg } from 'node:os';
+import { COLLECTOR_DEFAULTS, COLLECTORS, type CollectorName } from '../exporter/src/collectors';
+import type { Collector, CollectorFactory } from '../exporter/src/collectors/types';
 import { parseConfig } from '../exporter/src/config/load';
-import type { CollectorFactory } from '../exporter/src/collectors/types';
-import { activeUsers } from '../exporter/src/collectors/active-users';
-import { bounce } from '../exporter/src/collectors/bounce';
-import { carts } from '../exporter/src/collectors/carts';
-import { cohortRetention } from '../exporter/src/collectors/cohort-retention';
-import { funnel } from '../exporter/src/collectors/funnel';
-import { logins } from '../exporter/src/collectors/logins';
-import { retention } from '../exporter/src/collectors/retention';
-import { revenue } from '../exporter/src/collectors/revenue';
-import { sellers } from '../exporter/src/collectors/sellers';
-import { support } from '../exporter/src/collectors/support';
-import { visitors } from '../exporter/src/collectors/visitors';
 import { createPool, withReadOnly } from '../exporter/src/runtime/db';
 import { createLogger } from '../exporter/src/runtime/logger';
 import * as ref from '../tests/support/reference';
 import { databaseUrl, parseBenchArgs } from './lib/cli';
 
-const PAIRS: [string, CollectorFactory, CollectorFactory][] = [
-  ['funnel', funnel, ref.funnel],
-  ['visitors', visitors, ref.visitors],
-  ['bounce', bounce, ref.bounce],
-  ['revenue', revenue, ref.revenue],
-  ['carts', carts, ref.carts],
-  ['active_users', activeUsers, ref.activeUsers],
-  ['logins', logins, ref.logins],
-  ['support', support, ref.support],
-  ['sellers', sellers, ref.sellers],
-  ['retention', retention, ref.retention],
-  ['cohort_retention', cohortRetention, ref.cohortRetention],
-];
+/** The window collectors and the full-window SQL they replaced. */
+const REFERENCE: Partial<Record<CollectorName, CollectorFactory>> = {
+  funnel: ref.funnel,
+  visitors: ref.visitors,
+  bounce: ref.bounce,
+  revenue: ref.revenue,
+  carts: ref.carts,
+  active_users: ref.activeUsers,
+  logins: ref.logins,
+  support: ref.support,
+  sellers: ref.sellers,
+  retention: ref.retention,
+  cohort_retention: ref.cohortRetention,
+};
+
+const MiB = 2 ** 20;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 async function main(): Promise<void> {
-  const names = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
-  const args = parseBenchArgs(process.argv.slice(2).filter((a) => !names.includes(a)));
-  const unknown = names.filter((n) => !PAIRS.some(([name]) => name === n));
-  if (unknown.length)
-    throw new Error(`unknown window collector ${unknown.join(', ')}: expected one of ${PAIRS.map(([n]) => n).join(', ')}`);
+  // Own flags first; the rest are the shared benchmark options.
+  const argv = process.argv.slice(2);
+  const rest: string[] = [];
+  const own: { reference?: boolean; only?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--reference') own.reference = true;
+    else if (argv[i] === '--only') own.only = argv[++i];
+    else rest.push(argv[i]!);
+  }
+  const args = parseBenchArgs(rest);
   const dbName = args.db ?? 'bench_1m';
-  const config = parseConfig({ database: { url: databaseUrl(args.url, dbName) }, collection: { default_timeout: 300 } }, { env: {} });
+  const only = typeof own.only === 'string' ? own.only.split(',') : null;
+  const names = (Object.keys(COLLECTORS) as CollectorName[]).filter((n) => COLLECTOR_DEFAULTS[n].enabled && (!only || only.includes(n)));
+  const unknown = (only ?? []).filter((n) => !(n in COLLECTORS));
+  if (unknown.length) throw new Error(`--only: unknown collector ${unknown.join(', ')}`);
+
+  const config = parseConfig({ database: { url: databaseUrl(args.url, dbName) }, collection: { default_timeout: 600 } }, { env: {} });
   const pool = createPool(config);
   const log = createLogger('silent');
-  const run = async (c: ReturnType<CollectorFactory>) => {
+  const run = async (c: Collector) => {
     const ctrl = new AbortController();
     const t0 = process.hrtime.bigint();
-    await withReadOnly(pool, 300, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
+    await withReadOnly(pool, 600, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
-  const rows: string[] = [];
-  let totalRef = 0;
-  let totalFirst = 0;
-  let totalSteady = 0;
-  for (const [name, factory, reference] of PAIRS.filter(([n]) => !names.length || names.includes(n))) {
-    const before = process.memoryUsage().rss;
-    const c = factory(config);
-    const first = await run(c);
-    const steady: number[] = [];
-    for (let i = 0; i < args.cycles; i++) steady.push(await run(c));
-    steady.sort((a, b) => a - b);
-    const median = steady[Math.floor(steady.length / 2)]!;
-    const full = await run(reference(config));
-    const bytes = (c.windowStates ?? []).reduce((a, s) => a + (s.store?.bytes() ?? 0), 0);
-    totalRef += full;
-    totalFirst += first;
-    totalSteady += median;
-    rows.push(
-      `| ${name} | ${full.toFixed(0)} | ${first.toFixed(0)} | ${median.toFixed(1)} | ${(bytes / 2 ** 20).toFixed(1)} | ${((process.memoryUsage().rss - before) / 2 ** 20).toFixed(0)} |`,
-    );
-    process.stderr.write(
-      `${dbName} ${name}: full-window ${full.toFixed(0)} ms, first ${first.toFixed(0)} ms, steady ${median.toFixed(1)} ms\n`,
-    );
+  const startLoad = load();
+  const started = new Date().toISOString();
+
+  const collectors = names.map((n) => COLLECTORS[n](config)).filter((c) => c.usesDatabase);
+  const first = new Map<string, number>();
+  for (const c of collectors) {
+    first.set(c.name, await run(c));
+    process.stderr.write(`${dbName} ${c.name}: first ${first.get(c.name)!.toFixed(0)} ms (load ${load()})\n`);
+  }
+  const steady = new Map<string, number[]>(collectors.map((c) => [c.name, []]));
+  for (let k = 0; k < args.cycles; k++) for (const c of collectors) steady.get(c.name)!.push(await run(c));
+  const steadyLoad = load();
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssSteady = process.memoryUsage().rss;
+  const rssPeak = process.resourceUsage().maxRSS * 1024;
+
+  const reference = new Map<string, number>();
+  if (own.reference) {
+    for (const c of collectors) {
+      const r = REFERENCE[c.name as CollectorName];
+      if (r) reference.set(c.name, await run(r(config)));
+    }
   }
   await pool.end();
-  console.log(`### ${dbName}: window collectors, wall ms per cycle (median of ${args.cycles} steady cycles)\n`);
-  console.log('| collector | full-window SQL (before) | first cycle (build) | steady cycle (after) | state MiB | RSS growth MiB |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(r);
-  console.log(`| **total** | ${totalRef.toFixed(0)} | ${totalFirst.toFixed(0)} | ${totalSteady.toFixed(1)} | | |`);
+
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  let totalFirst = 0;
+  let totalSteady = 0;
+  let perMinute = 0;
+  const rows: string[] = [];
+  for (const c of collectors) {
+    const m = median(steady.get(c.name)!);
+    const interval = COLLECTOR_DEFAULTS[c.name as CollectorName].interval;
+    const minute = (m * 60) / interval;
+    const bytes = (c.windowStates ?? []).reduce((a, s) => a + (s.store?.bytes() ?? 0), 0);
+    totalFirst += first.get(c.name)!;
+    totalSteady += m;
+    perMinute += minute;
+    const refMs = reference.get(c.name);
+    rows.push(
+      `| ${c.name} | ${c.windowStates?.length ? 'window facts' : 'other'} | ${first.get(c.name)!.toFixed(0)} | ${m.toFixed(1)} | ${interval} | ${minute.toFixed(1)} | ${bytes ? (bytes / MiB).toFixed(1) : ''} |${own.reference ? ` ${refMs === undefined ? '' : refMs.toFixed(0)} |` : ''}`,
+    );
+  }
+  const out = [
+    `<!-- npx tsx bench/window-cost.ts --db ${dbName} --cycles ${args.cycles}${own.reference ? ' --reference' : ''}${only ? ` --only ${only.join(',')}` : ''} -->`,
+    `### ${dbName}: database collectors, wall ms per cycle through the read-only transaction`,
+    '',
+    `Started ${started}; load average (1/5/15 min) ${startLoad} at start, ${steadyLoad} after the steady cycles, on 2 shared cores.`,
+    `Steady cycle = median of ${args.cycles} round-robin cycles. DB ms/min = steady × 60 / default interval (an upper bound: wall time, JS included).`,
+    '',
+    `| collector | kind | first cycle (build) | steady cycle | interval s | DB ms per wall minute | state MiB |${own.reference ? ' full-window SQL (before) |' : ''}`,
+    `|---|---|---:|---:|---:|---:|---:|${own.reference ? '---:|' : ''}`,
+    ...rows,
+    `| **total** | | ${totalFirst.toFixed(0)} | ${totalSteady.toFixed(1)} | | ${perMinute.toFixed(1)} | |${own.reference ? ' |' : ''}`,
+    '',
+    `RSS of this process, holding every collector's state as the exporter does: ${(rssSteady / MiB).toFixed(0)} MiB after the steady cycles, ${(rssPeak / MiB).toFixed(0)} MiB peak.`,
+  ];
+  console.log(out.join('\n'));
 }
 
 main().catch((e) => {
-  console.error(e);
+  console.error(e instanceof Error ? e.message : e);
   process.exit(1);
 });

@@ -11,13 +11,15 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { settledHorizon } from './incremental';
 import {
+  BlockSums,
   type FactStore,
+  LONGEST_WINDOW_SECONDS,
+  queryFacts,
+  queryLinked,
   linkedLoadSql,
   neighbourColumns,
   nextOf,
-  prevPatch,
   usOf,
-  usToTimestamp,
   windowRange,
   windowSettings,
   WindowFacts,
@@ -50,33 +52,37 @@ type Col = 'next';
 
 /** Facts and evaluation shared with revenue (ARPU's denominator is the same active-user count). */
 export function activeUserFacts(name: string): WindowFacts<Col> {
-  const read = async (db: Db, from: number, to: number, sql = ACTIVE_SESSIONS_SQL) => {
-    const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
-    return {
-      rows: rows.map((r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r) })),
-      patches: rows.flatMap((r) => prevPatch(r, 'next' as const)),
-    };
-  };
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r) });
   const spec: WindowSpec<Col> = {
     columns: { next: 'f64' },
-    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    loadRange: async (db, from, to) => (await read(db, from, to, ACTIVE_SESSIONS_LOAD_SQL)).rows,
-    readChanged: (db, from, to) => read(db, from, to),
+    retainSeconds: LONGEST_WINDOW_SECONDS,
+    loadRange: (db, from, to) => queryFacts(db, ACTIVE_SESSIONS_LOAD_SQL, [from, to], toFact),
+    readChanged: (db, from, to) => queryLinked<Col>(db, ACTIVE_SESSIONS_SQL, from, to, toFact, 'next'),
   };
   return new WindowFacts(name, spec);
 }
 
-/** Per window: distinct users with a session in it, and their sessions. */
-export function activeUsersByWindow(store: FactStore<Col>, nowUs: number): Map<string, { active: number; sessions: number }> {
-  const { n, t, cols } = store.view();
-  const out = new Map<string, { active: number; sessions: number }>();
-  for (const window of WINDOWS) {
-    const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
-    let active = 0;
-    for (let i = a; i < b; i++) if (cols.next[i]! > nowUs) active += 1;
-    out.set(window, { active, sessions: b - a });
-  }
-  return out;
+/**
+ * Per window: distinct users with a session in it, and their sessions. A session counts while its
+ * user's next one is later than now, so its block sum holds until that next session's start.
+ */
+export function activeUsersByWindow(): (store: FactStore<Col>, nowUs: number) => Map<string, { active: number; sessions: number }> {
+  const sums = new BlockSums<Col>(1);
+  return (store, nowUs) => {
+    const { n, t, cols } = store.view();
+    const add = (acc: Float64Array, i: number, now: number) => {
+      const next = cols.next[i]!;
+      if (next <= now) return Infinity;
+      acc[0] += 1;
+      return next;
+    };
+    const out = new Map<string, { active: number; sessions: number }>();
+    for (const window of WINDOWS) {
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+      out.set(window, { active: sums.sum(store, a, b, nowUs, new Float64Array(1), add)[0]!, sessions: b - a });
+    }
+    return out;
+  };
 }
 
 /** Registered users: settled part counted incrementally, the unsettled tail live. */
@@ -96,9 +102,10 @@ export function registeredUsers(settleLag: number): (db: Db) => Promise<number> 
 export const activeUsers: CollectorFactory = (config) => {
   const state = activeUserFacts('active_users');
   const registered = registeredUsers(config.collection.settle_lag);
+  const activeByWindow = activeUsersByWindow();
   const evaluate = (store: FactStore<Col>, nowUs: number, users: number): Sample[] => {
     const out: Sample[] = [];
-    for (const [window, { active, sessions }] of activeUsersByWindow(store, nowUs)) {
+    for (const [window, { active, sessions }] of activeByWindow(store, nowUs)) {
       const labels = { window };
       out.push({ metric: M.activeUsers, labels, value: active });
       out.push({ metric: M.userActivationRatio, labels, value: users > 0 ? active / users : 0 });

@@ -3,14 +3,16 @@
  * session of the last 30 days, its page views counted up to two ("none, one or more" is all the
  * ratio needs). A cycle reads sessions started, or given a page view, since the previous horizon.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import {
+  BlockSums,
   type FactStore,
+  LONGEST_WINDOW_SECONDS,
+  queryFacts,
+  ratioByWindow,
   usOf,
-  usToTimestamp,
-  windowRange,
   windowSettings,
   WindowFacts,
   type FactRow,
@@ -44,27 +46,21 @@ export const bounce: CollectorFactory = (config) => {
   const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), views: Number(r.views) });
   const spec: WindowSpec<Col> = {
     columns: { views: 'u8' },
-    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    async loadRange(db, from, to) {
-      return (await db.query(BOUNCE_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toFact);
-    },
-    async readChanged(db, from, to, minT) {
-      return { rows: (await db.query(BOUNCE_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT)])).map(toFact) };
-    },
+    retainSeconds: LONGEST_WINDOW_SECONDS,
+    loadRange: (db, from, to) => queryFacts(db, BOUNCE_FACTS_SQL, [from, to], toFact),
+    readChanged: async (db, from, to, minT) => ({ rows: await queryFacts(db, BOUNCE_CHANGED_SQL, [from, to, minT], toFact) }),
   };
+  // [viewed, bounced] per block of facts (BlockSums).
+  const sums = new BlockSums<Col>(2);
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
-    const { n, t, cols } = store.view();
-    return WINDOWS.map((window) => {
-      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
-      let bounced = 0;
-      let viewed = 0;
-      for (let i = a; i < b; i++) {
-        const v = cols.views[i]!;
-        if (v >= 1) viewed += 1;
-        if (v === 1) bounced += 1;
-      }
-      return { metric: M.bounceRatio, labels: { window }, value: viewed > 0 ? bounced / viewed : 0 };
-    });
+    const { views } = store.view().cols;
+    const add = (acc: Float64Array, i: number) => {
+      const v = views[i]!;
+      if (v >= 1) acc[0] += 1;
+      if (v === 1) acc[1] += 1;
+      return Infinity;
+    };
+    return ratioByWindow(sums, store, nowUs, add, M.bounceRatio);
   };
   const state = new WindowFacts('bounce', spec);
   return {

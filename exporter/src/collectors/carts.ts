@@ -3,14 +3,17 @@
  * per trailing window over carts created in it, as a continuous aggregate (./window-facts.ts): one
  * fact per cart of the last 30 days, its status re-read while inside collection.mutable_horizon.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
 import {
+  BlockSums,
   type FactStore,
+  LONGEST_WINDOW_SECONDS,
+  queryFacts,
+  ratioByWindow,
   usOf,
-  usToTimestamp,
   windowRange,
   windowSettings,
   WindowFacts,
@@ -57,32 +60,27 @@ export const carts: CollectorFactory = (config) => {
   // A cart turns `converted` without a timestamp of its own: open carts of the mutable_horizon tail are re-read.
   const spec: WindowSpec<Col> = {
     columns: { state: 'u8' },
-    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    async loadRange(db, from, to) {
-      return (await db.query(CART_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toFact);
-    },
+    retainSeconds: LONGEST_WINDOW_SECONDS,
+    loadRange: (db, from, to) => queryFacts(db, CART_FACTS_SQL, [from, to], toFact),
     async readChanged(db, from, to, minT, tail) {
       const open: number[] = [];
       if (tail) {
         const { n, t, id, cols } = tail.store.view();
         for (let i = windowRange(t, n, tail.fromUs, 0)[0]; i < n; i++) if (cols.state[i] === OPEN) open.push(id[i]!);
       }
-      return { rows: (await db.query(CART_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT), open])).map(toFact) };
+      return { rows: await queryFacts(db, CART_CHANGED_SQL, [from, to, minT], toFact, [open]) };
     },
   };
+  // [closed, abandoned] per block of facts (BlockSums).
+  const sums = new BlockSums<Col>(2);
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
-    const { n, t, cols } = store.view();
-    return WINDOWS.map((window) => {
-      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
-      let abandoned = 0;
-      let closed = 0;
-      for (let i = a; i < b; i++) {
-        const st = cols.state[i]!;
-        if (st !== OPEN) closed += 1;
-        if (st === ABANDONED) abandoned += 1;
-      }
-      return { metric: M.cartAbandonmentRatio, labels: { window }, value: closed > 0 ? abandoned / closed : 0 };
-    });
+    const { state: st } = store.view().cols;
+    const add = (acc: Float64Array, i: number) => {
+      if (st[i] !== OPEN) acc[0] += 1;
+      if (st[i] === ABANDONED) acc[1] += 1;
+      return Infinity;
+    };
+    return ratioByWindow(sums, store, nowUs, add, M.cartAbandonmentRatio);
   };
   const windows = new WindowFacts('carts', spec);
   return {

@@ -10,9 +10,11 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { OTHER, allowList, fold } from '../metrics/labels';
 import {
+  BlockSums,
   type FactStore,
+  LONGEST_WINDOW_SECONDS,
+  queryFacts,
   usOf,
-  usToTimestamp,
   windowRange,
   windowSettings,
   WindowFacts,
@@ -21,6 +23,7 @@ import {
 } from './window-facts';
 
 export const FUNNEL_STEPS = ['visit', 'product_view', 'add_to_cart', 'checkout', 'paid'] as const;
+const STEP_BITS = { product_view: 1, add_to_cart: 2, checkout: 4, ordered: 8, paid: 16 } as const;
 
 // "Has at least one row" as a per-session index probe. A plain EXISTS in the select list may be
 // planned as a hash over the whole table (seen on events); a LIMIT inside a counted sub-select cannot.
@@ -35,11 +38,37 @@ const FACT_COLUMNS = `
   ${anyRow('SELECT 1 FROM orders o WHERE o.session_id = s.id')} AS ordered,
   ${anyRow('SELECT 1 FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.session_id = s.id AND p.succeeded_at IS NOT NULL')} AS paid`;
 
-/** Sessions started in ($1, $2]. */
-export const FUNNEL_FACTS_SQL = `
-  SELECT ${FACT_COLUMNS}
-    FROM sessions s
-   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
+/**
+ * First load and full refresh: the same facts for ($1, $2], set-based. Per-session probes cost one
+ * index descent per session and step (the bulk of a first build); instead events, orders and payments
+ * are grouped once over the id range of the window's sessions. Ids grow with time, so that range holds
+ * about the window's rows; an older session with a larger id only widens it, the join keeps it exact.
+ */
+export const FUNNEL_LOAD_SQL = `
+  WITH s AS MATERIALIZED (
+    SELECT id, started_at, channel FROM sessions
+     WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz
+  ),
+  lo AS (SELECT coalesce(min(id), 0) AS id FROM s),
+  e AS (
+    SELECT session_id AS id,
+           bit_or(CASE type WHEN 'product_view' THEN ${STEP_BITS.product_view} WHEN 'add_to_cart' THEN ${STEP_BITS.add_to_cart} ELSE ${STEP_BITS.checkout} END) AS bits
+      FROM events
+     WHERE session_id >= (SELECT id FROM lo) AND type IN ('product_view', 'add_to_cart', 'checkout')
+     GROUP BY session_id
+  ),
+  o AS MATERIALIZED (SELECT id, session_id FROM orders WHERE session_id >= (SELECT id FROM lo)),
+  paid AS (
+    SELECT DISTINCT order_id FROM payments
+     WHERE order_id >= (SELECT coalesce(min(id), 0) FROM o) AND succeeded_at IS NOT NULL
+  ),
+  ob AS (
+    SELECT o.session_id AS id, ${STEP_BITS.ordered} | max(CASE WHEN paid.order_id IS NULL THEN 0 ELSE ${STEP_BITS.paid} END) AS bits
+      FROM o LEFT JOIN paid ON paid.order_id = o.id
+     GROUP BY o.session_id
+  )
+  SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, coalesce(e.bits, 0) | coalesce(ob.bits, 0) AS steps
+    FROM s LEFT JOIN e ON e.id = s.id LEFT JOIN ob ON ob.id = s.id`;
 
 /** Sessions started in ($3, $2] that started or reached a step in ($1, $2]. */
 export const FUNNEL_CHANGED_SQL = `
@@ -58,7 +87,6 @@ export const FUNNEL_CHANGED_SQL = `
     FROM c JOIN sessions s ON s.id = c.id
    WHERE s.started_at > $3::timestamptz AND s.started_at <= $2::timestamptz`;
 
-const STEP_BITS = { product_view: 1, add_to_cart: 2, checkout: 4, ordered: 8, paid: 16 } as const;
 type Col = 'ch' | 'steps';
 type StepCounts = Record<(typeof FUNNEL_STEPS)[number] | 'ordered', number>;
 const zero = (): StepCounts => ({ visit: 0, product_view: 0, add_to_cart: 0, checkout: 0, paid: 0, ordered: 0 });
@@ -68,40 +96,36 @@ export const funnel: CollectorFactory = (config) => {
   const labelsOf = [...channels, OTHER];
   const index = new Map(labelsOf.map((c, i) => [c, i]));
   const toFact = (r: Record<string, unknown>): FactRow<Col> => {
-    let steps = 0;
+    let steps = Number(r.steps ?? 0);
     for (const [k, bit] of Object.entries(STEP_BITS)) if (r[k]) steps |= bit;
     return { id: Number(r.id), t: Number(r.t), ch: index.get(fold(r.channel, channels))!, steps };
   };
   const spec: WindowSpec<Col> = {
     columns: { ch: 'u8', steps: 'u8' },
-    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    async loadRange(db, from, to) {
-      return (await db.query(FUNNEL_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toFact);
-    },
-    async readChanged(db, from, to, minT) {
-      return { rows: (await db.query(FUNNEL_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to), usToTimestamp(minT)])).map(toFact) };
-    },
+    retainSeconds: LONGEST_WINDOW_SECONDS,
+    loadRange: (db, from, to) => queryFacts(db, FUNNEL_LOAD_SQL, [from, to], toFact),
+    readChanged: async (db, from, to, minT) => ({ rows: await queryFacts(db, FUNNEL_CHANGED_SQL, [from, to, minT], toFact) }),
   };
 
-  // Counters per window × channel × (visit + one per step bit), in one pass over the longest window.
+  // Counters per channel × (visit + one per step bit), kept per block of facts (BlockSums).
   const K = 1 + Object.keys(STEP_BITS).length;
+  const sums = new BlockSums<Col>(labelsOf.length * K);
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();
     const ch = cols.ch as Uint8Array;
     const stepsOf = cols.steps as Uint8Array;
-    const counts = new Float64Array(WINDOWS.length * labelsOf.length * K);
-    const ranges = WINDOWS.map((w) => windowRange(t, n, nowUs, WINDOW_SECONDS[w]));
-    const start = Math.min(...ranges.map((r) => r[0]));
-    const end = Math.max(...ranges.map((r) => r[1]));
-    for (let i = start; i < end; i++) {
+    const add = (acc: Float64Array, i: number) => {
+      const base = ch[i]! * K;
       const steps = stepsOf[i]!;
-      for (let w = 0; w < ranges.length; w++) {
-        if (i < ranges[w]![0] || i >= ranges[w]![1]) continue;
-        const base = (w * labelsOf.length + ch[i]!) * K;
-        counts[base] += 1;
-        for (let b = 0; b < K - 1; b++) if (steps & (1 << b)) counts[base + 1 + b] += 1;
-      }
-    }
+      acc[base] += 1;
+      for (let b = 0; b < K - 1; b++) if (steps & (1 << b)) acc[base + 1 + b] += 1;
+      return Infinity;
+    };
+    const counts = new Float64Array(WINDOWS.length * sums.width);
+    WINDOWS.forEach((w, k) => {
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[w]);
+      sums.sum(store, a, b, nowUs, counts.subarray(k * sums.width, (k + 1) * sums.width), add);
+    });
     const out: Sample[] = [];
     WINDOWS.forEach((window, w) => {
       const total = zero();

@@ -10,12 +10,13 @@ import { activeUserFacts, activeUsersByWindow } from './active-users';
 import { allowList, fold } from '../metrics/labels';
 import {
   type FactStore,
+  LONGEST_WINDOW_SECONDS,
+  queryFacts,
+  queryLinked,
   linkedLoadSql,
   neighbourColumns,
   nextOf,
-  prevPatch,
   usOf,
-  usToTimestamp,
   windowRange,
   windowSettings,
   WindowFacts,
@@ -57,30 +58,23 @@ export const revenue: CollectorFactory = (config) => {
   const cur = (v: unknown) => fold(v === null || v === undefined ? v : String(v).trim(), currencies);
   const curLabels = [...new Set([...currencies, cur('\u0000')])];
   const curIndex = new Map(curLabels.map((c, i) => [c, i]));
-  const read = async (db: Parameters<WindowSpec<Col>['loadRange']>[0], from: number, to: number, sql = ORDER_FACTS_SQL) => {
-    const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
-    return {
-      rows: rows.map(
-        (r): FactRow<Col> => ({
-          id: Number(r.id),
-          t: Number(r.t),
-          cur: curIndex.get(cur(r.currency))!,
-          amount: Number(r.total_amount),
-          next: nextOf(r),
-          first: Number(r.first_t),
-        }),
-      ),
-      patches: rows.flatMap((r) => prevPatch(r, 'next' as const)),
-    };
-  };
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({
+    id: Number(r.id),
+    t: Number(r.t),
+    cur: curIndex.get(cur(r.currency))!,
+    amount: Number(r.total_amount),
+    next: nextOf(r),
+    first: Number(r.first_t),
+  });
   const spec: WindowSpec<Col> = {
     columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64' },
-    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    loadRange: async (db, from, to) => (await read(db, from, to, ORDER_FACTS_LOAD_SQL)).rows,
-    readChanged: (db, from, to) => read(db, from, to),
+    retainSeconds: LONGEST_WINDOW_SECONDS,
+    loadRange: (db, from, to) => queryFacts(db, ORDER_FACTS_LOAD_SQL, [from, to], toFact),
+    readChanged: (db, from, to) => queryLinked<Col>(db, ORDER_FACTS_SQL, from, to, toFact, 'next'),
   };
   const orders = new WindowFacts('revenue', spec);
   const active = activeUserFacts('revenue_active_users');
+  const activeByWindow = activeUsersByWindow();
 
   let activeNow = new Map<string, { active: number; sessions: number }>();
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
@@ -119,7 +113,7 @@ export const revenue: CollectorFactory = (config) => {
     async collect({ db, log }) {
       const settings = windowSettings(config);
       const usersNow = await active.cycle(db, settings, () => [], log);
-      activeNow = activeUsersByWindow(active.store!, usersNow);
+      activeNow = activeByWindow(active.store!, usersNow);
       const nowUs = await orders.cycle(db, settings, evaluate, log);
       const out: Sample[] = [...evaluate(orders.store!, nowUs), ...orders.selfSamples(), ...active.selfSamples()];
 

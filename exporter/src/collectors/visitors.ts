@@ -11,12 +11,13 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import {
   type FactStore,
+  LONGEST_WINDOW_SECONDS,
+  queryFacts,
+  queryLinked,
   linkedLoadSql,
   neighbourColumns,
   nextOf,
-  prevPatch,
   usOf,
-  usToTimestamp,
   windowRange,
   windowSettings,
   WindowFacts,
@@ -43,18 +44,17 @@ export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql({
 type Col = 'next' | 'first';
 
 export const visitors: CollectorFactory = (config) => {
-  const read = async (db: Parameters<WindowSpec<Col>['loadRange']>[0], from: number, to: number, sql = VISITOR_SESSIONS_SQL) => {
-    const rows = await db.query(sql, [usToTimestamp(from), usToTimestamp(to)]);
-    return {
-      rows: rows.map((r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r), first: Number(r.first_t) })),
-      patches: rows.flatMap((r) => prevPatch(r, 'next' as const)),
-    };
-  };
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({
+    id: Number(r.id),
+    t: Number(r.t),
+    next: nextOf(r),
+    first: Number(r.first_t),
+  });
   const spec: WindowSpec<Col> = {
     columns: { next: 'f64', first: 'f64' },
-    retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    loadRange: async (db, from, to) => (await read(db, from, to, VISITOR_SESSIONS_LOAD_SQL)).rows,
-    readChanged: (db, from, to) => read(db, from, to),
+    retainSeconds: LONGEST_WINDOW_SECONDS,
+    loadRange: (db, from, to) => queryFacts(db, VISITOR_SESSIONS_LOAD_SQL, [from, to], toFact),
+    readChanged: (db, from, to) => queryLinked<Col>(db, VISITOR_SESSIONS_SQL, from, to, toFact, 'next'),
   };
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();

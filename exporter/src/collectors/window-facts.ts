@@ -10,7 +10,7 @@
  * and drops facts that left the longest window. Changes older than that are caught by the periodic
  * full refresh, whose difference from the incremental value is published as rollup drift.
  */
-import { M } from '../../../shared/catalogue';
+import { M, type MetricDef, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
@@ -34,18 +34,32 @@ export interface FactPatch<C extends string> {
 
 type Arr = Float64Array | Uint8Array;
 
-/** Facts sorted by (t, id) in growable typed arrays: 16 bytes per fact plus its columns. */
+/** Facts per block of BlockSums; a power of two so the block of an index is a shift. */
+const BLOCK_SHIFT = 12;
+
+/**
+ * Facts sorted by (t, id) in growable typed arrays: 16 bytes per fact plus its columns. Rows live at
+ * physical positions [start, start + n): pruning the oldest facts only moves `start`, and every write
+ * stamps the block it lands in, so BlockSums re-adds only blocks that changed.
+ */
 export class FactStore<C extends string> {
   private n = 0;
+  private start = 0;
   private t: Float64Array;
   private id: Float64Array;
   private cols: Record<C, Arr>;
+  private readonly names: C[];
+  /** Per block of BLOCK physical rows: `version` when it was last written. */
+  private changed: Float64Array;
+  private version = 1;
 
   constructor(kinds: Readonly<Record<C, ColumnKind>>, capacity = 1024) {
     this.t = new Float64Array(capacity);
     this.id = new Float64Array(capacity);
     this.cols = {} as Record<C, Arr>;
-    for (const c of Object.keys(kinds) as C[]) this.cols[c] = kinds[c] === 'f64' ? new Float64Array(capacity) : new Uint8Array(capacity);
+    this.names = Object.keys(kinds) as C[];
+    for (const c of this.names) this.cols[c] = kinds[c] === 'f64' ? new Float64Array(capacity) : new Uint8Array(capacity);
+    this.changed = new Float64Array((capacity >> BLOCK_SHIFT) + 1).fill(this.version);
   }
 
   get size(): number {
@@ -54,7 +68,11 @@ export class FactStore<C extends string> {
 
   /** Read-only views for evaluation: rows [0, size). */
   view(): { n: number; t: Float64Array; id: Float64Array; cols: Readonly<Record<C, Arr>> } {
-    return { n: this.n, t: this.t, id: this.id, cols: this.cols };
+    const a = this.start;
+    const b = a + this.n;
+    const cols = {} as Record<C, Arr>;
+    for (const c of Object.keys(this.cols) as C[]) cols[c] = this.cols[c].subarray(a, b);
+    return { n: this.n, t: this.t.subarray(a, b), id: this.id.subarray(a, b), cols };
   }
 
   bytes(): number {
@@ -63,68 +81,97 @@ export class FactStore<C extends string> {
     return b;
   }
 
-  /** Index of (t, id), or -(insertion point) - 1. */
+  /** Physical index of (t, id), or -(physical insertion point) - 1. */
   private find(t: number, id: number): number {
-    let lo = 0;
-    let hi = this.n;
+    let lo = this.start;
+    const end = this.start + this.n;
+    let hi = end;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const mt = this.t[mid]!;
       if (mt < t || (mt === t && this.id[mid]! < id)) lo = mid + 1;
       else hi = mid;
     }
-    return lo < this.n && this.t[lo] === t && this.id[lo] === id ? lo : -lo - 1;
+    return lo < end && this.t[lo] === t && this.id[lo] === id ? lo : -lo - 1;
   }
 
-  private grow(): void {
-    const cap = Math.max(1024, this.t.length * 2);
+  private touch(from: number, to = from): void {
+    const v = ++this.version;
+    for (let j = from >> BLOCK_SHIFT; j <= to >> BLOCK_SHIFT; j++) this.changed[j] = v;
+  }
+
+  /** Moves the rows to position 0, into arrays of `cap` rows (more room, or reclaimed pruned rows). */
+  private relayout(cap: number): void {
     const g = <A extends Arr>(a: A): A => {
-      const b = new (a.constructor as { new (n: number): A })(cap);
-      b.set(a.subarray(0, this.n));
+      const b = cap === a.length ? a : new (a.constructor as { new (n: number): A })(cap);
+      if (b === a) a.copyWithin(0, this.start, this.start + this.n);
+      else b.set(a.subarray(this.start, this.start + this.n));
       return b;
     };
     this.t = g(this.t);
     this.id = g(this.id);
     for (const c of Object.keys(this.cols) as C[]) this.cols[c] = g(this.cols[c]);
+    this.start = 0;
+    this.changed = new Float64Array((cap >> BLOCK_SHIFT) + 1).fill(++this.version);
   }
 
   upsert(row: FactRow<C>): void {
-    let i = this.find(row.t, row.id);
+    const last = this.start + this.n - 1;
+    const lastT = this.n > 0 ? this.t[last]! : -Infinity;
+    // Rows in (t, id) order (a first build) append without a search.
+    let i = row.t > lastT || (row.t === lastT && row.id > this.id[last]!) ? -(last + 1) - 1 : this.find(row.t, row.id);
     if (i < 0) {
-      i = -i - 1;
-      if (this.n === this.t.length) this.grow();
-      // New facts arrive at (or near) the end: the shift is short.
-      if (i < this.n) {
-        this.t.copyWithin(i + 1, i, this.n);
-        this.id.copyWithin(i + 1, i, this.n);
-        for (const c of Object.values<Arr>(this.cols)) c.copyWithin(i + 1, i, this.n);
+      if (this.start + this.n === this.t.length) {
+        // Reclaim pruned rows when they are at least a quarter of the room, else double it.
+        this.relayout(this.start >= this.t.length / 4 ? this.t.length : Math.max(1024, this.t.length * 2));
+        i = this.find(row.t, row.id);
       }
+      i = -i - 1;
+      const end = this.start + this.n;
+      // New facts arrive at (or near) the end: the shift is short.
+      if (i < end) {
+        this.t.copyWithin(i + 1, i, end);
+        this.id.copyWithin(i + 1, i, end);
+        for (const c of Object.values<Arr>(this.cols)) c.copyWithin(i + 1, i, end);
+      }
+      this.touch(i, end);
       this.n += 1;
       this.t[i] = row.t;
       this.id[i] = row.id;
-    }
-    for (const c of Object.keys(this.cols) as C[]) this.cols[c][i] = row[c];
+    } else this.touch(i);
+    for (const c of this.names) this.cols[c][i] = row[c];
   }
 
   patch(p: FactPatch<C>): void {
     const i = this.find(p.t, p.id);
-    if (i >= 0) this.cols[p.col][i] = p.value;
+    if (i >= 0) {
+      this.cols[p.col][i] = p.value;
+      this.touch(i);
+    }
   }
 
   /** Drops facts with t <= minT (they left the longest window). */
   pruneThrough(minT: number): void {
-    let k = 0;
-    while (k < this.n && this.t[k]! <= minT) k++;
-    if (k === 0) return;
-    this.t.copyWithin(0, k, this.n);
-    this.id.copyWithin(0, k, this.n);
-    for (const c of Object.values<Arr>(this.cols)) c.copyWithin(0, k, this.n);
-    this.n -= k;
+    let lo = this.start;
+    let hi = this.start + this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.t[mid]! <= minT) lo = mid + 1;
+      else hi = mid;
+    }
+    this.n -= lo - this.start;
+    this.start = lo;
+  }
+
+  /** For BlockSums: physical offset of row 0, and the write stamps of blocks. */
+  layout(): { start: number; changed: Float64Array; version: number } {
+    return { start: this.start, changed: this.changed, version: this.version };
   }
 
   /** Compact serialisation for the state file (base64 of each column's used part). */
   dump(): StoreDump {
-    const b64 = (a: Arr) => Buffer.from(a.buffer, a.byteOffset, this.n * a.BYTES_PER_ELEMENT).toString('base64');
+    const b64 = (a: Arr) =>
+      Buffer.from(a.buffer, a.byteOffset + this.start * a.BYTES_PER_ELEMENT, this.n * a.BYTES_PER_ELEMENT).toString('base64');
     const cols: Record<string, string> = {};
     for (const c of Object.keys(this.cols) as C[]) cols[c] = b64(this.cols[c]);
     return { n: this.n, t: b64(this.t), id: b64(this.id), cols };
@@ -145,6 +192,65 @@ export class FactStore<C extends string> {
       if (s.t[i - 1]! > s.t[i]! || (s.t[i - 1] === s.t[i] && s.id[i - 1]! >= s.id[i]!)) throw new Error('facts are not sorted');
     }
     return s;
+  }
+}
+
+/**
+ * Adds fact `i` (an index into the arrays of FactStore.view()) to `acc[0..width)` as seen at `nowUs`,
+ * and returns until when (exclusive, µs) that contribution stays the same: Infinity when it does not
+ * depend on the clock.
+ */
+export type AddFact = (acc: Float64Array, i: number, nowUs: number) => number;
+
+/**
+ * Window sums over a FactStore without walking the window: per-block partial sums are kept and
+ * re-added only for blocks written since (or whose contribution expired), so a window costs a few
+ * hundred block additions plus the facts of its two edge blocks. Exact: the block sums are the same
+ * additions, in the same per-fact terms (use it for counts; float sums may round differently).
+ */
+export class BlockSums<C extends string> {
+  private store: FactStore<C> | null = null;
+  private sums = new Float64Array(0);
+  private builtAt = new Float64Array(0);
+  private fromUs = new Float64Array(0);
+  private untilUs = new Float64Array(0);
+
+  constructor(readonly width: number) {}
+
+  /** Adds facts [a, b) of `store`, as seen at `nowUs`, into `out[0..width)`. */
+  sum(store: FactStore<C>, a: number, b: number, nowUs: number, out: Float64Array, add: AddFact): Float64Array {
+    const { start, changed, version } = store.layout();
+    if (store !== this.store || this.builtAt.length !== changed.length) {
+      this.store = store;
+      this.sums = new Float64Array(changed.length * this.width);
+      this.builtAt = new Float64Array(changed.length);
+      this.fromUs = new Float64Array(changed.length);
+      this.untilUs = new Float64Array(changed.length);
+    }
+    const w = this.width;
+    let p = start + a;
+    const end = start + b;
+    while (p < end) {
+      const j = p >> BLOCK_SHIFT;
+      const blockEnd = (j + 1) << BLOCK_SHIFT;
+      if (p !== j << BLOCK_SHIFT || blockEnd > end) {
+        // Edge of the range: the block is only partly inside, add its facts one by one.
+        for (const stop = Math.min(blockEnd, end); p < stop; p++) add(out, p - start, nowUs);
+        continue;
+      }
+      const acc = this.sums.subarray(j * w, (j + 1) * w);
+      if (this.builtAt[j]! < changed[j]! || nowUs < this.fromUs[j]! || nowUs >= this.untilUs[j]!) {
+        acc.fill(0);
+        let until = Infinity;
+        for (let i = p; i < blockEnd; i++) until = Math.min(until, add(acc, i - start, nowUs));
+        this.builtAt[j] = version;
+        this.fromUs[j] = nowUs;
+        this.untilUs[j] = until;
+      }
+      for (let k = 0; k < w; k++) out[k] += acc[k]!;
+      p = blockEnd;
+    }
+    return out;
   }
 }
 
@@ -320,6 +426,9 @@ export class WindowFacts<C extends string> {
   }
 
   private async load(db: Db, minT: number, nowUs: number): Promise<FactStore<C>> {
+    // A build groups and sorts the whole window once: room to do it in memory rather than in temp
+    // files (the default 4MB spills); LOCAL ends with this cycle's read-only transaction.
+    await db.query(`SET LOCAL work_mem = '64MB'`);
     const rows = await this.spec.loadRange(db, minT, nowUs);
     // In (t, id) order every upsert is an append: no shifting.
     rows.sort(byTimeThenId);
@@ -494,4 +603,50 @@ export function linkedLoadSql(o: { table: string; key: string; time: string; ext
          ${o.first ? `, CASE WHEN f.before THEN ${usOf('$1::timestamptz')} ELSE ${usOf('s.first_in')} END AS first_t` : ''}
     FROM s ${o.first ? 'JOIN f ON f.k = s.k' : ''}
    WHERE s.at <= $2::timestamptz`;
+}
+
+/** How long a window collector keeps its facts: the longest window. */
+export const LONGEST_WINDOW_SECONDS = Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w]));
+
+/** Runs `sql` with the µs instants as its first timestamptz parameters (then `more`) and maps rows to facts. */
+export async function queryFacts<C extends string>(
+  db: Db,
+  sql: string,
+  instantsUs: readonly number[],
+  toFact: (r: Record<string, unknown>) => FactRow<C>,
+  more: readonly unknown[] = [],
+): Promise<FactRow<C>[]> {
+  return (await db.query(sql, [...instantsUs.map(usToTimestamp), ...more])).map(toFact);
+}
+
+/**
+ * Linked facts of ($1, $2] (sessions or orders with their entity's next one, see neighbourColumns) and
+ * the patches making each the `col` (next) of its predecessor.
+ */
+export async function queryLinked<C extends string>(
+  db: Db,
+  sql: string,
+  fromUs: number,
+  toUs: number,
+  toFact: (r: Record<string, unknown>) => FactRow<C>,
+  col: C,
+): Promise<{ rows: FactRow<C>[]; patches: FactPatch<C>[] }> {
+  const rows = await db.query(sql, [usToTimestamp(fromUs), usToTimestamp(toUs)]);
+  return { rows: rows.map(toFact), patches: rows.flatMap((r) => prevPatch(r, col)) };
+}
+
+/** Per window, `metric` = acc[1] / acc[0] of a two-slot BlockSums (0 when acc[0] is 0). */
+export function ratioByWindow<C extends string>(
+  sums: BlockSums<C>,
+  store: FactStore<C>,
+  nowUs: number,
+  add: AddFact,
+  metric: MetricDef,
+): Sample[] {
+  const { n, t } = store.view();
+  return WINDOWS.map((window) => {
+    const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+    const [den, num] = sums.sum(store, a, b, nowUs, new Float64Array(2), add);
+    return { metric, labels: { window }, value: den! > 0 ? num! / den! : 0 };
+  });
 }
