@@ -1,14 +1,15 @@
 /**
- * Restart with state: runs the real exporter (tsx) against a benchmark database with a fresh
+ * Restart with state: runs the real exporter (as `npm start` does: transpiled JavaScript on node;
+ * `--runtime tsx` for TypeScript through tsx) against a benchmark database with a fresh
  * `collection.state_dir`. The first run builds everything from the database and is stopped with
  * SIGTERM once every collector is up (the state is written at shutdown); each further run starts from
  * that state. Reports spawn → /readyz 200, spawn → every collector up, each collector's first cycle,
  * RSS (steady and peak) and the load average beside each figure. Read-only on the database. Usage:
- *   tsx bench/restart.ts [--db bench_10m] [--restarts 2] [--steady 20] [--disable name,name]
+ *   tsx bench/restart.ts [--db bench_10m] [--restarts 2] [--steady 20] [--disable name,name] [--runtime node|tsx]
  * `--disable` leaves collectors out (e.g. those still running full-window SQL every cycle, to see
  * what a restart costs for the collectors that resume from state).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,17 +43,17 @@ async function get<T>(url: string): Promise<T | null> {
   }
 }
 
+let runtime: 'node' | 'tsx' = 'node';
+
 async function run(config: string, steadySeconds: number, label: string): Promise<void> {
   const t0 = process.hrtime.bigint();
   const since = () => Number(process.hrtime.bigint() - t0) / 1e9;
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'exporter/src/main.ts'), '--config', config],
-    {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: '', PULSE_CONFIG: '', NODE_ENV: 'production' },
-    },
-  );
+  const entry =
+    runtime === 'tsx' ? ['--import', 'tsx', path.join(ROOT, 'exporter/src/main.ts')] : [path.join(ROOT, 'dist/exporter/src/main.js')];
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...entry, '--config', config], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: '', PULSE_CONFIG: '', NODE_ENV: 'production' },
+  });
   let out = '';
   child.stdout.on('data', (b: Buffer) => {
     out += b.toString();
@@ -112,8 +113,13 @@ async function main(): Promise<void> {
       restarts: { type: 'string', default: '2' },
       steady: { type: 'string', default: '20' },
       disable: { type: 'string', default: '' },
+      runtime: { type: 'string', default: 'node' },
     },
   });
+  if (values.runtime !== 'node' && values.runtime !== 'tsx') throw new Error(`--runtime: node or tsx, got ${values.runtime}`);
+  runtime = values.runtime;
+  // npm start's build step (only transpiles when a source changed).
+  if (runtime === 'node') execFileSync(process.execPath, [path.join(ROOT, 'scripts/transpile.mjs')], { stdio: 'inherit' });
   const disabled = Object.fromEntries(
     values.disable
       .split(',')
@@ -137,7 +143,7 @@ async function main(): Promise<void> {
   );
   try {
     console.log(
-      `restart benchmark on ${values.db} — ${new Date().toISOString()}, ${os.cpus().length} cores, disabled: ${values.disable || 'none'}`,
+      `restart benchmark on ${values.db} — ${new Date().toISOString()}, ${os.cpus().length} cores, runtime: ${runtime}, disabled: ${values.disable || 'none'}`,
     );
     console.log(
       '| run | spawn → /readyz 200 | spawn → every collector up | RSS steady / peak | state files | slowest first cycles at ready (ms) |',
