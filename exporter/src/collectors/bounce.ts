@@ -13,7 +13,6 @@ import {
   queryFacts,
   ratioByWindow,
   usOf,
-  windowSettings,
   WindowFacts,
   type FactRow,
   type WindowSpec,
@@ -69,8 +68,7 @@ export const bounce: CollectorFactory = (config) => {
     metrics: [M.bounceRatio, M.rollupDrift, M.rollupStateBytes],
     windowStates: [state],
     async collect({ db, log }) {
-      const nowUs = await state.cycle(db, windowSettings(config), evaluate, log);
-      return [...evaluate(state.store!, nowUs), ...state.selfSamples()];
+      return state.samples(db, config, evaluate, log);
     },
   };
 };

@@ -15,7 +15,6 @@ import {
   ratioByWindow,
   usOf,
   windowRange,
-  windowSettings,
   WindowFacts,
   type FactRow,
   type WindowSpec,
@@ -93,8 +92,7 @@ export const carts: CollectorFactory = (config) => {
         const [row] = await db.query(CARTS_ABANDONED_SQL, [from, to]);
         staged.add(M.cartsAbandonedTotal, {}, Number(row?.n ?? 0));
       });
-      const nowUs = await windows.cycle(db, windowSettings(config), evaluate, log);
-      return [...state.totals.samples(), ...evaluate(windows.store!, nowUs), ...windows.selfSamples()];
+      return [...state.totals.samples(), ...(await windows.samples(db, config, evaluate, log))];
     },
   };
 };

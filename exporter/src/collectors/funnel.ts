@@ -16,7 +16,6 @@ import {
   queryFacts,
   usOf,
   windowRange,
-  windowSettings,
   WindowFacts,
   type FactRow,
   type WindowSpec,
@@ -155,8 +154,7 @@ export const funnel: CollectorFactory = (config) => {
     metrics: [M.funnelSessions, M.conversionRatio, M.rollupDrift, M.rollupStateBytes],
     windowStates: [state],
     async collect({ db, log }) {
-      const nowUs = await state.cycle(db, windowSettings(config), evaluate, log);
-      return [...evaluate(state.store!, nowUs), ...state.selfSamples()];
+      return state.samples(db, config, evaluate, log);
     },
   };
 };

@@ -9,16 +9,7 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
 import { fold } from '../metrics/labels';
-import {
-  type FactRow,
-  type FactStore,
-  usOf,
-  usToTimestamp,
-  windowRange,
-  windowSettings,
-  WindowFacts,
-  type WindowSpec,
-} from './window-facts';
+import { type FactRow, type FactStore, usOf, usToTimestamp, windowRange, WindowFacts, type WindowSpec } from './window-facts';
 
 export const LOGINS_SQL = `
   SELECT success, failure_reason, count(*) AS n
@@ -95,8 +86,7 @@ export const logins: CollectorFactory = (config) => {
           staged.add(M.loginsTotal, labels, Number(r.n));
         }
       });
-      const nowUs = await windows.cycle(db, windowSettings(config), evaluate, log);
-      return [...state.totals.samples(), ...evaluate(windows.store!, nowUs), ...windows.selfSamples()];
+      return [...state.totals.samples(), ...(await windows.samples(db, config, evaluate, log))];
     },
   };
 };

@@ -19,7 +19,6 @@ import {
   nextOf,
   usOf,
   windowRange,
-  windowSettings,
   WindowFacts,
   type FactRow,
   type WindowSpec,
@@ -81,8 +80,7 @@ export const visitors: CollectorFactory = (config) => {
     metrics: [M.visitors, M.rollupDrift, M.rollupStateBytes],
     windowStates: [state],
     async collect({ db, log }) {
-      const nowUs = await state.cycle(db, windowSettings(config), evaluate, log);
-      return [...evaluate(state.store!, nowUs), ...state.selfSamples()];
+      return state.samples(db, config, evaluate, log);
     },
   };
 };

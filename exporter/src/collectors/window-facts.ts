@@ -455,6 +455,12 @@ export class WindowFacts<C extends string> {
     store.pruneThrough(minT);
   }
 
+  /** One cycle, then the window's samples and the self-metrics: what most window collectors publish. */
+  async samples(db: Db, config: Config, evaluate: (store: FactStore<C>, nowUs: number) => Sample[], log?: Logger): Promise<Sample[]> {
+    const nowUs = await this.cycle(db, windowSettings(config), evaluate, log);
+    return [...evaluate(this.store!, nowUs), ...this.selfSamples()];
+  }
+
   /** Self-metrics every window collector publishes next to its own series. */
   selfSamples(): Sample[] {
     return [
