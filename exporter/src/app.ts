@@ -17,6 +17,7 @@ import type { Config } from './config/load';
 import { readSecret } from './config/load';
 import { createApp, type AppState } from './http/app';
 import { cycleTimeoutSeconds } from './payments/catch-up';
+import { carryProviderRuntimes } from './payments/provider-runtime';
 import type { Provider } from './payments/provider';
 import { assertSecret, createAuthenticator, type Authenticator } from './http/auth';
 import { createTlsServer, type ReloadingTlsServer } from './http/tls';
@@ -211,6 +212,8 @@ function buildRuntime(config: Config, log: Logger): Runtime {
  * keep their instance, the pool is kept while the database settings are the same (see Scheduler).
  */
 function reloadRuntime(rt: Runtime, next: Config, log: Logger): void {
+  // Before the collectors are built: a rebuilt poller or reconciliation picks up the kept runtime.
+  carryProviderRuntimes(rt.config, next);
   const entries = scheduledCollectors(next, log);
   const needsDb = entries.some((e) => e.collector.usesDatabase) && Boolean(next.database.url);
   const sameDb = JSON.stringify(rt.config.database) === JSON.stringify(next.database);
@@ -311,8 +314,9 @@ export async function startExporter(opts: StartOptions): Promise<RunningExporter
       // Everything that can fail (secrets, web config, collectors) happens before anything is swapped.
       const nextWeb = webSecurity(next);
       if (Boolean(nextWeb.tls) !== Boolean(web.tls)) throw new Error('switching between HTTP and HTTPS needs a restart');
-      if (nextWeb.tls) tlsServer!.update(nextWeb.tls);
       reloadRuntime(rt, next, log);
+      // After the runtime accepted the config, so a rejected reload leaves TLS as it was.
+      if (nextWeb.tls) tlsServer!.update(nextWeb.tls);
       web = nextWeb;
     } catch (e) {
       const msg = (e as Error).message;

@@ -40,6 +40,28 @@ export function providerSettings<P extends Provider>(config: Config, provider: P
   return s as NonNullable<Config['payment_providers'][P]>;
 }
 
+/**
+ * On a reload: a provider whose settings did not change keeps its runtime (request budget, Retry-After
+ * hold, clients) under the new config, whatever else changed, so rebuilt collectors neither reset the
+ * budget nor call a provider that asked to be left alone. Changed settings get a fresh runtime.
+ */
+export function carryProviderRuntimes(from: Config, to: Config): Provider[] {
+  const old = hubs.get(from);
+  if (!old || from === to) return [];
+  const carried: Provider[] = [];
+  for (const [provider, rt] of old) {
+    if (JSON.stringify(from.payment_providers[provider]) !== JSON.stringify(to.payment_providers[provider])) continue;
+    let hub = hubs.get(to);
+    if (!hub) {
+      hub = new Map();
+      hubs.set(to, hub);
+    }
+    if (!hub.has(provider)) hub.set(provider, rt);
+    carried.push(provider);
+  }
+  return carried;
+}
+
 export function providerRuntime(config: Config, provider: Provider, deps: PollerDeps = {}): ProviderRuntime {
   let hub = hubs.get(config);
   if (!hub) {
