@@ -3,7 +3,7 @@
  * orders_created_at_idx; the "ordered before" check probes orders_user_created_idx per buyer), and
  * monthly recurring revenue from active seller subscriptions.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { activeUserFacts, activeUsersByWindow } from './active-users';
@@ -17,7 +17,7 @@ import {
   neighbourColumns,
   nextOf,
   usOf,
-  windowRange,
+  windowSlices,
   windowSettings,
   WindowFacts,
   type FactRow,
@@ -80,9 +80,7 @@ export const revenue: CollectorFactory = (config) => {
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();
     const out: Sample[] = [];
-    for (const window of WINDOWS) {
-      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
-      const since = nowUs - WINDOW_SECONDS[window] * 1_000_000;
+    for (const { window, a, b, since } of windowSlices(t, n, nowUs)) {
       const gmv = new Float64Array(curLabels.length);
       const seen = new Uint8Array(curLabels.length);
       let buyers = 0;

@@ -22,7 +22,7 @@ import {
   type FactStore,
   usOf,
   usToTimestamp,
-  windowRange,
+  windowSlices,
   windowSettings,
   WindowFacts,
   type WindowSpec,
@@ -78,8 +78,7 @@ const averages =
   (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();
     const out: Sample[] = [];
-    for (const window of WINDOWS) {
-      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+    for (const { window, a, b } of windowSlices(t, n, nowUs)) {
       let sum = 0;
       let count = 0;
       for (let i = a; i < b; i++) {

@@ -6,7 +6,7 @@
  * A cycle reads sessions started since the previous horizon, with index probes on
  * sessions_visitor_started_idx; no visitor id is held in memory.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import {
@@ -18,7 +18,7 @@ import {
   neighbourColumns,
   nextOf,
   usOf,
-  windowRange,
+  windowSlices,
   WindowFacts,
   type FactRow,
   type WindowSpec,
@@ -58,9 +58,7 @@ export const visitors: CollectorFactory = (config) => {
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();
     const out: Sample[] = [];
-    for (const window of WINDOWS) {
-      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
-      const since = nowUs - WINDOW_SECONDS[window] * 1_000_000;
+    for (const { window, a, b, since } of windowSlices(t, n, nowUs)) {
       let fresh = 0;
       let returning = 0;
       for (let i = a; i < b; i++) {

@@ -10,7 +10,7 @@
  * and drops facts that left the longest window. Changes older than that are caught by the periodic
  * full refresh, whose difference from the incremental value is published as rollup drift.
  */
-import { M, type MetricDef, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import { M, type MetricDef, type Window, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
@@ -539,6 +539,18 @@ function driftBetween(a: Sample[], b: Sample[]): number {
   }
   for (const s of b) if (!seen.has(key(s))) d += Math.abs(val(s));
   return d;
+}
+
+/** Each 1d/7d/30d window as the rows [a, b) of facts inside (since, now]. */
+export function* windowSlices(
+  t: Float64Array,
+  n: number,
+  nowUs: number,
+): Generator<{ window: Window; a: number; b: number; since: number }> {
+  for (const window of WINDOWS) {
+    const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+    yield { window, a, b, since: nowUs - WINDOW_SECONDS[window] * US };
+  }
 }
 
 /** Count of facts per window: index of the first fact inside (now - W, now] and the end. */
