@@ -8,6 +8,7 @@
  * Writes bench/results/seller-reports.{json,md}. Read-only on the benchmark databases.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,8 +42,15 @@ interface Timed {
   stdout: string;
 }
 
+/** The node flags `npm run report` uses (the heap cap), so the benchmark measures the same process. */
+const REPORT_NODE_FLAGS =
+  (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.report!.match(
+    /--max-old-space-size=\d+/g,
+  ) ?? [];
+
 async function timed(args: string[]): Promise<Timed> {
-  const { stdout, stderr } = await run('/usr/bin/time', ['-f', 'PULSE_TIME %e %M', process.execPath, '--import', 'tsx', ...args], {
+  const node = [process.execPath, ...REPORT_NODE_FLAGS, '--import', 'tsx'];
+  const { stdout, stderr } = await run('/usr/bin/time', ['-f', 'PULSE_TIME %e %M', ...node, ...args], {
     cwd: ROOT,
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, LOG_LEVEL: 'warn' },
