@@ -75,17 +75,19 @@ export function readStateFile<T>(file: string, envelope: StateEnvelope, schema: 
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     return { kind: 'refused', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, movedTo: null };
   }
-  const reason = refusal(text, envelope);
-  if (reason === null) {
-    const parsed = schema.safeParse((JSON.parse(text) as { payload: unknown }).payload);
+  // Parsed once: window state files run to tens of MiB, and a restart reads all of them.
+  const checked = refusal(text, envelope);
+  if (typeof checked !== 'string') {
+    const parsed = schema.safeParse(checked.payload);
     if (parsed.success) return { kind: 'ok', value: parsed.data };
     const issue = parsed.error.issues[0];
     return moveAside(file, `invalid payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'rejected'}`);
   }
-  return moveAside(file, reason);
+  return moveAside(file, checked);
 }
 
-function refusal(text: string, envelope: StateEnvelope): string | null {
+/** Why the file is refused, or its parsed document. */
+function refusal(text: string, envelope: StateEnvelope): string | { payload: unknown } {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -101,7 +103,7 @@ function refusal(text: string, envelope: StateEnvelope): string | null {
   if (start < 0 || !text.endsWith('}')) return 'no payload';
   const payloadText = text.slice(start + '"payload":'.length, -1);
   if (checksum(payloadText) !== d.sha256) return 'checksum mismatch';
-  return null;
+  return d as { payload: unknown };
 }
 
 function moveAside(file: string, reason: string): StateRead<never> {
