@@ -48,6 +48,17 @@ export const SELLER_PAYMENTS_SQL = `
       OR (p.failed_at >= $1::timestamptz AND p.failed_at < $2::timestamptz)
    GROUP BY 1, 2`;
 
+/** Each seller's orders in the 30 and 90 days before `end` (a parameter): the segment inputs. */
+const ordersLast30And90Days = (end: string) => `
+    LEFT JOIN (
+      SELECT seller_id,
+             count(*) FILTER (WHERE created_at >= ${end}::timestamptz - interval '30 days') AS n30,
+             count(*) AS n90
+        FROM orders
+       WHERE created_at >= ${end}::timestamptz - interval '90 days' AND created_at < ${end}::timestamptz
+       GROUP BY seller_id
+    ) a ON a.seller_id = s.id`;
+
 /**
  * Every seller approved before the period end, with its orders in the 30 and 90 days before the
  * period end (segment). Credits are the sellers table's current values: the contract keeps no history.
@@ -56,14 +67,7 @@ export const SELLER_LIST_SQL = `
   SELECT s.id, s.applied_at, s.approved_at, s.churned_at, s.credits_total, s.credits_used,
          coalesce(a.n30, 0) AS n30, coalesce(a.n90, 0) AS n90
     FROM sellers s
-    LEFT JOIN (
-      SELECT seller_id,
-             count(*) FILTER (WHERE created_at >= $1::timestamptz - interval '30 days') AS n30,
-             count(*) AS n90
-        FROM orders
-       WHERE created_at >= $1::timestamptz - interval '90 days' AND created_at < $1::timestamptz
-       GROUP BY seller_id
-    ) a ON a.seller_id = s.id
+${ordersLast30And90Days('$1')}
    ORDER BY s.id`;
 
 /** Breakdown rows for the PDF scorecards: refund, return and payment-failure reasons per seller. */
@@ -108,14 +112,7 @@ export const SELLER_EXPORT_SQL = `
       SELECT seller_id, count(*) AS n FROM orders
        WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz GROUP BY seller_id
     ) p ON p.seller_id = s.id
-    LEFT JOIN (
-      SELECT seller_id,
-             count(*) FILTER (WHERE created_at >= $2::timestamptz - interval '30 days') AS n30,
-             count(*) AS n90
-        FROM orders
-       WHERE created_at >= $2::timestamptz - interval '90 days' AND created_at < $2::timestamptz
-       GROUP BY seller_id
-    ) a ON a.seller_id = s.id
+${ordersLast30And90Days('$2')}
    ORDER BY s.id`;
 
 /**
