@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import { SMTPServer } from 'smtp-server';
+import type { SMTPServer } from 'smtp-server';
+import { type CapturedMail, captureSmtp } from '../support/smtp-capture';
 import { M } from '../../shared/catalogue';
 import { parseReportsConfig, type ReportsConfig } from '../../reports/config';
 import { SECTIONS } from '../../reports/kpis';
@@ -32,13 +33,9 @@ let work: string;
 let tsdb: string;
 let prom: RunningPrometheus;
 
-interface Mail {
-  to: string[];
-  raw: string;
-}
 let smtp: SMTPServer;
 let smtpPort: number;
-const mails: Mail[] = [];
+const mails: CapturedMail[] = [];
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'pulse-reports-'));
@@ -54,18 +51,7 @@ beforeAll(async () => {
   await createBlocks(file, tsdb);
   prom = await startPrometheus(tsdb);
   smtpPort = await freePort();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, cb) {
-      let raw = '';
-      stream.on('data', (d: Buffer) => (raw += d.toString()));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        cb();
-      });
-    },
-  });
+  smtp = captureSmtp(mails);
   await new Promise<void>((r) => smtp.listen(smtpPort, '127.0.0.1', () => r()));
 }, 120_000);
 

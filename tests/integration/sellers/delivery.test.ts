@@ -6,39 +6,24 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
+import type { SMTPServer } from 'smtp-server';
+import { type CapturedMail, captureSmtp } from '../../support/smtp-capture';
 import { runCli } from '../../../reports/cli';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { buildFixture, loadFixture, readOnlyRole } from './fixture';
-
-interface Mail {
-  to: string[];
-  raw: string;
-}
 
 let db: TestDatabase;
 let ro: Awaited<ReturnType<typeof readOnlyRole>>;
 let out: string;
 let smtp: SMTPServer;
 let port: number;
-const mails: Mail[] = [];
+const mails: CapturedMail[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase('pulse_seller_mail');
   await loadFixture(db.pool, buildFixture(3));
   out = await mkdtemp(path.join(os.tmpdir(), 'pulse-seller-mail-'));
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, cb) {
-      let raw = '';
-      stream.on('data', (d: Buffer) => (raw += d.toString()));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        cb();
-      });
-    },
-  });
+  smtp = captureSmtp(mails);
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   port = (smtp.server.address() as AddressInfo).port;
 }, 60_000);
