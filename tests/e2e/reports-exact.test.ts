@@ -153,12 +153,9 @@ function syntheticResets(): string {
   return lines.join('\n');
 }
 
-beforeAll(async () => {
-  work = mkdtempSync(path.join(os.tmpdir(), 'pulse-reports-exact-'));
-  db = await createTestDatabase('pulse_exact');
-  await seedHistory(db.pool, { seed: 23, days: 16, sessionsPerDay: 250, end: END });
-  // Window-gauge collectors are off: reports read gauges as they are, only counters are recomputed.
-  const off = [
+// Window-gauge collectors are off: reports read gauges as they are, only counters are recomputed.
+const GAUGES_OFF = Object.fromEntries(
+  [
     'users',
     'active_users',
     'visitors',
@@ -171,12 +168,18 @@ beforeAll(async () => {
     'payments',
     'sellers',
     'seller_credits',
-  ];
+  ].map((c) => [c, { enabled: false }]),
+);
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'pulse-reports-exact-'));
+  db = await createTestDatabase('pulse_exact');
+  await seedHistory(db.pool, { seed: 23, days: 16, sessionsPerDay: 250, end: END });
   const config = parseConfig(
     {
       database: { url: db.url },
       collection: { settle_lag: 0, start_jitter: 0 },
-      collectors: Object.fromEntries(off.map((c) => [c, { enabled: false }])),
+      collectors: GAUGES_OFF,
       demo: { mode: 'off' },
       log: { level: 'silent' },
     },
@@ -390,22 +393,7 @@ describe('settle lag: an exporter counting rows up to 1 h before each sample', (
       {
         database: { url: db.url },
         collection: { settle_lag: LAG, start_jitter: 0 },
-        collectors: Object.fromEntries(
-          [
-            'users',
-            'active_users',
-            'visitors',
-            'events',
-            'bounce',
-            'retention',
-            'cohort_retention',
-            'funnel',
-            'revenue',
-            'payments',
-            'sellers',
-            'seller_credits',
-          ].map((c) => [c, { enabled: false }]),
-        ),
+        collectors: GAUGES_OFF,
         demo: { mode: 'off' },
         log: { level: 'silent' },
       },
