@@ -8,6 +8,7 @@
  */
 import pg from 'pg';
 import { scheduledCollectors, VERSION } from '../exporter/src/app';
+import { COLLECTOR_DEFAULTS, type CollectorName } from '../exporter/src/collectors';
 import { parseConfig } from '../exporter/src/config/load';
 import { MetricStore } from '../exporter/src/metrics/store';
 import { createPool } from '../exporter/src/runtime/db';
@@ -51,6 +52,8 @@ export interface CollectionCostResult {
   /** Median (by database time) of the steady-state cycles, with every cycle's figures. */
   steady: CycleCost;
   steadyCycles: { wallMs: number; dbMs: number }[];
+  /** Database time per wall-clock minute at the default intervals: Σ steady DB time × 60 / interval. */
+  dbMsPerMinute: number;
   freshRowsPerCycle: FreshRows[];
 }
 
@@ -130,11 +133,16 @@ export async function runCollectionCost(o: { serverUrl: string; dbName: string; 
       cycles.push(c);
     }
     const median = [...cycles].sort((a, b) => a.dbMs - b.dbMs)[Math.floor(cycles.length / 2)]!;
+    const dbMsPerMinute = median.collectors.reduce(
+      (a, c) => a + (c.dbMs * 60) / COLLECTOR_DEFAULTS[c.collector as CollectorName].interval,
+      0,
+    );
     return {
       database: o.dbName,
       first,
       steady: median,
       steadyCycles: cycles.map((c) => ({ wallMs: c.wallMs, dbMs: c.dbMs })),
+      dbMsPerMinute,
       freshRowsPerCycle: fresh,
     };
   } finally {
