@@ -498,6 +498,9 @@ export class WindowFacts<C extends string> {
           this.store = FactStore.restore(this.spec.columns, read.value.store);
           this.horizonUs = read.value.horizonUs;
           this.nextRefreshUs = read.value.nextRefreshUs;
+          // The file on disk is this state: the next save is due SAVE_EVERY_US after it was written
+          // (at or after its horizon), not at once, which would rewrite every file before /readyz.
+          this.savedAtUs = this.horizonUs;
           log?.info({ collector: this.name, facts: this.store.size }, 'window state restored');
           return;
         } catch (e) {
