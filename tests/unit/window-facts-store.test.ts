@@ -86,7 +86,8 @@ describe('FactStore and BlockSums', () => {
     // Windows spanned several whole blocks of 4,096 facts, not only edges.
     expect(largest).toBeGreaterThan(3 * 4096);
     // The state file round trip keeps the facts exactly (the pruned prefix is not written).
-    const back = FactStore.restore(KINDS, store.dump()).view();
+    const { n, sections } = store.dump();
+    const back = FactStore.restore(KINDS, n, sections).view();
     expect(Array.from(back.t)).toEqual(model.map((r) => r.t));
     expect(Array.from(back.cols.next)).toEqual(model.map((r) => r.next));
   });
