@@ -69,7 +69,7 @@ describe('binary state files', () => {
     writeBinaryStateFile(f, BIN, { horizonUs: 1_764_000_000_123_456, n: 5 }, [t, flags, empty, ids]);
     return f;
   }
-  const asF64 = (b: Buffer) => Array.from(new Float64Array(Uint8Array.from(b).buffer));
+  const asF64 = (b: Uint8Array) => Array.from(new Float64Array(Uint8Array.from(b).buffer));
 
   test('round trip: payload and every section byte for byte, 0600, no temp file left', () => {
     const f = written();
@@ -80,8 +80,15 @@ describe('binary state files', () => {
     expect(asF64(r.value.sections[0]!)).toEqual(Array.from(t));
     expect(Array.from(r.value.sections[1]!)).toEqual([0, 1, 255]);
     expect(asF64(r.value.sections[3]!)).toEqual([8, 9]);
-    // Each section starts at a multiple of 8 in the file, so it can be viewed as a Float64Array.
-    for (const s of r.value.sections) expect((s.byteOffset - r.value.sections[0]!.byteOffset) % 8).toBe(0);
+    // In the file, each section starts at a multiple of 8 (it can be viewed as a Float64Array).
+    const raw = readFileSync(f);
+    let at = 44 + raw.readUInt32LE(8);
+    for (const s of r.value.sections) {
+      expect(at % 8).toBe(0);
+      expect(raw.subarray(at, at + s.length).equals(s)).toBe(true);
+      at += s.length + ((8 - (s.length % 8)) % 8);
+    }
+    expect(at).toBe(raw.length);
     expect(statSync(f).mode & 0o777).toBe(0o600);
     expect(readdirSync(path.dirname(f))).toEqual(['x.bin']);
   });
@@ -130,6 +137,39 @@ describe('binary state files', () => {
     if (r.kind !== 'refused') return;
     expect(r.reason).toMatch(reason);
     expect(r.movedTo).toMatch(/x\.bin\.refused-\d+$/);
+    expect(readBinaryStateFile(f, BIN, header)).toEqual({ kind: 'missing' });
+  });
+
+  test('sections are read straight into the arrays the caller gives', () => {
+    const f = written();
+    const into = [new Float64Array(5), new Uint8Array(3), new Float64Array(0), new Float64Array(2)];
+    const r = readBinaryStateFile(f, BIN, header, (payload, lengths) => {
+      expect(payload.n).toBe(5);
+      expect(lengths).toEqual([40, 3, 0, 16]);
+      return into.map((a) => new Uint8Array(a.buffer));
+    });
+    expect(r.kind).toBe('ok');
+    expect(Array.from(into[0]!)).toEqual(Array.from(t));
+    expect(Array.from(into[1]!)).toEqual([0, 1, 255]);
+    expect(Array.from(into[3]!)).toEqual([8, 9]);
+  });
+
+  test.each<[string, () => Uint8Array[], RegExp]>([
+    [
+      'targets of other lengths',
+      () => [new Uint8Array(40), new Uint8Array(4), new Uint8Array(0), new Uint8Array(16)],
+      /^sections of 40, 3, 0, 16 bytes, expected 40, 4, 0, 16$/,
+    ],
+    [
+      'a caller that refuses the header',
+      () => {
+        throw new Error('5 facts, at most 4 expected');
+      },
+      /^5 facts, at most 4 expected$/,
+    ],
+  ])('%s: refused with a reason and moved aside', (_name, into, reason) => {
+    const f = written();
+    expect(readBinaryStateFile(f, BIN, header, into)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(reason) });
     expect(readBinaryStateFile(f, BIN, header)).toEqual({ kind: 'missing' });
   });
 

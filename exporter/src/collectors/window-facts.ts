@@ -177,24 +177,29 @@ export class FactStore<C extends string> {
     return { n: this.n, sections: [used(this.t), used(this.id), ...this.names.map((c) => used(this.cols[c]))] };
   }
 
-  /** Rebuilds a store from `dump`'s sections (raw bytes, copied once into fresh arrays). */
-  static restore<C extends string>(kinds: Readonly<Record<C, ColumnKind>>, n: number, sections: readonly ArrayBufferView[]): FactStore<C> {
+  /**
+   * Restoring `n` facts: byte views of where `dump`'s sections go, in the new store's own arrays (the
+   * state file is read straight into them), and `finish` to call once they are filled.
+   */
+  static restoring<C extends string>(
+    kinds: Readonly<Record<C, ColumnKind>>,
+    n: number,
+  ): { targets: Uint8Array[]; finish: () => FactStore<C> } {
     const s = new FactStore(kinds, Math.max(1024, n));
     const arrays: Arr[] = [s.t, s.id, ...s.names.map((c) => s.cols[c])];
-    if (sections.length !== arrays.length) throw new Error(`${sections.length} columns saved, ${arrays.length} expected`);
-    arrays.forEach((a, k) => {
-      const v = sections[k]!;
-      if (v.byteLength !== n * a.BYTES_PER_ELEMENT) throw new Error('column length does not match the fact count');
-      new Uint8Array(a.buffer, a.byteOffset, v.byteLength).set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-    });
-    s.n = n;
-    // The checksum proves the bytes are those written; this proves they are a valid store (binary
-    // searches and window edges rely on the order). A few ms for a million facts.
-    const { t, id } = s;
-    for (let i = 1; i < n; i++) {
-      if (t[i - 1]! > t[i]! || (t[i - 1] === t[i] && id[i - 1]! >= id[i]!)) throw new Error('facts are not sorted');
-    }
-    return s;
+    return {
+      targets: arrays.map((a) => new Uint8Array(a.buffer, a.byteOffset, n * a.BYTES_PER_ELEMENT)),
+      finish: () => {
+        // The checksum proves the bytes are those written; this proves they are a valid store (binary
+        // searches and window edges rely on the order). A few ms for a million facts.
+        const { t, id } = s;
+        for (let i = 1; i < n; i++) {
+          if (t[i - 1]! > t[i]! || (t[i - 1] === t[i] && id[i - 1]! >= id[i]!)) throw new Error('facts are not sorted');
+        }
+        s.n = n;
+        return s;
+      },
+    };
   }
 }
 
@@ -316,6 +321,8 @@ export const DB_IDENTITY_SQL = `
 
 /** Version 1 was JSON with base64 columns (`<name>.window-state.json`); such a file is refused and rebuilt. */
 export const WINDOW_STATE_FORMAT = { format: 'window-facts', version: 2 } as const;
+
+type WindowStateHeader = z.infer<typeof windowStateHeaderSchema>;
 
 /** Where a window state lives in `collection.state_dir`. */
 export const windowStateFile = (dir: string, name: string): string => path.join(dir, `${name}.window-state.bin`);
@@ -486,34 +493,40 @@ export class WindowFacts<C extends string> {
   private async restoreFrom(db: Db, s: WindowSettings, log?: Logger): Promise<void> {
     const [row] = await db.query<{ identity: string }>(DB_IDENTITY_SQL);
     this.identity = row!.identity;
+    const fingerprint = this.fingerprint(s, this.identity);
+    // The columns are read straight into the new store's arrays, once the header proved it ours.
+    let restoring: { finish: () => FactStore<C> } | undefined;
+    const into = (h: WindowStateHeader) => {
+      if (h.fingerprint !== fingerprint) throw new Error('built from another database or configuration');
+      const r = FactStore.restoring(this.spec.columns, h.facts);
+      restoring = r;
+      return r.targets;
+    };
     let file = windowStateFile(s.stateDir!, this.name);
-    let read = readBinaryStateFile(file, WINDOW_STATE_FORMAT, windowStateHeaderSchema);
+    let read = readBinaryStateFile(file, WINDOW_STATE_FORMAT, windowStateHeaderSchema, into);
     if (read.kind === 'missing') {
       // A state saved by a version before the binary format: refused (moved aside) with one line.
       file = path.join(s.stateDir!, `${this.name}.window-state.json`);
-      read = readBinaryStateFile(file, WINDOW_STATE_FORMAT, windowStateHeaderSchema);
+      read = readBinaryStateFile(file, WINDOW_STATE_FORMAT, windowStateHeaderSchema, into);
     }
-    let reason: string | null = null;
-    if (read.kind === 'refused') reason = read.reason;
-    else if (read.kind === 'ok') {
+    if (read.kind === 'missing') return;
+    let reason = read.kind === 'refused' ? read.reason : 'no columns read';
+    if (read.kind === 'ok' && restoring) {
       const h = read.value.payload;
-      if (h.fingerprint !== this.fingerprint(s, this.identity)) reason = 'built from another database or configuration';
-      else {
-        try {
-          this.store = FactStore.restore(this.spec.columns, h.facts, read.value.sections);
-          this.horizonUs = h.horizonUs;
-          this.nextRefreshUs = h.nextRefreshUs;
-          // The file on disk is this state: the next save is due SAVE_EVERY_US after it was written
-          // (at or after its horizon), not at once, which would rewrite every file before /readyz.
-          this.savedAtUs = this.horizonUs;
-          log?.info({ collector: this.name, facts: this.store.size }, 'window state restored');
-          return;
-        } catch (e) {
-          reason = (e as Error).message;
-        }
+      try {
+        this.store = restoring.finish();
+        this.horizonUs = h.horizonUs;
+        this.nextRefreshUs = h.nextRefreshUs;
+        // The file on disk is this state: the next save is due SAVE_EVERY_US after it was written
+        // (at or after its horizon), not at once, which would rewrite every file before /readyz.
+        this.savedAtUs = this.horizonUs;
+        log?.info({ collector: this.name, facts: this.store.size }, 'window state restored');
+        return;
+      } catch (e) {
+        reason = (e as Error).message;
       }
     }
-    if (reason !== null) log?.warn({ collector: this.name, file, reason }, 'window state discarded; rebuilding from the database');
+    log?.warn({ collector: this.name, file, reason }, 'window state discarded; rebuilding from the database');
   }
 
   /** Writes the state (atomic, fsync, checksummed); the caller decides how often. */
@@ -524,7 +537,7 @@ export class WindowFacts<C extends string> {
       this.identity = row!.identity;
     }
     const { n, sections } = this.store.dump();
-    const header: z.infer<typeof windowStateHeaderSchema> = {
+    const header: WindowStateHeader = {
       fingerprint: this.fingerprint(s, this.identity),
       horizonUs: this.horizonUs,
       nextRefreshUs: this.nextRefreshUs,

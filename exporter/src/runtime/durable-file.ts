@@ -10,7 +10,7 @@
  * (window facts, tens of MiB) are binary, see writeBinaryStateFile: no base64, no giant string.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ZodType } from 'zod';
@@ -167,44 +167,76 @@ export function writeBinaryStateFile(file: string, envelope: StateEnvelope, payl
   writeFileDurable(file, [prefix, ...body]);
 }
 
-/** A binary state: its payload and its sections as views into the file's bytes (copy what you keep). */
+/** A binary state: its payload and its sections, in the arrays `into` gave (or fresh ones). */
 export interface BinaryState<T> {
   payload: T;
-  sections: Buffer[];
+  sections: Uint8Array[];
 }
 
 /**
- * Reads a file written by `writeBinaryStateFile`, read whole with one read. Missing → `missing`;
- * not such a file (a JSON state of an earlier version included), another format, version or byte
- * order, truncated, checksum mismatch, or a payload the schema refuses → `refused`, with the file
- * moved aside. Never throws for a bad file.
+ * Where the sections of a file whose header passed the checks are read to: one byte view per section,
+ * of the lengths given (e.g. the used part of a fact store's arrays, so nothing is read twice and no
+ * file-sized buffer outlives the read). May throw: the file is then refused with its message.
  */
-export function readBinaryStateFile<T>(file: string, envelope: StateEnvelope, schema: ZodType<T>): StateRead<BinaryState<T>> {
-  let buf: Buffer;
+export type SectionTargets<T> = (payload: T, lengths: readonly number[]) => Uint8Array[];
+
+/**
+ * Reads a file written by `writeBinaryStateFile`: the header, then each section straight into its
+ * target, hashed as it arrives. Missing → `missing`; not such a file (a JSON state of an earlier
+ * version included), another format, version or byte order, truncated, a payload the schema refuses,
+ * or a checksum mismatch → `refused`, with the file moved aside. Never throws for a bad file; on a
+ * refusal the targets may hold part of the file and must be discarded.
+ */
+export function readBinaryStateFile<T>(
+  file: string,
+  envelope: StateEnvelope,
+  schema: ZodType<T>,
+  into: SectionTargets<T> = (_payload, lengths) => lengths.map((n) => new Uint8Array(n)),
+): StateRead<BinaryState<T>> {
+  let fd: number;
   try {
-    buf = readFileSync(file);
+    fd = openSync(file, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
     return { kind: 'refused', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, movedTo: null };
   }
-  const checked = binaryRefusal(buf, envelope);
-  if (typeof checked === 'string') return moveAside(file, checked);
-  const parsed = schema.safeParse(checked.payload);
-  if (parsed.success) return { kind: 'ok', value: { payload: parsed.data, sections: checked.sections } };
-  const issue = parsed.error.issues[0];
-  return moveAside(file, `invalid payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'rejected'}`);
+  let checked: string | BinaryState<T>;
+  try {
+    checked = readBinary(fd, envelope, schema, into);
+  } catch (e) {
+    checked = `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+  } finally {
+    closeSync(fd);
+  }
+  return typeof checked === 'string' ? moveAside(file, checked) : { kind: 'ok', value: checked };
 }
 
-/** Why the file is refused, or its payload (unchecked by the schema) and sections. */
-function binaryRefusal(buf: Buffer, envelope: StateEnvelope): string | { payload: unknown; sections: Buffer[] } {
-  if (buf.length === 0) return 'empty file';
-  if (buf[0] === 0x7b) return 'JSON state file of an earlier version (the binary format replaced it)';
-  if (buf.length < PREFIX || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return 'not a binary state file (truncated or corrupt)';
-  const headerLength = buf.readUInt32LE(MAGIC.length);
-  if (PREFIX + headerLength > buf.length) return `truncated: header of ${headerLength} bytes, file of ${buf.length}`;
+/** Reads `view.byteLength` bytes at `position`; returns how many there were (fewer at the end of the file). */
+function readFully(fd: number, view: Uint8Array, position: number): number {
+  let done = 0;
+  while (done < view.byteLength) {
+    const n = readSync(fd, view, done, view.byteLength - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** Why the file is refused, or its state. */
+function readBinary<T>(fd: number, envelope: StateEnvelope, schema: ZodType<T>, into: SectionTargets<T>): string | BinaryState<T> {
+  const size = fstatSync(fd).size;
+  if (size === 0) return 'empty file';
+  const prefix = Buffer.alloc(Math.min(size, PREFIX));
+  readFully(fd, prefix, 0);
+  if (prefix[0] === 0x7b) return 'JSON state file of an earlier version (the binary format replaced it)';
+  if (size < PREFIX || !prefix.subarray(0, MAGIC.length).equals(MAGIC)) return 'not a binary state file (truncated or corrupt)';
+  const headerLength = prefix.readUInt32LE(MAGIC.length);
+  if (PREFIX + headerLength > size) return `truncated: header of ${headerLength} bytes, file of ${size}`;
+  const header = Buffer.alloc(headerLength);
+  readFully(fd, header, PREFIX);
   let h: Record<string, unknown>;
   try {
-    h = JSON.parse(buf.toString('utf8', PREFIX, PREFIX + headerLength));
+    h = JSON.parse(header.toString('utf8'));
     if (typeof h !== 'object' || h === null) return 'header is not an object';
   } catch {
     return 'header is not JSON (corrupt)';
@@ -215,20 +247,30 @@ function binaryRefusal(buf: Buffer, envelope: StateEnvelope): string | { payload
   const lengths = h.sections;
   if (!Array.isArray(lengths) || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) return 'header has no section lengths';
   const expected = lengths.reduce((end: number, n: number) => end + n + pad8(n), PREFIX + headerLength);
-  if (buf.length !== expected)
-    return `${buf.length < expected ? 'truncated' : 'trailing bytes'}: ${buf.length} bytes, header says ${expected}`;
-  if (
-    !createHash('sha256')
-      .update(buf.subarray(PREFIX))
-      .digest()
-      .equals(buf.subarray(MAGIC.length + 4, PREFIX))
-  )
-    return 'checksum mismatch';
-  const sections: Buffer[] = [];
-  let at = PREFIX + headerLength;
-  for (const n of lengths as number[]) {
-    sections.push(buf.subarray(at, at + n));
-    at += n + pad8(n);
+  if (size !== expected) return `${size < expected ? 'truncated' : 'trailing bytes'}: ${size} bytes, header says ${expected}`;
+  // Checked before the checksum, which needs the sections read: a refusal here reads no more.
+  const parsed = schema.safeParse(h.payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return `invalid payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'rejected'}`;
   }
-  return { payload: h.payload, sections };
+  let targets: Uint8Array[];
+  try {
+    targets = into(parsed.data, lengths);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (targets.length !== lengths.length || targets.some((t, k) => t.byteLength !== lengths[k]))
+    return `sections of ${lengths.join(', ')} bytes, expected ${targets.map((t) => t.byteLength).join(', ')}`;
+  const hash = createHash('sha256').update(header);
+  const padding = new Uint8Array(8);
+  let at = PREFIX + headerLength;
+  for (const t of targets) {
+    const pad = padding.subarray(0, pad8(t.byteLength));
+    if (readFully(fd, t, at) !== t.byteLength || readFully(fd, pad, at + t.byteLength) !== pad.byteLength) return 'truncated while reading';
+    hash.update(t).update(pad);
+    at += t.byteLength + pad.byteLength;
+  }
+  if (!hash.digest().equals(prefix.subarray(MAGIC.length + 4, PREFIX))) return 'checksum mismatch';
+  return { payload: parsed.data, sections: targets };
 }
