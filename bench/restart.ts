@@ -3,7 +3,8 @@
  * `--runtime tsx` for TypeScript through tsx) against a benchmark database with a fresh
  * `collection.state_dir`. The first run builds everything from the database and is stopped with
  * SIGTERM once every collector is up (the state is written at shutdown); each further run starts from
- * that state. Reports spawn → /readyz 200, spawn → every collector up, each collector's first cycle,
+ * that state. Reports spawn → /readyz 200 (and the exporter's CPU time by then, which the machine's
+ * load does not inflate), spawn → every collector up, each collector's first cycle,
  * RSS (steady and peak) and the load average beside each figure. Read-only on the database. Usage:
  *   tsx bench/restart.ts [--db bench_10m] [--restarts 2] [--steady 20] [--disable name,name] [--runtime node|tsx]
  * `--disable` leaves collectors out (e.g. those still running full-window SQL every cycle, to see
@@ -23,6 +24,13 @@ interface PublicStatus {
   name: string;
   up: boolean;
   lastDuration: number | null;
+}
+
+/** CPU seconds (user + system) the process used so far: unlike wall time, not inflated by other load. */
+function cpuSeconds(pid: number): number {
+  // Fields after "(comm) ": state is 0, utime 11, stime 12, in clock ticks (100 per second on Linux).
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
 }
 
 function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -77,6 +85,7 @@ async function run(config: string, steadySeconds: number, label: string): Promis
     )
       await sleep(20);
     const ready = since();
+    const cpuAtReady = cpuSeconds(child.pid!);
     const loadAtReady = load();
     const atReady = (await get<PublicStatus[]>(`${url}/api/collectors`)) ?? [];
     let statuses = atReady;
@@ -96,13 +105,13 @@ async function run(config: string, steadySeconds: number, label: string): Promis
     const restored = (out.match(/state restored/g) ?? []).length;
     const discarded = (out.match(/state discarded/g) ?? []).length;
     console.log(
-      `| ${label} | ${ready.toFixed(2)} s (load ${loadAtReady}) | ${allUp.toFixed(2)} s | ${rss.toFixed(0)} / ${peak.toFixed(0)} MiB (load ${load()}) | ${restored} restored, ${discarded} discarded | ${slow} |`,
+      `| ${label} | ${ready.toFixed(2)} s (load ${loadAtReady}) | ${cpuAtReady.toFixed(2)} s | ${allUp.toFixed(2)} s | ${rss.toFixed(0)} / ${peak.toFixed(0)} MiB (load ${load()}) | ${restored} restored, ${discarded} discarded | ${slow} |`,
     );
   } finally {
     const t = Date.now();
     child.kill('SIGTERM');
     const code = await exited;
-    console.log(`|   ↳ SIGTERM → exit ${code} in ${Date.now() - t} ms | | | | | |`);
+    console.log(`|   ↳ SIGTERM → exit ${code} in ${Date.now() - t} ms | | | | | | |`);
   }
 }
 
@@ -146,12 +155,12 @@ async function main(): Promise<void> {
       `restart benchmark on ${values.db} — ${new Date().toISOString()}, ${os.cpus().length} cores, runtime: ${runtime}, disabled: ${values.disable || 'none'}`,
     );
     console.log(
-      '| run | spawn → /readyz 200 | spawn → every collector up | RSS steady / peak | state files | slowest first cycles at ready (ms) |',
+      '| run | spawn → /readyz 200 | CPU used by then | spawn → every collector up | RSS steady / peak | state files | slowest first cycles at ready (ms) |',
     );
-    console.log('|---|---:|---:|---:|---|---|');
+    console.log('|---|---:|---:|---:|---:|---|---|');
     await run(config, Number(values.steady), 'no state (first build)');
     const bytes = readdirSync(stateDir).reduce((n, f) => n + statSync(path.join(stateDir, f)).size, 0);
-    console.log(`|   ↳ state dir: ${readdirSync(stateDir).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB | | | | | |`);
+    console.log(`|   ↳ state dir: ${readdirSync(stateDir).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB | | | | | | |`);
     for (let i = 1; i <= Number(values.restarts); i++) await run(config, Number(values.steady), `restart ${i} with state`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -86,7 +86,18 @@ describe('FactStore and BlockSums', () => {
     // Windows spanned several whole blocks of 4,096 facts, not only edges.
     expect(largest).toBeGreaterThan(3 * 4096);
     // The state file round trip keeps the facts exactly (the pruned prefix is not written).
-    const back = FactStore.restore(KINDS, store.dump()).view();
+    const { n, sections } = store.dump();
+    /** A store being restored, its targets filled with the dumped bytes (as the state file reader does). */
+    const filled = () => {
+      const r = FactStore.restoring(KINDS, n);
+      for (const [k, a] of sections.entries()) r.targets[k]!.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      return r;
+    };
+    const back = filled().finish().view();
+    // Bytes that pass the checksum but are not in (t, id) order are refused, not served.
+    const bad = filled();
+    new Float64Array(bad.targets[0]!.buffer, 0, n).reverse();
+    expect(() => bad.finish()).toThrow('facts are not sorted');
     expect(Array.from(back.t)).toEqual(model.map((r) => r.t));
     expect(Array.from(back.cols.next)).toEqual(model.map((r) => r.next));
   });

@@ -11,6 +11,7 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import type { Db } from '../runtime/db';
 import { isoWeekStart, SettledPeriod } from './settled-period';
+import { windowSettings } from './window-facts';
 
 export const COHORT_WEEKS = 12;
 
@@ -72,13 +73,13 @@ async function cohortRatios(db: Db): Promise<Float64Array> {
 }
 
 export const cohortRetention: CollectorFactory = (config) => {
-  const week = new SettledPeriod(isoWeekStart, cohortRatios);
+  const week = new SettledPeriod('cohort_retention', (COHORT_WEEKS * (COHORT_WEEKS + 1)) / 2, isoWeekStart, cohortRatios);
   return {
     name: 'cohort_retention',
     usesDatabase: true,
     metrics: [M.cohortRetentionRatio, M.rollupDrift, M.rollupStateBytes],
-    async collect({ db }) {
-      const values = await week.value(db, config.collection.settle_lag, config.collection.full_refresh);
+    async collect({ db, log }) {
+      const values = await week.value(db, windowSettings(config), log);
       const out: Sample[] = [];
       let i = 0;
       for (let k = 1; k <= COHORT_WEEKS; k++) {

@@ -208,6 +208,8 @@ export class IncrementalState {
         try {
           this.totals = Totals.fromJSON(read.value.totals);
           this.horizon = read.value.horizon;
+          // The file holds exactly this state: no need to write it again at the first cycle.
+          this.savedAt = Date.parse(this.horizon);
           p.log.info({ file: p.file, horizon: this.horizon }, 'counter state restored');
           return;
         } catch (e) {

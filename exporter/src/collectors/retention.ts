@@ -12,6 +12,7 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import type { Db } from '../runtime/db';
 import { SettledPeriod, utcDayStart } from './settled-period';
+import { windowSettings } from './window-facts';
 
 export const RETENTION_DAYS = M.retentionRatio.labels.day.kind === 'fixed' ? M.retentionRatio.labels.day.values.map(Number) : [];
 
@@ -46,13 +47,13 @@ async function retentionRatios(db: Db): Promise<Float64Array> {
 }
 
 export const retention: CollectorFactory = (config) => {
-  const day = new SettledPeriod(utcDayStart, retentionRatios);
+  const day = new SettledPeriod('retention', RETENTION_DAYS.length, utcDayStart, retentionRatios);
   return {
     name: 'retention',
     usesDatabase: true,
     metrics: [M.retentionRatio, M.rollupDrift, M.rollupStateBytes],
-    async collect({ db }) {
-      const values = await day.value(db, config.collection.settle_lag, config.collection.full_refresh);
+    async collect({ db, log }) {
+      const values = await day.value(db, windowSettings(config), log);
       const out: Sample[] = RETENTION_DAYS.map((n, i) => ({ metric: M.retentionRatio, labels: { day: String(n) }, value: values[i]! }));
       out.push(
         { metric: M.rollupDrift, labels: { collector: 'retention' }, value: day.drift },

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Config } from '../config/load';
-import { readStateFile, writeStateFile } from '../runtime/durable-file';
+import { readBinaryStateFile, writeBinaryStateFile } from '../runtime/durable-file';
 import type { Logger } from '../runtime/logger';
 import type { Db } from '../runtime/db';
 import type { Sample } from '../metrics/sample';
@@ -168,30 +168,38 @@ export class FactStore<C extends string> {
     return { start: this.start, changed: this.changed, version: this.version };
   }
 
-  /** Compact serialisation for the state file (base64 of each column's used part). */
-  dump(): StoreDump {
-    const b64 = (a: Arr) =>
-      Buffer.from(a.buffer, a.byteOffset + this.start * a.BYTES_PER_ELEMENT, this.n * a.BYTES_PER_ELEMENT).toString('base64');
-    const cols: Record<string, string> = {};
-    for (const c of Object.keys(this.cols) as C[]) cols[c] = b64(this.cols[c]);
-    return { n: this.n, t: b64(this.t), id: b64(this.id), cols };
+  /**
+   * The used part of every array, as views (no copy) for the state file: t, id, then the columns in
+   * the order of `kinds`.
+   */
+  dump(): { n: number; sections: Arr[] } {
+    const used = (a: Arr) => a.subarray(this.start, this.start + this.n);
+    return { n: this.n, sections: [used(this.t), used(this.id), ...this.names.map((c) => used(this.cols[c]))] };
   }
 
-  static restore<C extends string>(kinds: Readonly<Record<C, ColumnKind>>, d: StoreDump): FactStore<C> {
-    const s = new FactStore(kinds, Math.max(1024, d.n));
-    const load = (a: Arr, text: string | undefined) => {
-      const buf = Buffer.from(text ?? '', 'base64');
-      if (buf.length !== d.n * a.BYTES_PER_ELEMENT) throw new Error('column length does not match the fact count');
-      new Uint8Array(a.buffer, a.byteOffset, buf.length).set(buf);
+  /**
+   * Restoring `n` facts: byte views of where `dump`'s sections go, in the new store's own arrays (the
+   * state file is read straight into them), and `finish` to call once they are filled.
+   */
+  static restoring<C extends string>(
+    kinds: Readonly<Record<C, ColumnKind>>,
+    n: number,
+  ): { targets: Uint8Array[]; finish: () => FactStore<C> } {
+    const s = new FactStore(kinds, Math.max(1024, n));
+    const arrays: Arr[] = [s.t, s.id, ...s.names.map((c) => s.cols[c])];
+    return {
+      targets: arrays.map((a) => new Uint8Array(a.buffer, a.byteOffset, n * a.BYTES_PER_ELEMENT)),
+      finish: () => {
+        // The checksum proves the bytes are those written; this proves they are a valid store (binary
+        // searches and window edges rely on the order). A few ms for a million facts.
+        const { t, id } = s;
+        for (let i = 1; i < n; i++) {
+          if (t[i - 1]! > t[i]! || (t[i - 1] === t[i] && id[i - 1]! >= id[i]!)) throw new Error('facts are not sorted');
+        }
+        s.n = n;
+        return s;
+      },
     };
-    load(s.t, d.t);
-    load(s.id, d.id);
-    for (const c of Object.keys(kinds) as C[]) load(s.cols[c], d.cols[c]);
-    s.n = d.n;
-    for (let i = 1; i < s.n; i++) {
-      if (s.t[i - 1]! > s.t[i]! || (s.t[i - 1] === s.t[i] && s.id[i - 1]! >= s.id[i]!)) throw new Error('facts are not sorted');
-    }
-    return s;
   }
 }
 
@@ -254,13 +262,6 @@ export class BlockSums<C extends string> {
   }
 }
 
-export interface StoreDump {
-  n: number;
-  t: string;
-  id: string;
-  cols: Record<string, string>;
-}
-
 /** What a window collector tells the engine about its facts. */
 export interface WindowSpec<C extends string> {
   readonly columns: Readonly<Record<C, ColumnKind>>;
@@ -318,12 +319,21 @@ export const DB_IDENTITY_SQL = `
   SELECT current_database() || '/' || d.oid || '/' || coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port(), 0) AS identity
     FROM pg_database d WHERE d.datname = current_database()`;
 
-const STATE_FORMAT = { format: 'window-facts', version: 1 } as const;
-const dumpSchema = z.strictObject({
+/** Version 1 was JSON with base64 columns (`<name>.window-state.json`); such a file is refused and rebuilt. */
+export const WINDOW_STATE_FORMAT = { format: 'window-facts', version: 2 } as const;
+
+type WindowStateHeader = z.infer<typeof windowStateHeaderSchema>;
+
+/** Where a window state lives in `collection.state_dir`. */
+export const windowStateFile = (dir: string, name: string): string => path.join(dir, `${name}.window-state.bin`);
+/** The header of the binary state file; the columns follow as raw sections (FactStore.dump). */
+export const windowStateHeaderSchema = z.strictObject({
   fingerprint: z.string(),
   horizonUs: z.number(),
   nextRefreshUs: z.number(),
-  store: z.strictObject({ n: z.number().int().nonnegative(), t: z.string(), id: z.string(), cols: z.record(z.string(), z.string()) }),
+  facts: z.number().int().nonnegative(),
+  /** Section names and kinds, for whoever inspects a file: the fingerprint already covers them. */
+  columns: z.array(z.tuple([z.string(), z.enum(['f64', 'u8'])])),
 });
 
 const US = 1_000_000;
@@ -473,10 +483,6 @@ export class WindowFacts<C extends string> {
   /** Database identity seen by the last cycle: part of the saved state's fingerprint. */
   private identity: string | null = null;
 
-  private fileOf(dir: string): string {
-    return path.join(dir, `${this.name}.window-state.json`);
-  }
-
   private fingerprint(s: WindowSettings, identity: string): string {
     return createHash('sha256')
       .update(`${identity}|${this.name}|${JSON.stringify(this.spec.columns)}|${s.configFingerprint}`)
@@ -487,25 +493,40 @@ export class WindowFacts<C extends string> {
   private async restoreFrom(db: Db, s: WindowSettings, log?: Logger): Promise<void> {
     const [row] = await db.query<{ identity: string }>(DB_IDENTITY_SQL);
     this.identity = row!.identity;
-    const file = this.fileOf(s.stateDir!);
-    const read = readStateFile(file, STATE_FORMAT, dumpSchema);
-    let reason: string | null = null;
-    if (read.kind === 'refused') reason = read.reason;
-    else if (read.kind === 'ok') {
-      if (read.value.fingerprint !== this.fingerprint(s, this.identity)) reason = 'built from another database or configuration';
-      else {
-        try {
-          this.store = FactStore.restore(this.spec.columns, read.value.store);
-          this.horizonUs = read.value.horizonUs;
-          this.nextRefreshUs = read.value.nextRefreshUs;
-          log?.info({ collector: this.name, facts: this.store.size }, 'window state restored');
-          return;
-        } catch (e) {
-          reason = (e as Error).message;
-        }
+    const fingerprint = this.fingerprint(s, this.identity);
+    // The columns are read straight into the new store's arrays, once the header proved it ours.
+    let restoring: { finish: () => FactStore<C> } | undefined;
+    const into = (h: WindowStateHeader) => {
+      if (h.fingerprint !== fingerprint) throw new Error('built from another database or configuration');
+      const r = FactStore.restoring(this.spec.columns, h.facts);
+      restoring = r;
+      return r.targets;
+    };
+    let file = windowStateFile(s.stateDir!, this.name);
+    let read = readBinaryStateFile(file, WINDOW_STATE_FORMAT, windowStateHeaderSchema, into);
+    if (read.kind === 'missing') {
+      // A state saved by a version before the binary format: refused (moved aside) with one line.
+      file = path.join(s.stateDir!, `${this.name}.window-state.json`);
+      read = readBinaryStateFile(file, WINDOW_STATE_FORMAT, windowStateHeaderSchema, into);
+    }
+    if (read.kind === 'missing') return;
+    let reason = read.kind === 'refused' ? read.reason : 'no columns read';
+    if (read.kind === 'ok' && restoring) {
+      const h = read.value.payload;
+      try {
+        this.store = restoring.finish();
+        this.horizonUs = h.horizonUs;
+        this.nextRefreshUs = h.nextRefreshUs;
+        // The file on disk is this state: the next save is due SAVE_EVERY_US after it was written
+        // (at or after its horizon), not at once, which would rewrite every file before /readyz.
+        this.savedAtUs = this.horizonUs;
+        log?.info({ collector: this.name, facts: this.store.size }, 'window state restored');
+        return;
+      } catch (e) {
+        reason = (e as Error).message;
       }
     }
-    if (reason !== null) log?.warn({ collector: this.name, file, reason }, 'window state discarded; rebuilding from the database');
+    log?.warn({ collector: this.name, file, reason }, 'window state discarded; rebuilding from the database');
   }
 
   /** Writes the state (atomic, fsync, checksummed); the caller decides how often. */
@@ -515,12 +536,15 @@ export class WindowFacts<C extends string> {
       const [row] = await db.query<{ identity: string }>(DB_IDENTITY_SQL);
       this.identity = row!.identity;
     }
-    writeStateFile(this.fileOf(s.stateDir), STATE_FORMAT, {
+    const { n, sections } = this.store.dump();
+    const header: WindowStateHeader = {
       fingerprint: this.fingerprint(s, this.identity),
       horizonUs: this.horizonUs,
       nextRefreshUs: this.nextRefreshUs,
-      store: this.store.dump(),
-    });
+      facts: n,
+      columns: [['t', 'f64'], ['id', 'f64'], ...Object.entries<ColumnKind>(this.spec.columns)],
+    };
+    writeBinaryStateFile(windowStateFile(s.stateDir, this.name), WINDOW_STATE_FORMAT, header, sections);
   }
 }
 

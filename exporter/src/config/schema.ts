@@ -149,7 +149,8 @@ export const configSchema = z.strictObject({
       mutable_horizon: duration.default(172800),
       // Every window collector recomputes its state from scratch this often (spread over time).
       full_refresh: duration.default(86400),
-      // Where window aggregates are persisted between runs; unset: kept in memory only.
+      // Where collector state (window facts, counter totals, settled retention) is persisted between runs;
+      // unset: kept in memory only.
       state_dir: z.string().min(1, 'expected a directory path').optional(),
     })
     .prefault({}),

@@ -5,7 +5,7 @@
  * horizon are deleted before one restart: a resumed state still counts them, a rescan could not.
  * A state file from another configuration, or a corrupt one, is discarded with one log line.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { M } from '../../../shared/catalogue';
@@ -221,6 +221,18 @@ test('restarts mid-stream (shutdown save, crash after a periodic save, pruned hi
       expect(lines.filter((l) => l.includes('discarded'))).toHaveLength(0);
     }
   }
+});
+
+test('a resumed counter state is not rewritten by its first cycle when no periodic save is due', async () => {
+  const config = configFor();
+  await collectAll(boot(config, []), config);
+  const file = path.join(dir, 'orders.counter-state.json');
+  const written = statSync(file).ino;
+  const lines: string[] = [];
+  // Same database clock: the saved horizon is the one this cycle reaches.
+  expect(await collectAll(boot(config, lines), config)).toEqual(expected(clock.nowMs));
+  expect(lines.filter((l) => l.includes('counter state restored'))).toHaveLength(3);
+  expect(statSync(file).ino).toBe(written);
 });
 
 test('a state file from another configuration or a corrupt one is discarded with one log line, counts rebuilt exactly', async () => {

@@ -4,7 +4,7 @@
  * updates inside mutable_horizon, clock moves across hour, day, ISO-week and exact 1d/7d/30d edges,
  * and a restart from the persisted state. The clock is pinned in the database.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { M } from '../../../shared/catalogue';
@@ -26,6 +26,8 @@ import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { collectOnce, testConfig } from '../../support/collect';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
 import { labelKey } from '../../../exporter/src/metrics/labels';
+import { WINDOW_STATE_FORMAT, windowStateFile, windowStateHeaderSchema } from '../../../exporter/src/collectors/window-facts';
+import { readBinaryStateFile } from '../../../exporter/src/runtime/durable-file';
 
 const SETTLE = 120;
 const HOUR = 3600_000;
@@ -468,14 +470,14 @@ test.each(PAIRS)(
       if (step === 20) {
         // Restart: a new collector resumes from the state last saved (up to 5 minutes old).
         // Collectors that keep no window state (retention) simply start again.
-        if (c.windowStates) expect(existsSync(path.join(stateDir, `${c.name}.window-state.json`))).toBe(true);
+        if (c.windowStates) expect(existsSync(windowStateFile(stateDir, c.windowStates[0]!.name))).toBe(true);
         restarted = factory(config);
       }
-      const file = path.join(stateDir, `${c.name}.window-state.json`);
-      const savedNext =
+      const saved =
         restarted && c.windowStates
-          ? (JSON.parse(readFileSync(file, 'utf8')) as { payload: { nextRefreshUs: number } }).payload.nextRefreshUs
-          : 0;
+          ? readBinaryStateFile(windowStateFile(stateDir, c.windowStates[0]!.name), WINDOW_STATE_FORMAT, windowStateHeaderSchema)
+          : null;
+      const savedNext = saved?.kind === 'ok' ? saved.value.payload.nextRefreshUs : 0;
       if (restarted) c = restarted;
       await compare(c, reference(config), `step ${step} at ${new Date(next).toISOString()}`);
       // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.

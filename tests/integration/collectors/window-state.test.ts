@@ -3,7 +3,7 @@
  * with one log line and the numbers are rebuilt exactly; a change older than mutable_horizon is missed
  * by the incremental cycles, shows up as rollup drift at the next full refresh, which fixes it.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { M } from '../../../shared/catalogue';
@@ -62,23 +62,64 @@ const FUNNEL = [M.funnelSessions.name, M.conversionRatio.name];
 
 describe('state file', () => {
   const config = () => testConfig({ collection: { settle_lag: 0, state_dir: dir } });
-  const file = () => path.join(dir, 'funnel.window-state.json');
+  const file = () => path.join(dir, 'funnel.window-state.bin');
+  /** Where the raw columns start (layout in runtime/durable-file.ts: 44 bytes, then the header). */
+  const bodyStart = (b: Buffer) => 44 + b.readUInt32LE(8);
+  const flip = (b: Buffer, at: number) => {
+    b[at]! ^= 0x01;
+    return b;
+  };
+  /** Replaces `from` by `to` (same length) in the header, leaving the checksum as it was. */
+  const edit = (from: string, to: string) => (b: Buffer) => {
+    const at = b.indexOf(from);
+    expect(at).toBeGreaterThan(0);
+    b.write(to, at, 'latin1');
+    return b;
+  };
 
-  test.each([
-    ['truncated', (text: string) => text.slice(0, Math.floor(text.length / 2)), 'not JSON'],
-    [
-      'corrupt (one fact changed, checksum kept)',
-      (text: string) => text.replace(/"t":"(.)/, (_m, c: string) => `"t":"${c === 'A' ? 'B' : 'A'}`),
-      'checksum mismatch',
-    ],
-  ])('%s: discarded with one log line, numbers rebuilt exactly', async (_name, damage, reason) => {
+  test.each<[string, (b: Buffer) => Buffer, string]>([
+    ['truncated body', (b) => b.subarray(0, b.length - 64), 'truncated'],
+    ['one byte of a fact flipped', (b) => flip(b, bodyStart(b) + 5), 'checksum mismatch'],
+    // Still valid JSON with plausible numbers: only the checksum stands between it and wrong values.
+    ['one digit of the saved horizon changed in the header', (b) => flip(b, b.indexOf('"horizonUs":') + 13), 'checksum mismatch'],
+    ['another version', edit('"version":2', '"version":7'), 'version 7, expected 2'],
+    ['another format', edit('"format":"window-facts"', '"format":"window-fucts"'), 'format "window-fucts", expected "window-facts"'],
+    ['not a state file', (b) => flip(b, 0), 'not a binary state file'],
+  ])('%s: discarded with one log line, moved aside, numbers rebuilt exactly', async (_name, damage, reason) => {
     await collect(funnel(config()), config());
-    writeFileSync(file(), damage(readFileSync(file(), 'utf8')));
+    writeFileSync(file(), damage(readFileSync(file())));
     const lines: string[] = [];
     const got = gauges(await collect(funnel(config()), config(), lines), FUNNEL);
     const warnings = lines.filter((l) => l.includes('window state discarded'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(reason);
+    const warning = JSON.parse(warnings[0]!) as { file: string; reason: string };
+    expect(warning.reason).toContain(reason);
+    expect(warning.file).toBe(file());
+    expect(lines.filter((l) => l.includes('window state restored'))).toHaveLength(0);
+    expect(readdirSync(dir).filter((f) => f.startsWith('funnel.window-state.bin.refused-')).length).toBeGreaterThan(0);
+    expect(got).toEqual(gauges(await collect(ref.funnel(config()), config()), FUNNEL));
+    // The rebuilt state was saved and is resumed by the next start.
+    const again: string[] = [];
+    await collect(funnel(config()), config(), again);
+    expect(again.filter((l) => l.includes('window state restored'))).toHaveLength(1);
+  });
+
+  test('a JSON state file of the earlier format is refused with one log line, moved aside and rebuilt', async () => {
+    await collect(funnel(config()), config());
+    rmSync(file());
+    const legacy = path.join(dir, 'funnel.window-state.json');
+    // What version 1 wrote: a JSON envelope with base64 columns.
+    writeFileSync(
+      legacy,
+      '{"format":"window-facts","version":1,"sha256":"00","payload":{"fingerprint":"x","horizonUs":0,"nextRefreshUs":0,"store":{"n":0,"t":"","id":"","cols":{}}}}',
+    );
+    const lines: string[] = [];
+    const got = gauges(await collect(funnel(config()), config(), lines), FUNNEL);
+    const warnings = lines.filter((l) => l.includes('window state discarded'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('JSON state file of an earlier version');
+    expect(existsSync(legacy)).toBe(false);
+    expect(existsSync(file())).toBe(true);
     expect(got).toEqual(gauges(await collect(ref.funnel(config()), config()), FUNNEL));
   });
 
@@ -96,7 +137,7 @@ describe('state file', () => {
     const other = await createTestDatabase();
     const dir2 = mkdtempSync(path.join(os.tmpdir(), 'pulse-window-file-'));
     try {
-      copyFileSync(file(), path.join(dir2, 'funnel.window-state.json'));
+      copyFileSync(file(), path.join(dir2, 'funnel.window-state.bin'));
       const cfg = testConfig({ collection: { settle_lag: 0, state_dir: dir2 } });
       const lines: string[] = [];
       const run = async (c: Collector, l: string[] = []) => {
@@ -116,12 +157,16 @@ describe('state file', () => {
     }
   });
 
-  test('intact: resumed without a rebuild', async () => {
+  test('intact: resumed without a rebuild, and not rewritten by the first cycle after it', async () => {
     await collect(funnel(config()), config());
+    const written = statSync(file()).ino;
     const lines: string[] = [];
     await collect(funnel(config()), config(), lines);
     expect(lines.filter((l) => l.includes('window state restored'))).toHaveLength(1);
     expect(lines.filter((l) => l.includes('discarded'))).toHaveLength(0);
+    // Same clock, so no periodic save is due: a write (a new file renamed in place) would only cost
+    // a restart time.
+    expect(statSync(file()).ino).toBe(written);
   });
 });
 
