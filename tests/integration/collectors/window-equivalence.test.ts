@@ -2,7 +2,9 @@
  * Every window collector kept as a continuous aggregate equals the full-window SQL it replaced
  * (tests/support/reference/) after randomized histories: inserts, late commits inside settle_lag,
  * updates inside mutable_horizon, clock moves across hour, day, ISO-week and exact 1d/7d/30d edges,
- * and a restart from the persisted state. The clock is pinned in the database.
+ * a restart from the persisted state, and reloads. The collector runs as the exporter runs it: built
+ * by the app's scheduledCollectors, cycled by the Scheduler into the MetricStore scrapes read, and
+ * reloaded through Scheduler.reconfigure. The clock is pinned in the database.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,28 +12,37 @@ import path from 'node:path';
 import { M } from '../../../shared/catalogue';
 import type { Collector, CollectorFactory } from '../../../exporter/src/collectors/types';
 import type { Sample } from '../../../exporter/src/metrics/sample';
-import { activeUsers } from '../../../exporter/src/collectors/active-users';
-import { bounce } from '../../../exporter/src/collectors/bounce';
-import { carts } from '../../../exporter/src/collectors/carts';
-import { cohortRetention } from '../../../exporter/src/collectors/cohort-retention';
-import { funnel } from '../../../exporter/src/collectors/funnel';
-import { logins } from '../../../exporter/src/collectors/logins';
-import { retention } from '../../../exporter/src/collectors/retention';
-import { revenue } from '../../../exporter/src/collectors/revenue';
-import { sellers } from '../../../exporter/src/collectors/sellers';
-import { support } from '../../../exporter/src/collectors/support';
-import { visitors } from '../../../exporter/src/collectors/visitors';
 import * as ref from '../../support/reference';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { collectOnce, testConfig } from '../../support/collect';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
 import { labelKey } from '../../../exporter/src/metrics/labels';
+import { scheduledCollectors } from '../../../exporter/src/app';
+import { COLLECTOR_DEFAULTS, type CollectorName } from '../../../exporter/src/collectors';
+import type { Config } from '../../../exporter/src/config/load';
+import { MetricStore } from '../../../exporter/src/metrics/store';
+import { createLogger } from '../../../exporter/src/runtime/logger';
+import { Scheduler, type ScheduledCollector } from '../../../exporter/src/runtime/scheduler';
 
 const SETTLE = 120;
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 let stateDir = '';
 let config = testConfig();
+
+/**
+ * The test's configuration with only `name` enabled. Its cycles are run by the test after each step,
+ * so its interval (a day) never comes round: a timer cycle in the middle of a step's inserts would
+ * see rows the next one expects to find new.
+ */
+function configFor(name: string, collection: Record<string, unknown> = {}, own: Record<string, unknown> = {}): Config {
+  const collectors: Record<string, unknown> = Object.fromEntries(Object.keys(COLLECTOR_DEFAULTS).map((n) => [n, { enabled: false }]));
+  collectors[name] = { enabled: true, interval: '1d', ...own };
+  return testConfig({
+    collection: { settle_lag: SETTLE, mutable_horizon: '6h', full_refresh: '10d', state_dir: stateDir, ...collection },
+    collectors,
+  });
+}
 
 /**
  * Rows of the tables a collector reads beyond the shared session workload, from their own random
@@ -46,18 +57,19 @@ interface Traffic {
   edgeAt?(now: number, windowMs: number): number | null;
 }
 
-const PAIRS: { name: string; factory: CollectorFactory; reference: CollectorFactory; traffic?: (r: () => number) => Traffic }[] = [
-  { name: 'funnel', factory: funnel, reference: ref.funnel },
-  { name: 'bounce', factory: bounce, reference: ref.bounce },
-  { name: 'visitors', factory: visitors, reference: ref.visitors },
-  { name: 'active_users', factory: activeUsers, reference: ref.activeUsers },
-  { name: 'revenue', factory: revenue, reference: ref.revenue },
-  { name: 'carts', factory: carts, reference: ref.carts },
-  { name: 'logins', factory: logins, reference: ref.logins, traffic: (r) => new LoginTraffic(r) },
-  { name: 'support', factory: support, reference: ref.support, traffic: (r) => new SupportTraffic(r) },
-  { name: 'sellers', factory: sellers, reference: ref.sellers, traffic: (r) => new SellerTraffic(r) },
-  { name: 'retention', factory: retention, reference: ref.retention, traffic: (r) => new SignupTraffic(r) },
-  { name: 'cohort_retention', factory: cohortRetention, reference: ref.cohortRetention, traffic: (r) => new SignupTraffic(r, 'week') },
+/** Each window collector (built from the registry, as the exporter builds it) and its reference. */
+const PAIRS: { name: CollectorName; reference: CollectorFactory; traffic?: (r: () => number) => Traffic }[] = [
+  { name: 'funnel', reference: ref.funnel },
+  { name: 'bounce', reference: ref.bounce },
+  { name: 'visitors', reference: ref.visitors },
+  { name: 'active_users', reference: ref.activeUsers },
+  { name: 'revenue', reference: ref.revenue },
+  { name: 'carts', reference: ref.carts },
+  { name: 'logins', reference: ref.logins, traffic: (r) => new LoginTraffic(r) },
+  { name: 'support', reference: ref.support, traffic: (r) => new SupportTraffic(r) },
+  { name: 'sellers', reference: ref.sellers, traffic: (r) => new SellerTraffic(r) },
+  { name: 'retention', reference: ref.retention, traffic: (r) => new SignupTraffic(r) },
+  { name: 'cohort_retention', reference: ref.cohortRetention, traffic: (r) => new SignupTraffic(r, 'week') },
 ];
 
 const SELF = new Set<string>([M.rollupDrift.name, M.rollupStateBytes.name]);
@@ -97,7 +109,6 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   clock = await pinClock(tdb, START);
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'pulse-window-state-'));
-  config = testConfig({ collection: { settle_lag: SETTLE, mutable_horizon: '6h', full_refresh: '10d', state_dir: stateDir } });
   await tdb.pool.query(`INSERT INTO sellers (id, applied_at) VALUES (1, '2025-01-01')`);
 });
 afterAll(async () => {
@@ -422,76 +433,200 @@ class SignupTraffic implements Traffic {
   }
 }
 
-async function compare(c: Collector, reference: Collector, step: string): Promise<void> {
-  const got = windowSeries(await collectOnce(c, clock.pool, config), reference);
-  const want = windowSeries(await collectOnce(reference, clock.pool, config), reference);
+/**
+ * One collector run as the exporter runs it (app.ts): its entry from scheduledCollectors (reload key,
+ * state files), cycles by the Scheduler into the MetricStore scrapes read, a reload applied through
+ * Scheduler.reconfigure as reloadRuntime does. A restart is a new Running on the same state_dir.
+ */
+class Running {
+  readonly lines: string[] = [];
+  private readonly log = createLogger('info', { write: (l: string) => void this.lines.push(l) });
+  readonly store: MetricStore;
+  readonly scheduler: Scheduler;
+  /** The entry the test cycles: the published instance, or a reload's new one until it takes over. */
+  entry: ScheduledCollector;
+
+  constructor(cfg: Config) {
+    const entries = scheduledCollectors(cfg, this.log);
+    expect(entries.map((e) => e.collector.name)).toHaveLength(1);
+    this.entry = entries[0]!;
+    this.store = new MetricStore(cfg);
+    this.scheduler = new Scheduler(entries, { config: cfg, store: this.store, pool: clock.pool, log: this.log, version: 'test' });
+  }
+
+  get collector(): Collector {
+    return this.entry.collector;
+  }
+
+  /** One cycle of `entry`, as its timer runs it; throws when it failed or did not take over. */
+  async cycle(step: string): Promise<void> {
+    await this.scheduler.runOnce(this.entry);
+    const [st] = this.scheduler.status();
+    if (!st?.up || this.scheduler.pendingReloads().length)
+      throw new Error(`${this.entry.collector.name} ${step}: cycle failed: ${this.lines.at(-1) ?? st?.lastError}`);
+  }
+
+  /** The reference's families as a scrape reads them. */
+  published(reference: Collector): Sample[] {
+    return reference.metrics.flatMap((m) => this.store.samplesFor(m.name));
+  }
+
+  /** A reload to `next`; returns the entry built from it, which the scheduler adopts only if the key changed. */
+  reload(next: Config): ScheduledCollector {
+    const entries = scheduledCollectors(next, this.log);
+    this.store.reconfigure(next);
+    this.scheduler.reconfigure({ entries, config: next, pool: clock.pool });
+    return entries[0]!;
+  }
+
+  /** Whether cycling `e` publishes anything (false once it is retired, or when it was never adopted). */
+  async runs(e: ScheduledCollector): Promise<boolean> {
+    const before = this.store.version;
+    await this.scheduler.runOnce(e);
+    return this.store.version !== before;
+  }
+
+  /** Log lines holding every one of `texts`. */
+  logged(...texts: string[]): number {
+    return this.lines.filter((l) => texts.every((t) => l.includes(t))).length;
+  }
+}
+
+async function compare(run: Running, reference: Collector, step: string): Promise<void> {
+  await run.cycle(step);
+  const got = windowSeries(run.published(reference), reference);
+  // The reference's samples go through a store too, so both sides are folded the same way.
+  const truth = new MetricStore(config);
+  truth.replace('reference', await collectOnce(reference, clock.pool, config));
+  const want = windowSeries(
+    reference.metrics.flatMap((m) => truth.samplesFor(m.name)),
+    reference,
+  );
   for (const [k, v] of Object.entries(want)) seen.set(k, (seen.get(k) ?? new Set()).add(v));
   expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
   for (const k of Object.keys(want)) {
     // Money is summed in numeric by the reference and in float here: equal to the cent's billionth.
     if (Math.abs(got[k]! - want[k]!) > 1e-9 * Math.max(1, Math.abs(want[k]!))) {
-      throw new Error(`${c.name} ${step}: ${k} = ${got[k]} but the full-window SQL says ${want[k]}`);
+      throw new Error(`${run.collector.name} ${step}: ${k} = ${got[k]} but the full-window SQL says ${want[k]}`);
     }
   }
 }
 
+const RESTART_STEP = 20;
+/**
+ * Reloads after the restart, by step: `kept` changes only the collector's timeout and the staleness
+ * limit (same key: the instance, its state and timer stay); `rebuilt` changes mutable_horizon (new
+ * key, and the saved window state's fingerprint no longer matches: the new instance rebuilds);
+ * `restored` changes full_refresh (new key, same fingerprint: the new instance resumes from the file).
+ */
+const RELOADS = new Map<number, 'kept' | 'rebuilt' | 'restored'>([
+  [24, 'kept'],
+  [28, 'rebuilt'],
+  [32, 'restored'],
+]);
+
+/** Applies the reload planned at a step and checks the instance was kept or swapped as it should. */
+async function reloadAt(run: Running, name: string, kind: 'kept' | 'rebuilt' | 'restored', step: string): Promise<void> {
+  const old = run.entry;
+  const states = old.collector.windowStates ?? [];
+  if (kind === 'kept') {
+    const built = run.reload(configFor(name, { max_staleness: 900 }, { timeout: 25 }));
+    expect(run.scheduler.pendingReloads()).toEqual([]);
+    expect(run.scheduler.status()[0]!.timeout).toBe(25);
+    // The instance built from the new config is never adopted: cycling it publishes nothing.
+    expect(await run.runs(built)).toBe(false);
+    expect(built.collector.windowStates?.every((s) => s.store === null) ?? true).toBe(true);
+    return;
+  }
+  const next =
+    kind === 'rebuilt' ? configFor(name, { mutable_horizon: '8h' }) : configFor(name, { mutable_horizon: '8h', full_refresh: '20d' });
+  const refused = run.logged('window state discarded', 'built from another database or configuration');
+  const discarded = run.logged('window state discarded');
+  const restored = run.logged('window state restored');
+  const built = run.reload(next);
+  expect(run.scheduler.pendingReloads()).toEqual([name]);
+  config = next;
+  run.entry = built;
+  const takeovers = run.logged('reloaded collector took over');
+  await run.cycle(`${step} (reload: ${kind})`);
+  expect(run.logged('reloaded collector took over')).toBe(takeovers + 1);
+  // The old instance is retired: its timer is gone and a cycle of it publishes nothing.
+  expect(await run.runs(old)).toBe(false);
+  expect(built.collector).not.toBe(old.collector);
+  if (kind === 'rebuilt') {
+    expect(run.logged('window state discarded', 'built from another database or configuration') - refused).toBe(states.length);
+  } else {
+    expect(run.logged('window state restored') - restored).toBe(states.length);
+    expect(run.logged('window state discarded')).toBe(discarded);
+    // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.
+    expect(built.collector.windowStates?.map((s) => s.nextRefreshUs)).toEqual(old.collector.windowStates?.map((s) => s.nextRefreshUs));
+  }
+}
+
 test.each(PAIRS)(
-  '$name equals the full-window SQL through a randomized history and a restart from saved state',
-  async ({ factory, reference, traffic }) => {
+  '$name equals the full-window SQL through a randomized history, a restart from saved state and reloads',
+  async ({ name, reference, traffic }) => {
     const r = rng(0x5eed);
     const w = new Workload(r);
     const x = traffic?.(rng(0xfeed));
     seen = new Map();
+    config = configFor(name);
     // 40 days of history, then the collector starts.
     await clock.set(START);
     await w.sessionsBetween(START - 40 * DAY, START, 60);
     await x?.between(START - 40 * DAY, START, 60);
-    let c = factory(config);
-    await compare(c, reference(config), 'first load');
-    let prev = clock.nowMs;
-    for (let step = 0; step < 40; step++) {
-      let next = prev + Math.floor(r() * (step % 5 === 4 ? 30 * HOUR : 50 * 60_000));
-      if (step % 7 === 3) {
-        const windowMs = [DAY, 7 * DAY, 30 * DAY][step % 3]!;
-        next = (x?.edgeAt ? x.edgeAt(prev, windowMs) : w.edgeAt(prev, windowMs)) ?? next;
+    let run = new Running(config);
+    try {
+      await compare(run, reference(config), 'first load');
+      let prev = clock.nowMs;
+      for (let step = 0; step < 40; step++) {
+        let next = prev + Math.floor(r() * (step % 5 === 4 ? 30 * HOUR : 50 * 60_000));
+        if (step % 7 === 3) {
+          const windowMs = [DAY, 7 * DAY, 30 * DAY][step % 3]!;
+          next = (x?.edgeAt ? x.edgeAt(prev, windowMs) : w.edgeAt(prev, windowMs)) ?? next;
+        }
+        if (next <= prev) next = prev + 1000;
+        // Late commits: rows whose event time is before the previous cycle, inside settle_lag.
+        await w.sessionsBetween(prev - SETTLE * 1000 + 1, prev, 2);
+        await x?.between(prev - SETTLE * 1000 + 1, prev, 2);
+        await clock.set(next);
+        await w.sessionsBetween(prev, next, 3);
+        await x?.between(prev, next, 3);
+        await w.updates(next);
+        await x?.updates?.(next);
+        const at = `step ${step} at ${new Date(next).toISOString()}`;
+        const reload = RELOADS.get(step);
+        if (reload) await reloadAt(run, name, reload, at);
+        let savedNext = 0;
+        if (step === RESTART_STEP) {
+          // Restart: a new exporter resumes from the state last saved (up to 5 minutes old), not from
+          // a save at shutdown. Collectors that keep no window state (retention) simply start again.
+          const file = path.join(stateDir, `${name}.window-state.json`);
+          if (run.collector.windowStates) {
+            expect(existsSync(file)).toBe(true);
+            savedNext = (JSON.parse(readFileSync(file, 'utf8')) as { payload: { nextRefreshUs: number } }).payload.nextRefreshUs;
+          }
+          await run.scheduler.stop();
+          run = new Running(config);
+        }
+        await compare(run, reference(config), at);
+        // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.
+        if (savedNext) expect(run.collector.windowStates![0]!.nextRefreshUs).toBe(savedNext);
+        prev = next;
       }
-      if (next <= prev) next = prev + 1000;
-      // Late commits: rows whose event time is before the previous cycle, inside settle_lag.
-      await w.sessionsBetween(prev - SETTLE * 1000 + 1, prev, 2);
-      await x?.between(prev - SETTLE * 1000 + 1, prev, 2);
-      await clock.set(next);
-      await w.sessionsBetween(prev, next, 3);
-      await x?.between(prev, next, 3);
-      await w.updates(next);
-      await x?.updates?.(next);
-      let restarted: Collector | null = null;
-      if (step === 20) {
-        // Restart: a new collector resumes from the state last saved (up to 5 minutes old).
-        // Collectors that keep no window state (retention) simply start again.
-        if (c.windowStates) expect(existsSync(path.join(stateDir, `${c.name}.window-state.json`))).toBe(true);
-        restarted = factory(config);
-      }
-      const file = path.join(stateDir, `${c.name}.window-state.json`);
-      const savedNext =
-        restarted && c.windowStates
-          ? (JSON.parse(readFileSync(file, 'utf8')) as { payload: { nextRefreshUs: number } }).payload.nextRefreshUs
-          : 0;
-      if (restarted) c = restarted;
-      await compare(c, reference(config), `step ${step} at ${new Date(next).toISOString()}`);
-      // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.
-      if (restarted && c.windowStates) expect(c.windowStates[0]!.nextRefreshUs).toBe(savedNext);
-      prev = next;
+      // All changes of this run are inside mutable_horizon: a full refresh, if one came, found nothing
+      // to correct. The refresh and its drift are tested in window-state.test.ts.
+      for (const s of run.collector.windowStates ?? []) expect(s.drift).toBe(0);
+    } finally {
+      await run.scheduler.stop();
     }
-    // No full refresh is due within this run (full_refresh 10d): the values above are the incremental
-    // path alone. The refresh and its drift are tested in window-state.test.ts.
-    for (const s of c.windowStates ?? []) expect(s.drift).toBe(0);
     // Every window metric of the collector took at least three values along the way.
     const byMetric = new Map<string, Set<number>>();
     for (const [k, vs] of seen) {
-      const name = k.slice(0, k.indexOf('{'));
-      byMetric.set(name, new Set([...(byMetric.get(name) ?? []), ...vs]));
+      const metric = k.slice(0, k.indexOf('{'));
+      byMetric.set(metric, new Set([...(byMetric.get(metric) ?? []), ...vs]));
     }
-    for (const [name, vs] of byMetric)
-      if (vs.size < 3 && !POINT_IN_TIME.has(name)) throw new Error(`${name} took only the values ${[...vs].join(', ')}`);
+    for (const [metric, vs] of byMetric)
+      if (vs.size < 3 && !POINT_IN_TIME.has(metric)) throw new Error(`${metric} took only the values ${[...vs].join(', ')}`);
   },
 );
