@@ -6,7 +6,7 @@
  * by the app's scheduledCollectors, cycled by the Scheduler into the MetricStore scrapes read, and
  * reloaded through Scheduler.reconfigure. The clock is pinned in the database.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { M } from '../../../shared/catalogue';
@@ -446,12 +446,15 @@ class Running {
   /** The entry the test cycles: the published instance, or a reload's new one until it takes over. */
   entry: ScheduledCollector;
 
-  constructor(cfg: Config) {
+  constructor(
+    cfg: Config,
+    private readonly pool = clock.pool,
+  ) {
     const entries = scheduledCollectors(cfg, this.log);
     expect(entries.map((e) => e.collector.name)).toHaveLength(1);
     this.entry = entries[0]!;
     this.store = new MetricStore(cfg);
-    this.scheduler = new Scheduler(entries, { config: cfg, store: this.store, pool: clock.pool, log: this.log, version: 'test' });
+    this.scheduler = new Scheduler(entries, { config: cfg, store: this.store, pool, log: this.log, version: 'test' });
   }
 
   get collector(): Collector {
@@ -475,7 +478,7 @@ class Running {
   reload(next: Config): ScheduledCollector {
     const entries = scheduledCollectors(next, this.log);
     this.store.reconfigure(next);
-    this.scheduler.reconfigure({ entries, config: next, pool: clock.pool });
+    this.scheduler.reconfigure({ entries, config: next, pool: this.pool });
     return entries[0]!;
   }
 
@@ -492,12 +495,12 @@ class Running {
   }
 }
 
-async function compare(run: Running, reference: Collector, step: string): Promise<void> {
+async function compare(run: Running, reference: Collector, step: string, pool = clock.pool): Promise<void> {
   await run.cycle(step);
   const got = windowSeries(run.published(reference), reference);
   // The reference's samples go through a store too, so both sides are folded the same way.
   const truth = new MetricStore(config);
-  truth.replace('reference', await collectOnce(reference, clock.pool, config));
+  truth.replace('reference', await collectOnce(reference, pool, config));
   const want = windowSeries(
     reference.metrics.flatMap((m) => truth.samplesFor(m.name)),
     reference,
@@ -513,6 +516,16 @@ async function compare(run: Running, reference: Collector, step: string): Promis
 }
 
 const RESTART_STEP = 20;
+/**
+ * Restarts whose saved window state files were damaged, by step: each file is discarded with one log
+ * line giving the reason and rebuilt from the database, and the numbers stay exact.
+ */
+const DAMAGED_RESTARTS = new Map<number, { reason: string; damage: (text: string) => string }>([
+  [36, { reason: 'not JSON', damage: (text) => text.slice(0, Math.floor(text.length / 2)) }],
+  // One fact's time changed, the checksum kept.
+  [38, { reason: 'checksum mismatch', damage: (text) => text.replace(/"t":"(.)/, (_m, c: string) => `"t":"${c === 'A' ? 'B' : 'A'}`) }],
+]);
+const stateFiles = (c: Collector) => (c.windowStates ?? []).map((s) => path.join(stateDir, `${s.name}.window-state.json`));
 /**
  * Reloads after the restart, by step: `kept` changes only the collector's timeout and the staleness
  * limit (same key: the instance, its state and timer stay); `rebuilt` changes mutable_horizon (new
@@ -563,6 +576,32 @@ async function reloadAt(run: Running, name: string, kind: 'kept' | 'rebuilt' | '
   }
 }
 
+/**
+ * The collector's saved state copied next to an exporter reading another database (same schema, no
+ * rows, same pinned time): every file is refused with one log line and the numbers are that
+ * database's (a state taken for its own would show this run's facts).
+ */
+async function foreignDatabase(run: Running, reference: CollectorFactory): Promise<void> {
+  const other = await createTestDatabase();
+  const otherClock = await pinClock(other, clock.nowMs);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-window-foreign-'));
+  let foreign: Running | null = null;
+  try {
+    for (const file of stateFiles(run.collector)) copyFileSync(file, path.join(dir, path.basename(file)));
+    // The same settings: only the database differs.
+    foreign = new Running({ ...config, collection: { ...config.collection, state_dir: dir } }, otherClock.pool);
+    await compare(foreign, reference(config), 'state from another database', otherClock.pool);
+    expect(foreign.logged('window state discarded', 'built from another database or configuration')).toBe(
+      run.collector.windowStates!.length,
+    );
+  } finally {
+    await foreign?.scheduler.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await otherClock.end();
+    await other.drop();
+  }
+}
+
 test.each(PAIRS)(
   '$name equals the full-window SQL through a randomized history, a restart from saved state and reloads',
   async ({ name, reference, traffic }) => {
@@ -597,26 +636,32 @@ test.each(PAIRS)(
         const at = `step ${step} at ${new Date(next).toISOString()}`;
         const reload = RELOADS.get(step);
         if (reload) await reloadAt(run, name, reload, at);
-        let savedNext = 0;
-        if (step === RESTART_STEP) {
+        const damaged = DAMAGED_RESTARTS.get(step);
+        let savedNext: number[] = [];
+        if (step === RESTART_STEP || damaged) {
           // Restart: a new exporter resumes from the state last saved (up to 5 minutes old), not from
           // a save at shutdown. Collectors that keep no window state (retention) simply start again.
-          const file = path.join(stateDir, `${name}.window-state.json`);
-          if (run.collector.windowStates) {
-            expect(existsSync(file)).toBe(true);
-            savedNext = (JSON.parse(readFileSync(file, 'utf8')) as { payload: { nextRefreshUs: number } }).payload.nextRefreshUs;
+          for (const file of stateFiles(run.collector)) {
+            const text = readFileSync(file, 'utf8');
+            savedNext.push((JSON.parse(text) as { payload: { nextRefreshUs: number } }).payload.nextRefreshUs);
+            if (damaged) writeFileSync(file, damaged.damage(text));
           }
+          if (damaged) savedNext = [];
           await run.scheduler.stop();
           run = new Running(config);
         }
         await compare(run, reference(config), at);
+        const states = run.collector.windowStates ?? [];
         // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.
-        if (savedNext) expect(run.collector.windowStates![0]!.nextRefreshUs).toBe(savedNext);
+        if (savedNext.length) expect(states.map((s) => s.nextRefreshUs)).toEqual(savedNext);
+        if (step === RESTART_STEP) expect(run.logged('window state restored')).toBe(states.length);
+        if (damaged) expect(run.logged('window state discarded', damaged.reason)).toBe(states.length);
         prev = next;
       }
       // All changes of this run are inside mutable_horizon: a full refresh, if one came, found nothing
       // to correct. The refresh and its drift are tested in window-state.test.ts.
       for (const s of run.collector.windowStates ?? []) expect(s.drift).toBe(0);
+      if (run.collector.windowStates) await foreignDatabase(run, reference);
     } finally {
       await run.scheduler.stop();
     }
