@@ -63,10 +63,15 @@ async function main(): Promise<void> {
   const config = parseConfig({ database: { url: databaseUrl(args.url, dbName) }, collection: { default_timeout: 600 } }, { env: {} });
   const pool = createPool(config);
   const log = createLogger('silent');
+  /** CPU ms of this process (user + system) per cycle, by collector: the exporter's side, not load-sensitive. */
+  const cpu = new Map<string, number[]>();
   const run = async (c: Collector) => {
     const ctrl = new AbortController();
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     await withReadOnly(pool, 600, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
+    const used = process.cpuUsage(c0);
+    cpu.set(c.name, [...(cpu.get(c.name) ?? []), (used.user + used.system) / 1000]);
     return Number(process.hrtime.bigint() - t0) / 1e6;
   };
   const startLoad = load();
@@ -97,10 +102,14 @@ async function main(): Promise<void> {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   let totalFirst = 0;
   let totalSteady = 0;
+  let totalCpu = 0;
   let perMinute = 0;
   const rows: string[] = [];
   for (const c of collectors) {
     const m = median(steady.get(c.name)!);
+    // The first entry is the build; the steady cycles follow.
+    const cpuMs = median(cpu.get(c.name)!.slice(1, 1 + args.cycles));
+    totalCpu += cpuMs;
     const interval = COLLECTOR_DEFAULTS[c.name as CollectorName].interval;
     const minute = (m * 60) / interval;
     const bytes = (c.windowStates ?? []).reduce((a, s) => a + (s.store?.bytes() ?? 0), 0);
@@ -109,7 +118,7 @@ async function main(): Promise<void> {
     perMinute += minute;
     const refMs = reference.get(c.name);
     rows.push(
-      `| ${c.name} | ${c.windowStates?.length ? 'window facts' : 'other'} | ${first.get(c.name)!.toFixed(0)} | ${m.toFixed(1)} | ${interval} | ${minute.toFixed(1)} | ${bytes ? (bytes / MiB).toFixed(1) : ''} |${own.reference ? ` ${refMs === undefined ? '' : refMs.toFixed(0)} |` : ''}`,
+      `| ${c.name} | ${c.windowStates?.length ? 'window facts' : 'other'} | ${first.get(c.name)!.toFixed(0)} | ${m.toFixed(1)} | ${cpuMs.toFixed(1)} | ${interval} | ${minute.toFixed(1)} | ${bytes ? (bytes / MiB).toFixed(1) : ''} |${own.reference ? ` ${refMs === undefined ? '' : refMs.toFixed(0)} |` : ''}`,
     );
   }
   const out = [
@@ -117,12 +126,12 @@ async function main(): Promise<void> {
     `### ${dbName}: database collectors, wall ms per cycle through the read-only transaction`,
     '',
     `Started ${started}; load average (1/5/15 min) ${startLoad} at start, ${steadyLoad} after the steady cycles, on 2 shared cores.`,
-    `Steady cycle = median of ${args.cycles} round-robin cycles. DB ms/min = steady × 60 / default interval (an upper bound: wall time, JS included).`,
+    `Steady cycle = median of ${args.cycles} round-robin cycles; exporter CPU = median user + system CPU of this process in those cycles (JavaScript, row parsing). DB ms/min = steady × 60 / default interval (an upper bound: wall time, JS included).`,
     '',
-    `| collector | kind | first cycle (build) | steady cycle | interval s | DB ms per wall minute | state MiB |${own.reference ? ' full-window SQL (before) |' : ''}`,
-    `|---|---|---:|---:|---:|---:|---:|${own.reference ? '---:|' : ''}`,
+    `| collector | kind | first cycle (build) | steady cycle | of which exporter CPU | interval s | DB ms per wall minute | state MiB |${own.reference ? ' full-window SQL (before) |' : ''}`,
+    `|---|---|---:|---:|---:|---:|---:|---:|${own.reference ? '---:|' : ''}`,
     ...rows,
-    `| **total** | | ${totalFirst.toFixed(0)} | ${totalSteady.toFixed(1)} | | ${perMinute.toFixed(1)} | |${own.reference ? ' |' : ''}`,
+    `| **total** | | ${totalFirst.toFixed(0)} | ${totalSteady.toFixed(1)} | ${totalCpu.toFixed(1)} | | ${perMinute.toFixed(1)} | |${own.reference ? ' |' : ''}`,
     '',
     `RSS of this process, holding every collector's state as the exporter does: ${(rssSteady / MiB).toFixed(0)} MiB after the steady cycles, ${(rssPeak / MiB).toFixed(0)} MiB peak.`,
   ];
