@@ -135,14 +135,17 @@ class Workload {
 
   private newVisitors = 0;
 
-  /** `n` sessions with children, event times in (from, to]; with `newVisitors`, each of a visitor never seen. */
-  async sessionsBetween(from: number, to: number, n: number, newVisitors = false): Promise<void> {
+  /**
+   * `n` sessions with children, event times in (from, to]; with `newVisitors` (a prefix no other
+   * history of the database uses), each of a visitor never seen.
+   */
+  async sessionsBetween(from: number, to: number, n: number, newVisitors?: string): Promise<void> {
     const q = (text: string, params: unknown[]) => tdb.pool.query(text, params);
     for (let i = 0; i < n; i++) {
       const at = to - Math.floor(this.r() * (to - from));
       const userId = this.r() < 0.7 ? 1 + Math.floor(this.r() * 30) : null;
       if (userId !== null) await q(`INSERT INTO users (id, created_at) VALUES ($1, '2025-06-01') ON CONFLICT DO NOTHING`, [userId]);
-      const visitor = newVisitors ? `late${this.newVisitors++}` : `v${Math.floor(this.r() * 40)}`;
+      const visitor = newVisitors ? `${newVisitors}${this.newVisitors++}` : `v${Math.floor(this.r() * 40)}`;
       const { rows } = await q(
         `INSERT INTO sessions (user_id, visitor_id, platform, channel, started_at) VALUES ($1, $2, 'web', $3, $4) RETURNING id`,
         [userId, visitor, this.pick(CHANNELS), this.ts(at)],
@@ -636,7 +639,8 @@ async function driftThenRefresh(name: CollectorName, reference: CollectorFactory
     // Late rows 3 hours, a day and 8 days old (yesterday for day-N retention, last week for cohorts),
     // sessions of new visitors among them, and carts of 2 hours ago converted.
     for (const age of [3 * HOUR, 25 * HOUR, 8 * DAY]) {
-      await w.sessionsBetween(t - age - HOUR, t - age, 6, true);
+      // Every collector's history replays the same instants: visitor ids of its own.
+      await w.sessionsBetween(t - age - HOUR, t - age, 6, `${name}-late`);
       await x?.between(t - age - HOUR, t - age, 6);
     }
     await w.convertCartsBefore(t - 2 * HOUR);
