@@ -4,12 +4,14 @@
  * next session and of their first session ever. A visitor counts once per window (through their
  * latest session in it) and is returning when their first session is at or before the window start.
  * A cycle reads sessions started since the previous horizon, with index probes on
- * sessions_visitor_started_idx; no visitor id is held in memory.
+ * sessions_visitor_started_idx; no visitor id is held in memory. Windows are summed per block of
+ * facts (BlockSums), so a cycle re-adds only the blocks that changed, not every fact of 30 days.
  */
-import { M } from '../../../shared/catalogue';
+import { M, WINDOW_SECONDS, WINDOWS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import {
+  BlockSums,
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   queryFacts,
@@ -18,7 +20,7 @@ import {
   neighbourColumns,
   nextOf,
   usOf,
-  windowSlices,
+  windowRange,
   WindowFacts,
   type FactRow,
   type WindowSpec,
@@ -40,7 +42,41 @@ export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql({
   first: true,
 });
 
-type Col = 'next' | 'first';
+export type Col = 'next' | 'first';
+const US = 1_000_000;
+
+/**
+ * New and returning visitors per window, summed per block of facts. A session counts while it is its
+ * visitor's latest (until the next one starts); it counts as new until the visitor's first session is
+ * a window old, as returning from then on, so its contribution holds until the earlier of the two.
+ */
+export function visitorsByWindow(): (store: FactStore<Col>, nowUs: number) => Sample[] {
+  const sums = new Map(WINDOWS.map((w) => [w, new BlockSums<Col>(2)]));
+  return (store, nowUs) => {
+    const { n, t, cols } = store.view();
+    const out: Sample[] = [];
+    for (const window of WINDOWS) {
+      const windowUs = WINDOW_SECONDS[window] * US;
+      const add = (acc: Float64Array, i: number, now: number) => {
+        const next = cols.next[i]!;
+        if (next <= now) return Infinity; // not this visitor's latest session up to now
+        // Returning once the first session is at or before the window start (first <= now - window).
+        const returningFrom = cols.first[i]! + windowUs;
+        if (returningFrom <= now) {
+          acc[1] += 1;
+          return next;
+        }
+        acc[0] += 1;
+        return Math.min(next, returningFrom);
+      };
+      const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
+      const [fresh, returning] = sums.get(window)!.sum(store, a, b, nowUs, new Float64Array(2), add);
+      out.push({ metric: M.visitors, labels: { visitor_type: 'new', window }, value: fresh! });
+      out.push({ metric: M.visitors, labels: { visitor_type: 'returning', window }, value: returning! });
+    }
+    return out;
+  };
+}
 
 export const visitors: CollectorFactory = (config) => {
   const toFact = (r: Record<string, unknown>): FactRow<Col> => ({
@@ -55,22 +91,7 @@ export const visitors: CollectorFactory = (config) => {
     loadRange: (db, from, to) => queryFacts(db, VISITOR_SESSIONS_LOAD_SQL, [from, to], toFact),
     readChanged: (db, from, to) => queryLinked<Col>(db, VISITOR_SESSIONS_SQL, from, to, toFact, 'next'),
   };
-  const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
-    const { n, t, cols } = store.view();
-    const out: Sample[] = [];
-    for (const { window, a, b, since } of windowSlices(t, n, nowUs)) {
-      let fresh = 0;
-      let returning = 0;
-      for (let i = a; i < b; i++) {
-        if (cols.next[i]! <= nowUs) continue; // not this visitor's latest session up to now
-        if (cols.first[i]! <= since) returning += 1;
-        else fresh += 1;
-      }
-      out.push({ metric: M.visitors, labels: { visitor_type: 'new', window }, value: fresh });
-      out.push({ metric: M.visitors, labels: { visitor_type: 'returning', window }, value: returning });
-    }
-    return out;
-  };
+  const evaluate = visitorsByWindow();
   const state = new WindowFacts('visitors', spec);
   return {
     name: 'visitors',

@@ -2,38 +2,51 @@
  * Every window collector kept as a continuous aggregate equals the full-window SQL it replaced
  * (tests/support/reference/) after randomized histories: inserts, late commits inside settle_lag,
  * updates inside mutable_horizon, clock moves across hour, day, ISO-week and exact 1d/7d/30d edges,
- * and a restart from the persisted state. The clock is pinned in the database.
+ * a restart from the persisted state, reloads that keep or swap the instance, restarts from truncated
+ * and corrupt state files, its state handed to another database, and a change older than
+ * mutable_horizon (drift, then fixed by the full refresh). The collector runs as the exporter runs
+ * it: built by the app's scheduledCollectors, cycled by the Scheduler into the MetricStore scrapes
+ * read, and reloaded through Scheduler.reconfigure. The clock is pinned in the database.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { M } from '../../../shared/catalogue';
 import type { Collector, CollectorFactory } from '../../../exporter/src/collectors/types';
 import type { Sample } from '../../../exporter/src/metrics/sample';
-import { activeUsers } from '../../../exporter/src/collectors/active-users';
-import { bounce } from '../../../exporter/src/collectors/bounce';
-import { carts } from '../../../exporter/src/collectors/carts';
-import { cohortRetention } from '../../../exporter/src/collectors/cohort-retention';
-import { funnel } from '../../../exporter/src/collectors/funnel';
-import { logins } from '../../../exporter/src/collectors/logins';
-import { retention } from '../../../exporter/src/collectors/retention';
-import { revenue } from '../../../exporter/src/collectors/revenue';
-import { sellers } from '../../../exporter/src/collectors/sellers';
-import { support } from '../../../exporter/src/collectors/support';
-import { visitors } from '../../../exporter/src/collectors/visitors';
 import * as ref from '../../support/reference';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { collectOnce, testConfig } from '../../support/collect';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
 import { labelKey } from '../../../exporter/src/metrics/labels';
+import { scheduledCollectors } from '../../../exporter/src/app';
 import { WINDOW_STATE_FORMAT, windowStateFile, windowStateHeaderSchema } from '../../../exporter/src/collectors/window-facts';
 import { readBinaryStateFile } from '../../../exporter/src/runtime/durable-file';
+import { COLLECTOR_DEFAULTS, type CollectorName } from '../../../exporter/src/collectors';
+import type { Config } from '../../../exporter/src/config/load';
+import { MetricStore } from '../../../exporter/src/metrics/store';
+import { createLogger } from '../../../exporter/src/runtime/logger';
+import { Scheduler, type ScheduledCollector } from '../../../exporter/src/runtime/scheduler';
 
 const SETTLE = 120;
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 let stateDir = '';
 let config = testConfig();
+
+/**
+ * The test's configuration with only `name` enabled. Its cycles are run by the test after each step,
+ * so its interval (a day) never comes round: a timer cycle in the middle of a step's inserts would
+ * see rows the next one expects to find new.
+ */
+function configFor(name: string, collection: Record<string, unknown> = {}, own: Record<string, unknown> = {}): Config {
+  const collectors: Record<string, unknown> = Object.fromEntries(Object.keys(COLLECTOR_DEFAULTS).map((n) => [n, { enabled: false }]));
+  collectors[name] = { enabled: true, interval: '1d', ...own };
+  return testConfig({
+    collection: { settle_lag: SETTLE, mutable_horizon: '6h', full_refresh: '10d', state_dir: stateDir, ...collection },
+    collectors,
+  });
+}
 
 /**
  * Rows of the tables a collector reads beyond the shared session workload, from their own random
@@ -48,18 +61,19 @@ interface Traffic {
   edgeAt?(now: number, windowMs: number): number | null;
 }
 
-const PAIRS: { name: string; factory: CollectorFactory; reference: CollectorFactory; traffic?: (r: () => number) => Traffic }[] = [
-  { name: 'funnel', factory: funnel, reference: ref.funnel },
-  { name: 'bounce', factory: bounce, reference: ref.bounce },
-  { name: 'visitors', factory: visitors, reference: ref.visitors },
-  { name: 'active_users', factory: activeUsers, reference: ref.activeUsers },
-  { name: 'revenue', factory: revenue, reference: ref.revenue },
-  { name: 'carts', factory: carts, reference: ref.carts },
-  { name: 'logins', factory: logins, reference: ref.logins, traffic: (r) => new LoginTraffic(r) },
-  { name: 'support', factory: support, reference: ref.support, traffic: (r) => new SupportTraffic(r) },
-  { name: 'sellers', factory: sellers, reference: ref.sellers, traffic: (r) => new SellerTraffic(r) },
-  { name: 'retention', factory: retention, reference: ref.retention, traffic: (r) => new SignupTraffic(r) },
-  { name: 'cohort_retention', factory: cohortRetention, reference: ref.cohortRetention, traffic: (r) => new SignupTraffic(r, 'week') },
+/** Each window collector (built from the registry, as the exporter builds it) and its reference. */
+const PAIRS: { name: CollectorName; reference: CollectorFactory; traffic?: (r: () => number) => Traffic }[] = [
+  { name: 'funnel', reference: ref.funnel },
+  { name: 'bounce', reference: ref.bounce },
+  { name: 'visitors', reference: ref.visitors },
+  { name: 'active_users', reference: ref.activeUsers },
+  { name: 'revenue', reference: ref.revenue },
+  { name: 'carts', reference: ref.carts },
+  { name: 'logins', reference: ref.logins, traffic: (r) => new LoginTraffic(r) },
+  { name: 'support', reference: ref.support, traffic: (r) => new SupportTraffic(r) },
+  { name: 'sellers', reference: ref.sellers, traffic: (r) => new SellerTraffic(r) },
+  { name: 'retention', reference: ref.retention, traffic: (r) => new SignupTraffic(r) },
+  { name: 'cohort_retention', reference: ref.cohortRetention, traffic: (r) => new SignupTraffic(r, 'week') },
 ];
 
 const SELF = new Set<string>([M.rollupDrift.name, M.rollupStateBytes.name]);
@@ -99,7 +113,6 @@ beforeAll(async () => {
   tdb = await createTestDatabase();
   clock = await pinClock(tdb, START);
   stateDir = mkdtempSync(path.join(os.tmpdir(), 'pulse-window-state-'));
-  config = testConfig({ collection: { settle_lag: SETTLE, mutable_horizon: '6h', full_refresh: '10d', state_dir: stateDir } });
   await tdb.pool.query(`INSERT INTO sellers (id, applied_at) VALUES (1, '2025-01-01')`);
 });
 afterAll(async () => {
@@ -122,16 +135,22 @@ class Workload {
     return new Date(ms).toISOString();
   }
 
-  /** `n` sessions with children, event times in (from, to]. */
-  async sessionsBetween(from: number, to: number, n: number): Promise<void> {
+  private newVisitors = 0;
+
+  /**
+   * `n` sessions with children, event times in (from, to]; with `newVisitors` (a prefix no other
+   * history of the database uses), each of a visitor never seen.
+   */
+  async sessionsBetween(from: number, to: number, n: number, newVisitors?: string): Promise<void> {
     const q = (text: string, params: unknown[]) => tdb.pool.query(text, params);
     for (let i = 0; i < n; i++) {
       const at = to - Math.floor(this.r() * (to - from));
       const userId = this.r() < 0.7 ? 1 + Math.floor(this.r() * 30) : null;
       if (userId !== null) await q(`INSERT INTO users (id, created_at) VALUES ($1, '2025-06-01') ON CONFLICT DO NOTHING`, [userId]);
+      const visitor = newVisitors ? `${newVisitors}${this.newVisitors++}` : `v${Math.floor(this.r() * 40)}`;
       const { rows } = await q(
         `INSERT INTO sessions (user_id, visitor_id, platform, channel, started_at) VALUES ($1, $2, 'web', $3, $4) RETURNING id`,
-        [userId, `v${Math.floor(this.r() * 40)}`, this.pick(CHANNELS), this.ts(at)],
+        [userId, visitor, this.pick(CHANNELS), this.ts(at)],
       );
       const sid = Number(rows[0].id);
       this.sessions.push({ id: sid, at });
@@ -193,6 +212,11 @@ class Workload {
         WHERE id IN (SELECT id FROM carts WHERE status = 'open' AND created_at > $1::timestamptz - interval '5 hours' ORDER BY id LIMIT 2)`,
       [this.ts(now)],
     );
+  }
+
+  /** Open carts created at or before `before` turn `converted` (a change without a timestamp of its own). */
+  async convertCartsBefore(before: number): Promise<void> {
+    await tdb.pool.query(`UPDATE carts SET status = 'converted' WHERE status = 'open' AND created_at <= $1`, [this.ts(before)]);
   }
 
   /** Some session's start exactly one window ago, so the next instant sits on the edge. */
@@ -424,76 +448,288 @@ class SignupTraffic implements Traffic {
   }
 }
 
-async function compare(c: Collector, reference: Collector, step: string): Promise<void> {
-  const got = windowSeries(await collectOnce(c, clock.pool, config), reference);
-  const want = windowSeries(await collectOnce(reference, clock.pool, config), reference);
+/**
+ * One collector run as the exporter runs it (app.ts): its entry from scheduledCollectors (reload key,
+ * state files), cycles by the Scheduler into the MetricStore scrapes read, a reload applied through
+ * Scheduler.reconfigure as reloadRuntime does. A restart is a new Running on the same state_dir.
+ */
+class Running {
+  readonly lines: string[] = [];
+  private readonly log = createLogger('info', { write: (l: string) => void this.lines.push(l) });
+  readonly store: MetricStore;
+  readonly scheduler: Scheduler;
+  /** The entry the test cycles: the published instance, or a reload's new one until it takes over. */
+  entry: ScheduledCollector;
+
+  constructor(
+    cfg: Config,
+    private readonly pool = clock.pool,
+  ) {
+    const entries = scheduledCollectors(cfg, this.log);
+    expect(entries.map((e) => e.collector.name)).toHaveLength(1);
+    this.entry = entries[0]!;
+    this.store = new MetricStore(cfg);
+    this.scheduler = new Scheduler(entries, { config: cfg, store: this.store, pool, log: this.log, version: 'test' });
+  }
+
+  get collector(): Collector {
+    return this.entry.collector;
+  }
+
+  /** One cycle of `entry`, as its timer runs it; throws when it failed or did not take over. */
+  async cycle(step: string): Promise<void> {
+    await this.scheduler.runOnce(this.entry);
+    const [st] = this.scheduler.status();
+    if (!st?.up || this.scheduler.pendingReloads().length)
+      throw new Error(`${this.entry.collector.name} ${step}: cycle failed: ${this.lines.at(-1) ?? st?.lastError}`);
+  }
+
+  /** The reference's families as a scrape reads them. */
+  published(reference: Collector): Sample[] {
+    return reference.metrics.flatMap((m) => this.store.samplesFor(m.name));
+  }
+
+  /** A reload to `next`; returns the entry built from it, which the scheduler adopts only if the key changed. */
+  reload(next: Config): ScheduledCollector {
+    const entries = scheduledCollectors(next, this.log);
+    this.store.reconfigure(next);
+    this.scheduler.reconfigure({ entries, config: next, pool: this.pool });
+    return entries[0]!;
+  }
+
+  /** Whether cycling `e` publishes anything (false once it is retired, or when it was never adopted). */
+  async runs(e: ScheduledCollector): Promise<boolean> {
+    const before = this.store.version;
+    await this.scheduler.runOnce(e);
+    return this.store.version !== before;
+  }
+
+  /** Log lines holding every one of `texts`. */
+  logged(...texts: string[]): number {
+    return this.lines.filter((l) => texts.every((t) => l.includes(t))).length;
+  }
+}
+
+async function compare(run: Running, reference: Collector, step: string, pool = clock.pool): Promise<void> {
+  await run.cycle(step);
+  const got = windowSeries(run.published(reference), reference);
+  // The reference's samples go through a store too, so both sides are folded the same way.
+  const truth = new MetricStore(config);
+  truth.replace('reference', await collectOnce(reference, pool, config));
+  const want = windowSeries(
+    reference.metrics.flatMap((m) => truth.samplesFor(m.name)),
+    reference,
+  );
   for (const [k, v] of Object.entries(want)) seen.set(k, (seen.get(k) ?? new Set()).add(v));
   expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
   for (const k of Object.keys(want)) {
     // Money is summed in numeric by the reference and in float here: equal to the cent's billionth.
     if (Math.abs(got[k]! - want[k]!) > 1e-9 * Math.max(1, Math.abs(want[k]!))) {
-      throw new Error(`${c.name} ${step}: ${k} = ${got[k]} but the full-window SQL says ${want[k]}`);
+      throw new Error(`${run.collector.name} ${step}: ${k} = ${got[k]} but the full-window SQL says ${want[k]}`);
     }
   }
 }
 
+const RESTART_STEP = 20;
+/**
+ * Restarts whose saved window state files were damaged, by step: each file is discarded with one log
+ * line giving the reason and rebuilt from the database, and the numbers stay exact.
+ */
+const DAMAGED_RESTARTS = new Map<number, { reason: string; damage: (file: Buffer) => Buffer }>([
+  [36, { reason: 'truncated', damage: (b) => b.subarray(0, Math.floor(b.length / 2)) }],
+  // One byte of the raw fact columns (the file's last byte), the checksum left as it was.
+  [38, { reason: 'checksum mismatch', damage: (b) => Buffer.concat([b.subarray(0, -1), Buffer.from([b[b.length - 1]! ^ 0x01])]) }],
+]);
+const stateFiles = (c: Collector) => (c.windowStates ?? []).map((s) => windowStateFile(stateDir, s.name));
+/**
+ * Reloads after the restart, by step: `kept` changes only the collector's timeout and the staleness
+ * limit (same key: the instance, its state and timer stay); `rebuilt` changes mutable_horizon (new
+ * key, and the saved window state's fingerprint no longer matches: the new instance rebuilds);
+ * `restored` changes full_refresh (new key, same fingerprint: the new instance resumes from the file).
+ */
+const RELOADS = new Map<number, 'kept' | 'rebuilt' | 'restored'>([
+  [24, 'kept'],
+  [28, 'rebuilt'],
+  [32, 'restored'],
+]);
+
+/** Applies the reload planned at a step and checks the instance was kept or swapped as it should. */
+async function reloadAt(run: Running, name: string, kind: 'kept' | 'rebuilt' | 'restored', step: string): Promise<void> {
+  const old = run.entry;
+  const states = old.collector.windowStates ?? [];
+  if (kind === 'kept') {
+    const built = run.reload(configFor(name, { max_staleness: 900 }, { timeout: 25 }));
+    expect(run.scheduler.pendingReloads()).toEqual([]);
+    expect(run.scheduler.status()[0]!.timeout).toBe(25);
+    // The instance built from the new config is never adopted: cycling it publishes nothing.
+    expect(await run.runs(built)).toBe(false);
+    expect(built.collector.windowStates?.every((s) => s.store === null) ?? true).toBe(true);
+    return;
+  }
+  const next =
+    kind === 'rebuilt' ? configFor(name, { mutable_horizon: '8h' }) : configFor(name, { mutable_horizon: '8h', full_refresh: '20d' });
+  const refused = run.logged('window state discarded', 'built from another database or configuration');
+  const discarded = run.logged('window state discarded');
+  const restored = run.logged('window state restored');
+  const built = run.reload(next);
+  expect(run.scheduler.pendingReloads()).toEqual([name]);
+  config = next;
+  run.entry = built;
+  const takeovers = run.logged('reloaded collector took over');
+  await run.cycle(`${step} (reload: ${kind})`);
+  expect(run.logged('reloaded collector took over')).toBe(takeovers + 1);
+  // The old instance is retired: its timer is gone and a cycle of it publishes nothing.
+  expect(await run.runs(old)).toBe(false);
+  expect(built.collector).not.toBe(old.collector);
+  if (kind === 'rebuilt') {
+    expect(run.logged('window state discarded', 'built from another database or configuration') - refused).toBe(states.length);
+  } else {
+    expect(run.logged('window state restored') - restored).toBe(states.length);
+    expect(run.logged('window state discarded')).toBe(discarded);
+    // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.
+    expect(built.collector.windowStates?.map((s) => s.nextRefreshUs)).toEqual(old.collector.windowStates?.map((s) => s.nextRefreshUs));
+  }
+}
+
+/**
+ * The collector's saved state copied next to an exporter reading another database (same schema, no
+ * rows, same pinned time): every file is refused with one log line and the numbers are that
+ * database's (a state taken for its own would show this run's facts).
+ */
+async function foreignDatabase(run: Running, reference: CollectorFactory): Promise<void> {
+  const other = await createTestDatabase();
+  const otherClock = await pinClock(other, clock.nowMs);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-window-foreign-'));
+  let foreign: Running | null = null;
+  try {
+    for (const file of stateFiles(run.collector)) copyFileSync(file, path.join(dir, path.basename(file)));
+    // The same settings: only the database differs.
+    foreign = new Running({ ...config, collection: { ...config.collection, state_dir: dir } }, otherClock.pool);
+    await compare(foreign, reference(config), 'state from another database', otherClock.pool);
+    expect(foreign.logged('window state discarded', 'built from another database or configuration')).toBe(
+      run.collector.windowStates!.length,
+    );
+  } finally {
+    await foreign?.scheduler.stop();
+    rmSync(dir, { recursive: true, force: true });
+    await otherClock.end();
+    await other.drop();
+  }
+}
+
+/**
+ * A change older than mutable_horizon (rows committed hours or days after their event time) is not
+ * read by the incremental cycles: the published value differs from the full-window SQL, with no
+ * drift yet. The next full refresh publishes the drift and brings the value back to the reference.
+ * Short settings (mutable_horizon 1h, full_refresh 2h) and a fresh instance without state; the run
+ * starts at 02:00 UTC so yesterday, the day and the ISO week do not change before the refresh.
+ */
+async function driftThenRefresh(name: CollectorName, reference: CollectorFactory, w: Workload, x: Traffic | undefined): Promise<void> {
+  const t = (Math.floor(clock.nowMs / DAY) + 1) * DAY + 2 * HOUR;
+  await clock.set(t);
+  config = configFor(name, { mutable_horizon: '1h', full_refresh: '2h', state_dir: undefined });
+  const run = new Running(config);
+  // Published per window state (sellers and sellers_orders, …), or per collector without one.
+  const owners = new Set([name, ...(run.collector.windowStates ?? []).map((s) => s.name)]);
+  const drift = () =>
+    run.store
+      .samplesFor(M.rollupDrift.name)
+      .filter((d) => owners.has(d.labels.collector ?? ''))
+      .reduce((sum, d) => sum + ('value' in d ? d.value : Number.NaN), 0);
+  try {
+    await compare(run, reference(config), 'drift: first load');
+    // Late rows 3 hours, a day and 8 days old (yesterday for day-N retention, last week for cohorts),
+    // sessions of new visitors among them, and carts of 2 hours ago converted.
+    for (const age of [3 * HOUR, 25 * HOUR, 8 * DAY]) {
+      // Every collector's history replays the same instants: visitor ids of its own.
+      await w.sessionsBetween(t - age - HOUR, t - age, 6, `${name}-late`);
+      await x?.between(t - age - HOUR, t - age, 6);
+    }
+    await w.convertCartsBefore(t - 2 * HOUR);
+    await clock.set(t + 10 * 60_000);
+    await expect(compare(run, reference(config), 'drift: before the refresh')).rejects.toThrow(/full-window SQL says|toEqual/);
+    expect(drift()).toBe(0);
+    // The first refresh comes within 1.5 × full_refresh (spread by a per-collector phase).
+    await clock.set(t + 3 * HOUR + 60_000);
+    await compare(run, reference(config), 'drift: after the full refresh');
+    expect(drift()).toBeGreaterThan(0);
+  } finally {
+    await run.scheduler.stop();
+  }
+}
+
 test.each(PAIRS)(
-  '$name equals the full-window SQL through a randomized history and a restart from saved state',
-  async ({ factory, reference, traffic }) => {
+  '$name equals the full-window SQL through a randomized history, restarts from saved and damaged state, reloads and a full refresh',
+  async ({ name, reference, traffic }) => {
     const r = rng(0x5eed);
     const w = new Workload(r);
     const x = traffic?.(rng(0xfeed));
     seen = new Map();
+    config = configFor(name);
     // 40 days of history, then the collector starts.
     await clock.set(START);
     await w.sessionsBetween(START - 40 * DAY, START, 60);
     await x?.between(START - 40 * DAY, START, 60);
-    let c = factory(config);
-    await compare(c, reference(config), 'first load');
-    let prev = clock.nowMs;
-    for (let step = 0; step < 40; step++) {
-      let next = prev + Math.floor(r() * (step % 5 === 4 ? 30 * HOUR : 50 * 60_000));
-      if (step % 7 === 3) {
-        const windowMs = [DAY, 7 * DAY, 30 * DAY][step % 3]!;
-        next = (x?.edgeAt ? x.edgeAt(prev, windowMs) : w.edgeAt(prev, windowMs)) ?? next;
+    let run = new Running(config);
+    try {
+      await compare(run, reference(config), 'first load');
+      let prev = clock.nowMs;
+      for (let step = 0; step < 40; step++) {
+        let next = prev + Math.floor(r() * (step % 5 === 4 ? 30 * HOUR : 50 * 60_000));
+        if (step % 7 === 3) {
+          const windowMs = [DAY, 7 * DAY, 30 * DAY][step % 3]!;
+          next = (x?.edgeAt ? x.edgeAt(prev, windowMs) : w.edgeAt(prev, windowMs)) ?? next;
+        }
+        if (next <= prev) next = prev + 1000;
+        // Late commits: rows whose event time is before the previous cycle, inside settle_lag.
+        await w.sessionsBetween(prev - SETTLE * 1000 + 1, prev, 2);
+        await x?.between(prev - SETTLE * 1000 + 1, prev, 2);
+        await clock.set(next);
+        await w.sessionsBetween(prev, next, 3);
+        await x?.between(prev, next, 3);
+        await w.updates(next);
+        await x?.updates?.(next);
+        const at = `step ${step} at ${new Date(next).toISOString()}`;
+        const reload = RELOADS.get(step);
+        if (reload) await reloadAt(run, name, reload, at);
+        const damaged = DAMAGED_RESTARTS.get(step);
+        let savedNext: number[] = [];
+        if (step === RESTART_STEP || damaged) {
+          // Restart: a new exporter resumes from the state last saved (up to 5 minutes old), not from
+          // a save at shutdown. Collectors that keep no window state (retention) simply start again.
+          for (const file of stateFiles(run.collector)) {
+            const saved = readBinaryStateFile(file, WINDOW_STATE_FORMAT, windowStateHeaderSchema);
+            if (saved.kind !== 'ok') throw new Error(`${file}: saved state not readable (${saved.kind})`);
+            savedNext.push(saved.value.payload.nextRefreshUs);
+            if (damaged) writeFileSync(file, damaged.damage(readFileSync(file)));
+          }
+          if (damaged) savedNext = [];
+          await run.scheduler.stop();
+          run = new Running(config);
+        }
+        await compare(run, reference(config), at);
+        const states = run.collector.windowStates ?? [];
+        // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.
+        if (savedNext.length) expect(states.map((s) => s.nextRefreshUs)).toEqual(savedNext);
+        if (step === RESTART_STEP) expect(run.logged('window state restored')).toBe(states.length);
+        if (damaged) expect(run.logged('window state discarded', damaged.reason)).toBe(states.length);
+        prev = next;
       }
-      if (next <= prev) next = prev + 1000;
-      // Late commits: rows whose event time is before the previous cycle, inside settle_lag.
-      await w.sessionsBetween(prev - SETTLE * 1000 + 1, prev, 2);
-      await x?.between(prev - SETTLE * 1000 + 1, prev, 2);
-      await clock.set(next);
-      await w.sessionsBetween(prev, next, 3);
-      await x?.between(prev, next, 3);
-      await w.updates(next);
-      await x?.updates?.(next);
-      let restarted: Collector | null = null;
-      if (step === 20) {
-        // Restart: a new collector resumes from the state last saved (up to 5 minutes old).
-        // Collectors that keep no window state (retention) simply start again.
-        if (c.windowStates) expect(existsSync(windowStateFile(stateDir, c.windowStates[0]!.name))).toBe(true);
-        restarted = factory(config);
-      }
-      const saved =
-        restarted && c.windowStates
-          ? readBinaryStateFile(windowStateFile(stateDir, c.windowStates[0]!.name), WINDOW_STATE_FORMAT, windowStateHeaderSchema)
-          : null;
-      const savedNext = saved?.kind === 'ok' ? saved.value.payload.nextRefreshUs : 0;
-      if (restarted) c = restarted;
-      await compare(c, reference(config), `step ${step} at ${new Date(next).toISOString()}`);
-      // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.
-      if (restarted && c.windowStates) expect(c.windowStates[0]!.nextRefreshUs).toBe(savedNext);
-      prev = next;
+      // All changes of this run are inside mutable_horizon: a full refresh, if one came, found nothing
+      // to correct. A change outside it comes last (driftThenRefresh).
+      for (const s of run.collector.windowStates ?? []) expect(s.drift).toBe(0);
+      if (run.collector.windowStates) await foreignDatabase(run, reference);
+      await driftThenRefresh(name, reference, w, x);
+    } finally {
+      await run.scheduler.stop();
     }
-    // No full refresh is due within this run (full_refresh 10d): the values above are the incremental
-    // path alone. The refresh and its drift are tested in window-state.test.ts.
-    for (const s of c.windowStates ?? []) expect(s.drift).toBe(0);
     // Every window metric of the collector took at least three values along the way.
     const byMetric = new Map<string, Set<number>>();
     for (const [k, vs] of seen) {
-      const name = k.slice(0, k.indexOf('{'));
-      byMetric.set(name, new Set([...(byMetric.get(name) ?? []), ...vs]));
+      const metric = k.slice(0, k.indexOf('{'));
+      byMetric.set(metric, new Set([...(byMetric.get(metric) ?? []), ...vs]));
     }
-    for (const [name, vs] of byMetric)
-      if (vs.size < 3 && !POINT_IN_TIME.has(name)) throw new Error(`${name} took only the values ${[...vs].join(', ')}`);
+    for (const [metric, vs] of byMetric)
+      if (vs.size < 3 && !POINT_IN_TIME.has(metric)) throw new Error(`${metric} took only the values ${[...vs].join(', ')}`);
   },
 );
