@@ -19,6 +19,7 @@ interface Result {
   writeError: string;
   pinnedNow: string;
   clockSchemasLeft: number;
+  statementsLeft: number;
   usersAfterEnd: number;
   nowAfterEnd: string;
 }
@@ -38,11 +39,13 @@ test('in-process replay of PGlite equals the replay through its socket with pg, 
   expect(r.inProcess.text).toBe(r.socket.text);
 });
 
-test('the in-process replay runs cycles read-only at the pinned instant and leaves no clock behind', () => {
+test('the in-process replay runs cycles read-only at the pinned instant and leaves no clock or statement behind', () => {
   expect(r.writeError).toMatch(/read-only transaction/);
   expect(r.usersAfterEnd).toBe(0);
   expect(r.pinnedNow).toBe(PARITY_END.toISOString());
   expect(r.clockSchemasLeft).toBe(0);
+  // The replay's prepared statements are closed with it.
+  expect(r.statementsLeft).toBe(0);
   // now() is the real clock again once the replay ended.
   expect(new Date(r.nowAfterEnd).getTime()).toBeGreaterThan(PARITY_END.getTime());
 });

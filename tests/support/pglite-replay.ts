@@ -50,6 +50,7 @@ async function main(): Promise<void> {
         writeError,
         pinnedNow: now[0]!.now.toISOString(),
         clockSchemasLeft: await q(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'pulse_clock'`),
+        statementsLeft: await q(`SELECT count(*)::int AS n FROM pg_prepared_statements`),
         usersAfterEnd: await q(`SELECT count(*)::int AS n FROM users WHERE created_at > '${PARITY_END.toISOString()}'`),
         nowAfterEnd: (await embedded.pglite.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now.toISOString(),
       })}\n`,
