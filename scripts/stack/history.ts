@@ -86,6 +86,9 @@ export async function pgReplayDatabase(config: Config): Promise<ReplayDatabase> 
 // The types `pg` hands the collectors (runtime/db.ts): BIGINT and NUMERIC as numbers.
 const PG_LIKE_PARSERS = { 20: Number, 1700: Number };
 
+/** Statements that only read (the replay's transactions are read-only anyway). */
+const READ = /^\s*(SELECT|WITH)\b/i;
+
 /**
  * Within one instant, identical reads (same text, same parameters) give identical rows: nothing
  * writes during a replay and the clock stands still. So each is run once per instant; most repeats
@@ -97,6 +100,8 @@ export function sameInstantReads(): { through(db: Db): Db; nextInstant(): void }
   return {
     through: (db) => ({
       async query<R extends Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]> {
+        // Only reads: a `SET LOCAL` (say) belongs to the transaction that runs it.
+        if (!READ.test(text)) return db.query<R>(text, params);
         const key = `${text}\u0000${JSON.stringify(params ?? [])}`;
         let rows = seen.get(key);
         if (!rows) {
