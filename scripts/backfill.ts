@@ -18,8 +18,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { SELECTORS } from '../shared/conventions';
 import { parseConfig } from '../exporter/src/config/load';
-import { SCHEMA_PATH, startEmbeddedDatabase } from '../exporter/src/demo/embedded';
-import { DEFAULT_SESSIONS_PER_DAY, seedHistory } from '../exporter/src/demo/simulator';
+import { inProcessSeedTarget, SCHEMA_PATH, startEmbeddedDatabase } from '../exporter/src/demo/embedded';
+import { DEFAULT_SESSIONS_PER_DAY, type SeedOptions, seedHistory } from '../exporter/src/demo/simulator';
 import { createBlocks, historyInstants, pgliteReplayDatabase, type ReplayDatabase, simulateHistory } from './stack/history';
 
 function arg(name: string, fallback?: string): string | undefined {
@@ -56,6 +56,7 @@ export interface BackfillOptions {
 /** A database the backfill owns for its run: seeded, replayed, then thrown away. */
 interface Scratch {
   url: string;
+  seed(opts: SeedOptions): Promise<unknown>;
   /** In-process replay on the embedded engine; undefined means a replay through `pg` on `url`. */
   replay: () => Promise<ReplayDatabase | undefined>;
   stop(): Promise<void>;
@@ -63,7 +64,12 @@ interface Scratch {
 
 async function embeddedScratch(): Promise<Scratch> {
   const db = await startEmbeddedDatabase({ maxConnections: 8 });
-  return { url: db.url, replay: () => pgliteReplayDatabase(db.pglite), stop: () => db.stop() };
+  return {
+    url: db.url,
+    seed: (opts) => seedHistory(inProcessSeedTarget(db.pglite), opts),
+    replay: () => pgliteReplayDatabase(db.pglite),
+    stop: () => db.stop(),
+  };
 }
 
 /** A fresh database next to the ones at `serverUrl`, never an existing one: the history is written into it. */
@@ -84,6 +90,10 @@ async function serverScratch(serverUrl: string): Promise<Scratch> {
   await c.query(readFileSync(SCHEMA_PATH, 'utf8')).finally(() => c.end());
   return {
     url,
+    seed: async (opts) => {
+      const pool = new pg.Pool({ connectionString: url, max: 1 });
+      return seedHistory(pool, opts).finally(() => pool.end());
+    },
     replay: async () => undefined,
     async stop() {
       const a = new pg.Client({ connectionString: serverUrl });
@@ -116,10 +126,9 @@ export async function backfill(o: BackfillOptions): Promise<{ samples: number }>
   const db = o.databaseUrl ? await serverScratch(o.databaseUrl) : await embeddedScratch();
   try {
     const end = new Date();
-    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
     const seedStart = Date.now();
     log(`seeding ${o.days} days of simulated marketplace activity…`);
-    await seedHistory(pool, { seed: o.seed, days: o.days, sessionsPerDay: DEFAULT_SESSIONS_PER_DAY, end }).finally(() => pool.end());
+    await db.seed({ seed: o.seed, days: o.days, sessionsPerDay: DEFAULT_SESSIONS_PER_DAY, end });
     log(`  seeded in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
     const config = parseConfig(
       { database: { url: db.url }, collection: { settle_lag: 0 }, demo: { mode: 'off' }, log: { level: 'silent' } },

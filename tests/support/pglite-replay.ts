@@ -1,21 +1,51 @@
 /**
  * Run as a child process by tests/integration/history-pglite.test.ts (PGlite loads its WASM through a
  * dynamic import, which jest's module VM refuses). Seeds an embedded database, replays it in process
- * and through its socket with `pg`, checks the in-process guard, and prints one JSON line.
+ * and through its socket with `pg`, checks the in-process guard, seeds a second one in process to
+ * compare its tables, and prints one JSON line.
  */
 import pg from 'pg';
 import { parseConfig } from '../../exporter/src/config/load';
-import { startEmbeddedDatabase } from '../../exporter/src/demo/embedded';
+import type { PGlite } from '@electric-sql/pglite';
+import { inProcessSeedTarget, startEmbeddedDatabase } from '../../exporter/src/demo/embedded';
+import { TABLE_ORDER } from '../../exporter/src/demo/rows';
 import { seedHistory } from '../../exporter/src/demo/simulator';
 import { historyInstants, pgliteReplayDatabase, pgReplayDatabase, simulateHistory } from '../../scripts/stack/history';
 
 export const PARITY_END = new Date('2026-11-21T18:40:00Z');
+const SEED = { seed: 5, days: 2, sessionsPerDay: 120, end: PARITY_END };
+
+/** Every table's rows in id order, as text: the content two seedings are compared by. */
+async function tableContents(pglite: PGlite): Promise<Record<string, { rows: number; text: string }>> {
+  const out: Record<string, { rows: number; text: string }> = {};
+  for (const t of TABLE_ORDER) {
+    const { rows } = await pglite.query<{ n: number; text: string | null }>(
+      `SELECT count(*)::int AS n, string_agg(x::text, E'\\n' ORDER BY x.id) AS text FROM ${t} x`,
+    );
+    out[t] = { rows: rows[0]!.n, text: rows[0]!.text ?? '' };
+  }
+  return out;
+}
+
+/** The same history seeded in process (the backfill's way) instead of through the socket with `pg`. */
+async function seededInProcess(): Promise<Record<string, { rows: number; text: string }>> {
+  const other = await startEmbeddedDatabase({ maxConnections: 1 });
+  try {
+    await seedHistory(inProcessSeedTarget(other.pglite), SEED);
+    return await tableContents(other.pglite);
+  } finally {
+    await other.stop();
+  }
+}
 
 async function main(): Promise<void> {
   const embedded = await startEmbeddedDatabase({ maxConnections: 4 });
   try {
     const pool = new pg.Pool({ connectionString: embedded.url, max: 1 });
-    await seedHistory(pool, { seed: 5, days: 2, sessionsPerDay: 120, end: PARITY_END }).finally(() => pool.end());
+    await seedHistory(pool, SEED).finally(() => pool.end());
+    const throughSocket = await tableContents(embedded.pglite);
+    const seededHere = await seededInProcess();
+    const seedDifferences = TABLE_ORDER.filter((t) => throughSocket[t]!.text !== seededHere[t]!.text);
     const config = parseConfig(
       { database: { url: embedded.url }, collection: { settle_lag: 0 }, demo: { mode: 'off' }, log: { level: 'silent' } },
       { env: {} },
@@ -50,6 +80,9 @@ async function main(): Promise<void> {
         writeError,
         pinnedNow: now[0]!.now.toISOString(),
         clockSchemasLeft: await q(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = 'pulse_clock'`),
+        seedDifferences,
+        seededRows: Object.fromEntries(TABLE_ORDER.map((t) => [t, throughSocket[t]!.rows])),
+        statementsLeft: await q(`SELECT count(*)::int AS n FROM pg_prepared_statements`),
         usersAfterEnd: await q(`SELECT count(*)::int AS n FROM users WHERE created_at > '${PARITY_END.toISOString()}'`),
         nowAfterEnd: (await embedded.pglite.query<{ now: Date }>('SELECT now() AS now')).rows[0]!.now.toISOString(),
       })}\n`,

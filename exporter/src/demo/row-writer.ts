@@ -4,7 +4,6 @@
  * Ids are assigned here, starting after the table's current max(id); the id sequences are moved past
  * them afterwards so other writers using the bigserial default never collide.
  */
-import type pg from 'pg';
 import { SPECS, TABLE_ORDER, type RowTypes, type TableName, type TableSpec } from './rows';
 
 export type SimulationStats = Record<TableName, number>;
@@ -18,7 +17,10 @@ export function addStats(into: SimulationStats, more: SimulationStats): Simulati
   return into;
 }
 
-type Queryable = Pick<pg.PoolClient, 'query'>;
+/** What the writer needs of a connection: a `pg` client, or the embedded engine in process. */
+export interface Queryable {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+}
 
 export class IdAllocator {
   private readonly last = new Map<TableName, number>();

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { Logger } from '../runtime/logger';
 import { MarketActivity, type MarketState } from './activity';
 import { Random } from './random';
-import { IdAllocator, RowWriter, addStats, emptyStats, type SimulationStats } from './row-writer';
+import { IdAllocator, type Queryable, RowWriter, addStats, emptyStats, type SimulationStats } from './row-writer';
 import { DAY_MS } from './traffic-shape';
 
 export type { SimulationStats } from './row-writer';
@@ -30,8 +30,13 @@ export interface SeedOptions {
 
 const DAYS_PER_WRITE = 7;
 
-/** Writes `days` of activity ending at `end`, one transaction per simulated day. */
-export async function seedHistory(pool: pg.Pool, opts: SeedOptions): Promise<SimulationStats> {
+/** Where a history is written: a `pg` pool, or anything handing out one client the same way. */
+export interface SeedTarget {
+  connect(): Promise<Queryable & { release(): void }>;
+}
+
+/** Writes `days` of activity ending at `end`, one transaction per simulated week. */
+export async function seedHistory(pool: SeedTarget, opts: SeedOptions): Promise<SimulationStats> {
   const endMs = (opts.end ?? new Date()).getTime();
   const startMs = endMs - opts.days * DAY_MS;
   const ids = new IdAllocator();
@@ -141,7 +146,7 @@ export class LiveTraffic {
   }
 }
 
-async function inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+async function inTransaction<T>(client: Queryable, fn: () => Promise<T>): Promise<T> {
   await client.query('BEGIN');
   try {
     const out = await fn();
