@@ -1,12 +1,13 @@
 /**
  * `npm start` exactly as package.json writes it: a source newer than the last transpile makes it
- * transpile to dist/ first, then the demo runs as JavaScript on node (no tsx at run time), becomes ready
- * with live metrics, and exits 0 on SIGTERM.
+ * transpile to dist/ first, then the demo runs as JavaScript on node (no tsx at run time) with the
+ * exporter's heap flags, becomes ready with live metrics, and exits 0 on SIGTERM.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { M } from '../../shared/catalogue';
+import { NODE_FLAGS } from '../../exporter/src/cli';
 import { eventually, parseExposition } from '../support/exporter';
 
 const ROOT = path.join(__dirname, '../..');
@@ -42,6 +43,8 @@ test('npm start transpiles changed sources, then runs the demo from dist/ on nod
     // `exec` in the script: the process npm started is now node running the compiled entry point.
     const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
     expect(argv).toContain('dist/exporter/src/main.js');
+    // With the exporter's heap flags.
+    expect(argv.filter((a) => (NODE_FLAGS as readonly string[]).includes(a))).toEqual([...NODE_FLAGS]);
     expect(argv.join(' ')).not.toMatch(/tsx/);
     await eventually('ready', async () => (await fetch(`${url}/readyz`)).status === 200, 90_000, 250);
     const m = parseExposition(await (await fetch(`${url}/metrics`)).text());

@@ -102,3 +102,39 @@ describe('FactStore and BlockSums', () => {
     expect(Array.from(back.cols.next)).toEqual(model.map((r) => r.next));
   });
 });
+
+describe('FactStore room', () => {
+  const BYTES_PER_FACT = 8 + 8 + 1 + 8; // t, id, v (u8), next (f64)
+
+  test('a build that announces its count allocates once, and a steady stream of prunes and appends reuses the arrays', () => {
+    const store = new FactStore<Col>(KINDS);
+    store.reserve(10_000);
+    const sized = store.bytes();
+    expect(sized).toBe((10_000 + 1_250) * BYTES_PER_FACT);
+    let t = 0;
+    for (; t < 10_000; t++) store.upsert({ t, id: t, v: 1, next: Infinity });
+    expect(store.bytes()).toBe(sized);
+    // Later traffic: as many facts left the window as arrived, and the room stayed the same.
+    const sizes = new Set<number>();
+    for (; t < 60_000; t++) {
+      store.upsert({ t, id: t, v: 1, next: Infinity });
+      store.pruneThrough(t - 10_000);
+      sizes.add(store.bytes());
+    }
+    expect([...sizes]).toEqual([sized]);
+    const { n, t: times } = store.view();
+    expect(n).toBe(10_000);
+    expect([times[0], times[n - 1]]).toEqual([50_000, 59_999]);
+  });
+
+  test('a store that grows without a count keeps at most an eighth spare, not double', () => {
+    const store = new FactStore<Col>(KINDS);
+    let over = 0;
+    for (let t = 0; t < 100_000; t++) {
+      store.upsert({ t, id: t, v: 0, next: t });
+      if (store.bytes() > (store.size + Math.max(1024, store.size >> 3)) * BYTES_PER_FACT) over += 1;
+    }
+    expect(over).toBe(0);
+    expect(Array.from(store.view().cols.next.subarray(99_990))).toEqual([...Array(10).keys()].map((k) => 99_990 + k));
+  });
+});

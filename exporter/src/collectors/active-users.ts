@@ -14,7 +14,7 @@ import {
   BlockSums,
   type FactStore,
   LONGEST_WINDOW_SECONDS,
-  queryFacts,
+  streamFacts,
   queryLinked,
   linkedLoadSql,
   neighbourColumns,
@@ -56,7 +56,7 @@ export function activeUserFacts(name: string): WindowFacts<Col> {
   const spec: WindowSpec<Col> = {
     columns: { next: 'f64' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
-    loadRange: (db, from, to) => queryFacts(db, ACTIVE_SESSIONS_LOAD_SQL, [from, to], toFact),
+    loadRange: (db, from, to, sink) => streamFacts(db, ACTIVE_SESSIONS_LOAD_SQL, [from, to], toFact, sink),
     readChanged: (db, from, to) => queryLinked<Col>(db, ACTIVE_SESSIONS_SQL, from, to, toFact, 'next'),
   };
   return new WindowFacts(name, spec);

@@ -11,6 +11,7 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   queryFacts,
+  streamFacts,
   ratioByWindow,
   usOf,
   WindowFacts,
@@ -46,7 +47,7 @@ export const bounce: CollectorFactory = (config) => {
   const spec: WindowSpec<Col> = {
     columns: { views: 'u8' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
-    loadRange: (db, from, to) => queryFacts(db, BOUNCE_FACTS_SQL, [from, to], toFact),
+    loadRange: (db, from, to, sink) => streamFacts(db, BOUNCE_FACTS_SQL, [from, to], toFact, sink),
     readChanged: async (db, from, to, minT) => ({ rows: await queryFacts(db, BOUNCE_CHANGED_SQL, [from, to, minT], toFact) }),
   };
   // [viewed, bounced] per block of facts (BlockSums).

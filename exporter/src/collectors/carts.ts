@@ -12,6 +12,7 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   queryFacts,
+  streamFacts,
   ratioByWindow,
   usOf,
   windowRange,
@@ -62,7 +63,7 @@ export const carts: CollectorFactory = (config) => {
   const spec: WindowSpec<Col> = {
     columns: { state: 'u8' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
-    loadRange: (db, from, to) => queryFacts(db, CART_FACTS_SQL, [from, to], toFact),
+    loadRange: (db, from, to, sink) => streamFacts(db, CART_FACTS_SQL, [from, to], toFact, sink),
     async readChanged(db, from, to, minT, tail) {
       const open: number[] = [];
       if (tail) {

@@ -14,6 +14,7 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   queryFacts,
+  streamFacts,
   usOf,
   windowRange,
   WindowFacts,
@@ -102,7 +103,7 @@ export const funnel: CollectorFactory = (config) => {
   const spec: WindowSpec<Col> = {
     columns: { ch: 'u8', steps: 'u8' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
-    loadRange: (db, from, to) => queryFacts(db, FUNNEL_LOAD_SQL, [from, to], toFact),
+    loadRange: (db, from, to, sink) => streamFacts(db, FUNNEL_LOAD_SQL, [from, to], toFact, sink),
     readChanged: async (db, from, to, minT) => ({ rows: await queryFacts(db, FUNNEL_CHANGED_SQL, [from, to, minT], toFact) }),
   };
 

@@ -9,7 +9,7 @@ import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
 import { fold } from '../metrics/labels';
-import { type FactRow, type FactStore, usOf, usToTimestamp, windowRange, WindowFacts, type WindowSpec } from './window-facts';
+import { type FactRow, type FactStore, queryFacts, streamFacts, usOf, windowRange, WindowFacts, type WindowSpec } from './window-facts';
 
 export const LOGINS_SQL = `
   SELECT success, failure_reason, count(*) AS n
@@ -49,15 +49,12 @@ export function accountsOverThreshold(user: Float64Array, a: number, b: number, 
 export const logins: CollectorFactory = (config) => {
   const state = new IncrementalState();
   const threshold = config.thresholds.failed_login_attempts;
-  const read = async (db: Parameters<WindowSpec<Col>['loadRange']>[0], from: number, to: number) =>
-    (await db.query(FAILED_LOGIN_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(
-      (r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), user: Number(r.user_id) }),
-    );
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), user: Number(r.user_id) });
   const spec: WindowSpec<Col> = {
     columns: { user: 'f64' },
     retainSeconds: Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    loadRange: read,
-    readChanged: async (db, from, to) => ({ rows: await read(db, from, to) }),
+    loadRange: (db, from, to, sink) => streamFacts(db, FAILED_LOGIN_FACTS_SQL, [from, to], toFact, sink),
+    readChanged: async (db, from, to) => ({ rows: await queryFacts(db, FAILED_LOGIN_FACTS_SQL, [from, to], toFact) }),
   };
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();

@@ -11,7 +11,7 @@ import { allowList, fold } from '../metrics/labels';
 import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
-  queryFacts,
+  streamFacts,
   queryLinked,
   linkedLoadSql,
   neighbourColumns,
@@ -69,7 +69,7 @@ export const revenue: CollectorFactory = (config) => {
   const spec: WindowSpec<Col> = {
     columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
-    loadRange: (db, from, to) => queryFacts(db, ORDER_FACTS_LOAD_SQL, [from, to], toFact),
+    loadRange: (db, from, to, sink) => streamFacts(db, ORDER_FACTS_LOAD_SQL, [from, to], toFact, sink),
     readChanged: (db, from, to) => queryLinked<Col>(db, ORDER_FACTS_SQL, from, to, toFact, 'next'),
   };
   const orders = new WindowFacts('revenue', spec);

@@ -12,8 +12,18 @@
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
-import type { Db } from '../runtime/db';
-import { FactStore, type FactRow, usOf, usToTimestamp, windowRange, windowSettings, WindowFacts, type WindowSpec } from './window-facts';
+import {
+  FactStore,
+  type FactRow,
+  queryFacts,
+  streamFacts,
+  usOf,
+  usToTimestamp,
+  windowRange,
+  windowSettings,
+  WindowFacts,
+  type WindowSpec,
+} from './window-facts';
 
 const US = 1_000_000;
 const SEGMENT_SECONDS = 30 * 86_400;
@@ -152,20 +162,17 @@ export function sellerSamples(
 
 export const sellers: CollectorFactory = (config) => {
   const th = { power: config.thresholds.seller_segment_power_orders, active: config.thresholds.seller_segment_active_orders };
-  const readOrders = async (db: Db, from: number, to: number) =>
-    (await db.query(SELLER_ORDER_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(
-      (r): FactRow<OrderCol> => ({ id: Number(r.id), t: Number(r.t), seller: Number(r.seller_id) }),
-    );
+  const toOrder = (r: Record<string, unknown>): FactRow<OrderCol> => ({ id: Number(r.id), t: Number(r.t), seller: Number(r.seller_id) });
   const orderSpec: WindowSpec<OrderCol> = {
     columns: { seller: 'f64' },
     retainSeconds: Math.max(SEGMENT_SECONDS, ...WINDOWS.map((w) => WINDOW_SECONDS[w])),
-    loadRange: readOrders,
-    readChanged: async (db, from, to) => ({ rows: await readOrders(db, from, to) }),
+    loadRange: (db, from, to, sink) => streamFacts(db, SELLER_ORDER_FACTS_SQL, [from, to], toOrder, sink),
+    readChanged: async (db, from, to) => ({ rows: await queryFacts(db, SELLER_ORDER_FACTS_SQL, [from, to], toOrder) }),
   };
   const sellerSpec: WindowSpec<SellerCol> = {
     columns: { approved: 'f64', churned: 'f64' },
     retainSeconds: Infinity,
-    loadRange: async (db, from, to) => (await db.query(SELLER_FACTS_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toSeller),
+    loadRange: (db, from, to, sink) => streamFacts(db, SELLER_FACTS_SQL, [from, to], toSeller, sink),
     async readChanged(db, from, to, _minT, tail) {
       const { n, id, cols } = tail!.store.view();
       const listed: number[] = [];

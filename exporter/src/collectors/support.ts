@@ -20,8 +20,9 @@ import {
   type FactPatch,
   type FactRow,
   type FactStore,
+  queryFacts,
+  streamFacts,
   usOf,
-  usToTimestamp,
   windowSlices,
   windowSettings,
   WindowFacts,
@@ -52,10 +53,8 @@ export const REVIEW_FACTS_SQL = `
 /** Score 1..5; 0 marks a fact that no longer holds (it is skipped until it leaves the window). */
 type Col = 'score';
 
-const readScores = async (db: Db, sql: string, from: number, to: number) =>
-  (await db.query(sql, [usToTimestamp(from), usToTimestamp(to)])).map(
-    (r): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), score: Number(r.score) }),
-  );
+const toScore = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), score: Number(r.score) });
+const readScores = (db: Db, sql: string, from: number, to: number) => queryFacts(db, sql, [from, to], toScore);
 
 /**
  * Patches setting score 0 on facts the re-read of the tail (from, …] contradicts: tail facts it did
@@ -98,7 +97,7 @@ export const support: CollectorFactory = (config) => {
   const csatSpec: WindowSpec<Col> = {
     columns: { score: 'u8' },
     retainSeconds,
-    loadRange: (db, from, to) => readScores(db, CSAT_FACTS_SQL, from, to),
+    loadRange: (db, from, to, sink) => streamFacts(db, CSAT_FACTS_SQL, [from, to], toScore, sink),
     async readChanged(db, _from, to, _minT, tail) {
       const rows = await readScores(db, CSAT_FACTS_SQL, tail!.fromUs, to);
       return { rows, patches: staleFacts(tail!.store, tail!.fromUs, rows) };
@@ -107,7 +106,7 @@ export const support: CollectorFactory = (config) => {
   const reviewSpec: WindowSpec<Col> = {
     columns: { score: 'u8' },
     retainSeconds,
-    loadRange: (db, from, to) => readScores(db, REVIEW_FACTS_SQL, from, to),
+    loadRange: (db, from, to, sink) => streamFacts(db, REVIEW_FACTS_SQL, [from, to], toScore, sink),
     readChanged: async (db, from, to) => ({ rows: await readScores(db, REVIEW_FACTS_SQL, from, to) }),
   };
   const csat = new WindowFacts('support', csatSpec);

@@ -14,7 +14,7 @@ import {
   BlockSums,
   type FactStore,
   LONGEST_WINDOW_SECONDS,
-  queryFacts,
+  streamFacts,
   queryLinked,
   linkedLoadSql,
   neighbourColumns,
@@ -88,7 +88,7 @@ export const visitors: CollectorFactory = (config) => {
   const spec: WindowSpec<Col> = {
     columns: { next: 'f64', first: 'f64' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
-    loadRange: (db, from, to) => queryFacts(db, VISITOR_SESSIONS_LOAD_SQL, [from, to], toFact),
+    loadRange: (db, from, to, sink) => streamFacts(db, VISITOR_SESSIONS_LOAD_SQL, [from, to], toFact, sink),
     readChanged: (db, from, to) => queryLinked<Col>(db, VISITOR_SESSIONS_SQL, from, to, toFact, 'next'),
   };
   const evaluate = visitorsByWindow();

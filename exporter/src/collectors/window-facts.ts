@@ -24,6 +24,12 @@ export type ColumnKind = 'f64' | 'u8';
 /** One fact: `t` event time in epoch microseconds, `id` the entity's primary key, then its columns. */
 export type FactRow<C extends string> = { t: number; id: number } & Record<C, number>;
 
+/** Receives the facts of a load as they arrive; `expect` announces how many will, when that is known. */
+export interface FactSink<C extends string> {
+  add(row: FactRow<C>): void;
+  expect?(rows: number): void;
+}
+
 /** Sets one column of an existing fact, e.g. "the previous session of this visitor now has a next". */
 export interface FactPatch<C extends string> {
   t: number;
@@ -115,6 +121,21 @@ export class FactStore<C extends string> {
     this.changed = new Float64Array((cap >> BLOCK_SHIFT) + 1).fill(++this.version);
   }
 
+  /** Ensures room for `rows` more facts after the last one (a build announcing its count). */
+  reserve(rows: number): void {
+    if (this.start + this.n + rows > this.t.length) this.makeRoom(rows);
+  }
+
+  /**
+   * Pruned rows are reclaimed in place while that leaves a sixteenth of the facts spare; otherwise
+   * the arrays are reallocated with an eighth spare. Not doubled: a store holds at most ~12.5 % unused
+   * room, and appends still cost O(1) amortized.
+   */
+  private makeRoom(rows: number): void {
+    const live = this.n + rows;
+    this.relayout(live + (live >> 4) <= this.t.length ? this.t.length : live + Math.max(1024, live >> 3));
+  }
+
   upsert(row: FactRow<C>): void {
     const last = this.start + this.n - 1;
     const lastT = this.n > 0 ? this.t[last]! : -Infinity;
@@ -122,8 +143,7 @@ export class FactStore<C extends string> {
     let i = row.t > lastT || (row.t === lastT && row.id > this.id[last]!) ? -(last + 1) - 1 : this.find(row.t, row.id);
     if (i < 0) {
       if (this.start + this.n === this.t.length) {
-        // Reclaim pruned rows when they are at least a quarter of the room, else double it.
-        this.relayout(this.start >= this.t.length / 4 ? this.t.length : Math.max(1024, this.t.length * 2));
+        this.makeRoom(1);
         i = this.find(row.t, row.id);
       }
       i = -i - 1;
@@ -267,8 +287,12 @@ export interface WindowSpec<C extends string> {
   readonly columns: Readonly<Record<C, ColumnKind>>;
   /** How far back facts are kept (the longest window), in seconds. */
   readonly retainSeconds: number;
-  /** Complete facts of the entities whose event time lies in (from, to] (first load, refresh, tail). */
-  loadRange(db: Db, fromUs: number, toUs: number): Promise<FactRow<C>[]>;
+  /**
+   * Complete facts of the entities whose event time lies in (from, to] (first load, refresh, tail),
+   * handed to `sink` one by one, preferably in (t, id) order (streamFacts does), so that a build
+   * appends them straight into its store without holding the window as row objects.
+   */
+  loadRange(db: Db, fromUs: number, toUs: number, sink: FactSink<C>): Promise<void>;
   /**
    * Facts of entities in (minT, to] that may have changed in (from, to], with patches to other facts.
    * Omitted when a fact can only change inside `mutable_horizon` (then the tail is re-read instead).
@@ -439,11 +463,10 @@ export class WindowFacts<C extends string> {
     // A build groups and sorts the whole window once: room to do it in memory rather than in temp
     // files (the default 4MB spills); LOCAL ends with this cycle's read-only transaction.
     await db.query(`SET LOCAL work_mem = '64MB'`);
-    const rows = await this.spec.loadRange(db, minT, nowUs);
-    // In (t, id) order every upsert is an append: no shifting.
-    rows.sort(byTimeThenId);
-    const store = new FactStore(this.spec.columns, Math.max(1024, rows.length));
-    for (const r of rows) store.upsert(r);
+    const store = new FactStore(this.spec.columns);
+    // Facts arrive in (t, id) order, so every upsert is an append (no shifting, no search), into
+    // arrays sized once when the count is announced.
+    await this.spec.loadRange(db, minT, nowUs, { add: (r) => store.upsert(r), expect: (rows) => store.reserve(rows) });
     return store;
   }
 
@@ -454,7 +477,8 @@ export class WindowFacts<C extends string> {
     const changed = this.spec.readChanged
       ? await this.spec.readChanged(db, Math.max(this.horizonUs, minT), nowUs, minT, { store: this.store!, fromUs: tailFrom })
       : { rows: [] };
-    const tail = this.spec.mutableTail ? await this.spec.loadRange(db, tailFrom, nowUs) : [];
+    const tail: FactRow<C>[] = [];
+    if (this.spec.mutableTail) await this.spec.loadRange(db, tailFrom, nowUs, { add: (r) => tail.push(r) });
     return { rows: [...changed.rows, ...tail], patches: changed.patches ?? [] };
   }
 
@@ -659,6 +683,57 @@ export async function queryFacts<C extends string>(
   more: readonly unknown[] = [],
 ): Promise<FactRow<C>[]> {
   return (await db.query(sql, [...instantsUs.map(usToTimestamp), ...more])).map(toFact);
+}
+
+/** Rows per FETCH of streamFacts; settable so that a test puts batch boundaries inside a few facts. */
+let loadBatchRows = 8192;
+
+/** Sets the rows per FETCH of streamFacts and returns the previous value (tests). */
+export function setLoadBatchRows(rows: number): number {
+  if (!Number.isInteger(rows) || rows < 1) throw new Error(`batch rows must be a positive integer, got ${rows}`);
+  const previous = loadBatchRows;
+  loadBatchRows = rows;
+  return previous;
+}
+
+let cursorSeq = 0;
+
+/**
+ * Like queryFacts, but hands the facts to `sink` in (t, id) order through a server-side cursor in the
+ * cycle's read-only transaction, a batch at a time: a first build (a whole 30-day window, ~10⁶ rows)
+ * holds one batch of `pg` row objects at a time instead of all of them, which was most of the
+ * exporter's peak memory. When the sink wants the count (a build sizing its arrays once) and the
+ * connection reports row counts, the cursor is scrollable and counted first: MOVE walks the sorted
+ * result the server already holds, and rewinds. `sql` must return `t` and `id` columns.
+ */
+export async function streamFacts<C extends string>(
+  db: Db,
+  sql: string,
+  instantsUs: readonly number[],
+  toFact: (r: Record<string, unknown>) => FactRow<C>,
+  sink: FactSink<C>,
+  more: readonly unknown[] = [],
+): Promise<void> {
+  const cursor = `pulse_facts_${++cursorSeq}`;
+  // Every row is read: plan for all of them, not for the first 10 % (the cursor default).
+  await db.query(`SET LOCAL cursor_tuple_fraction = 1`);
+  const count = sink.expect && db.rowCount;
+  await db.query(`DECLARE ${cursor} ${count ? '' : 'NO '}SCROLL CURSOR FOR SELECT * FROM (${sql}) f ORDER BY t, id`, [
+    ...instantsUs.map(usToTimestamp),
+    ...more,
+  ]);
+  if (count) {
+    sink.expect!(await db.rowCount!(`MOVE FORWARD ALL IN ${cursor}`));
+    await db.query(`MOVE ABSOLUTE 0 IN ${cursor}`);
+  }
+  for (;;) {
+    const batch = loadBatchRows;
+    const rows = await db.query(`FETCH ${batch} FROM ${cursor}`);
+    for (const r of rows) sink.add(toFact(r));
+    if (rows.length < batch) break;
+  }
+  // On an error the transaction ends, and the cursor with it.
+  await db.query(`CLOSE ${cursor}`);
 }
 
 /**

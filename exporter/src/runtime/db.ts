@@ -14,6 +14,11 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export interface Db {
   query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs a statement that returns no rows and resolves to the row count of its command tag (how many
+   * rows a MOVE passed over). Optional: a caller that can do without the count checks for it.
+   */
+  rowCount?(text: string, params?: readonly unknown[]): Promise<number>;
 }
 
 export class TimeoutError extends Error {
@@ -109,14 +114,15 @@ export async function withReadOnly<T>(
       values: [ms(Math.min(timeoutSeconds, limits.statementTimeout)), ms(limits.lockTimeout), ms(limits.idleInTransactionTimeout)],
     });
     if (rows[0]?.ro !== 'on') throw new Error('the transaction is not read-only (transaction_read_only is off); refusing to run queries');
+    const run = (text: string, params: readonly unknown[] | undefined) => {
+      if (signal.aborted) throw new TimeoutError('collection aborted');
+      // The extended protocol takes exactly one statement: "SELECT 1; COMMIT; DELETE …" is a syntax
+      // error at the server instead of three statements, so no query can end the READ ONLY transaction.
+      return client.query({ text, values: (params as unknown[] | undefined) ?? [], queryMode: 'extended' } as pg.QueryConfig);
+    };
     const db: Db = {
-      async query(text, params) {
-        if (signal.aborted) throw new TimeoutError('collection aborted');
-        // The extended protocol takes exactly one statement: "SELECT 1; COMMIT; DELETE …" is a syntax
-        // error at the server instead of three statements, so no query can end the READ ONLY transaction.
-        const res = await client.query({ text, values: (params as unknown[] | undefined) ?? [], queryMode: 'extended' } as pg.QueryConfig);
-        return res.rows;
-      },
+      query: async (text, params) => (await run(text, params)).rows,
+      rowCount: async (text, params) => (await run(text, params)).rowCount ?? 0,
     };
     const out = await Promise.race([fn(db), aborted]);
     await client.query('COMMIT');
