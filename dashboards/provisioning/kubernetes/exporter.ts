@@ -31,19 +31,22 @@ import {
 export const RUN_AS_USER = 10001;
 
 /**
- * Sized from README "Performance" (exporter against 1M and 10M orders): RSS 172–184 MiB steady,
- * 213–221 MiB peak during the concurrent first collection and a scrape storm. The request covers the
- * peak so the scheduler reserves it; the limit leaves ~70 % headroom over the peak for larger custom
- * metrics. CPU was not benchmarked: scrapes serve a cached buffer and collection waits on the database,
- * so a tenth of a core is reserved and bursts (first collection, gzip) may use one core.
+ * Sized from README "Performance" (exporter against 10M orders, every collector, window state kept in
+ * collection.state_dir, npm start's heap flags): RSS 153–164 MiB steady, 171–173 MiB peak during the
+ * first collection, 165 MiB on a restart from state. The request covers the peak so the scheduler
+ * reserves it; the limit leaves ~120 % headroom for larger windows and custom metrics (at 10× the daily
+ * order rate the window state is about three times as large: raise both). CPU was not benchmarked:
+ * scrapes serve a cached buffer and collection waits on the database, so a tenth of a core is reserved
+ * and bursts (first collection, gzip) may use one core.
  */
 export const RESOURCES = {
   requests: { cpu: '100m', memory: '256Mi' },
   limits: { cpu: '1', memory: '384Mi' },
 };
 const RESOURCES_COMMENT = [
-  'From README "Performance" (bench/, 1M and 10M orders): RSS 172-184 MiB steady, 213-221 MiB peak.',
-  'Request = the measured peak rounded up; limit = peak + ~70 % headroom. CPU (not benchmarked): scrapes',
+  'From README "Performance" (bench/, 10M orders, state_dir): RSS 153-164 MiB steady, 171-173 MiB peak.',
+  'Request = the measured peak rounded up; limit = peak + ~120 % headroom (raise both for a busier',
+  'marketplace: at 10x the daily order rate the window state is ~3x as large). CPU (not benchmarked): scrapes',
   'serve a cached buffer and collections wait on the database; bursts (first collection, gzip) may use one core.',
 ].join('\n');
 
