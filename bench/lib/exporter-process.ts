@@ -4,6 +4,7 @@
  * is read from /proc/<pid>/status.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { NODE_FLAGS } from '../../exporter/src/cli';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,11 +32,17 @@ export async function startExporterProcess(rawConfig: Record<string, unknown>, o
   const file = path.join(dir, 'config.yml');
   writeFileSync(file, YAML.stringify(rawConfig));
   const t0 = Date.now();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'exporter/src/main.ts'), '--config', file], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: '', PULSE_CONFIG: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // The heap flags npm start runs with (BENCH_NODE_FLAGS='' measures node's defaults instead).
+  const flags = process.env.BENCH_NODE_FLAGS === undefined ? [...NODE_FLAGS] : process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...flags, '--import', 'tsx', path.join(ROOT, 'exporter/src/main.ts'), '--config', file],
+    {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: '', PULSE_CONFIG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   let exited: number | null | undefined;
   const exit = new Promise<number | null>((r) =>
