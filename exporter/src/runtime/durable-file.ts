@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ZodType } from 'zod';
+import type { ZodError, ZodType } from 'zod';
 
 /**
  * Writes `data` (one buffer, or parts written in order) to `file` atomically: unpredictable temp name
@@ -82,16 +82,13 @@ export function readStateFile<T>(file: string, envelope: StateEnvelope, schema: 
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'refused', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, movedTo: null };
+    return openFailure(e);
   }
   // Parsed once: window state files run to tens of MiB, and a restart reads all of them.
   const checked = refusal(text, envelope);
   if (typeof checked !== 'string') {
     const parsed = schema.safeParse(checked.payload);
-    if (parsed.success) return { kind: 'ok', value: parsed.data };
-    const issue = parsed.error.issues[0];
-    return moveAside(file, `invalid payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'rejected'}`);
+    return parsed.success ? { kind: 'ok', value: parsed.data } : moveAside(file, payloadRefusal(parsed.error));
   }
   return moveAside(file, checked);
 }
@@ -106,14 +103,33 @@ function refusal(text: string, envelope: StateEnvelope): string | { payload: unk
   }
   if (typeof doc !== 'object' || doc === null) return 'not a state file';
   const d = doc as Record<string, unknown>;
-  if (d.format !== envelope.format) return `format ${JSON.stringify(d.format)}, expected ${JSON.stringify(envelope.format)}`;
-  if (d.version !== envelope.version) return `version ${JSON.stringify(d.version)}, expected ${envelope.version}`;
+  const mismatch = envelopeMismatch(d, envelope);
+  if (mismatch) return mismatch;
   // The payload's text as written: the checksum is over the exact bytes, not a re-serialisation.
   const start = text.indexOf('"payload":');
   if (start < 0 || !text.endsWith('}')) return 'no payload';
   const payloadText = text.slice(start + '"payload":'.length, -1);
   if (checksum(payloadText) !== d.sha256) return 'checksum mismatch';
   return d as { payload: unknown };
+}
+
+/** A state file that could not be opened: missing, or refused (left where it is) with the error code. */
+function openFailure(e: unknown): StateRead<never> {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? { kind: 'missing' } : { kind: 'refused', reason: `cannot read: ${code ?? 'error'}`, movedTo: null };
+}
+
+/** Why a document of another kind or version than `envelope` is refused, or null when it matches. */
+function envelopeMismatch(d: Record<string, unknown>, envelope: StateEnvelope): string | null {
+  if (d.format !== envelope.format) return `format ${JSON.stringify(d.format)}, expected ${JSON.stringify(envelope.format)}`;
+  if (d.version !== envelope.version) return `version ${JSON.stringify(d.version)}, expected ${envelope.version}`;
+  return null;
+}
+
+/** The first schema issue of a refused payload, as the refusal's reason. */
+function payloadRefusal(error: ZodError): string {
+  const issue = error.issues[0];
+  return `invalid payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'rejected'}`;
 }
 
 function moveAside(file: string, reason: string): StateRead<never> {
@@ -197,8 +213,7 @@ export function readBinaryStateFile<T>(
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'refused', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, movedTo: null };
+    return openFailure(e);
   }
   let checked: string | BinaryState<T>;
   try {
@@ -241,8 +256,8 @@ function readBinary<T>(fd: number, envelope: StateEnvelope, schema: ZodType<T>, 
   } catch {
     return 'header is not JSON (corrupt)';
   }
-  if (h.format !== envelope.format) return `format ${JSON.stringify(h.format)}, expected ${JSON.stringify(envelope.format)}`;
-  if (h.version !== envelope.version) return `version ${JSON.stringify(h.version)}, expected ${envelope.version}`;
+  const mismatch = envelopeMismatch(h, envelope);
+  if (mismatch) return mismatch;
   if (h.endian !== os.endianness()) return `byte order ${JSON.stringify(h.endian)}, this host is ${os.endianness()}`;
   const lengths = h.sections;
   if (!Array.isArray(lengths) || !lengths.every((n) => Number.isSafeInteger(n) && n >= 0)) return 'header has no section lengths';
@@ -250,10 +265,7 @@ function readBinary<T>(fd: number, envelope: StateEnvelope, schema: ZodType<T>, 
   if (size !== expected) return `${size < expected ? 'truncated' : 'trailing bytes'}: ${size} bytes, header says ${expected}`;
   // Checked before the checksum, which needs the sections read: a refusal here reads no more.
   const parsed = schema.safeParse(h.payload);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return `invalid payload at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'rejected'}`;
-  }
+  if (!parsed.success) return payloadRefusal(parsed.error);
   let targets: Uint8Array[];
   try {
     targets = into(parsed.data, lengths);
