@@ -702,9 +702,10 @@ let cursorSeq = 0;
  * Like queryFacts, but hands the facts to `sink` in (t, id) order through a server-side cursor in the
  * cycle's read-only transaction, a batch at a time: a first build (a whole 30-day window, ~10⁶ rows)
  * holds one batch of `pg` row objects at a time instead of all of them, which was most of the
- * exporter's peak memory. When the sink wants the count (a build sizing its arrays once) and the
+ * exporter's peak memory. A build's sink wants the count (to size its arrays once): when the
  * connection reports row counts, the cursor is scrollable and counted first: MOVE walks the sorted
- * result the server already holds, and rewinds. `sql` must return `t` and `id` columns.
+ * result the server already holds, and rewinds. A sink that does not ask for the count is not a build
+ * and gets one plain query. `sql` must return `t` and `id` columns.
  */
 export async function streamFacts<C extends string>(
   db: Db,
@@ -714,16 +715,21 @@ export async function streamFacts<C extends string>(
   sink: FactSink<C>,
   more: readonly unknown[] = [],
 ): Promise<void> {
+  const ordered = `SELECT * FROM (${sql}) f ORDER BY t, id`;
+  const params = [...instantsUs.map(usToTimestamp), ...more];
+  if (!sink.expect) {
+    // Not a build: the caller keeps every row anyway (the mutable tail, hours rather than a window),
+    // so a cursor would only add round trips to every steady cycle.
+    for (const r of await db.query(ordered, params)) sink.add(toFact(r));
+    return;
+  }
   const cursor = `pulse_facts_${++cursorSeq}`;
   // Every row is read: plan for all of them, not for the first 10 % (the cursor default).
   await db.query(`SET LOCAL cursor_tuple_fraction = 1`);
-  const count = sink.expect && db.rowCount;
-  await db.query(`DECLARE ${cursor} ${count ? '' : 'NO '}SCROLL CURSOR FOR SELECT * FROM (${sql}) f ORDER BY t, id`, [
-    ...instantsUs.map(usToTimestamp),
-    ...more,
-  ]);
+  const count = db.rowCount;
+  await db.query(`DECLARE ${cursor} ${count ? '' : 'NO '}SCROLL CURSOR FOR ${ordered}`, params);
   if (count) {
-    sink.expect!(await db.rowCount!(`MOVE FORWARD ALL IN ${cursor}`));
+    sink.expect(await db.rowCount!(`MOVE FORWARD ALL IN ${cursor}`));
     await db.query(`MOVE ABSOLUTE 0 IN ${cursor}`);
   }
   for (;;) {
