@@ -13,7 +13,7 @@ import { readStateFile, writeStateFile } from '../runtime/durable-file';
 import type { Logger } from '../runtime/logger';
 import type { HistogramSample, ScalarSample } from '../metrics/sample';
 import { labelKey } from '../metrics/labels';
-import { DB_IDENTITY_SQL } from './window-facts';
+import { dbIdentity } from './window-facts';
 
 /** The time range of one incremental read: `from` exclusive, `to` inclusive, both timestamptz literals. */
 export interface TimeRange {
@@ -196,8 +196,7 @@ export class IncrementalState {
   }
 
   private async restore(db: Db, p: CounterPersistence): Promise<void> {
-    const [row] = await db.query<{ identity: string }>(DB_IDENTITY_SQL);
-    this.identity = row!.identity;
+    this.identity = await dbIdentity(db);
     // Only once the identity is known: a failed lookup is retried by the next cycle.
     this.restoreTried = true;
     const read = readStateFile(p.file, STATE_FORMAT, stateSchema);

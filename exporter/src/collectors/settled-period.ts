@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { Db } from '../runtime/db';
 import { readStateFile, writeStateFile } from '../runtime/durable-file';
 import type { Logger } from '../runtime/logger';
-import { DB_IDENTITY_SQL, dbNowUs, type WindowSettings } from './window-facts';
+import { dbIdentity, dbNowUs, type WindowSettings } from './window-facts';
 
 const US = 1_000_000;
 export const DAY_US = 86_400 * US;
@@ -84,8 +84,8 @@ export class SettledPeriod {
 
   /** Takes the saved result when it is intact and was built from this database and config. */
   private async restore(db: Db, s: WindowSettings, log?: Logger): Promise<void> {
-    const [row] = await db.query<{ identity: string }>(DB_IDENTITY_SQL);
-    this.fingerprint = createHash('sha256').update(`${row!.identity}|${this.name}|${s.configFingerprint}`).digest('hex');
+    const identity = await dbIdentity(db);
+    this.fingerprint = createHash('sha256').update(`${identity}|${this.name}|${s.configFingerprint}`).digest('hex');
     // Only once the fingerprint is known: a failed lookup is retried by the next cycle.
     this.triedState = true;
     const file = this.file(s.stateDir!);

@@ -343,6 +343,12 @@ export const DB_IDENTITY_SQL = `
   SELECT current_database() || '/' || d.oid || '/' || coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port(), 0) AS identity
     FROM pg_database d WHERE d.datname = current_database()`;
 
+/** This database's identity (DB_IDENTITY_SQL): part of every saved state's fingerprint. */
+export async function dbIdentity(db: Db): Promise<string> {
+  const [row] = await db.query<{ identity: string }>(DB_IDENTITY_SQL);
+  return row!.identity;
+}
+
 /** Version 1 was JSON with base64 columns (`<name>.window-state.json`); such a file is refused and rebuilt. */
 export const WINDOW_STATE_FORMAT = { format: 'window-facts', version: 2 } as const;
 
@@ -515,8 +521,7 @@ export class WindowFacts<C extends string> {
 
   /** Resumes from the saved state when it is intact and was built from this database and config. */
   private async restoreFrom(db: Db, s: WindowSettings, log?: Logger): Promise<void> {
-    const [row] = await db.query<{ identity: string }>(DB_IDENTITY_SQL);
-    this.identity = row!.identity;
+    this.identity = await dbIdentity(db);
     const fingerprint = this.fingerprint(s, this.identity);
     // The columns are read straight into the new store's arrays, once the header proved it ours.
     let restoring: { finish: () => FactStore<C> } | undefined;
@@ -556,10 +561,7 @@ export class WindowFacts<C extends string> {
   /** Writes the state (atomic, fsync, checksummed); the caller decides how often. */
   async save(db: Db, s: WindowSettings): Promise<void> {
     if (!s.stateDir || !this.store) return;
-    if (this.identity === null) {
-      const [row] = await db.query<{ identity: string }>(DB_IDENTITY_SQL);
-      this.identity = row!.identity;
-    }
+    this.identity ??= await dbIdentity(db);
     const { n, sections } = this.store.dump();
     const header: WindowStateHeader = {
       fingerprint: this.fingerprint(s, this.identity),
