@@ -16,7 +16,7 @@ import { createLogger } from '../exporter/src/runtime/logger';
 import { Scheduler } from '../exporter/src/runtime/scheduler';
 import { benchConfig } from './lib/bench-config';
 import { databaseUrl, parseBenchArgs, progress, sizeLabel } from './lib/cli';
-import { insertFreshMinute, type FreshRows } from './lib/fresh-rows';
+import { dailyRates, insertFreshMinute, type FreshRows } from './lib/fresh-rows';
 import { StatementMonitor, diffStatements, oneLine, totalOf, type StatementDelta } from './lib/statements';
 
 export interface CollectorCost {
@@ -55,6 +55,17 @@ export interface CollectionCostResult {
   /** Database time per wall-clock minute at the default intervals: Σ steady DB time × 60 / interval. */
   dbMsPerMinute: number;
   freshRowsPerCycle: FreshRows[];
+  /** Set when fresh rows came at another database's rate (--fresh-rate-of). */
+  freshRateOf?: string;
+}
+
+async function ratesOf(url: string): Promise<Map<string, number>> {
+  const pool = new pg.Pool({ connectionString: url, max: 1, application_name: 'marketplace-pulse-bench-rates' });
+  try {
+    return await dailyRates(pool);
+  } finally {
+    await pool.end();
+  }
 }
 
 const TOP = 5;
@@ -107,7 +118,13 @@ async function runCycle(
   };
 }
 
-export async function runCollectionCost(o: { serverUrl: string; dbName: string; cycles: number }): Promise<CollectionCostResult> {
+export async function runCollectionCost(o: {
+  serverUrl: string;
+  dbName: string;
+  cycles: number;
+  /** Insert fresh rows at this database's per-table rate instead of dbName's own. */
+  freshRateOf?: string;
+}): Promise<CollectionCostResult> {
   const url = databaseUrl(o.serverUrl, o.dbName);
   const config = parseConfig(benchConfig({ databaseUrl: url, interval: '1h', customMetrics: false }), { env: {} });
   const entries = scheduledCollectors(config);
@@ -123,8 +140,10 @@ export async function runCollectionCost(o: { serverUrl: string; dbName: string; 
     );
     const cycles: CycleCost[] = [];
     let fresh: FreshRows[] = [];
+    const rates = o.freshRateOf ? await ratesOf(databaseUrl(o.serverUrl, o.freshRateOf)) : undefined;
+    if (o.freshRateOf) progress(`${o.dbName}: fresh rows at ${o.freshRateOf}'s rate`);
     for (let i = 1; i <= o.cycles; i++) {
-      fresh = await insertFreshMinute(writer, await dbNow(writer));
+      fresh = await insertFreshMinute(writer, await dbNow(writer), rates);
       const c = await runCycle(`steady ${i}`, scheduler, entries, monitor);
       progress(
         `${o.dbName}: steady-state cycle ${i}/${o.cycles} after inserting ${fresh.reduce((a, f) => a + f.rows, 0)} rows: ` +
@@ -144,6 +163,7 @@ export async function runCollectionCost(o: { serverUrl: string; dbName: string; 
       steadyCycles: cycles.map((c) => ({ wallMs: c.wallMs, dbMs: c.dbMs })),
       dbMsPerMinute,
       freshRowsPerCycle: fresh,
+      freshRateOf: o.freshRateOf,
     };
   } finally {
     await scheduler.stop();
@@ -157,7 +177,7 @@ if (require.main === module) {
   const args = parseBenchArgs();
   void (async () => {
     for (const dbName of args.db ? [args.db] : args.sizes.map((n) => `bench_${sizeLabel(n)}`)) {
-      const r = await runCollectionCost({ serverUrl: args.url, dbName, cycles: args.cycles });
+      const r = await runCollectionCost({ serverUrl: args.url, dbName, cycles: args.cycles, freshRateOf: args.freshRateOf });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     }
   })().catch((e) => {

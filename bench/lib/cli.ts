@@ -11,6 +11,12 @@ export interface BenchOptions {
   cycles: number;
   /** Standalone runs only: measure this existing database instead of bench_<size>. */
   db?: string;
+  /**
+   * Standalone cost runs only: insert each steady cycle's fresh rows at this other database's per-table rate
+   * instead of the measured one's, so a busy dataset can be run with a quieter one's new-row volume and the
+   * effect of what its windows hold is seen apart from the effect of how many rows arrive.
+   */
+  freshRateOf?: string;
 }
 
 export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
@@ -23,6 +29,7 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
       scrapers: { type: 'string' },
       cycles: { type: 'string' },
       db: { type: 'string' },
+      'fresh-rate-of': { type: 'string' },
     },
   });
   const url =
@@ -42,6 +49,7 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     scrapers: num(values.scrapers, 8, 'scrapers'),
     cycles: num(values.cycles, 3, 'cycles'),
     db: values.db,
+    freshRateOf: values['fresh-rate-of'],
   };
 }
 

@@ -36,19 +36,40 @@ async function contractTables(pool: pg.Pool): Promise<TableInfo[]> {
   return [...byTable.values()];
 }
 
-/** Returns the rows added per table; `since` is a timestamptz in the database's clock. */
-export async function insertFreshMinute(pool: pg.Pool, since: string): Promise<FreshRows[]> {
-  const out: FreshRows[] = [];
-  for (const t of await contractTables(pool)) {
+/** The tables fresh rows go into, with their event-time column (the first timestamp column). */
+async function freshTables(pool: pg.Pool): Promise<(TableInfo & { anchor: string })[]> {
+  return (await contractTables(pool)).flatMap((t) => {
     const ts = t.columns.filter((c) => c.type === 'timestamp with time zone');
-    if (!ts.length || !t.columns.some((c) => c.name === 'id')) continue;
+    if (!ts.length || !t.columns.some((c) => c.name === 'id')) return [];
     // The first timestamp column is the row's event time (created_at, started_at, viewed_at, …).
-    const anchor = quote(ts[0]!.name);
+    return [{ ...t, anchor: quote(ts[0]!.name) }];
+  });
+}
+
+/** Rows per day of each table over the last day of its history. */
+export async function dailyRates(pool: pg.Pool): Promise<Map<string, number>> {
+  const rates = new Map<string, number>();
+  for (const t of await freshTables(pool)) {
     const table = quote(t.table);
     const rate = await pool.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${table} WHERE ${anchor} > (SELECT max(${anchor}) FROM ${table}) - interval '1 day'`,
+      `SELECT count(*) AS n FROM ${table} WHERE ${t.anchor} > (SELECT max(${t.anchor}) FROM ${table}) - interval '1 day'`,
     );
-    const perDay = Number(rate.rows[0]!.n);
+    rates.set(t.table, Number(rate.rows[0]!.n));
+  }
+  return rates;
+}
+
+/**
+ * Returns the rows added per table; `since` is a timestamptz in the database's clock. `rates` (rows per day
+ * by table, e.g. another dataset's `dailyRates`) replaces the table's own rate.
+ */
+export async function insertFreshMinute(pool: pg.Pool, since: string, rates?: Map<string, number>): Promise<FreshRows[]> {
+  const out: FreshRows[] = [];
+  const own = rates ?? (await dailyRates(pool));
+  for (const t of await freshTables(pool)) {
+    const anchor = t.anchor;
+    const table = quote(t.table);
+    const perDay = own.get(t.table) ?? 0;
     if (perDay === 0) continue;
     const n = Math.max(1, Math.round(perDay / 1440));
     const cols = t.columns.filter((c) => c.name !== 'id');
