@@ -40,8 +40,8 @@ export const CART_FACTS_SQL = `
  * the carts of $5 missing from the tail's open carts (an index-only scan of carts_open_idx) are read,
  * by primary key: the database returns what changed, not the ~9,400 open carts of a 48h tail at 10×
  * bench_1m's rate. Without carts_open_idx the anti-join scans the tail's carts (slower, same rows).
- * The ids come back as one array (ARRAY(…)), then primary-key lookups: as `id IN (…)` the planner
- * hash-joined them against a sequential scan of the window (345 ms on bench_busy_1m).
+ * The carts that left are gathered into one array (ARRAY(…)) and looked up by primary key: written as
+ * `id IN (…)`, the planner hash-joined them against a sequential scan of the window (345 ms, busy).
  * Three index-driven parts (created_at, abandoned_at, primary key): one OR would scan the whole window.
  */
 export const CART_CHANGED_SQL = `
