@@ -17,6 +17,7 @@ import { Scheduler } from '../exporter/src/runtime/scheduler';
 import { benchConfig } from './lib/bench-config';
 import { databaseUrl, parseBenchArgs, progress, sizeLabel } from './lib/cli';
 import { dailyRates, insertFreshMinute, type FreshRows } from './lib/fresh-rows';
+import { ensureSchemaIndexes } from './lib/schema';
 import { StatementMonitor, diffStatements, oneLine, totalOf, type StatementDelta } from './lib/statements';
 
 export interface CollectorCost {
@@ -131,6 +132,9 @@ export async function runCollectionCost(o: {
   const pool = createPool(config);
   const writer = new pg.Pool({ connectionString: url, max: 1, application_name: 'marketplace-pulse-bench-writer' });
   const scheduler = new Scheduler(entries, { config, store: new MetricStore(config), pool, log: createLogger('silent'), version: VERSION });
+  // A database generated before schema.sql gained an index gets it now: otherwise the cycles would be
+  // measured on plans the data contract does not have (built once; a no-op afterwards).
+  await ensureSchemaIndexes(writer, o.dbName);
   const monitor = await StatementMonitor.open(o.serverUrl, o.dbName);
   try {
     progress(`${o.dbName}: first full collection, ${entries.length} collectors in sequence`);

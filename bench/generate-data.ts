@@ -7,13 +7,11 @@
  *
  * Options: --orders-per-day (default 10000), --seed (default 42). Replaces the contract tables.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { TABLE_ORDER as TABLES } from '../exporter/src/demo/rows';
+import { schemaParts } from './lib/schema';
 
-const SCHEMA_SQL = readFileSync(path.join(__dirname, '../exporter/src/db/schema.sql'), 'utf8');
 /** Rows per INSERT statement: keeps each transaction moderate and gives progress on big tables. */
 const CHUNK = 2_000_000;
 const DAY = 86_400;
@@ -241,14 +239,6 @@ function loads(p: Plan): TableLoad[] {
               FROM (SELECT id, approved_at, churned_at, ${h.pick(['basic', 'basic', 'basic', 'pro', 'pro', 'business'])} AS pl FROM sellers WHERE random() < 0.6 AND id BETWEEN $1 AND $2) s`,
     },
   ];
-}
-
-/** Schema statements, split into tables (before the load) and secondary indexes (after it). */
-function schemaParts(): { tables: string[]; indexes: string[] } {
-  const statements = SCHEMA_SQL.split(/;\s*\n/)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-    .filter(Boolean);
-  return { tables: statements.filter((s) => !/^CREATE INDEX/i.test(s)), indexes: statements.filter((s) => /^CREATE INDEX/i.test(s)) };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { databaseUrl, progress } from './cli';
 import { TABLE_ORDER as TABLES } from '../../exporter/src/demo/rows';
+import { ensureSchemaIndexes } from './schema';
 
 const ROOT = path.join(__dirname, '../..');
 
@@ -91,6 +92,7 @@ export async function ensureBenchDatabase(serverUrl: string, name: string, order
     progress(`${name}: generated in ${generatedSeconds.toFixed(0)} s`);
   } else {
     progress(`${name}: reusing the existing database`);
+    await withClient(url, (c) => ensureSchemaIndexes(c, name));
   }
   // A production database is kept vacuumed by autovacuum; vacuuming now keeps autovacuum of a fresh
   // load from running during the measurements and sets the visibility map for index-only scans
