@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeLocalConfig } from './stack/local-config';
 import { HA_BIN, startAlertmanagerCluster, startHaPair } from './stack/ha';
+import { stackExporterCommand } from './stack/exporter-command';
 import { installed, startChild, waitForHttp, type Child } from './stack/processes';
 import { backfill } from './backfill';
 
@@ -57,14 +58,8 @@ async function main(): Promise<void> {
     }
 
     // The demo exporter from its sources, as `npm run start:tsx` runs it (embedded database, simulated traffic).
-    const exporter = startChild(
-      'exporter',
-      process.execPath,
-      [require.resolve('tsx/cli'), path.join(__dirname, '../exporter/src/main.ts')],
-      {
-        env: { ...process.env, PORT: String(PORTS.exporter) },
-      },
-    );
+    const cmd = stackExporterCommand();
+    const exporter = startChild('exporter', cmd.bin, cmd.args, { cwd: cmd.cwd, env: { ...process.env, PORT: String(PORTS.exporter) } });
     children.push(exporter);
     await waitForHttp(`http://${exporterAddr}/healthz`, exporter, 600, 500);
 

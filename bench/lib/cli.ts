@@ -9,6 +9,8 @@ export interface BenchOptions {
   scrapers: number;
   /** Steady-state cycles measured per size (the median is reported). */
   cycles: number;
+  /** Alternated measurement rounds of the side-by-side benchmarks. */
+  rounds: number;
   /** Standalone runs only: measure this existing database instead of bench_<size>. */
   db?: string;
   /**
@@ -28,6 +30,7 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
       'scrape-seconds': { type: 'string' },
       scrapers: { type: 'string' },
       cycles: { type: 'string' },
+      rounds: { type: 'string' },
       db: { type: 'string' },
       'fresh-rate-of': { type: 'string' },
     },
@@ -48,6 +51,7 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     scrapeSeconds: num(values['scrape-seconds'], 30, 'scrape-seconds'),
     scrapers: num(values.scrapers, 8, 'scrapers'),
     cycles: num(values.cycles, 3, 'cycles'),
+    rounds: num(values.rounds, 2, 'rounds'),
     db: values.db,
     freshRateOf: values['fresh-rate-of'],
   };

@@ -162,8 +162,14 @@ export function scheduledCollectors(config: Config, log?: Logger): ScheduledColl
   return out;
 }
 
-interface Runtime {
+/** What serves one process: exported with buildRuntime and reloadRuntime for the equivalence test. */
+export interface Runtime {
   config: Config;
+  /**
+   * The collectors built from `config`. After a reload the scheduler runs those whose key changed and
+   * keeps the running instance of the others (see collectorKey).
+   */
+  entries: readonly ScheduledCollector[];
   state: AppState;
   scheduler: Scheduler;
   store: MetricStore;
@@ -185,17 +191,19 @@ function buildExposition(config: Config, store: MetricStore, entries: readonly S
   );
 }
 
-function buildRuntime(config: Config, log: Logger): Runtime {
+/** `pool` stands in for the one `config.database` would give (a test's pool on a pinned clock). */
+export function buildRuntime(config: Config, log: Logger, pool?: pg.Pool | null): Runtime {
   const entries = scheduledCollectors(config, log);
   const store = new MetricStore(config);
   const needsDb = entries.some((e) => e.collector.usesDatabase);
-  const pool = needsDb && config.database.url ? createPool(config) : null;
-  const scheduler = new Scheduler(entries, { config, store, pool, log, version: VERSION });
+  const db = pool !== undefined ? pool : needsDb && config.database.url ? createPool(config) : null;
+  const scheduler = new Scheduler(entries, { config, store, pool: db, log, version: VERSION });
   const rt: Runtime = {
     config,
+    entries,
     store,
     scheduler,
-    pool,
+    pool: db,
     state: {
       exposition: buildExposition(config, store, entries),
       isReady: () => scheduler.isReady(),
@@ -203,7 +211,7 @@ function buildRuntime(config: Config, log: Logger): Runtime {
       sweepStale: () => scheduler.sweepStale(),
     },
   };
-  if (pool) void checkRole(pool, store, log);
+  if (db) void checkRole(db, store, log);
   return rt;
 }
 
@@ -211,7 +219,7 @@ function buildRuntime(config: Config, log: Logger): Runtime {
  * Applies `next` to a running runtime in place: the snapshot keeps being served, unchanged collectors
  * keep their instance, the pool is kept while the database settings are the same (see Scheduler).
  */
-function reloadRuntime(rt: Runtime, next: Config, log: Logger): void {
+export function reloadRuntime(rt: Runtime, next: Config, log: Logger): void {
   // Before the collectors are built: a rebuilt poller or reconciliation picks up the kept runtime.
   carryProviderRuntimes(rt.config, next);
   const entries = scheduledCollectors(next, log);
@@ -226,6 +234,7 @@ function reloadRuntime(rt: Runtime, next: Config, log: Logger): void {
   rt.scheduler.reconfigure({ entries, config: next, pool });
   if (defsChanged) rt.state = { ...rt.state, exposition: buildExposition(next, rt.store, entries) };
   rt.config = next;
+  rt.entries = entries;
   rt.pool = pool;
   // The scheduler ends a replaced pool once no instance reads through it; one nobody ever used ends here.
   if (oldPool && oldPool !== pool && !needsDb) void oldPool.end().catch(() => undefined);

@@ -26,8 +26,13 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startChild(name: string, bin: string, args: string[], opts: { echo?: boolean; env?: NodeJS.ProcessEnv } = {}): Child {
-  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
+export function startChild(
+  name: string,
+  bin: string,
+  args: string[],
+  opts: { echo?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Child {
+  const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, cwd: opts.cwd });
   let tail = '';
   const keep = (b: Buffer) => {
     tail = (tail + b.toString()).slice(-8000);

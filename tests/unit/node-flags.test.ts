@@ -1,12 +1,13 @@
 /**
  * The exporter runs with the same node flags (the V8 heap settings of exporter/src/cli.ts) wherever it
- * runs: the npm scripts, the image's ENTRYPOINT (docker compose builds that image) and the generated
- * Kubernetes Deployment.
+ * runs: the npm scripts, the image's ENTRYPOINT (docker compose builds that image), the generated
+ * Kubernetes Deployment and the local stack (`npm run stack`).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { COMPILED_ENTRY, NODE_FLAGS } from '../../exporter/src/cli';
+import { stackExporterCommand } from '../../scripts/stack/exporter-command';
 import { ROOT } from '../../shared/generated';
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -41,4 +42,18 @@ test('the generated Kubernetes Deployment runs the same command', () => {
   const deployment = docs.find((d) => d?.kind === 'Deployment');
   const container = deployment.spec.template.spec.containers.find((c: { name: string }) => c.name === 'exporter');
   expect(container.command).toEqual(['node', ...NODE_FLAGS, COMPILED_ENTRY]);
+});
+
+test('the local stack starts its exporter as start:tsx does, flags included, from the repository root', () => {
+  const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+  const cmd = stackExporterCommand();
+  expect(cmd.bin).toBe(process.execPath);
+  expect(['node', ...cmd.args].join(' ')).toBe(scripts['start:tsx']);
+  expect(cmd.args.slice(0, NODE_FLAGS.length)).toEqual([...NODE_FLAGS]);
+  // `--import tsx` and the relative entry resolve from the root, wherever the stack was started.
+  expect(cmd.cwd).toBe(ROOT);
+  // stack.ts runs on import, so its source is what shows it starts the exporter through this command.
+  const stack = read('scripts/stack.ts');
+  expect(stack).toMatch(/startChild\('exporter', cmd\.bin, cmd\.args, \{ cwd: cmd\.cwd/);
+  expect(stack).not.toContain('tsx/cli');
 });

@@ -5,8 +5,8 @@
  * a restart from the persisted state, reloads that keep or swap the instance, restarts from truncated
  * and corrupt state files, its state handed to another database, and a change older than
  * mutable_horizon (drift, then fixed by the full refresh). The collector runs as the exporter runs
- * it: built by the app's scheduledCollectors, cycled by the Scheduler into the MetricStore scrapes
- * read, and reloaded through Scheduler.reconfigure. The clock is pinned in the database.
+ * it: built by the app's buildRuntime, cycled by its Scheduler into the MetricStore scrapes read, and
+ * reloaded through the app's reloadRuntime. The clock is pinned in the database.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,14 +19,14 @@ import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { collectOnce, testConfig } from '../../support/collect';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
 import { labelKey } from '../../../exporter/src/metrics/labels';
-import { scheduledCollectors } from '../../../exporter/src/app';
+import { buildRuntime, reloadRuntime, type Runtime } from '../../../exporter/src/app';
 import { WINDOW_STATE_FORMAT, windowStateFile, windowStateHeaderSchema } from '../../../exporter/src/collectors/window-facts';
 import { readBinaryStateFile } from '../../../exporter/src/runtime/durable-file';
 import { COLLECTOR_DEFAULTS, type CollectorName } from '../../../exporter/src/collectors';
 import type { Config } from '../../../exporter/src/config/load';
 import { MetricStore } from '../../../exporter/src/metrics/store';
 import { createLogger } from '../../../exporter/src/runtime/logger';
-import { Scheduler, type ScheduledCollector } from '../../../exporter/src/runtime/scheduler';
+import type { Scheduler, ScheduledCollector } from '../../../exporter/src/runtime/scheduler';
 
 const SETTLE = 120;
 const HOUR = 3600_000;
@@ -35,7 +35,8 @@ let stateDir = '';
 let config = testConfig();
 
 /**
- * The test's configuration with only `name` enabled. Its cycles are run by the test after each step,
+ * The test's configuration with only `name` enabled, on the test database (whose pool, on the pinned
+ * clock, the runtime is given and a reload keeps). Its cycles are run by the test after each step,
  * so its interval (a day) never comes round: a timer cycle in the middle of a step's inserts would
  * see rows the next one expects to find new.
  */
@@ -43,6 +44,7 @@ function configFor(name: string, collection: Record<string, unknown> = {}, own: 
   const collectors: Record<string, unknown> = Object.fromEntries(Object.keys(COLLECTOR_DEFAULTS).map((n) => [n, { enabled: false }]));
   collectors[name] = { enabled: true, interval: '1d', ...own };
   return testConfig({
+    database: { url: tdb.url },
     collection: { settle_lag: SETTLE, mutable_horizon: '6h', full_refresh: '10d', state_dir: stateDir, ...collection },
     collectors,
   });
@@ -449,13 +451,15 @@ class SignupTraffic implements Traffic {
 }
 
 /**
- * One collector run as the exporter runs it (app.ts): its entry from scheduledCollectors (reload key,
- * state files), cycles by the Scheduler into the MetricStore scrapes read, a reload applied through
- * Scheduler.reconfigure as reloadRuntime does. A restart is a new Running on the same state_dir.
+ * One collector run as the exporter runs it: the app's buildRuntime (scheduledCollectors' entry with
+ * its reload key and state files, the Scheduler cycling it into the MetricStore scrapes read) on the
+ * pinned clock's pool, and reloads through the app's reloadRuntime, as SIGHUP and POST /-/reload apply
+ * them. A restart is a new Running on the same state_dir.
  */
 class Running {
   readonly lines: string[] = [];
   private readonly log = createLogger('info', { write: (l: string) => void this.lines.push(l) });
+  private readonly rt: Runtime;
   readonly store: MetricStore;
   readonly scheduler: Scheduler;
   /** The entry the test cycles: the published instance, or a reload's new one until it takes over. */
@@ -465,11 +469,11 @@ class Running {
     cfg: Config,
     private readonly pool = clock.pool,
   ) {
-    const entries = scheduledCollectors(cfg, this.log);
-    expect(entries.map((e) => e.collector.name)).toHaveLength(1);
-    this.entry = entries[0]!;
-    this.store = new MetricStore(cfg);
-    this.scheduler = new Scheduler(entries, { config: cfg, store: this.store, pool, log: this.log, version: 'test' });
+    this.rt = buildRuntime(cfg, this.log, pool);
+    expect(this.rt.entries.map((e) => e.collector.name)).toHaveLength(1);
+    this.entry = this.rt.entries[0]!;
+    this.store = this.rt.store;
+    this.scheduler = this.rt.scheduler;
   }
 
   get collector(): Collector {
@@ -489,12 +493,14 @@ class Running {
     return reference.metrics.flatMap((m) => this.store.samplesFor(m.name));
   }
 
-  /** A reload to `next`; returns the entry built from it, which the scheduler adopts only if the key changed. */
+  /**
+   * A reload to `next` (same database: the runtime keeps the pinned clock's pool); returns the entry
+   * built from it, which the scheduler adopts only if the key changed.
+   */
   reload(next: Config): ScheduledCollector {
-    const entries = scheduledCollectors(next, this.log);
-    this.store.reconfigure(next);
-    this.scheduler.reconfigure({ entries, config: next, pool: this.pool });
-    return entries[0]!;
+    reloadRuntime(this.rt, next, this.log);
+    expect(this.rt.pool).toBe(this.pool);
+    return this.rt.entries[0]!;
   }
 
   /** Whether cycling `e` publishes anything (false once it is retired, or when it was never adopted). */
@@ -604,7 +610,12 @@ async function foreignDatabase(run: Running, reference: CollectorFactory): Promi
   try {
     for (const file of stateFiles(run.collector)) copyFileSync(file, path.join(dir, path.basename(file)));
     // The same settings: only the database differs.
-    foreign = new Running({ ...config, collection: { ...config.collection, state_dir: dir } }, otherClock.pool);
+    const foreignConfig = {
+      ...config,
+      database: { ...config.database, url: other.url },
+      collection: { ...config.collection, state_dir: dir },
+    };
+    foreign = new Running(foreignConfig, otherClock.pool);
     await compare(foreign, reference(config), 'state from another database', otherClock.pool);
     expect(foreign.logged('window state discarded', 'built from another database or configuration')).toBe(
       run.collector.windowStates!.length,
