@@ -19,24 +19,25 @@ import type { Db } from '../runtime/db';
 import type { Sample } from '../metrics/sample';
 import { phaseOf, usOf, usToTimestamp, type WindowSettings } from './window-facts';
 
-/** Subscriptions with an event after $1: each one's cents and event times (epoch µs; c NULL = never cancelled). */
-const EVENTS_AFTER = `
-  SELECT currency, (amount_monthly * 100)::int8 AS cents, ${usOf('started_at')} AS s, ${usOf('cancelled_at')} AS c
+/**
+ * Subscriptions with an event after $1 (subscriptions_started_at_idx, subscriptions_active_idx): each
+ * one's cents and event times in epoch µs (c NULL: never cancelled).
+ */
+export const MRR_CHANGES_SQL = `
+  SELECT currency, (amount_monthly * 100)::int8 AS cents, ${usOf('started_at')} AS s, ${usOf('cancelled_at')} AS c, NULL::int8 AS n
     FROM subscriptions
    WHERE started_at > $1::timestamptz OR cancelled_at > $1::timestamptz`;
-
-export const MRR_CHANGES_SQL = EVENTS_AFTER;
 
 /**
  * A build: the cents and subscriptions active at $1 per currency (rows with s NULL) and, in the same
  * statement and so the same snapshot, the subscriptions with an event after $1.
  */
 export const MRR_BUILD_SQL = `
-  SELECT currency, (sum(amount_monthly) * 100)::int8 AS cents, NULL::int8 AS s, count(*)::int8 AS c
+  SELECT currency, (sum(amount_monthly) * 100)::int8 AS cents, NULL::int8 AS s, NULL::int8 AS c, count(*)::int8 AS n
     FROM subscriptions
    WHERE started_at <= $1::timestamptz AND (cancelled_at IS NULL OR cancelled_at > $1::timestamptz)
    GROUP BY currency
-  UNION ALL${EVENTS_AFTER}`;
+  UNION ALL${MRR_CHANGES_SQL}`;
 
 interface Change {
   currency: string;
@@ -85,7 +86,8 @@ export class RunningMrr {
     const nextSettled = nowUs - Math.max(s.mutableHorizonSeconds, s.settleLagSeconds) * US;
     if (this.base === null) {
       const built = await this.build(db, nextSettled);
-      this.adopt(built, nextSettled);
+      this.adopt(built.base, nextSettled);
+      // Spread like the window states' refreshes: not every collector rescans at once.
       this.nextRefreshUs = nowUs + s.fullRefreshSeconds * US * (0.5 + phaseOf(this.name));
       return sumAt(built.base, built.changes, nextSettled, nowUs);
     }
@@ -99,7 +101,7 @@ export class RunningMrr {
     const built = await this.build(db, nextSettled);
     const fresh = sumAt(built.base, built.changes, nextSettled, nowUs);
     this.drift = driftCents(now, fresh, fold) / 100;
-    this.adopt(built, nextSettled);
+    this.adopt(built.base, nextSettled);
     this.nextRefreshUs = nowUs + s.fullRefreshSeconds * US;
     return fresh;
   }
@@ -112,14 +114,14 @@ export class RunningMrr {
     const base: Tallies = new Map();
     const changes: Change[] = [];
     for (const r of await db.query(MRR_BUILD_SQL, [usToTimestamp(settledUs)])) {
-      if (r.s === null) base.set(String(r.currency), { n: Number(r.c), cents: Number(r.cents) });
+      if (r.s === null) base.set(String(r.currency), { n: Number(r.n), cents: Number(r.cents) });
       else changes.push(toChange(r));
     }
     return { base, changes };
   }
 
-  private adopt(built: { base: Tallies; changes: Change[] }, settledUs: number): void {
-    this.base = built.base;
+  private adopt(base: Tallies, settledUs: number): void {
+    this.base = base;
     this.settledUs = settledUs;
   }
 }
