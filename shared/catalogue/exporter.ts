@@ -128,7 +128,7 @@ export const rollupDrift = metric({
   collector: windowCollectors,
   source: 'full refresh (collection.full_refresh)',
   definition:
-    "Sum over the collector's series of |incremental - recomputed|. 0 unless rows changed outside `collection.mutable_horizon` or were committed later than `collection.settle_lag`; the refresh then replaces the incremental state.",
+    'Sum over the collector\'s series of |incremental - recomputed|. 0 unless rows changed outside `collection.mutable_horizon` or were committed later than `collection.settle_lag`; the refresh then replaces the incremental state. `collector="revenue_mrr"` is MRR\'s running sum, where an `amount_monthly` changed in place is such a change.',
 });
 
 export const rollupStateBytes = metric({

@@ -14,10 +14,21 @@ export const BUG_REPORTS_RECEIVED_SQL = `
    WHERE reported_at > $1::timestamptz AND reported_at <= $2::timestamptz
    GROUP BY severity`;
 
+/**
+ * Open reports reported by now(), as every open report (an index-only scan of bug_reports_open_idx)
+ * minus the open ones reported in the future (bug_reports_reported_at_idx, usually none): testing
+ * reported_at on each open report would fetch every one of them from the heap. Both counts share
+ * the statement's snapshot; openBySeverity adds the two rows of a severity.
+ */
 export const BUG_REPORTS_OPEN_SQL = `
   SELECT severity, count(*) AS n
     FROM bug_reports
-   WHERE resolved_at IS NULL AND reported_at <= now()
+   WHERE resolved_at IS NULL
+   GROUP BY severity
+  UNION ALL
+  SELECT severity, -count(*)
+    FROM bug_reports
+   WHERE resolved_at IS NULL AND reported_at > now()
    GROUP BY severity`;
 
 const SEVERITIES: ReadonlySet<string> = new Set(BUG_SEVERITIES);

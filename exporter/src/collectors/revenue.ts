@@ -1,12 +1,13 @@
 /**
  * Revenue gauges: ARPU and repeat-purchase ratio per trailing window (range scans on
  * orders_created_at_idx; the "ordered before" check probes orders_user_created_idx per buyer), and
- * monthly recurring revenue from active seller subscriptions.
+ * monthly recurring revenue from active seller subscriptions, kept as a running sum (./recurring-revenue.ts).
  */
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { activeUserFacts, activeUsersByWindow } from './active-users';
+import { RunningMrr } from './recurring-revenue';
 import { allowList, fold } from '../metrics/labels';
 import {
   type FactStore,
@@ -44,13 +45,6 @@ export const ORDER_FACTS_LOAD_SQL = linkedLoadSql({
   first: true,
 });
 
-export const RECURRING_REVENUE_SQL = `
-  SELECT currency, sum(amount_monthly) AS mrr
-    FROM subscriptions
-   WHERE started_at <= now()
-     AND (cancelled_at IS NULL OR cancelled_at > now())
-   GROUP BY currency`;
-
 type Col = 'cur' | 'amount' | 'next' | 'first';
 
 export const revenue: CollectorFactory = (config) => {
@@ -74,6 +68,7 @@ export const revenue: CollectorFactory = (config) => {
   };
   const orders = new WindowFacts('revenue', spec);
   const active = activeUserFacts('revenue_active_users');
+  const recurring = new RunningMrr('revenue_mrr');
   const activeByWindow = activeUsersByWindow();
 
   let activeNow = new Map<string, { active: number; sessions: number }>();
@@ -115,12 +110,13 @@ export const revenue: CollectorFactory = (config) => {
       const nowUs = await orders.cycle(db, settings, evaluate, log);
       const out: Sample[] = [...evaluate(orders.store!, nowUs), ...orders.selfSamples(), ...active.selfSamples()];
 
+      // In cents until published; a currency outside the allow-list shows while it has active subscriptions.
       const mrr = new Map<string, number>([...currencies].map((c) => [c, 0]));
-      for (const r of await db.query(RECURRING_REVENUE_SQL)) {
-        const c = cur(r.currency);
-        mrr.set(c, (mrr.get(c) ?? 0) + Number(r.mrr));
+      for (const [raw, t] of await recurring.cycle(db, nowUs, settings, cur)) {
+        if (t.n > 0) mrr.set(cur(raw), (mrr.get(cur(raw)) ?? 0) + t.cents);
       }
-      for (const [currency, value] of mrr) out.push({ metric: M.recurringRevenue, labels: { currency }, value });
+      for (const [currency, cents] of mrr) out.push({ metric: M.recurringRevenue, labels: { currency }, value: cents / 100 });
+      out.push(...recurring.selfSamples());
       return out;
     },
   };

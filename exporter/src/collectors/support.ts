@@ -37,7 +37,7 @@ export const SUPPORT_TICKETS_OPENED_SQL = `
 export const SUPPORT_TICKETS_OPEN_SQL = `
   SELECT count(*) AS n FROM support_tickets WHERE closed_at IS NULL AND opened_at <= now()`;
 
-/** Scored tickets closed in ($1, $2] (support_tickets_closed_at_idx). */
+/** Scored tickets closed in ($1, $2] (index-only on support_tickets_closed_scored_idx when present). */
 export const CSAT_FACTS_SQL = `
   SELECT id, ${usOf('closed_at')} AS t, csat_score AS score
     FROM support_tickets

@@ -388,7 +388,7 @@ export function usToTimestamp(us: number): string {
 export const usOf = (col: string) => `(extract(epoch FROM ${col}) * 1000000)::int8`;
 
 /** A stable phase in [0, 1) per collector, so full refreshes are spread, never all at once. */
-function phaseOf(name: string): number {
+export function phaseOf(name: string): number {
   let h = 2166136261;
   for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
   return h / 2 ** 32;

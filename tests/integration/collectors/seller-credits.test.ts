@@ -64,3 +64,36 @@ test('a configured low-credit threshold is honoured; no credits means ratio 0', 
   expect(valueOf(empty, M.sellerCreditConsumptionRatio.name)).toBe(0);
   expect(valueOf(empty, M.sellersLowCredit.name)).toBe(0);
 });
+
+/** Ground truth in integer cents: (total - used) < ratio * total, with the ratio as an exact decimal. */
+function lowInCents(totalCents: bigint, usedCents: bigint, ratio: string): boolean {
+  const [, frac = ''] = ratio.split('.');
+  const scale = 10n ** BigInt(frac.length);
+  const num = BigInt(ratio.replace('.', ''));
+  return totalCents > 0n && (totalCents - usedCents) * scale < num * totalCents;
+}
+
+test.each(['0.1', '0.9', '0.7', '0.15', '0.333'])(
+  'low credit at ratio %s is exact at the boundary: one cent either side and exactly on it',
+  async (ratio) => {
+    await tdb.pool.query('DELETE FROM sellers');
+    // 1 - 0.9 in floating point is 0.09999999999999998: a seller with exactly 90 of 100 left would count.
+    const rows: [bigint, bigint][] = [];
+    for (const totalCents of [10_000n, 12_345n, 99_999_999_99n, 3n, 1n]) {
+      const [, frac = ''] = ratio.split('.');
+      const scale = 10n ** BigInt(frac.length);
+      const boundaryUsed = totalCents - (BigInt(ratio.replace('.', '')) * totalCents) / scale; // floor of the left-over
+      for (const d of [-1n, 0n, 1n]) {
+        const used = boundaryUsed + d;
+        if (used >= 0n) rows.push([totalCents, used]);
+      }
+    }
+    await insert(rows.map(([t, u]) => ({ approved: -day, churned: null, total: Number(t) / 100, used: Number(u) / 100 })));
+    const config = testConfig({ thresholds: { low_seller_credit_ratio: Number(ratio) } });
+    const out = await collectOnce(build(sellerCredits, config), tdb.pool, config);
+    const expected = rows.filter(([t, u]) => lowInCents(t, u, ratio)).length;
+    expect(expected).toBeGreaterThan(0);
+    expect(expected).toBeLessThan(rows.length);
+    expect(valueOf(out, M.sellersLowCredit.name)).toBe(expected);
+  },
+);

@@ -69,7 +69,7 @@ const PAIRS: { name: CollectorName; reference: CollectorFactory; traffic?: (r: (
   { name: 'bounce', reference: ref.bounce },
   { name: 'visitors', reference: ref.visitors },
   { name: 'active_users', reference: ref.activeUsers },
-  { name: 'revenue', reference: ref.revenue },
+  { name: 'revenue', reference: ref.revenue, traffic: (r) => new SubscriptionTraffic(r) },
   { name: 'carts', reference: ref.carts },
   { name: 'logins', reference: ref.logins, traffic: (r) => new LoginTraffic(r) },
   { name: 'support', reference: ref.support, traffic: (r) => new SupportTraffic(r) },
@@ -258,7 +258,7 @@ class LoginTraffic implements Traffic {
 }
 
 /** Values the reference took per series over a run: a history where nothing varies proves little. */
-/** Compared too, but not windowed and not fed by this workload (MRR comes from subscriptions): may stay at 0. */
+/** Compared too, but not windowed: MRR moves only in the revenue run (SubscriptionTraffic). */
 const POINT_IN_TIME = new Set<string>([M.recurringRevenue.name]);
 let seen = new Map<string, Set<number>>();
 
@@ -404,6 +404,60 @@ class SellerTraffic implements Traffic {
   edgeAt(now: number, windowMs: number): number | null {
     const t = this.times.find((x) => x + windowMs > now);
     return t === undefined ? null : t + windowMs;
+  }
+}
+
+/**
+ * Seller subscriptions for MRR, which is kept as a running sum: started (late ones inside settle_lag),
+ * some cancelled by the time they are inserted, some scheduled to cancel hours ahead; later ones
+ * cancelled late or scheduled, and inside mutable_horizon a cancellation undone, one moved, and the
+ * amount of a subscription started there corrected.
+ */
+class SubscriptionTraffic implements Traffic {
+  private subs: { id: number; started: number; cancelled: number | null }[] = [];
+  constructor(private readonly r: () => number) {}
+  private any<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.r() * xs.length)]!;
+  }
+  async between(from: number, to: number, n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const started = to - Math.floor(this.r() * (to - from));
+      const u = this.r();
+      const cancelled = u < 0.2 ? started + Math.floor(this.r() * (to - started)) : u < 0.4 ? to + Math.floor(this.r() * 20 * HOUR) : null;
+      const { rows } = await q(
+        `INSERT INTO subscriptions (seller_id, plan, amount_monthly, currency, started_at, cancelled_at)
+         VALUES (1, 'pro', $1, $2, $3, $4) RETURNING id`,
+        [
+          (Math.floor(this.r() * 30000) / 100).toFixed(2),
+          this.any(['USD', 'EUR', 'JPY']),
+          iso(started),
+          cancelled === null ? null : iso(cancelled),
+        ],
+      );
+      this.subs.push({ id: Number(rows[0].id), started, cancelled });
+    }
+  }
+  async updates(now: number): Promise<void> {
+    const live = this.subs.filter((s) => s.cancelled === null);
+    if (live.length && this.r() < 0.6) {
+      const s = this.any(live);
+      s.cancelled = this.r() < 0.5 ? now - Math.floor(this.r() * SETTLE * 1000) : now + Math.floor(this.r() * 10 * HOUR);
+      await q(`UPDATE subscriptions SET cancelled_at = $2 WHERE id = $1`, [s.id, iso(s.cancelled)]);
+    }
+    // Inside the test's 6h mutable_horizon.
+    const cancelled = this.subs.filter((s) => s.cancelled !== null && s.cancelled > now - 5 * HOUR);
+    if (cancelled.length && this.r() < 0.6) {
+      const s = this.any(cancelled);
+      s.cancelled = this.r() < 0.5 ? null : now - Math.floor(this.r() * 4 * HOUR);
+      await q(`UPDATE subscriptions SET cancelled_at = $2 WHERE id = $1`, [s.id, s.cancelled === null ? null : iso(s.cancelled)]);
+    }
+    const started = this.subs.filter((s) => s.started > now - 5 * HOUR);
+    if (started.length && this.r() < 0.6) {
+      await q(`UPDATE subscriptions SET amount_monthly = $2 WHERE id = $1`, [
+        this.any(started).id,
+        (Math.floor(this.r() * 30000) / 100).toFixed(2),
+      ]);
+    }
   }
 }
 
@@ -664,6 +718,11 @@ async function driftThenRefresh(name: CollectorName, reference: CollectorFactory
     await clock.set(t + 3 * HOUR + 60_000);
     await compare(run, reference(config), 'drift: after the full refresh');
     expect(drift()).toBeGreaterThan(0);
+    // MRR's running sum publishes its own drift: subscriptions committed days late were among the rows.
+    if (name === 'revenue') {
+      const mrr = run.store.samplesFor(M.rollupDrift.name).find((d) => d.labels.collector === 'revenue_mrr');
+      expect(mrr && 'value' in mrr ? mrr.value : 0).toBeGreaterThan(0);
+    }
   } finally {
     await run.scheduler.stop();
   }
@@ -729,6 +788,7 @@ test.each(PAIRS)(
       // All changes of this run are inside mutable_horizon: a full refresh, if one came, found nothing
       // to correct. A change outside it comes last (driftThenRefresh).
       for (const s of run.collector.windowStates ?? []) expect(s.drift).toBe(0);
+      for (const d of run.store.samplesFor(M.rollupDrift.name)) expect(d).toMatchObject({ value: 0 });
       if (run.collector.windowStates) await foreignDatabase(run, reference);
       await driftThenRefresh(name, reference, w, x);
     } finally {
