@@ -28,15 +28,18 @@ const STEP_BITS = { product_view: 1, add_to_cart: 2, checkout: 4, ordered: 8, pa
 // "Has at least one row" as a per-session index probe. A plain EXISTS in the select list may be
 // planned as a hash over the whole table (seen on events); a LIMIT inside a counted sub-select cannot.
 const anyRow = (query: string) => `((SELECT count(*) FROM (${query} LIMIT 1) one) > 0)`;
-const hasEvent = (type: string) => anyRow(`SELECT 1 FROM events e WHERE e.session_id = s.id AND e.type = '${type}'`);
 
+/**
+ * A session's steps as STEP_BITS, with two probes: its step events in one range of
+ * events_session_type_idx, and its orders (orders_session_idx), each with one payments_order_idx probe
+ * for a success.
+ */
 const FACT_COLUMNS = `
   s.id, ${usOf('s.started_at')} AS t, s.channel,
-  ${hasEvent('product_view')} AS product_view,
-  ${hasEvent('add_to_cart')} AS add_to_cart,
-  ${hasEvent('checkout')} AS checkout,
-  ${anyRow('SELECT 1 FROM orders o WHERE o.session_id = s.id')} AS ordered,
-  ${anyRow('SELECT 1 FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.session_id = s.id AND p.succeeded_at IS NOT NULL')} AS paid`;
+  (SELECT coalesce(bit_or(CASE e.type WHEN 'product_view' THEN ${STEP_BITS.product_view} WHEN 'add_to_cart' THEN ${STEP_BITS.add_to_cart} ELSE ${STEP_BITS.checkout} END), 0)
+     FROM events e WHERE e.session_id = s.id AND e.type IN ('product_view', 'add_to_cart', 'checkout'))
+  | (SELECT coalesce(bit_or(${STEP_BITS.ordered} | CASE WHEN ${anyRow('SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.succeeded_at IS NOT NULL')} THEN ${STEP_BITS.paid} ELSE 0 END), 0)
+       FROM orders o WHERE o.session_id = s.id) AS steps`;
 
 /**
  * First load and full refresh: the same facts for ($1, $2], set-based. Per-session probes cost one
@@ -70,22 +73,29 @@ export const FUNNEL_LOAD_SQL = `
   SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, coalesce(e.bits, 0) | coalesce(ob.bits, 0) AS steps
     FROM s LEFT JOIN e ON e.id = s.id LEFT JOIN ob ON ob.id = s.id`;
 
-/** Sessions started in ($3, $2] that started or reached a step in ($1, $2]. */
+/**
+ * Sessions started in ($3, $2] that started or reached a step in ($1, $2] ($3 <= $1): those started in
+ * ($1, $2] straight from the range scan, older ones only through a step row of theirs in ($1, $2]. The
+ * two parts are disjoint by start, so nothing is de-duplicated and no new session is looked up again
+ * by its primary key.
+ */
 export const FUNNEL_CHANGED_SQL = `
-  WITH c AS (
-    SELECT id FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz
-    UNION
-    SELECT session_id FROM events
-     WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ('product_view', 'add_to_cart', 'checkout')
-    UNION
-    SELECT session_id FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
-    UNION
-    SELECT o.session_id FROM payments p JOIN orders o ON o.id = p.order_id
-     WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
-  )
   SELECT ${FACT_COLUMNS}
-    FROM c JOIN sessions s ON s.id = c.id
-   WHERE s.started_at > $3::timestamptz AND s.started_at <= $2::timestamptz`;
+    FROM sessions s
+   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz
+  UNION ALL
+  SELECT ${FACT_COLUMNS}
+    FROM sessions s
+   WHERE s.started_at > $3::timestamptz AND s.started_at <= $1::timestamptz
+     AND s.id IN (
+       SELECT session_id FROM events
+        WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ('product_view', 'add_to_cart', 'checkout')
+       UNION ALL
+       SELECT session_id FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
+       UNION ALL
+       SELECT o.session_id FROM payments p JOIN orders o ON o.id = p.order_id
+        WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
+     )`;
 
 type Col = 'ch' | 'steps';
 type StepCounts = Record<(typeof FUNNEL_STEPS)[number] | 'ordered', number>;
@@ -95,11 +105,12 @@ export const funnel: CollectorFactory = (config) => {
   const channels = allowList(config, 'channels');
   const labelsOf = [...channels, OTHER];
   const index = new Map(labelsOf.map((c, i) => [c, i]));
-  const toFact = (r: Record<string, unknown>): FactRow<Col> => {
-    let steps = Number(r.steps ?? 0);
-    for (const [k, bit] of Object.entries(STEP_BITS)) if (r[k]) steps |= bit;
-    return { id: Number(r.id), t: Number(r.t), ch: index.get(fold(r.channel, channels))!, steps };
-  };
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({
+    id: Number(r.id),
+    t: Number(r.t),
+    ch: index.get(fold(r.channel, channels))!,
+    steps: Number(r.steps),
+  });
   const spec: WindowSpec<Col> = {
     columns: { ch: 'u8', steps: 'u8' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
