@@ -628,7 +628,11 @@ export function windowRange(t: Float64Array, n: number, nowUs: number, windowSec
  *
  * Per row: one probe for the next row, one (a LATERAL, returning both columns) for the previous, and
  * the entity's first row only when there is a previous one; without one this row is the first (every
- * other row of the entity sorts after it, so none starts earlier).
+ * other row of the entity sorts after it, so none starts earlier). The (key, time) index orders by time
+ * only, so a probe ordered by (time, id) would read and sort every earlier row of the entity (all its
+ * history); instead: only the next row's time is needed, and the first later row in index order has
+ * it; the previous one is the largest id among the rows at the latest earlier time (WITH TIES reads
+ * that group, usually one row, and stops).
  */
 export function linkedChangedSql(o: { table: string; key: string; time: string; extra: string[]; where?: string; first: boolean }): string {
   const { table, key, time } = o;
@@ -642,13 +646,15 @@ export function linkedChangedSql(o: { table: string; key: string; time: string; 
   SELECT s.id, ${usOf(`s.${time}`)} AS t${extra},
          (SELECT ${usOf(`p.${time}`)} FROM ${table} p
            WHERE p.${key} = s.${key} AND (p.${time}, p.id) > (s.${time}, s.id)
-           ORDER BY p.${time}, p.id LIMIT 1) AS next_t,
+           ORDER BY p.${time} LIMIT 1) AS next_t,
          prev.id AS prev_id, ${usOf(`prev.${time}`)} AS prev_t${first}
     FROM ${table} s
     LEFT JOIN LATERAL (
-      SELECT p.id, p.${time} FROM ${table} p
-       WHERE p.${key} = s.${key} AND (p.${time}, p.id) < (s.${time}, s.id)
-       ORDER BY p.${time} DESC, p.id DESC LIMIT 1
+      SELECT * FROM (
+        SELECT p.id, p.${time} FROM ${table} p
+         WHERE p.${key} = s.${key} AND (p.${time}, p.id) < (s.${time}, s.id)
+         ORDER BY p.${time} DESC FETCH FIRST 1 ROWS WITH TIES
+      ) latest ORDER BY latest.id DESC LIMIT 1
     ) prev ON true
    WHERE s.${time} > $1::timestamptz AND s.${time} <= $2::timestamptz ${o.where ?? ''}`;
 }
