@@ -2,8 +2,10 @@
  * Funnel steps and conversion per trailing window, as a continuous aggregate (./window-facts.ts):
  * one fact per session of the last 30 days (channel, steps reached). A session's steps change when
  * an event, order or payment success arrives, each with its own event time, so a cycle reads only
- * sessions started or touched since the previous horizon; each is re-probed in full through
- * events_session_type_idx, orders_session_idx and payments_order_idx.
+ * sessions started or touched since the previous horizon. New sessions are probed in full through
+ * events_session_type_idx, orders_session_idx and payments_order_idx; an older session gets the steps
+ * of its new rows added to the ones its fact holds (steps only grow), and is probed in full only when
+ * the store does not hold it.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
@@ -73,29 +75,40 @@ export const FUNNEL_LOAD_SQL = `
   SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, coalesce(e.bits, 0) | coalesce(ob.bits, 0) AS steps
     FROM s LEFT JOIN e ON e.id = s.id LEFT JOIN ob ON ob.id = s.id`;
 
+/** Sessions started in ($1, $2], each probed in full. */
+export const FUNNEL_NEW_SQL = `
+  SELECT ${FACT_COLUMNS}
+    FROM sessions s
+   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
+
 /**
- * Sessions started in ($3, $2] that started or reached a step in ($1, $2] ($3 <= $1): those started in
- * ($1, $2] straight from the range scan, older ones only through a step row of theirs in ($1, $2]. The
- * two parts are disjoint by start, so nothing is de-duplicated and no new session is looked up again
- * by its primary key.
+ * Sessions started in ($3, $1] that reached a step in ($1, $2], with the steps their rows of ($1, $2]
+ * add (`steps`), not their steps in full: the store holds those as of the previous cycles, and steps
+ * only grow (a success also proves the order). Re-reading an overlap (settle_lag) adds nothing twice.
  */
-export const FUNNEL_CHANGED_SQL = `
+export const FUNNEL_TOUCHED_SQL = `
+  WITH added AS (
+    SELECT session_id AS id,
+           bit_or(CASE type WHEN 'product_view' THEN ${STEP_BITS.product_view} WHEN 'add_to_cart' THEN ${STEP_BITS.add_to_cart} ELSE ${STEP_BITS.checkout} END) AS bits
+      FROM events
+     WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ('product_view', 'add_to_cart', 'checkout')
+     GROUP BY session_id
+    UNION ALL
+    SELECT session_id, ${STEP_BITS.ordered} FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
+    UNION ALL
+    SELECT o.session_id, ${STEP_BITS.ordered | STEP_BITS.paid} FROM payments p JOIN orders o ON o.id = p.order_id
+     WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
+  )
+  SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, a.steps
+    FROM (SELECT id, bit_or(bits) AS steps FROM added GROUP BY id) a
+    JOIN sessions s ON s.id = a.id
+   WHERE s.started_at > $3::timestamptz AND s.started_at <= $1::timestamptz`;
+
+/** Sessions by id ($1), each probed in full: touched sessions the store does not hold. */
+export const FUNNEL_BY_ID_SQL = `
   SELECT ${FACT_COLUMNS}
     FROM sessions s
-   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz
-  UNION ALL
-  SELECT ${FACT_COLUMNS}
-    FROM sessions s
-   WHERE s.started_at > $3::timestamptz AND s.started_at <= $1::timestamptz
-     AND s.id IN (
-       SELECT session_id FROM events
-        WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ('product_view', 'add_to_cart', 'checkout')
-       UNION ALL
-       SELECT session_id FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
-       UNION ALL
-       SELECT o.session_id FROM payments p JOIN orders o ON o.id = p.order_id
-        WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
-     )`;
+   WHERE s.id = ANY($1::int8[])`;
 
 type Col = 'ch' | 'steps';
 type StepCounts = Record<(typeof FUNNEL_STEPS)[number] | 'ordered', number>;
@@ -115,7 +128,18 @@ export const funnel: CollectorFactory = (config) => {
     columns: { ch: 'u8', steps: 'u8' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, FUNNEL_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: async (db, from, to, minT) => ({ rows: await queryFacts(db, FUNNEL_CHANGED_SQL, [from, to, minT], toFact) }),
+    readChanged: async (db, from, to, minT, tail) => {
+      // New sessions in full; older ones that reached a step get it added to their stored steps.
+      const rows = await queryFacts(db, FUNNEL_NEW_SQL, [from, to], toFact);
+      const unknown: number[] = [];
+      for (const r of await queryFacts(db, FUNNEL_TOUCHED_SQL, [from, to, minT], toFact)) {
+        const stored = tail?.store.get(r.t, r.id, 'steps');
+        if (stored === undefined) unknown.push(r.id);
+        else rows.push({ ...r, steps: stored | r.steps });
+      }
+      if (unknown.length > 0) rows.push(...(await queryFacts(db, FUNNEL_BY_ID_SQL, [], toFact, [unknown])));
+      return { rows };
+    },
   };
 
   // Counters per channel × (visit + one per step bit), kept per block of facts (BlockSums).

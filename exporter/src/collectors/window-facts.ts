@@ -162,6 +162,12 @@ export class FactStore<C extends string> {
     for (const c of this.names) this.cols[c][i] = row[c];
   }
 
+  /** Column `col` of fact (t, id), or undefined when the store has no such fact. */
+  get(t: number, id: number, col: C): number | undefined {
+    const i = this.find(t, id);
+    return i >= 0 ? this.cols[col][i] : undefined;
+  }
+
   patch(p: FactPatch<C>): void {
     const i = this.find(p.t, p.id);
     if (i >= 0) {
