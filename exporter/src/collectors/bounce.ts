@@ -12,6 +12,7 @@ import {
   LONGEST_WINDOW_SECONDS,
   queryFacts,
   streamFacts,
+  NEW_SESSION_IDS,
   ratioByWindow,
   usOf,
   WindowFacts,
@@ -32,7 +33,8 @@ export const BOUNCE_FACTS_SQL = `
 /**
  * Sessions started in ($3, $2] that started or were viewed in ($1, $2] ($3 <= $1): those started in
  * ($1, $2] straight from the range scan, older ones only through a page view in ($1, $2]. Disjoint by
- * start, so nothing is de-duplicated and no new session is looked up again by its primary key.
+ * start, so nothing is de-duplicated; the views of new sessions (most views) are dropped by id before
+ * the older part looks sessions up by primary key.
  */
 export const BOUNCE_CHANGED_SQL = `
   ${BOUNCE_FACTS_SQL}
@@ -40,7 +42,10 @@ export const BOUNCE_CHANGED_SQL = `
   SELECT ${FACT_COLUMNS}
     FROM sessions s
    WHERE s.started_at > $3::timestamptz AND s.started_at <= $1::timestamptz
-     AND s.id IN (SELECT session_id FROM page_views WHERE viewed_at > $1::timestamptz AND viewed_at <= $2::timestamptz)`;
+     AND s.id IN (
+       SELECT session_id FROM page_views
+        WHERE viewed_at > $1::timestamptz AND viewed_at <= $2::timestamptz AND session_id NOT IN (${NEW_SESSION_IDS})
+     )`;
 
 type Col = 'views';
 

@@ -15,6 +15,7 @@ import {
   BlockSums,
   type FactStore,
   LONGEST_WINDOW_SECONDS,
+  NEW_SESSION_IDS,
   queryFacts,
   streamFacts,
   usOf,
@@ -85,6 +86,7 @@ export const FUNNEL_NEW_SQL = `
  * Sessions started in ($3, $1] that reached a step in ($1, $2], with the steps their rows of ($1, $2]
  * add (`steps`), not their steps in full: the store holds those as of the previous cycles, and steps
  * only grow (a success also proves the order). Re-reading an overlap (settle_lag) adds nothing twice.
+ * Rows of new sessions (most of them) are dropped by id before sessions are looked up by primary key.
  */
 export const FUNNEL_TOUCHED_SQL = `
   WITH added AS (
@@ -100,7 +102,7 @@ export const FUNNEL_TOUCHED_SQL = `
      WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
   )
   SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, a.steps
-    FROM (SELECT id, bit_or(bits) AS steps FROM added GROUP BY id) a
+    FROM (SELECT id, bit_or(bits) AS steps FROM added WHERE id NOT IN (${NEW_SESSION_IDS}) GROUP BY id) a
     JOIN sessions s ON s.id = a.id
    WHERE s.started_at > $3::timestamptz AND s.started_at <= $1::timestamptz`;
 

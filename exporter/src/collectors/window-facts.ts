@@ -704,6 +704,12 @@ export function linkedLoadSql(o: { table: string; key: string; time: string; ext
    WHERE s.at <= $2::timestamptz`;
 }
 
+/**
+ * Ids of the sessions started in ($1, $2], for `NOT IN`: a hashed filter that drops the child rows of new
+ * sessions (read in full elsewhere) before older sessions are looked up by primary key.
+ */
+export const NEW_SESSION_IDS = 'SELECT id FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz';
+
 /** How long a window collector keeps its facts: the longest window. */
 export const LONGEST_WINDOW_SECONDS = Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w]));
 
