@@ -53,6 +53,9 @@ describe('FactStore and BlockSums', () => {
         const value = now + Math.floor(rand() * 2_000) - 1_000;
         store.patch({ t: b.t, id: b.id, col: 'next', value });
         b.next = value;
+        // Lookups by (t, id): a held fact's column, nothing for an id it does not hold at that time.
+        expect([store.get(b.t, b.id, 'next'), store.get(a.t, a.id, 'v')]).toEqual([value, r.v]);
+        expect(store.get(b.t, nextId, 'v')).toBeUndefined();
       } else if (op < 0.9) {
         const minT = now - 15_000;
         store.pruneThrough(minT);

@@ -17,9 +17,8 @@ import {
   streamFacts,
   queryLinked,
   linkedLoadSql,
-  neighbourColumns,
+  linkedChangedSql,
   nextOf,
-  usOf,
   windowRange,
   windowSettings,
   WindowFacts,
@@ -28,11 +27,14 @@ import {
 } from './window-facts';
 
 /** Signed-in sessions started in ($1, $2], each with its user's next session. */
-export const ACTIVE_SESSIONS_SQL = `
-  SELECT s.id, ${usOf('s.started_at')} AS t, ${neighbourColumns('user_id')}
-    FROM sessions s
-   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz
-     AND s.user_id IS NOT NULL`;
+export const ACTIVE_SESSIONS_SQL = linkedChangedSql({
+  table: 'sessions',
+  key: 'user_id',
+  time: 'started_at',
+  extra: [],
+  where: 'AND s.user_id IS NOT NULL',
+  first: false,
+});
 
 /** First load: the same facts for ($1, $2], set-based. */
 export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql({

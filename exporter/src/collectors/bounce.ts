@@ -12,6 +12,7 @@ import {
   LONGEST_WINDOW_SECONDS,
   queryFacts,
   streamFacts,
+  NEW_SESSION_IDS,
   ratioByWindow,
   usOf,
   WindowFacts,
@@ -29,16 +30,22 @@ export const BOUNCE_FACTS_SQL = `
     FROM sessions s
    WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
 
-/** Sessions started in ($3, $2] that started or were viewed in ($1, $2]. */
+/**
+ * Sessions started in ($3, $2] that started or were viewed in ($1, $2] ($3 <= $1): those started in
+ * ($1, $2] straight from the range scan, older ones only through a page view in ($1, $2]. Disjoint by
+ * start, so nothing is de-duplicated; the views of new sessions (most views) are dropped by id before
+ * the older part looks sessions up by primary key.
+ */
 export const BOUNCE_CHANGED_SQL = `
-  WITH c AS (
-    SELECT id FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz
-    UNION
-    SELECT session_id FROM page_views WHERE viewed_at > $1::timestamptz AND viewed_at <= $2::timestamptz
-  )
+  ${BOUNCE_FACTS_SQL}
+  UNION ALL
   SELECT ${FACT_COLUMNS}
-    FROM c JOIN sessions s ON s.id = c.id
-   WHERE s.started_at > $3::timestamptz AND s.started_at <= $2::timestamptz`;
+    FROM sessions s
+   WHERE s.started_at > $3::timestamptz AND s.started_at <= $1::timestamptz
+     AND s.id IN (
+       SELECT session_id FROM page_views
+        WHERE viewed_at > $1::timestamptz AND viewed_at <= $2::timestamptz AND session_id NOT IN (${NEW_SESSION_IDS})
+     )`;
 
 type Col = 'views';
 

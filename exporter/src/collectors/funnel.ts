@@ -2,8 +2,10 @@
  * Funnel steps and conversion per trailing window, as a continuous aggregate (./window-facts.ts):
  * one fact per session of the last 30 days (channel, steps reached). A session's steps change when
  * an event, order or payment success arrives, each with its own event time, so a cycle reads only
- * sessions started or touched since the previous horizon; each is re-probed in full through
- * events_session_type_idx, orders_session_idx and payments_order_idx.
+ * sessions started or touched since the previous horizon. New sessions are probed in full through
+ * events_session_type_idx, orders_session_idx and payments_order_idx; an older session gets the steps
+ * of its new rows added to the ones its fact holds (steps only grow), and is probed in full only when
+ * the store does not hold it.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
@@ -13,6 +15,7 @@ import {
   BlockSums,
   type FactStore,
   LONGEST_WINDOW_SECONDS,
+  NEW_SESSION_IDS,
   queryFacts,
   streamFacts,
   usOf,
@@ -28,15 +31,18 @@ const STEP_BITS = { product_view: 1, add_to_cart: 2, checkout: 4, ordered: 8, pa
 // "Has at least one row" as a per-session index probe. A plain EXISTS in the select list may be
 // planned as a hash over the whole table (seen on events); a LIMIT inside a counted sub-select cannot.
 const anyRow = (query: string) => `((SELECT count(*) FROM (${query} LIMIT 1) one) > 0)`;
-const hasEvent = (type: string) => anyRow(`SELECT 1 FROM events e WHERE e.session_id = s.id AND e.type = '${type}'`);
 
+/**
+ * A session's steps as STEP_BITS, with two probes: its step events in one range of
+ * events_session_type_idx, and its orders (orders_session_idx), each with one payments_order_idx probe
+ * for a success.
+ */
 const FACT_COLUMNS = `
   s.id, ${usOf('s.started_at')} AS t, s.channel,
-  ${hasEvent('product_view')} AS product_view,
-  ${hasEvent('add_to_cart')} AS add_to_cart,
-  ${hasEvent('checkout')} AS checkout,
-  ${anyRow('SELECT 1 FROM orders o WHERE o.session_id = s.id')} AS ordered,
-  ${anyRow('SELECT 1 FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.session_id = s.id AND p.succeeded_at IS NOT NULL')} AS paid`;
+  (SELECT coalesce(bit_or(CASE e.type WHEN 'product_view' THEN ${STEP_BITS.product_view} WHEN 'add_to_cart' THEN ${STEP_BITS.add_to_cart} ELSE ${STEP_BITS.checkout} END), 0)
+     FROM events e WHERE e.session_id = s.id AND e.type IN ('product_view', 'add_to_cart', 'checkout'))
+  | (SELECT coalesce(bit_or(${STEP_BITS.ordered} | CASE WHEN ${anyRow('SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.succeeded_at IS NOT NULL')} THEN ${STEP_BITS.paid} ELSE 0 END), 0)
+       FROM orders o WHERE o.session_id = s.id) AS steps`;
 
 /**
  * First load and full refresh: the same facts for ($1, $2], set-based. Per-session probes cost one
@@ -70,22 +76,41 @@ export const FUNNEL_LOAD_SQL = `
   SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, coalesce(e.bits, 0) | coalesce(ob.bits, 0) AS steps
     FROM s LEFT JOIN e ON e.id = s.id LEFT JOIN ob ON ob.id = s.id`;
 
-/** Sessions started in ($3, $2] that started or reached a step in ($1, $2]. */
-export const FUNNEL_CHANGED_SQL = `
-  WITH c AS (
-    SELECT id FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz
-    UNION
-    SELECT session_id FROM events
+/** Sessions started in ($1, $2], each probed in full. */
+export const FUNNEL_NEW_SQL = `
+  SELECT ${FACT_COLUMNS}
+    FROM sessions s
+   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
+
+/**
+ * Sessions started in ($3, $1] that reached a step in ($1, $2], with the steps their rows of ($1, $2]
+ * add (`steps`), not their steps in full: the store holds those as of the previous cycles, and steps
+ * only grow (a success also proves the order). Re-reading an overlap (settle_lag) adds nothing twice.
+ * Rows of new sessions (most of them) are dropped by id before sessions are looked up by primary key.
+ */
+export const FUNNEL_TOUCHED_SQL = `
+  WITH added AS (
+    SELECT session_id AS id,
+           bit_or(CASE type WHEN 'product_view' THEN ${STEP_BITS.product_view} WHEN 'add_to_cart' THEN ${STEP_BITS.add_to_cart} ELSE ${STEP_BITS.checkout} END) AS bits
+      FROM events
      WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ('product_view', 'add_to_cart', 'checkout')
-    UNION
-    SELECT session_id FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
-    UNION
-    SELECT o.session_id FROM payments p JOIN orders o ON o.id = p.order_id
+     GROUP BY session_id
+    UNION ALL
+    SELECT session_id, ${STEP_BITS.ordered} FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
+    UNION ALL
+    SELECT o.session_id, ${STEP_BITS.ordered | STEP_BITS.paid} FROM payments p JOIN orders o ON o.id = p.order_id
      WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
   )
+  SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, a.steps
+    FROM (SELECT id, bit_or(bits) AS steps FROM added WHERE id NOT IN (${NEW_SESSION_IDS}) GROUP BY id) a
+    JOIN sessions s ON s.id = a.id
+   WHERE s.started_at > $3::timestamptz AND s.started_at <= $1::timestamptz`;
+
+/** Sessions by id ($1), each probed in full: touched sessions the store does not hold. */
+export const FUNNEL_BY_ID_SQL = `
   SELECT ${FACT_COLUMNS}
-    FROM c JOIN sessions s ON s.id = c.id
-   WHERE s.started_at > $3::timestamptz AND s.started_at <= $2::timestamptz`;
+    FROM sessions s
+   WHERE s.id = ANY($1::int8[])`;
 
 type Col = 'ch' | 'steps';
 type StepCounts = Record<(typeof FUNNEL_STEPS)[number] | 'ordered', number>;
@@ -95,16 +120,28 @@ export const funnel: CollectorFactory = (config) => {
   const channels = allowList(config, 'channels');
   const labelsOf = [...channels, OTHER];
   const index = new Map(labelsOf.map((c, i) => [c, i]));
-  const toFact = (r: Record<string, unknown>): FactRow<Col> => {
-    let steps = Number(r.steps ?? 0);
-    for (const [k, bit] of Object.entries(STEP_BITS)) if (r[k]) steps |= bit;
-    return { id: Number(r.id), t: Number(r.t), ch: index.get(fold(r.channel, channels))!, steps };
-  };
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({
+    id: Number(r.id),
+    t: Number(r.t),
+    ch: index.get(fold(r.channel, channels))!,
+    steps: Number(r.steps),
+  });
   const spec: WindowSpec<Col> = {
     columns: { ch: 'u8', steps: 'u8' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, FUNNEL_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: async (db, from, to, minT) => ({ rows: await queryFacts(db, FUNNEL_CHANGED_SQL, [from, to, minT], toFact) }),
+    readChanged: async (db, from, to, minT, tail) => {
+      // New sessions in full; older ones that reached a step get it added to their stored steps.
+      const rows = await queryFacts(db, FUNNEL_NEW_SQL, [from, to], toFact);
+      const unknown: number[] = [];
+      for (const r of await queryFacts(db, FUNNEL_TOUCHED_SQL, [from, to, minT], toFact)) {
+        const stored = tail?.store.get(r.t, r.id, 'steps');
+        if (stored === undefined) unknown.push(r.id);
+        else rows.push({ ...r, steps: stored | r.steps });
+      }
+      if (unknown.length > 0) rows.push(...(await queryFacts(db, FUNNEL_BY_ID_SQL, [], toFact, [unknown])));
+      return { rows };
+    },
   };
 
   // Counters per channel × (visit + one per step bit), kept per block of facts (BlockSums).

@@ -15,9 +15,8 @@ import {
   streamFacts,
   queryLinked,
   linkedLoadSql,
-  neighbourColumns,
+  linkedChangedSql,
   nextOf,
-  usOf,
   windowSlices,
   windowSettings,
   WindowFacts,
@@ -30,11 +29,13 @@ import {
  * GMV per window is a sum of facts, buyers per window count each buyer once through their latest
  * order, and a buyer repeats when their first order is at or before the window start.
  */
-export const ORDER_FACTS_SQL = `
-  SELECT s.id, ${usOf('s.created_at')} AS t, s.currency, s.total_amount, ${neighbourColumns('user_id', 'orders', 'created_at')},
-         (SELECT ${usOf('min(p.created_at)')} FROM orders p WHERE p.user_id = s.user_id) AS first_t
-    FROM orders s
-   WHERE s.created_at > $1::timestamptz AND s.created_at <= $2::timestamptz`;
+export const ORDER_FACTS_SQL = linkedChangedSql({
+  table: 'orders',
+  key: 'user_id',
+  time: 'created_at',
+  extra: ['currency', 'total_amount'],
+  first: true,
+});
 
 /** First load: the same facts for ($1, $2], set-based. */
 export const ORDER_FACTS_LOAD_SQL = linkedLoadSql({

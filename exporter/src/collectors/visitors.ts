@@ -17,9 +17,8 @@ import {
   streamFacts,
   queryLinked,
   linkedLoadSql,
-  neighbourColumns,
+  linkedChangedSql,
   nextOf,
-  usOf,
   windowRange,
   WindowFacts,
   type FactRow,
@@ -27,11 +26,13 @@ import {
 } from './window-facts';
 
 /** Sessions started in ($1, $2] with their visitor's next and first session. */
-export const VISITOR_SESSIONS_SQL = `
-  SELECT s.id, ${usOf('s.started_at')} AS t, ${neighbourColumns('visitor_id')},
-         (SELECT ${usOf('min(p.started_at)')} FROM sessions p WHERE p.visitor_id = s.visitor_id) AS first_t
-    FROM sessions s
-   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
+export const VISITOR_SESSIONS_SQL = linkedChangedSql({
+  table: 'sessions',
+  key: 'visitor_id',
+  time: 'started_at',
+  extra: [],
+  first: true,
+});
 
 /** First load: the same facts for ($1, $2], set-based. */
 export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql({

@@ -162,6 +162,12 @@ export class FactStore<C extends string> {
     for (const c of this.names) this.cols[c][i] = row[c];
   }
 
+  /** Column `col` of fact (t, id), or undefined when the store has no such fact. */
+  get(t: number, id: number, col: C): number | undefined {
+    const i = this.find(t, id);
+    return i >= 0 ? this.cols[col][i] : undefined;
+  }
+
   patch(p: FactPatch<C>): void {
     const i = this.find(p.t, p.id);
     if (i >= 0) {
@@ -620,18 +626,43 @@ export function windowRange(t: Float64Array, n: number, nowUs: number, windowSec
 }
 
 /**
- * Select-list items linking a session to the neighbouring sessions of the same entity (`key`: user_id,
- * visitor_id) in (started_at, id) order: `next_t` (epoch µs of the next one, NULL when none) and the
- * previous one's `prev_id`/`prev_t`, whose `next_t` this session becomes. "Counted in a window" is
- * then "in the window and next_t is after now": one fact per entity per window, distinct and exact.
+ * Incremental read of linked facts: rows of `table` with `time` in ($1, $2], each with the time of the
+ * next row of the same entity (`key`: user_id, visitor_id) in (time, id) order as `next_t` (epoch µs,
+ * NULL when none), the previous row's `prev_id`/`prev_t`, whose `next_t` this row becomes, and with
+ * `first`, `first_t`, the entity's first row. "Counted in a window" is then "in the window and next_t
+ * is after now": one fact per entity per window, distinct and exact.
+ *
+ * Per row: one probe for the next row, one (a LATERAL, returning both columns) for the previous, and
+ * the entity's first row only when there is a previous one; without one this row is the first (every
+ * other row of the entity sorts after it, so none starts earlier). The (key, time) index orders by time
+ * only, so a probe ordered by (time, id) would read and sort every earlier row of the entity (all its
+ * history); instead: only the next row's time is needed, and the first later row in index order has
+ * it; the previous one is the largest id among the rows at the latest earlier time (WITH TIES reads
+ * that group, usually one row, and stops).
  */
-export function neighbourColumns(key: string, table = 'sessions', time = 'started_at'): string {
-  const after = `p.${key} = s.${key} AND (p.${time}, p.id) > (s.${time}, s.id)`;
-  const before = `p.${key} = s.${key} AND (p.${time}, p.id) < (s.${time}, s.id)`;
+export function linkedChangedSql(o: { table: string; key: string; time: string; extra: string[]; where?: string; first: boolean }): string {
+  const { table, key, time } = o;
+  const extra = o.extra.map((c) => `, s.${c}`).join('');
+  const first = o.first
+    ? `,
+         CASE WHEN prev.id IS NULL THEN ${usOf(`s.${time}`)}
+              ELSE (SELECT ${usOf(`min(p.${time})`)} FROM ${table} p WHERE p.${key} = s.${key}) END AS first_t`
+    : '';
   return `
-    (SELECT ${usOf(`p.${time}`)} FROM ${table} p WHERE ${after} ORDER BY p.${time}, p.id LIMIT 1) AS next_t,
-    (SELECT p.id FROM ${table} p WHERE ${before} ORDER BY p.${time} DESC, p.id DESC LIMIT 1) AS prev_id,
-    (SELECT ${usOf(`p.${time}`)} FROM ${table} p WHERE ${before} ORDER BY p.${time} DESC, p.id DESC LIMIT 1) AS prev_t`;
+  SELECT s.id, ${usOf(`s.${time}`)} AS t${extra},
+         (SELECT ${usOf(`p.${time}`)} FROM ${table} p
+           WHERE p.${key} = s.${key} AND (p.${time}, p.id) > (s.${time}, s.id)
+           ORDER BY p.${time} LIMIT 1) AS next_t,
+         prev.id AS prev_id, ${usOf(`prev.${time}`)} AS prev_t${first}
+    FROM ${table} s
+    LEFT JOIN LATERAL (
+      SELECT * FROM (
+        SELECT p.id, p.${time} FROM ${table} p
+         WHERE p.${key} = s.${key} AND (p.${time}, p.id) < (s.${time}, s.id)
+         ORDER BY p.${time} DESC FETCH FIRST 1 ROWS WITH TIES
+      ) latest ORDER BY latest.id DESC LIMIT 1
+    ) prev ON true
+   WHERE s.${time} > $1::timestamptz AND s.${time} <= $2::timestamptz ${o.where ?? ''}`;
 }
 
 /** `next_t` as a fact column: no next session is +Infinity. */
@@ -672,6 +703,12 @@ export function linkedLoadSql(o: { table: string; key: string; time: string; ext
     FROM s ${o.first ? 'JOIN f ON f.k = s.k' : ''}
    WHERE s.at <= $2::timestamptz`;
 }
+
+/**
+ * Ids of the sessions started in ($1, $2], for `NOT IN`: a hashed filter that drops the child rows of new
+ * sessions (read in full elsewhere) before older sessions are looked up by primary key.
+ */
+export const NEW_SESSION_IDS = 'SELECT id FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz';
 
 /** How long a window collector keeps its facts: the longest window. */
 export const LONGEST_WINDOW_SECONDS = Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w]));
@@ -745,7 +782,7 @@ export async function streamFacts<C extends string>(
 }
 
 /**
- * Linked facts of ($1, $2] (sessions or orders with their entity's next one, see neighbourColumns) and
+ * Linked facts of ($1, $2] (sessions or orders with their entity's next one, see linkedChangedSql) and
  * the patches making each the `col` (next) of its predecessor.
  */
 export async function queryLinked<C extends string>(

@@ -129,3 +129,23 @@ test('funnel steps and conversion by channel equal the fixture', async () => {
   expect(valueOf(s, M.conversionRatio.name, { window: '7d', channel: 'direct' })).toBe(0);
   expect(valueOf(s, M.conversionRatio.name, { window: '30d', channel: 'direct' })).toBe(1);
 });
+
+test('an older session the facts do not hold (committed late) is probed in full when it reaches a step', async () => {
+  const config = testConfig();
+  const collector = build(funnel, config);
+  const step = (s: Awaited<ReturnType<typeof collectOnce>>, name: (typeof STEPS)[number]) =>
+    valueOf(s, M.funnelSessions.name, { step: name, window: '1d' })!;
+  const before = await collectOnce(collector, tdb.pool, config);
+  // Started an hour ago, before the horizon of the cycle above, but committed only now: no fact holds it.
+  const { rows } = await tdb.pool.query(
+    `INSERT INTO sessions (visitor_id, platform, channel, started_at) VALUES ('late', 'web', 'email', now() - interval '1 hour') RETURNING id`,
+  );
+  // Its product view is older than the horizon too; only the checkout is new.
+  await tdb.pool.query(
+    `INSERT INTO events (session_id, type, occurred_at) VALUES ($1, 'product_view', now() - interval '50 minutes'), ($1, 'checkout', now())`,
+    [rows[0].id],
+  );
+  const after = await collectOnce(collector, tdb.pool, config);
+  const gained = STEPS.map((name) => step(after, name) - step(before, name));
+  expect(gained).toEqual([1, 1, 0, 1, 0]); // visit, product_view (from the full probe), add_to_cart, checkout, paid
+});

@@ -1,0 +1,95 @@
+/**
+ * The incremental read of linked facts (linkedChangedSql) against neighbours computed here from the
+ * inserted rows: next and previous row of the same entity in (time, id) order and the entity's first
+ * row, with ties in time broken by id both ways, entities whose first row is in the range, and rows
+ * outside the range on either side.
+ */
+import { ACTIVE_SESSIONS_SQL } from '../../../exporter/src/collectors/active-users';
+import { VISITOR_SESSIONS_SQL } from '../../../exporter/src/collectors/visitors';
+import { createTestDatabase, type TestDatabase } from '../../support/db';
+
+let tdb: TestDatabase;
+beforeAll(async () => (tdb = await createTestDatabase()));
+afterAll(() => tdb.drop());
+
+// A pinned instant: every row's time is an offset in seconds from it.
+const BASE_US = Date.UTC(2026, 0, 10) * 1000;
+const US = 1_000_000;
+const at = (s: number) => new Date((BASE_US + s * US) / 1000).toISOString();
+
+/** [id, visitor, user (0: anonymous), offset s]; ids chosen so that time order and id order disagree. */
+const ROWS: [number, string, number, number][] = [
+  [10, 'a', 1, -500], // before the range
+  [11, 'a', 1, 10], // tie with 12 and 5 at 10 s
+  [12, 'a', 1, 10],
+  [5, 'a', 1, 10],
+  [13, 'a', 1, 50],
+  [14, 'a', 1, 500], // after the range: the next of 13
+  [20, 'b', 0, 20], // first and only row in the range
+  [3, 'c', 2, 30], // first row of c is in the range, ahead of its smaller id
+  [21, 'c', 2, 30],
+  [22, 'c', 0, 40],
+  [4, 'd', 2, -5000], // user 2's first row, another visitor
+  [23, 'd', 3, 60], // exactly at the range end
+  [24, 'd', 3, 61], // just after it
+];
+const FROM = 0;
+const TO = 60;
+
+type Linked = { id: number; t: number; next_t: number | null; prev_id: number | null; prev_t: number | null; first_t?: number };
+
+/** Ground truth: neighbours in (time, id) order among the rows sharing `keyOf`. */
+function expected(keyOf: (r: (typeof ROWS)[number]) => string | null, withFirst: boolean): Linked[] {
+  const out: Linked[] = [];
+  for (const r of ROWS) {
+    const key = keyOf(r);
+    if (key === null || !(r[3] > FROM && r[3] <= TO)) continue;
+    const same = ROWS.filter((o) => keyOf(o) === key).sort((x, y) => x[3] - y[3] || x[0] - y[0]);
+    const i = same.indexOf(r);
+    const us = (s: number) => BASE_US + s * US;
+    const next = same[i + 1];
+    const prev = same[i - 1];
+    out.push({
+      id: r[0],
+      t: us(r[3]),
+      next_t: next ? us(next[3]) : null,
+      prev_id: prev ? prev[0] : null,
+      prev_t: prev ? us(prev[3]) : null,
+      ...(withFirst ? { first_t: us(Math.min(...same.map((o) => o[3]))) } : {}),
+    });
+  }
+  return out.sort((x, y) => x.id - y.id);
+}
+
+async function read(sql: string, withFirst: boolean): Promise<Linked[]> {
+  const { rows } = await tdb.pool.query(`SELECT * FROM (${sql}) f ORDER BY id`, [at(FROM), at(TO)]);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    t: Number(r.t),
+    next_t: r.next_t === null ? null : Number(r.next_t),
+    prev_id: r.prev_id === null ? null : Number(r.prev_id),
+    prev_t: r.prev_t === null ? null : Number(r.prev_t),
+    ...(withFirst ? { first_t: Number(r.first_t) } : {}),
+  }));
+}
+
+beforeAll(async () => {
+  const users = [...new Set(ROWS.map((r) => r[2]).filter((u) => u > 0))];
+  await tdb.pool.query(`INSERT INTO users (id, created_at) SELECT u, $2 FROM unnest($1::int8[]) u`, [users, at(-10_000)]);
+  await tdb.pool.query(
+    `INSERT INTO sessions (id, visitor_id, user_id, platform, channel, started_at)
+     SELECT id, v, nullif(u, 0), 'web', 'direct', $5::timestamptz + make_interval(secs => s)
+       FROM unnest($1::int8[], $2::text[], $3::int8[], $4::float8[]) AS x(id, v, u, s)`,
+    [ROWS.map((r) => r[0]), ROWS.map((r) => r[1]), ROWS.map((r) => r[2]), ROWS.map((r) => r[3]), at(0)],
+  );
+});
+
+test('visitor sessions: next, previous and first session per visitor, ties broken by id', async () => {
+  const want = expected((r) => r[1], true);
+  expect(want.some((w) => w.prev_id === null)).toBe(true); // the "first row without a probe" case is covered
+  expect(await read(VISITOR_SESSIONS_SQL, true)).toEqual(want);
+});
+
+test('signed-in sessions: next and previous session per user, anonymous ones left out', async () => {
+  expect(await read(ACTIVE_SESSIONS_SQL, false)).toEqual(expected((r) => (r[2] > 0 ? String(r[2]) : null), false));
+});
