@@ -24,6 +24,8 @@ export const SELLER_CREDITS_SQL = `
 /** Relation kinds whose rows carry an xmin (a partitioned table reads it from its partitions). */
 const VERSIONED_KINDS = new Set(['r', 'p', 'm']);
 
+const NAME = 'seller_credits';
+
 export const sellerCredits: CollectorFactory = (config) => {
   const ratio = config.thresholds.low_seller_credit_ratio;
   const balances = new SellerBalances(exactDecimal(ratio));
@@ -65,9 +67,9 @@ export const sellerCredits: CollectorFactory = (config) => {
   }
 
   return {
-    name: 'seller_credits',
+    name: NAME,
     usesDatabase: true,
-    metrics: [M.sellerCredits, M.sellerCreditConsumptionRatio, M.sellersLowCredit],
+    metrics: [M.sellerCredits, M.sellerCreditConsumptionRatio, M.sellersLowCredit, M.rollupStateBytes],
     async collect({ db, log }): Promise<Sample[]> {
       let t: CreditTotals;
       if (mode === 'unknown') t = await firstCycle(db, log);
@@ -88,6 +90,8 @@ export const sellerCredits: CollectorFactory = (config) => {
         { metric: M.sellerCredits, labels: { state: 'unallocated' }, value: total - used },
         { metric: M.sellerCreditConsumptionRatio, labels: {}, value: total > 0 ? used / total : 0 },
         { metric: M.sellersLowCredit, labels: {}, value: low },
+        // 0 when every cycle aggregates in SQL: nothing is held.
+        { metric: M.rollupStateBytes, labels: { collector: NAME }, value: mode === 'versions' ? balances.bytes() : 0 },
       ];
     },
   };

@@ -94,6 +94,7 @@ async function cycle(c: Collector, ratio = 0.1) {
     low: valueOf(out, M.sellersLowCredit.name),
     unallocated: credits['state=unallocated'],
     ratio: valueOf(out, M.sellerCreditConsumptionRatio.name),
+    stateBytes: valueOf(out, M.rollupStateBytes.name, { collector: c.name }),
   };
 }
 
@@ -120,7 +121,8 @@ test('balances updated, sellers inserted and deleted between cycles: every cycle
   const ids: number[] = [];
   for (let i = 0; i < 40; i++) ids.push(await add(live(BigInt(10_000 + i * 137), BigInt(i * 211))));
   const c = sellerCredits(testConfig());
-  await expectCycle(c);
+  // Five columns of at least 40 sellers: 4 doubles and a byte each.
+  expect((await expectCycle(c)).stateBytes).toBeGreaterThanOrEqual(40 * 33);
 
   // Balances change in place: some become low, some stop being low.
   for (const [k, id] of ids.slice(0, 10).entries()) {
@@ -224,6 +226,7 @@ test('a VIEW named sellers has no row versions: every cycle aggregates, and says
     const run = async () => {
       const ctrl = new AbortController();
       const out = await withReadOnly(vdb.pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
+      expect(valueOf(out, M.rollupStateBytes.name, { collector: c.name })).toBe(0); // nothing held
       return { total: valueOf(out, M.sellerCredits.name, { state: 'total' }), low: valueOf(out, M.sellersLowCredit.name) };
     };
     expect(await run()).toEqual({ total: 200, low: 1 });
