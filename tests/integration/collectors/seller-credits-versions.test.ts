@@ -4,6 +4,7 @@
  * (SELLER_CREDITS_SQL) run on the same database, exactly.
  */
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { M } from '../../../shared/catalogue';
 import { SELLER_CREDITS_SQL } from '../../../exporter/src/collectors/seller-credits';
 import { sellerCredits } from '../../../exporter/src/collectors/seller-credits';
@@ -205,6 +206,18 @@ test('sums beyond 2^53 cents and a ratio with many digits stay exact', async () 
   expect(got.low).toBeLessThan(100);
 });
 
+/** A logger at info whose lines are kept. */
+function logged() {
+  const lines: { level: number; msg: string }[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      done();
+    },
+  });
+  return { lines, log: createLogger('info', sink) };
+}
+
 test('a VIEW named sellers has no row versions: every cycle aggregates, and says so once at info', async () => {
   const vdb = await createTestDatabase();
   try {
@@ -213,14 +226,7 @@ test('a VIEW named sellers has no row versions: every cycle aggregates, and says
       `INSERT INTO seller_rows (applied_at, approved_at, credits_total, credits_used)
        VALUES (now() - interval '2 days', now() - interval '1 day', 100, 95), (now() - interval '2 days', now() - interval '1 day', 100, 10)`,
     );
-    const lines: { level: number; msg: string }[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-        done();
-      },
-    });
-    const log = createLogger('info', sink);
+    const { lines, log } = logged();
     const config = testConfig();
     const c = sellerCredits(config);
     const run = async () => {
@@ -236,5 +242,68 @@ test('a VIEW named sellers has no row versions: every cycle aggregates, and says
     expect(notes.map((l) => l.level)).toEqual([30]); // one line, at info
   } finally {
     await vdb.drop();
+  }
+});
+
+test('a partitioned sellers table follows row versions too', async () => {
+  const pdb = await createTestDatabase();
+  try {
+    await pdb.pool.query(`
+      ALTER TABLE sellers RENAME TO seller_rows;
+      CREATE TABLE sellers (LIKE seller_rows INCLUDING DEFAULTS) PARTITION BY RANGE (id);
+      CREATE TABLE sellers_low PARTITION OF sellers FOR VALUES FROM (0) TO (100);
+      CREATE TABLE sellers_high PARTITION OF sellers FOR VALUES FROM (100) TO (MAXVALUE);
+      INSERT INTO sellers (id, applied_at, approved_at, credits_total, credits_used)
+      VALUES (1, now() - interval '2 days', now() - interval '1 day', 100, 10),
+             (200, now() - interval '2 days', now() - interval '1 day', 100, 20)`);
+    const { lines, log } = logged();
+    const config = testConfig();
+    const c = sellerCredits(config);
+    const run = async () => {
+      const ctrl = new AbortController();
+      const out = await withReadOnly(pdb.pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
+      return {
+        used: valueOf(out, M.sellerCredits.name, { state: 'used' }),
+        low: valueOf(out, M.sellersLowCredit.name),
+        held: valueOf(out, M.rollupStateBytes.name, { collector: c.name })! > 0,
+      };
+    };
+    expect(await run()).toEqual({ used: 30, low: 0, held: true });
+    await pdb.pool.query(`UPDATE sellers SET credits_used = 95 WHERE id = 200`);
+    expect(await run()).toEqual({ used: 105, low: 1, held: true });
+    expect(lines.filter((l) => /seller credits/.test(l.msg))).toEqual([]);
+  } finally {
+    await pdb.drop();
+  }
+});
+
+test('a server whose row-version read fails: one warning, and the aggregate from then on, in the same cycle', async () => {
+  const bdb = await createTestDatabase();
+  try {
+    // A pg_current_snapshot() that raises, found before pg_catalog's.
+    await bdb.pool.query(`
+      CREATE SCHEMA no_snapshots;
+      CREATE FUNCTION no_snapshots.pg_current_snapshot() RETURNS pg_snapshot LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'snapshots are not available here'; END $$;
+      ALTER DATABASE ${bdb.name} SET search_path = no_snapshots, pg_catalog, public;
+      INSERT INTO sellers (applied_at, approved_at, credits_total, credits_used)
+      VALUES (now() - interval '2 days', now() - interval '1 day', 100, 95)`);
+    const pool = new pg.Pool({ connectionString: bdb.url, max: 1 });
+    try {
+      const { lines, log } = logged();
+      const config = testConfig();
+      const c = sellerCredits(config);
+      for (let i = 0; i < 2; i++) {
+        const ctrl = new AbortController();
+        const out = await withReadOnly(pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
+        expect(valueOf(out, M.sellerCredits.name, { state: 'used' })).toBe(95);
+        expect(valueOf(out, M.sellersLowCredit.name)).toBe(1);
+      }
+      expect(lines.filter((l) => /seller credits/.test(l.msg)).map((l) => l.level)).toEqual([40]); // one warning
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await bdb.drop();
   }
 });
