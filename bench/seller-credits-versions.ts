@@ -5,6 +5,9 @@
  * balances read; both must publish the same values.
  *
  *   npx tsx bench/seller-credits-versions.ts --db bench_10m --cycles 9
+ *
+ * `--update N` changes N random sellers' credits_used before each cycle (writes: refused on the shared
+ * bench_* and live_* databases; use a scratch copy, e.g. of the sellers table alone).
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -22,9 +25,12 @@ async function main(): Promise<void> {
       url: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres' },
       db: { type: 'string' },
       cycles: { type: 'string', default: '9' },
+      update: { type: 'string', default: '0' },
     },
   });
   if (!values.db) throw new Error('--db is required');
+  const updates = Number(values.update);
+  if (updates > 0 && /^(bench|live)_/.test(values.db)) throw new Error(`--update writes: not on ${values.db}, use a scratch copy`);
   const config = parseConfig(benchConfig({ databaseUrl: databaseUrl(values.url, values.db), interval: '1h', customMetrics: false }), {
     env: {},
   });
@@ -59,6 +65,13 @@ async function main(): Promise<void> {
       `first (full) read: ${first.dbMs.toFixed(2)} ms DB, ${first.cpuMs.toFixed(1)} ms CPU, ${balances.lastRead} sellers\n`,
     );
     for (let cycle = 1; cycle <= Number(values.cycles); cycle++) {
+      if (updates > 0) {
+        await pool.query(
+          `UPDATE sellers SET credits_used = credits_used + 0.01
+            WHERE id IN (SELECT id FROM sellers ORDER BY random() LIMIT $1) AND credits_used < credits_total`,
+          [updates],
+        );
+      }
       // Alternate which goes first, so neither always follows the other's cache warm-up.
       const order = cycle % 2 === 0 ? ['aggregate', 'versions'] : ['versions', 'aggregate'];
       const r: Record<string, Awaited<ReturnType<typeof measure>>> = {};
