@@ -119,6 +119,8 @@ export class SellerBalances {
       r = await this.read(db, null);
       this.lastRead += r.changed.length;
       this.upsert(r);
+      // Only ids that repeat (a partitioned table has no key across partitions) leave a full read short.
+      if (this.size !== r.n) throw new Error('sellers.id is not unique: balances cannot be kept by seller');
     }
     this.prevXmin = String(BigInt(r.snapshot_xmin) & 0xffff_ffffn);
     return this.totals(r.now_us);

@@ -307,3 +307,27 @@ test('a server whose row-version read fails: one warning, and the aggregate from
     await bdb.drop();
   }
 });
+
+test('seller ids that repeat (partitions without a common key) fall back to the aggregate', async () => {
+  const pdb = await createTestDatabase();
+  try {
+    await pdb.pool.query(`
+      ALTER TABLE sellers RENAME TO seller_rows;
+      CREATE TABLE sellers (LIKE seller_rows INCLUDING DEFAULTS) PARTITION BY LIST (credits_total);
+      CREATE TABLE sellers_a PARTITION OF sellers FOR VALUES IN (100);
+      CREATE TABLE sellers_b PARTITION OF sellers DEFAULT;
+      INSERT INTO sellers (id, applied_at, approved_at, credits_total, credits_used)
+      VALUES (1, now() - interval '2 days', now() - interval '1 day', 100, 95),
+             (1, now() - interval '2 days', now() - interval '1 day', 200, 20)`);
+    const { lines, log } = logged();
+    const config = testConfig();
+    const c = sellerCredits(config);
+    const ctrl = new AbortController();
+    const out = await withReadOnly(pdb.pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
+    expect(seriesOf(out, M.sellerCredits.name)).toEqual({ 'state=total': 300, 'state=used': 115, 'state=unallocated': 185 });
+    expect(valueOf(out, M.sellersLowCredit.name)).toBe(1);
+    expect(lines.filter((l) => /seller credits/.test(l.msg)).map((l) => l.level)).toEqual([40]);
+  } finally {
+    await pdb.drop();
+  }
+});
