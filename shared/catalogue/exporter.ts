@@ -138,7 +138,8 @@ export const rollupStateBytes = metric({
   help: "Memory held by a collector's window aggregates (typed arrays of per-entity facts).",
   labels: { collector },
   area,
-  collector: windowCollectors,
+  collector: [...windowCollectors, 'seller_credits'],
   source: 'exporter memory',
-  definition: 'Allocated bytes of the fact columns, kept for the longest window.',
+  definition:
+    'Allocated bytes of the fact columns, kept for the longest window. `collector="seller_credits"`: the balance and lifecycle columns of every seller, read only where a row changed.',
 });
