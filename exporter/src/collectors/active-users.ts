@@ -24,27 +24,24 @@ import {
   WindowFacts,
   type FactRow,
   type WindowSpec,
+  type LinkedRows,
 } from './window-facts';
 
-/** Signed-in sessions started in ($1, $2], each with its user's next session. */
-export const ACTIVE_SESSIONS_SQL = linkedChangedSql({
+/** Signed-in sessions linked per user. */
+const SIGNED_IN_SESSIONS: LinkedRows = {
   table: 'sessions',
   key: 'user_id',
   time: 'started_at',
   extra: [],
   where: 'AND s.user_id IS NOT NULL',
   first: false,
-});
+};
+
+/** Signed-in sessions started in ($1, $2], each with its user's next session. */
+export const ACTIVE_SESSIONS_SQL = linkedChangedSql(SIGNED_IN_SESSIONS);
 
 /** First load: the same facts for ($1, $2], set-based. */
-export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql({
-  table: 'sessions',
-  key: 'user_id',
-  time: 'started_at',
-  extra: [],
-  where: 'AND s.user_id IS NOT NULL',
-  first: false,
-});
+export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql(SIGNED_IN_SESSIONS);
 
 /** Users registered in ($1, $2]. */
 export const REGISTERED_USERS_SQL = `SELECT count(*) AS n FROM users WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz`;

@@ -22,29 +22,27 @@ import {
   WindowFacts,
   type FactRow,
   type WindowSpec,
+  type LinkedRows,
 } from './window-facts';
+
+/** Orders linked per buyer, with the buyer's first order. */
+const BUYER_ORDERS: LinkedRows = {
+  table: 'orders',
+  key: 'user_id',
+  time: 'created_at',
+  extra: ['currency', 'total_amount'],
+  first: true,
+};
 
 /**
  * Orders created in ($1, $2], each with its buyer's next and first order (orders_user_created_idx):
  * GMV per window is a sum of facts, buyers per window count each buyer once through their latest
  * order, and a buyer repeats when their first order is at or before the window start.
  */
-export const ORDER_FACTS_SQL = linkedChangedSql({
-  table: 'orders',
-  key: 'user_id',
-  time: 'created_at',
-  extra: ['currency', 'total_amount'],
-  first: true,
-});
+export const ORDER_FACTS_SQL = linkedChangedSql(BUYER_ORDERS);
 
 /** First load: the same facts for ($1, $2], set-based. */
-export const ORDER_FACTS_LOAD_SQL = linkedLoadSql({
-  table: 'orders',
-  key: 'user_id',
-  time: 'created_at',
-  extra: ['currency', 'total_amount'],
-  first: true,
-});
+export const ORDER_FACTS_LOAD_SQL = linkedLoadSql(BUYER_ORDERS);
 
 type Col = 'cur' | 'amount' | 'next' | 'first';
 

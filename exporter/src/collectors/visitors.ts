@@ -23,25 +23,23 @@ import {
   WindowFacts,
   type FactRow,
   type WindowSpec,
+  type LinkedRows,
 } from './window-facts';
 
-/** Sessions started in ($1, $2] with their visitor's next and first session. */
-export const VISITOR_SESSIONS_SQL = linkedChangedSql({
+/** Sessions linked per visitor, with the visitor's first session. */
+const VISITOR_SESSIONS: LinkedRows = {
   table: 'sessions',
   key: 'visitor_id',
   time: 'started_at',
   extra: [],
   first: true,
-});
+};
+
+/** Sessions started in ($1, $2] with their visitor's next and first session. */
+export const VISITOR_SESSIONS_SQL = linkedChangedSql(VISITOR_SESSIONS);
 
 /** First load: the same facts for ($1, $2], set-based. */
-export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql({
-  table: 'sessions',
-  key: 'visitor_id',
-  time: 'started_at',
-  extra: [],
-  first: true,
-});
+export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql(VISITOR_SESSIONS);
 
 export type Col = 'next' | 'first';
 const US = 1_000_000;

@@ -625,6 +625,19 @@ export function windowRange(t: Float64Array, n: number, nowUs: number, windowSec
   return [firstAfter(since), firstAfter(nowUs)];
 }
 
+/** Which rows are linked to their entity's neighbours: `key` (user_id, visitor_id) orders rows by `time`. */
+export interface LinkedRows {
+  table: string;
+  key: string;
+  time: string;
+  /** Columns carried into each fact. */
+  extra: string[];
+  /** Extra condition on the rows, starting with AND. */
+  where?: string;
+  /** Also the entity's first row (`first_t`). */
+  first: boolean;
+}
+
 /**
  * Incremental read of linked facts: rows of `table` with `time` in ($1, $2], each with the time of the
  * next row of the same entity (`key`: user_id, visitor_id) in (time, id) order as `next_t` (epoch µs,
@@ -640,7 +653,7 @@ export function windowRange(t: Float64Array, n: number, nowUs: number, windowSec
  * it; the previous one is the largest id among the rows at the latest earlier time (WITH TIES reads
  * that group, usually one row, and stops).
  */
-export function linkedChangedSql(o: { table: string; key: string; time: string; extra: string[]; where?: string; first: boolean }): string {
+export function linkedChangedSql(o: LinkedRows): string {
   const { table, key, time } = o;
   const extra = o.extra.map((c) => `, s.${c}`).join('');
   const first = o.first
@@ -680,7 +693,7 @@ export function prevPatch<C extends string>(r: Record<string, unknown>, col: C):
  * before $1 — every window start is later than $1, so "at or before the window start" is unchanged.
  * One index probe per distinct entity, not per row.
  */
-export function linkedLoadSql(o: { table: string; key: string; time: string; extra: string[]; where?: string; first: boolean }): string {
+export function linkedLoadSql(o: LinkedRows): string {
   const extra = o.extra.map((c) => `s.${c}`).join(', ');
   return `
   WITH s AS MATERIALIZED (
