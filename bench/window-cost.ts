@@ -25,6 +25,7 @@ import { parseConfig } from '../exporter/src/config/load';
 import { createPool, withReadOnly } from '../exporter/src/runtime/db';
 import { createLogger } from '../exporter/src/runtime/logger';
 import * as ref from '../tests/support/reference';
+import { ensureSchemaIndexesAt } from './lib/schema';
 import { databaseUrl, parseBenchArgs } from './lib/cli';
 import { insertFreshMinute } from './lib/fresh-rows';
 
@@ -112,6 +113,7 @@ async function measure(
   const unknown = (only ?? []).filter((n) => !(n in COLLECTORS));
   if (unknown.length) throw new Error(`--only: unknown collector ${unknown.join(', ')}`);
 
+  await ensureSchemaIndexesAt(databaseUrl(args.url, dbName), dbName);
   const config = parseConfig({ database: { url: databaseUrl(args.url, dbName) }, collection: { default_timeout: 600 } }, { env: {} });
   const pool = createPool(config);
   const log = createLogger('silent');

@@ -17,6 +17,7 @@ import { visitors } from '../exporter/src/collectors/visitors';
 import { createPool, withReadOnly } from '../exporter/src/runtime/db';
 import { createLogger } from '../exporter/src/runtime/logger';
 import { databaseUrl, parseBenchArgs } from './lib/cli';
+import { ensureSchemaIndexesAt } from './lib/schema';
 const ALL: [string, CollectorFactory][] = [
   ['funnel', funnel],
   ['visitors', visitors],
@@ -28,6 +29,7 @@ const ALL: [string, CollectorFactory][] = [
 async function main() {
   const args = parseBenchArgs();
   const only = process.env.ONLY?.split(',');
+  await ensureSchemaIndexesAt(databaseUrl(args.url, args.db ?? 'bench_1m'), args.db ?? 'bench_1m');
   const config = parseConfig(
     {
       database: { url: databaseUrl(args.url, args.db ?? 'bench_1m') },

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type pg from 'pg';
+import pg from 'pg';
 import { progress } from './cli';
 
 const SCHEMA_SQL = readFileSync(path.join(__dirname, '../../exporter/src/db/schema.sql'), 'utf8');
@@ -36,4 +36,15 @@ export async function ensureSchemaIndexes(db: pg.Pool | pg.Client, label: string
     created.push(name);
   }
   return created;
+}
+
+/** ensureSchemaIndexes through a connection of its own (the benchmarks' pools are read-only). */
+export async function ensureSchemaIndexesAt(url: string, label: string): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url, application_name: 'marketplace-pulse-bench-schema' });
+  await c.connect();
+  try {
+    return await ensureSchemaIndexes(c, label);
+  } finally {
+    await c.end();
+  }
 }
