@@ -28,6 +28,12 @@ import {
 export const FUNNEL_STEPS = ['visit', 'product_view', 'add_to_cart', 'checkout', 'paid'] as const;
 const STEP_BITS = { product_view: 1, add_to_cart: 2, checkout: 4, ordered: 8, paid: 16 } as const;
 
+// The event types that are funnel steps, and an event's step bit: one definition for the first load,
+// the full probe of a session and the steps added by new events.
+const STEP_EVENTS = "('product_view', 'add_to_cart', 'checkout')";
+const eventBits = (type: string) =>
+  `CASE ${type} WHEN 'product_view' THEN ${STEP_BITS.product_view} WHEN 'add_to_cart' THEN ${STEP_BITS.add_to_cart} ELSE ${STEP_BITS.checkout} END`;
+
 // "Has at least one row" as a per-session index probe. A plain EXISTS in the select list may be
 // planned as a hash over the whole table (seen on events); a LIMIT inside a counted sub-select cannot.
 const anyRow = (query: string) => `((SELECT count(*) FROM (${query} LIMIT 1) one) > 0)`;
@@ -39,8 +45,8 @@ const anyRow = (query: string) => `((SELECT count(*) FROM (${query} LIMIT 1) one
  */
 const FACT_COLUMNS = `
   s.id, ${usOf('s.started_at')} AS t, s.channel,
-  (SELECT coalesce(bit_or(CASE e.type WHEN 'product_view' THEN ${STEP_BITS.product_view} WHEN 'add_to_cart' THEN ${STEP_BITS.add_to_cart} ELSE ${STEP_BITS.checkout} END), 0)
-     FROM events e WHERE e.session_id = s.id AND e.type IN ('product_view', 'add_to_cart', 'checkout'))
+  (SELECT coalesce(bit_or(${eventBits('e.type')}), 0)
+     FROM events e WHERE e.session_id = s.id AND e.type IN ${STEP_EVENTS})
   | (SELECT coalesce(bit_or(${STEP_BITS.ordered} | CASE WHEN ${anyRow('SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.succeeded_at IS NOT NULL')} THEN ${STEP_BITS.paid} ELSE 0 END), 0)
        FROM orders o WHERE o.session_id = s.id) AS steps`;
 
@@ -58,9 +64,9 @@ export const FUNNEL_LOAD_SQL = `
   lo AS (SELECT coalesce(min(id), 0) AS id FROM s),
   e AS (
     SELECT session_id AS id,
-           bit_or(CASE type WHEN 'product_view' THEN ${STEP_BITS.product_view} WHEN 'add_to_cart' THEN ${STEP_BITS.add_to_cart} ELSE ${STEP_BITS.checkout} END) AS bits
+           bit_or(${eventBits('type')}) AS bits
       FROM events
-     WHERE session_id >= (SELECT id FROM lo) AND type IN ('product_view', 'add_to_cart', 'checkout')
+     WHERE session_id >= (SELECT id FROM lo) AND type IN ${STEP_EVENTS}
      GROUP BY session_id
   ),
   o AS MATERIALIZED (SELECT id, session_id FROM orders WHERE session_id >= (SELECT id FROM lo)),
@@ -91,9 +97,9 @@ export const FUNNEL_NEW_SQL = `
 export const FUNNEL_TOUCHED_SQL = `
   WITH added AS (
     SELECT session_id AS id,
-           bit_or(CASE type WHEN 'product_view' THEN ${STEP_BITS.product_view} WHEN 'add_to_cart' THEN ${STEP_BITS.add_to_cart} ELSE ${STEP_BITS.checkout} END) AS bits
+           bit_or(${eventBits('type')}) AS bits
       FROM events
-     WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ('product_view', 'add_to_cart', 'checkout')
+     WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ${STEP_EVENTS}
      GROUP BY session_id
     UNION ALL
     SELECT session_id, ${STEP_BITS.ordered} FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
