@@ -5,6 +5,7 @@
  * pg_stat_statements around each run gives its database time and statements.
  *
  *   npx tsx bench/collection-cost.ts --url postgres://…/postgres --sizes 1000000   (uses bench_1m)
+ *   npx tsx bench/collection-cost.ts --db bench_10m --cycles 9 --only seller_credits,support --no-fresh-rows
  */
 import pg from 'pg';
 import { scheduledCollectors, VERSION } from '../exporter/src/app';
@@ -125,10 +126,16 @@ export async function runCollectionCost(o: {
   cycles: number;
   /** Insert fresh rows at this database's per-table rate instead of dbName's own. */
   freshRateOf?: string;
+  /** Insert no fresh rows: steady cycles over the data as it is. */
+  noFreshRows?: boolean;
+  /** Only these collectors. */
+  only?: string[];
 }): Promise<CollectionCostResult> {
   const url = databaseUrl(o.serverUrl, o.dbName);
   const config = parseConfig(benchConfig({ databaseUrl: url, interval: '1h', customMetrics: false }), { env: {} });
-  const entries = scheduledCollectors(config);
+  const entries = scheduledCollectors(config).filter((e) => !o.only || o.only.includes(e.collector.name));
+  const unknown = (o.only ?? []).filter((n) => !entries.some((e) => e.collector.name === n));
+  if (unknown.length) throw new Error(`--only: not a default database collector: ${unknown.join(', ')}`);
   const pool = createPool(config);
   const writer = new pg.Pool({ connectionString: url, max: 1, application_name: 'marketplace-pulse-bench-writer' });
   const scheduler = new Scheduler(entries, { config, store: new MetricStore(config), pool, log: createLogger('silent'), version: VERSION });
@@ -147,7 +154,7 @@ export async function runCollectionCost(o: {
     const rates = o.freshRateOf ? await ratesOf(databaseUrl(o.serverUrl, o.freshRateOf)) : undefined;
     if (o.freshRateOf) progress(`${o.dbName}: fresh rows at ${o.freshRateOf}'s rate`);
     for (let i = 1; i <= o.cycles; i++) {
-      fresh = await insertFreshMinute(writer, await dbNow(writer), rates);
+      if (!o.noFreshRows) fresh = await insertFreshMinute(writer, await dbNow(writer), rates);
       const c = await runCycle(`steady ${i}`, scheduler, entries, monitor);
       progress(
         `${o.dbName}: steady-state cycle ${i}/${o.cycles} after inserting ${fresh.reduce((a, f) => a + f.rows, 0)} rows: ` +
@@ -181,7 +188,14 @@ if (require.main === module) {
   const args = parseBenchArgs();
   void (async () => {
     for (const dbName of args.db ? [args.db] : args.sizes.map((n) => `bench_${sizeLabel(n)}`)) {
-      const r = await runCollectionCost({ serverUrl: args.url, dbName, cycles: args.cycles, freshRateOf: args.freshRateOf });
+      const r = await runCollectionCost({
+        serverUrl: args.url,
+        dbName,
+        cycles: args.cycles,
+        freshRateOf: args.freshRateOf,
+        noFreshRows: args.noFreshRows,
+        only: args.only,
+      });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     }
   })().catch((e) => {

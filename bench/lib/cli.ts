@@ -19,6 +19,10 @@ export interface BenchOptions {
    * effect of what its windows hold is seen apart from the effect of how many rows arrive.
    */
   freshRateOf?: string;
+  /** Standalone cost runs only: insert no fresh rows (steady cycles over the data as it is). */
+  noFreshRows: boolean;
+  /** Standalone cost runs only: these collectors instead of every default database collector. */
+  only?: string[];
 }
 
 export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
@@ -33,6 +37,8 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
       rounds: { type: 'string' },
       db: { type: 'string' },
       'fresh-rate-of': { type: 'string' },
+      'no-fresh-rows': { type: 'boolean' },
+      only: { type: 'string' },
     },
   });
   const url =
@@ -54,6 +60,8 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     rounds: num(values.rounds, 2, 'rounds'),
     db: values.db,
     freshRateOf: values['fresh-rate-of'],
+    noFreshRows: values['no-fresh-rows'] ?? false,
+    only: values.only?.split(','),
   };
 }
 
