@@ -3,7 +3,6 @@
  * must equal a model of the table kept here in integer cents, and the reference aggregate
  * (SELLER_CREDITS_SQL) run on the same database, exactly.
  */
-import { Writable } from 'node:stream';
 import pg from 'pg';
 import { M } from '../../../shared/catalogue';
 import { SELLER_CREDITS_SQL } from '../../../exporter/src/collectors/seller-credits';
@@ -11,6 +10,7 @@ import { sellerCredits } from '../../../exporter/src/collectors/seller-credits';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
+import { captureLogger } from '../../support/log';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { seriesOf, testConfig, valueOf } from '../../support/collect';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
@@ -206,17 +206,9 @@ test('sums beyond 2^53 cents and a ratio with many digits stay exact', async () 
   expect(got.low).toBeLessThan(100);
 });
 
-/** A logger at info whose lines are kept. */
-function logged() {
-  const lines: { level: number; msg: string }[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
-      done();
-    },
-  });
-  return { lines, log: createLogger('info', sink) };
-}
+/** The collector's own log lines (JSON-parsed) among those a captured logger kept. */
+const creditNotes = (lines: string[]): { level: number; msg: string }[] =>
+  lines.map((l) => JSON.parse(l)).filter((l) => /seller credits/.test(l.msg));
 
 test('a VIEW named sellers has no row versions: every cycle aggregates, and says so once at info', async () => {
   const vdb = await createTestDatabase();
@@ -226,7 +218,7 @@ test('a VIEW named sellers has no row versions: every cycle aggregates, and says
       `INSERT INTO seller_rows (applied_at, approved_at, credits_total, credits_used)
        VALUES (now() - interval '2 days', now() - interval '1 day', 100, 95), (now() - interval '2 days', now() - interval '1 day', 100, 10)`,
     );
-    const { lines, log } = logged();
+    const { lines, log } = captureLogger();
     const config = testConfig();
     const c = sellerCredits(config);
     const run = async () => {
@@ -238,7 +230,7 @@ test('a VIEW named sellers has no row versions: every cycle aggregates, and says
     expect(await run()).toEqual({ total: 200, low: 1 });
     await vdb.pool.query(`UPDATE seller_rows SET credits_used = 99 WHERE credits_used = 10`);
     expect(await run()).toEqual({ total: 200, low: 2 });
-    const notes = lines.filter((l) => /seller credits/.test(l.msg));
+    const notes = creditNotes(lines);
     expect(notes.map((l) => l.level)).toEqual([30]); // one line, at info
   } finally {
     await vdb.drop();
@@ -256,7 +248,7 @@ test('a partitioned sellers table follows row versions too', async () => {
       INSERT INTO sellers (id, applied_at, approved_at, credits_total, credits_used)
       VALUES (1, now() - interval '2 days', now() - interval '1 day', 100, 10),
              (200, now() - interval '2 days', now() - interval '1 day', 100, 20)`);
-    const { lines, log } = logged();
+    const { lines, log } = captureLogger();
     const config = testConfig();
     const c = sellerCredits(config);
     const run = async () => {
@@ -271,7 +263,7 @@ test('a partitioned sellers table follows row versions too', async () => {
     expect(await run()).toEqual({ used: 30, low: 0, held: true });
     await pdb.pool.query(`UPDATE sellers SET credits_used = 95 WHERE id = 200`);
     expect(await run()).toEqual({ used: 105, low: 1, held: true });
-    expect(lines.filter((l) => /seller credits/.test(l.msg))).toEqual([]);
+    expect(creditNotes(lines)).toEqual([]);
   } finally {
     await pdb.drop();
   }
@@ -290,7 +282,7 @@ test('a server whose row-version read fails: one warning, and the aggregate from
       VALUES (now() - interval '2 days', now() - interval '1 day', 100, 95)`);
     const pool = new pg.Pool({ connectionString: bdb.url, max: 1 });
     try {
-      const { lines, log } = logged();
+      const { lines, log } = captureLogger();
       const config = testConfig();
       const c = sellerCredits(config);
       for (let i = 0; i < 2; i++) {
@@ -299,7 +291,7 @@ test('a server whose row-version read fails: one warning, and the aggregate from
         expect(valueOf(out, M.sellerCredits.name, { state: 'used' })).toBe(95);
         expect(valueOf(out, M.sellersLowCredit.name)).toBe(1);
       }
-      expect(lines.filter((l) => /seller credits/.test(l.msg)).map((l) => l.level)).toEqual([40]); // one warning
+      expect(creditNotes(lines).map((l) => l.level)).toEqual([40]); // one warning
     } finally {
       await pool.end();
     }
@@ -319,14 +311,14 @@ test('seller ids that repeat (partitions without a common key) fall back to the 
       INSERT INTO sellers (id, applied_at, approved_at, credits_total, credits_used)
       VALUES (1, now() - interval '2 days', now() - interval '1 day', 100, 95),
              (1, now() - interval '2 days', now() - interval '1 day', 200, 20)`);
-    const { lines, log } = logged();
+    const { lines, log } = captureLogger();
     const config = testConfig();
     const c = sellerCredits(config);
     const ctrl = new AbortController();
     const out = await withReadOnly(pdb.pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
     expect(seriesOf(out, M.sellerCredits.name)).toEqual({ 'state=total': 300, 'state=used': 115, 'state=unallocated': 185 });
     expect(valueOf(out, M.sellersLowCredit.name)).toBe(1);
-    expect(lines.filter((l) => /seller credits/.test(l.msg)).map((l) => l.level)).toEqual([40]);
+    expect(creditNotes(lines).map((l) => l.level)).toEqual([40]);
   } finally {
     await pdb.drop();
   }

@@ -1,5 +1,4 @@
 /** Helpers for the payment poller tests: run a DB-less collector, capture logs, compare with ground truth. */
-import { Writable } from 'node:stream';
 import { M } from '../../../shared/catalogue';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import type { Sample } from '../../../exporter/src/metrics/sample';
@@ -16,16 +15,7 @@ export const throwingDb = {
   },
 };
 
-export function captureLogger(): { log: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const dest = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  return { log: createLogger('info', dest), lines };
-}
+export { captureLogger } from '../../support/log';
 
 export async function runCollector(
   c: Collector,
