@@ -3,11 +3,11 @@
  * the naive configuration of ./sql-exporter-config: started, waited for until its first run of every
  * query is on /metrics, stopped.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../scripts/stack/processes';
+import { freePort, startChild } from '../../scripts/stack/processes';
 import { NAIVE_QUERIES, sqlExporterConfig } from './sql-exporter-config';
 
 /** Where Debian installs it; SQL_EXPORTER_BIN points elsewhere. */
@@ -45,24 +45,11 @@ export async function startSqlExporter(databaseUrl: string, opts: { readyTimeout
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
-  const child = spawn(SQL_EXPORTER_BIN, ['-config.file', file, '-web.listen-address', `127.0.0.1:${port}`], {
+  const child = startChild('sql_exporter', SQL_EXPORTER_BIN, ['-config.file', file, '-web.listen-address', `127.0.0.1:${port}`], {
     env: { ...process.env, LOGLEVEL: process.env.LOGLEVEL ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  const keep = (b: Buffer) => {
-    output = (output + b.toString()).slice(-8000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exit = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const late = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exit;
-      clearTimeout(late);
-    }
+    await child.stop();
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -70,8 +57,8 @@ export async function startSqlExporter(databaseUrl: string, opts: { readyTimeout
   const deadline = t0 + opts.readyTimeoutMs;
   try {
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null)
-        throw new Error(`sql_exporter exited (${child.exitCode ?? child.signalCode}):\n${output}`);
+      if (child.proc.exitCode !== null || child.proc.signalCode !== null)
+        throw new Error(`sql_exporter exited (${child.proc.exitCode ?? child.proc.signalCode}):\n${child.output()}`);
       const text = await fetch(`${url}/metrics`).then(
         (r) => (r.ok ? r.text() : ''),
         () => '',
@@ -79,7 +66,7 @@ export async function startSqlExporter(databaseUrl: string, opts: { readyTimeout
       if (families.every((f) => text.includes(f))) break;
       if (Date.now() > deadline) {
         const missing = families.filter((f) => !text.includes(f)).map((f) => f.slice(0, -1));
-        throw new Error(`sql_exporter had no ${missing.join(', ')} within ${opts.readyTimeoutMs / 1000} s:\n${output}`);
+        throw new Error(`sql_exporter had no ${missing.join(', ')} within ${opts.readyTimeoutMs / 1000} s:\n${child.output()}`);
       }
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -87,5 +74,5 @@ export async function startSqlExporter(databaseUrl: string, opts: { readyTimeout
     await stop();
     throw e;
   }
-  return { pid: child.pid!, url, readySeconds: (Date.now() - t0) / 1000, stop };
+  return { pid: child.proc.pid!, url, readySeconds: (Date.now() - t0) / 1000, stop };
 }
