@@ -1,5 +1,5 @@
 /**
- * Support and satisfaction: open tickets (partial index support_tickets_open_idx), tickets opened
+ * Support and satisfaction: open tickets (a running count, ./open-tickets.ts), tickets opened
  * (incremental on opened_at), and two continuous aggregates (./window-facts.ts): CSAT of tickets
  * closed per window (one fact per scored ticket closed in the last 30 days) and review rating per
  * window (one fact per review). Averages are absent for a window with nothing scored: no score is
@@ -16,6 +16,7 @@ import type { Sample } from '../metrics/sample';
 import type { Db } from '../runtime/db';
 import type { MetricDef } from '../../../shared/catalogue';
 import { IncrementalState } from './incremental';
+import { RunningOpenTickets } from './open-tickets';
 import {
   type FactPatch,
   type FactRow,
@@ -33,9 +34,6 @@ export const SUPPORT_TICKETS_OPENED_SQL = `
   SELECT count(*) AS n
     FROM support_tickets
    WHERE opened_at > $1::timestamptz AND opened_at <= $2::timestamptz`;
-
-export const SUPPORT_TICKETS_OPEN_SQL = `
-  SELECT count(*) AS n FROM support_tickets WHERE closed_at IS NULL AND opened_at <= now()`;
 
 /** Scored tickets closed in ($1, $2] (index-only on support_tickets_closed_scored_idx when present). */
 export const CSAT_FACTS_SQL = `
@@ -111,6 +109,7 @@ export const support: CollectorFactory = (config) => {
   };
   const csat = new WindowFacts('support', csatSpec);
   const reviews = new WindowFacts('support_reviews', reviewSpec);
+  const open = new RunningOpenTickets('support_open');
   const csatOf = averages(M.csatScore);
   const ratingOf = averages(M.reviewRating);
   return {
@@ -124,9 +123,8 @@ export const support: CollectorFactory = (config) => {
         staged.add(M.supportTicketsTotal, {}, Number(r?.n ?? 0));
       });
       const out: Sample[] = [...state.totals.samples()];
-      const [open] = await db.query(SUPPORT_TICKETS_OPEN_SQL);
-      out.push({ metric: M.supportTicketsOpen, labels: {}, value: Number(open?.n ?? 0) });
       const settings = windowSettings(config);
+      out.push({ metric: M.supportTicketsOpen, labels: {}, value: await open.cycle(db, settings) }, ...open.selfSamples());
       const csatNow = await csat.cycle(db, settings, csatOf, log);
       const reviewsNow = await reviews.cycle(db, settings, ratingOf, log);
       out.push(...csatOf(csat.store!, csatNow), ...ratingOf(reviews.store!, reviewsNow), ...csat.selfSamples(), ...reviews.selfSamples());

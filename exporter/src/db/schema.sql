@@ -183,6 +183,10 @@ CREATE TABLE IF NOT EXISTS support_tickets (
 CREATE INDEX IF NOT EXISTS support_tickets_opened_at_idx ON support_tickets (opened_at);
 CREATE INDEX IF NOT EXISTS support_tickets_closed_at_idx ON support_tickets (closed_at);
 CREATE INDEX IF NOT EXISTS support_tickets_open_idx ON support_tickets (opened_at) WHERE closed_at IS NULL;
+-- Optional, for cost only: the open-ticket count re-reads every cycle how many tickets open at
+-- now - mutable_horizon have closed since; with opened_at in the index that read touches no table page.
+CREATE INDEX IF NOT EXISTS support_tickets_closed_opened_idx ON support_tickets (closed_at) INCLUDE (opened_at)
+  WHERE closed_at IS NOT NULL;
 -- Optional, for cost only: CSAT facts (scored tickets by closed_at) come from this index alone. Every
 -- steady cycle re-reads the tickets closed inside mutable_horizon, one heap fetch apiece without it
 -- (busy dataset, 2,400 tickets: 2.2–4.4 → 1.3 ms).
