@@ -639,19 +639,21 @@ export interface LinkedRows {
 }
 
 /**
- * Incremental read of linked facts: rows of `table` with `time` in ($1, $2], each with the time of the
- * next row of the same entity (`key`: user_id, visitor_id) in (time, id) order as `next_t` (epoch µs,
- * NULL when none), the previous row's `prev_id`/`prev_t`, whose `next_t` this row becomes, and with
- * `first`, `first_t`, the entity's first row. "Counted in a window" is then "in the window and next_t
- * is after now": one fact per entity per window, distinct and exact.
+ * Incremental read of linked facts: rows of `table` with `time` in ($1, $2], each with the previous row
+ * of the same entity (`key`: user_id, visitor_id) in (time, id) order as `prev_id`/`prev_t`, whose
+ * `next_t` this row becomes (prevPatch), and with `first`, `first_t`, the entity's first row.
+ * "Counted in a window" is then "in the window and next_t is after now": one fact per entity per
+ * window, distinct and exact.
  *
- * Per row: one probe for the next row, one (a LATERAL, returning both columns) for the previous, and
- * the entity's first row only when there is a previous one; without one this row is the first (every
- * other row of the entity sorts after it, so none starts earlier). The (key, time) index orders by time
- * only, so a probe ordered by (time, id) would read and sort every earlier row of the entity (all its
- * history); instead: only the next row's time is needed, and the first later row in index order has
- * it; the previous one is the largest id among the rows at the latest earlier time (WITH TIES reads
- * that group, usually one row, and stops).
+ * `next_t` (epoch µs, NULL when none) is not probed per row: a row's next one is either in ($1, $2]
+ * too, and then read in the same cycle, where its prev patch sets this row's `next` (patches apply
+ * after the rows), or dated after $2 (after now: rare), found by one range scan of the rows after $2
+ * for the whole read. Per row then: one probe (a LATERAL, returning both columns) for the previous row,
+ * and the entity's first row only when there is a previous one; without one this row is the first
+ * (every other row of the entity sorts after it, so none starts earlier). The (key, time) index
+ * orders by time only, so a probe ordered by (time, id) would read and sort every earlier row of the
+ * entity (all its history); instead the previous one is the largest id among the rows at the latest
+ * earlier time (WITH TIES reads that group, usually one row, and stops).
  */
 export function linkedChangedSql(o: LinkedRows): string {
   const { table, key, time } = o;
@@ -662,12 +664,15 @@ export function linkedChangedSql(o: LinkedRows): string {
               ELSE (SELECT ${usOf(`min(p.${time})`)} FROM ${table} p WHERE p.${key} = s.${key}) END AS first_t`
     : '';
   return `
-  SELECT s.id, ${usOf(`s.${time}`)} AS t${extra},
-         (SELECT ${usOf(`p.${time}`)} FROM ${table} p
-           WHERE p.${key} = s.${key} AND (p.${time}, p.id) > (s.${time}, s.id)
-           ORDER BY p.${time} LIMIT 1) AS next_t,
+  WITH later AS MATERIALIZED (
+    SELECT s.${key} AS k, min(s.${time}) AS at FROM ${table} s
+     WHERE s.${time} > $2::timestamptz ${o.where ?? ''}
+     GROUP BY s.${key}
+  )
+  SELECT s.id, ${usOf(`s.${time}`)} AS t${extra}, ${usOf('later.at')} AS next_t,
          prev.id AS prev_id, ${usOf(`prev.${time}`)} AS prev_t${first}
     FROM ${table} s
+    LEFT JOIN later ON later.k = s.${key}
     LEFT JOIN LATERAL (
       SELECT * FROM (
         SELECT p.id, p.${time} FROM ${table} p

@@ -2,10 +2,12 @@
  * The incremental read of linked facts (linkedChangedSql) against neighbours computed here from the
  * inserted rows: next and previous row of the same entity in (time, id) order and the entity's first
  * row, with ties in time broken by id both ways, entities whose first row is in the range, and rows
- * outside the range on either side.
+ * outside the range on either side. A row whose next one is read in the same range gets its `next_t`
+ * from that row's patch (prevPatch), as the engine applies it after the rows.
  */
 import { ACTIVE_SESSIONS_SQL } from '../../../exporter/src/collectors/active-users';
 import { VISITOR_SESSIONS_SQL } from '../../../exporter/src/collectors/visitors';
+import { prevPatch } from '../../../exporter/src/collectors/window-facts';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 
 let tdb: TestDatabase;
@@ -61,9 +63,10 @@ function expected(keyOf: (r: (typeof ROWS)[number]) => string | null, withFirst:
   return out.sort((x, y) => x.id - y.id);
 }
 
+/** The rows of ($FROM, $TO], each then patched by its next row's prevPatch as the engine does. */
 async function read(sql: string, withFirst: boolean): Promise<Linked[]> {
   const { rows } = await tdb.pool.query(`SELECT * FROM (${sql}) f ORDER BY id`, [at(FROM), at(TO)]);
-  return rows.map((r) => ({
+  const out = rows.map((r) => ({
     id: Number(r.id),
     t: Number(r.t),
     next_t: r.next_t === null ? null : Number(r.next_t),
@@ -71,6 +74,11 @@ async function read(sql: string, withFirst: boolean): Promise<Linked[]> {
     prev_t: r.prev_t === null ? null : Number(r.prev_t),
     ...(withFirst ? { first_t: Number(r.first_t) } : {}),
   }));
+  for (const p of rows.flatMap((r) => prevPatch(r, 'next'))) {
+    const target = out.find((o) => o.id === p.id && o.t === p.t);
+    if (target) target.next_t = p.value;
+  }
+  return out;
 }
 
 beforeAll(async () => {
