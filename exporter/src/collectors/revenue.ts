@@ -16,6 +16,7 @@ import {
   queryLinked,
   linkedLoadSql,
   linkedChangedSql,
+  linkedFirstSql,
   nextOf,
   windowSlices,
   windowSettings,
@@ -41,6 +42,9 @@ const BUYER_ORDERS: LinkedRows = {
  */
 export const ORDER_FACTS_SQL = linkedChangedSql(BUYER_ORDERS);
 
+/** Their entity's first row by id, where the facts read so far do not hold it. */
+export const ORDER_FIRST_SQL = linkedFirstSql(BUYER_ORDERS);
+
 /** First load: the same facts for ($1, $2], set-based. */
 export const ORDER_FACTS_LOAD_SQL = linkedLoadSql(BUYER_ORDERS);
 
@@ -63,7 +67,13 @@ export const revenue: CollectorFactory = (config) => {
     columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, ORDER_FACTS_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: (db, from, to) => queryLinked<Col>(db, ORDER_FACTS_SQL, from, to, toFact, 'next'),
+    readChanged: (db, from, to, minT, tail) =>
+      queryLinked<Col>(db, ORDER_FACTS_SQL, from, to, toFact, 'next', {
+        col: 'first',
+        minTUs: minT,
+        store: tail?.store,
+        byIdSql: ORDER_FIRST_SQL,
+      }),
   };
   const orders = new WindowFacts('revenue', spec);
   const active = activeUserFacts('revenue_active_users');

@@ -18,6 +18,7 @@ import {
   queryLinked,
   linkedLoadSql,
   linkedChangedSql,
+  linkedFirstSql,
   nextOf,
   windowRange,
   WindowFacts,
@@ -37,6 +38,9 @@ const VISITOR_SESSIONS: LinkedRows = {
 
 /** Sessions started in ($1, $2] with their visitor's next and first session. */
 export const VISITOR_SESSIONS_SQL = linkedChangedSql(VISITOR_SESSIONS);
+
+/** Their entity's first row by id, where the facts read so far do not hold it. */
+export const VISITOR_FIRST_SQL = linkedFirstSql(VISITOR_SESSIONS);
 
 /** First load: the same facts for ($1, $2], set-based. */
 export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql(VISITOR_SESSIONS);
@@ -88,7 +92,13 @@ export const visitors: CollectorFactory = (config) => {
     columns: { next: 'f64', first: 'f64' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, VISITOR_SESSIONS_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: (db, from, to) => queryLinked<Col>(db, VISITOR_SESSIONS_SQL, from, to, toFact, 'next'),
+    readChanged: (db, from, to, minT, tail) =>
+      queryLinked<Col>(db, VISITOR_SESSIONS_SQL, from, to, toFact, 'next', {
+        col: 'first',
+        minTUs: minT,
+        store: tail?.store,
+        byIdSql: VISITOR_FIRST_SQL,
+      }),
   };
   const evaluate = visitorsByWindow();
   const state = new WindowFacts('visitors', spec);

@@ -649,8 +649,10 @@ export interface LinkedRows {
  * too, and then read in the same cycle, where its prev patch sets this row's `next` (patches apply
  * after the rows), or dated after $2 (after now: rare), found by one range scan of the rows after $2
  * for the whole read. Per row then: one probe (a LATERAL, returning both columns) for the previous row,
- * and the entity's first row only when there is a previous one; without one this row is the first
- * (every other row of the entity sorts after it, so none starts earlier). The (key, time) index
+ * and with `first` ($3 is then the oldest fact's bound, minT) the entity's first row only when the
+ * previous row is older than every fact: without a previous row this row is the first (every other
+ * row of the entity sorts after it, so none starts earlier); with one after minT, `first_t` is NULL and
+ * resolveFirst copies it from the previous row's fact. The (key, time) index
  * orders by time only, so a probe ordered by (time, id) would read and sort every earlier row of the
  * entity (all its history); instead the previous one is the largest id among the rows at the latest
  * earlier time (WITH TIES reads that group, usually one row, and stops).
@@ -658,9 +660,11 @@ export interface LinkedRows {
 export function linkedChangedSql(o: LinkedRows): string {
   const { table, key, time } = o;
   const extra = o.extra.map((c) => `, s.${c}`).join('');
+  // NULL when the previous row is after $3 (minT): its fact holds the first row (resolveFirst).
   const first = o.first
     ? `,
          CASE WHEN prev.id IS NULL THEN ${usOf(`s.${time}`)}
+              WHEN prev.${time} > $3::timestamptz THEN NULL
               ELSE (SELECT ${usOf(`min(p.${time})`)} FROM ${table} p WHERE p.${key} = s.${key}) END AS first_t`
     : '';
   return `
@@ -681,6 +685,14 @@ export function linkedChangedSql(o: LinkedRows): string {
       ) latest ORDER BY latest.id DESC LIMIT 1
     ) prev ON true
    WHERE s.${time} > $1::timestamptz AND s.${time} <= $2::timestamptz ${o.where ?? ''}`;
+}
+
+/** The first row of the entity of each row whose id is in $1 (`id`, `first_t`): resolveFirst's fallback. */
+export function linkedFirstSql(o: LinkedRows): string {
+  return `
+  SELECT s.id, (SELECT ${usOf(`min(p.${o.time})`)} FROM ${o.table} p WHERE p.${o.key} = s.${o.key}) AS first_t
+    FROM ${o.table} s
+   WHERE s.id = ANY($1::int8[])`;
 }
 
 /** `next_t` as a fact column: no next session is +Infinity. */
@@ -799,9 +811,47 @@ export async function streamFacts<C extends string>(
   await db.query(`CLOSE ${cursor}`);
 }
 
+/** Where linked facts with `first` find it: the column, the facts so far, and the fallback query. */
+export interface LinkedFirst<C extends string> {
+  col: C;
+  /** Oldest fact bound (minT): a previous row after it has a fact, in `store` or in the same read. */
+  minTUs: number;
+  store: FactStore<C> | undefined;
+  /** linkedFirstSql of the same rows. */
+  byIdSql: string;
+}
+
+/**
+ * Fills `first_t` where linkedChangedSql left it NULL (the previous row is after minT) with the first
+ * of the previous row's fact: from the same read when it is there (rows are taken in (time, id)
+ * order, so a previous row's own `first_t` is settled first), else from the store. The first of an
+ * entity only moves earlier through a row that is read (in the read range), and every later row of
+ * the entity is then read with it, so the copied value is the one a probe would find; a fact loaded
+ * with the load's lower bound as its first (linkedLoadSql) passes that bound on, which is equally at
+ * or before every later window start. A previous row the store lacks (committed after settle_lag) is
+ * probed by id instead.
+ */
+async function resolveFirst<C extends string>(db: Db, rows: Record<string, unknown>[], f: LinkedFirst<C>): Promise<void> {
+  const ordered = [...rows].sort((a, b) => Number(a.t) - Number(b.t) || Number(a.id) - Number(b.id));
+  const inRead = new Set(rows.map((r) => Number(r.id)));
+  const stored = (r: Record<string, unknown>) => f.store?.get(Number(r.prev_t), Number(r.prev_id), f.col);
+  const missing = ordered.filter((r) => r.first_t === null && !inRead.has(Number(r.prev_id)) && stored(r) === undefined);
+  const probed = new Map<number, number>();
+  if (missing.length > 0) {
+    const ids = missing.map((r) => Number(r.id));
+    for (const r of await db.query(f.byIdSql, [ids])) probed.set(Number(r.id), Number(r.first_t));
+  }
+  const firstOf = new Map<number, number>();
+  for (const r of ordered) {
+    const id = Number(r.id);
+    if (r.first_t === null) r.first_t = firstOf.get(Number(r.prev_id)) ?? stored(r) ?? probed.get(id)!;
+    firstOf.set(id, Number(r.first_t));
+  }
+}
+
 /**
  * Linked facts of ($1, $2] (sessions or orders with their entity's next one, see linkedChangedSql) and
- * the patches making each the `col` (next) of its predecessor.
+ * the patches making each the `col` (next) of its predecessor; with `first`, their entity's first row.
  */
 export async function queryLinked<C extends string>(
   db: Db,
@@ -810,8 +860,11 @@ export async function queryLinked<C extends string>(
   toUs: number,
   toFact: (r: Record<string, unknown>) => FactRow<C>,
   col: C,
+  first?: LinkedFirst<C>,
 ): Promise<{ rows: FactRow<C>[]; patches: FactPatch<C>[] }> {
-  const rows = await db.query(sql, [usToTimestamp(fromUs), usToTimestamp(toUs)]);
+  const instants = first ? [fromUs, toUs, first.minTUs] : [fromUs, toUs];
+  const rows = await db.query(sql, instants.map(usToTimestamp));
+  if (first) await resolveFirst(db, rows, first);
   return { rows: rows.map(toFact), patches: rows.flatMap((r) => prevPatch(r, col)) };
 }
 

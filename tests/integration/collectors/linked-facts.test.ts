@@ -3,11 +3,13 @@
  * inserted rows: next and previous row of the same entity in (time, id) order and the entity's first
  * row, with ties in time broken by id both ways, entities whose first row is in the range, and rows
  * outside the range on either side. A row whose next one is read in the same range gets its `next_t`
- * from that row's patch (prevPatch), as the engine applies it after the rows.
+ * from that row's patch (prevPatch), as the engine applies it after the rows; `first_t` comes from the
+ * read, from the facts held so far, or from a probe (queryLinked), and is the same each way.
  */
 import { ACTIVE_SESSIONS_SQL } from '../../../exporter/src/collectors/active-users';
-import { VISITOR_SESSIONS_SQL } from '../../../exporter/src/collectors/visitors';
-import { prevPatch } from '../../../exporter/src/collectors/window-facts';
+import { VISITOR_FIRST_SQL, VISITOR_SESSIONS_SQL } from '../../../exporter/src/collectors/visitors';
+import { FactStore, prevPatch, queryLinked } from '../../../exporter/src/collectors/window-facts';
+import type { Db } from '../../../exporter/src/runtime/db';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 
 let tdb: TestDatabase;
@@ -65,14 +67,15 @@ function expected(keyOf: (r: (typeof ROWS)[number]) => string | null, withFirst:
 
 /** The rows of ($FROM, $TO], each then patched by its next row's prevPatch as the engine does. */
 async function read(sql: string, withFirst: boolean): Promise<Linked[]> {
-  const { rows } = await tdb.pool.query(`SELECT * FROM (${sql}) f ORDER BY id`, [at(FROM), at(TO)]);
+  // With first, $3 (minT) before every row: first_t is left to queryLinked, tested below.
+  const params = withFirst ? [at(FROM), at(TO), at(-1e6)] : [at(FROM), at(TO)];
+  const { rows } = await tdb.pool.query(`SELECT * FROM (${sql}) f ORDER BY id`, params);
   const out = rows.map((r) => ({
     id: Number(r.id),
     t: Number(r.t),
     next_t: r.next_t === null ? null : Number(r.next_t),
     prev_id: r.prev_id === null ? null : Number(r.prev_id),
     prev_t: r.prev_t === null ? null : Number(r.prev_t),
-    ...(withFirst ? { first_t: Number(r.first_t) } : {}),
   }));
   for (const p of rows.flatMap((r) => prevPatch(r, 'next'))) {
     const target = out.find((o) => o.id === p.id && o.t === p.t);
@@ -95,7 +98,40 @@ beforeAll(async () => {
 test('visitor sessions: next, previous and first session per visitor, ties broken by id', async () => {
   const want = expected((r) => r[1], true);
   expect(want.some((w) => w.prev_id === null)).toBe(true); // the "first row without a probe" case is covered
-  expect(await read(VISITOR_SESSIONS_SQL, true)).toEqual(want);
+  expect(await read(VISITOR_SESSIONS_SQL, true)).toEqual(want.map(({ first_t, ...w }) => w));
+});
+
+type Col = 'next' | 'first';
+const db: Db = { query: async (text, params) => (await tdb.pool.query(text, params as unknown[])).rows };
+
+/** Visitor facts of the range through queryLinked: (id, first) in id order. */
+async function firsts(minTUs: number, store?: FactStore<Col>): Promise<{ id: number; first: number }[]> {
+  const toFact = (r: Record<string, unknown>) => ({ id: Number(r.id), t: Number(r.t), next: 0, first: Number(r.first_t) });
+  const fromUs = BASE_US + FROM * US;
+  const toUs = BASE_US + TO * US;
+  const { rows } = await queryLinked<Col>(db, VISITOR_SESSIONS_SQL, fromUs, toUs, toFact, 'next', {
+    col: 'first',
+    minTUs,
+    store,
+    byIdSql: VISITOR_FIRST_SQL,
+  });
+  return rows.map((r) => ({ id: r.id, first: r.first })).sort((a, b) => a.id - b.id);
+}
+
+test('visitor sessions: the first session is the same from a probe, from the facts held and from the same read', async () => {
+  const want = expected((r) => r[1], true).map((w) => ({ id: w.id, first: w.first_t! }));
+  // Row 10 (visitor a, -500 s) older than the oldest fact: probed in SQL.
+  expect(await firsts(BASE_US - 400 * US)).toEqual(want);
+  // Row 10 after it but not held (committed late): probed by id.
+  expect(await firsts(BASE_US - 1000 * US)).toEqual(want);
+  // Row 10 held, with the first its own read gave it: copied, with no probe.
+  const store = new FactStore<Col>({ next: 'f64', first: 'f64' });
+  store.upsert({ t: BASE_US - 500 * US, id: 10, next: 0, first: BASE_US - 500 * US });
+  expect(await firsts(BASE_US - 1000 * US, store)).toEqual(want);
+  // A held first is passed on as it is (a first load's lower bound stands for "before the window").
+  store.upsert({ t: BASE_US - 500 * US, id: 10, next: 0, first: BASE_US - 900 * US });
+  const copied = await firsts(BASE_US - 1000 * US, store);
+  expect(copied.filter((r) => r.first === BASE_US - 900 * US).map((r) => r.id)).toEqual([5, 11, 12, 13]);
 });
 
 test('signed-in sessions: next and previous session per user, anonymous ones left out', async () => {
