@@ -28,6 +28,8 @@ export interface CollectorCost {
   wallMs: number;
   dbMs: number;
   calls: number;
+  /** Shared buffer pages the collector's statements touched. */
+  pages: number;
 }
 
 export interface TopStatement {
@@ -43,6 +45,7 @@ export interface CycleCost {
   wallMs: number;
   dbMs: number;
   calls: number;
+  pages: number;
   failed: string[];
   collectors: CollectorCost[];
   top: TopStatement[];
@@ -53,7 +56,7 @@ export interface CollectionCostResult {
   first: CycleCost;
   /** Median (by database time) of the steady-state cycles, with every cycle's figures. */
   steady: CycleCost;
-  steadyCycles: { wallMs: number; dbMs: number }[];
+  steadyCycles: { wallMs: number; dbMs: number; pages: number }[];
   /** Database time per wall-clock minute at the default intervals: Σ steady DB time × 60 / interval. */
   dbMsPerMinute: number;
   freshRowsPerCycle: FreshRows[];
@@ -94,7 +97,15 @@ async function runCycle(
     const deltas = diffStatements(before, await monitor.snapshot());
     const status = scheduler.status().find((s) => s.name === name)!;
     const sum = totalOf(deltas);
-    collectors.push({ collector: name, up: status.up, error: status.lastError, wallMs, dbMs: sum.totalMs, calls: sum.calls });
+    collectors.push({
+      collector: name,
+      up: status.up,
+      error: status.lastError,
+      wallMs,
+      dbMs: sum.totalMs,
+      calls: sum.calls,
+      pages: sum.pages,
+    });
     for (const d of deltas) statements.push({ ...d, collector: name });
     if (!status.up) progress(`  ${label}: ${name} FAILED: ${status.lastError}`);
     else if (wallMs > 1_000) progress(`  ${label}: ${name} took ${(wallMs / 1000).toFixed(1)} s`);
@@ -114,6 +125,7 @@ async function runCycle(
     wallMs: collectors.reduce((a, c) => a + c.wallMs, 0),
     dbMs: collectors.reduce((a, c) => a + c.dbMs, 0),
     calls: collectors.reduce((a, c) => a + c.calls, 0),
+    pages: collectors.reduce((a, c) => a + c.pages, 0),
     failed: collectors.filter((c) => !c.up).map((c) => c.collector),
     collectors,
     top,
@@ -166,7 +178,7 @@ export async function runCollectionCost(o: {
       const c = await runCycle(`steady ${i}`, scheduler, entries, monitor);
       progress(
         `${o.dbName}: steady-state cycle ${i}/${o.cycles} after inserting ${fresh.reduce((a, f) => a + f.rows, 0)} rows: ` +
-          `${c.wallMs.toFixed(0)} ms wall, ${c.dbMs.toFixed(0)} ms in the database, ${c.calls} statements`,
+          `${c.wallMs.toFixed(0)} ms wall, ${c.dbMs.toFixed(0)} ms in the database, ${c.calls} statements, ${c.pages} buffer pages`,
       );
       cycles.push(c);
     }
@@ -179,7 +191,7 @@ export async function runCollectionCost(o: {
       database: o.dbName,
       first,
       steady: median,
-      steadyCycles: cycles.map((c) => ({ wallMs: c.wallMs, dbMs: c.dbMs })),
+      steadyCycles: cycles.map((c) => ({ wallMs: c.wallMs, dbMs: c.dbMs, pages: c.pages })),
       dbMsPerMinute,
       freshRowsPerCycle: fresh,
       freshRateOf: o.freshRateOf,

@@ -10,6 +10,8 @@ export interface StatementStat {
   calls: number;
   totalMs: number;
   rows: number;
+  /** Shared buffer pages touched (hit + read): unlike time, not moved by the machine's load. */
+  pages: number;
 }
 
 export type StatementSnapshot = Map<string, StatementStat>;
@@ -48,8 +50,8 @@ export class StatementMonitor {
   }
 
   async snapshot(): Promise<StatementSnapshot> {
-    const { rows } = await this.client.query<{ queryid: string; query: string; calls: string; total: number; rows: string }>(
-      `SELECT queryid::text AS queryid, query, calls, total_exec_time AS total, rows
+    const { rows } = await this.client.query<{ queryid: string; query: string; calls: string; total: number; rows: string; pages: string }>(
+      `SELECT queryid::text AS queryid, query, calls, total_exec_time AS total, rows, shared_blks_hit + shared_blks_read AS pages
          FROM pg_stat_statements WHERE dbid = $1`,
       [this.dbid],
     );
@@ -57,11 +59,19 @@ export class StatementMonitor {
     for (const r of rows) {
       // The same text may appear once per user; sum them.
       const prev = out.get(r.queryid);
-      const s = { queryid: r.queryid, query: r.query, calls: Number(r.calls), totalMs: Number(r.total), rows: Number(r.rows) };
+      const s = {
+        queryid: r.queryid,
+        query: r.query,
+        calls: Number(r.calls),
+        totalMs: Number(r.total),
+        rows: Number(r.rows),
+        pages: Number(r.pages),
+      };
       if (prev) {
         prev.calls += s.calls;
         prev.totalMs += s.totalMs;
         prev.rows += s.rows;
+        prev.pages += s.pages;
       } else out.set(r.queryid, s);
     }
     return out;
@@ -98,13 +108,18 @@ export function diffStatements(before: StatementSnapshot, after: StatementSnapsh
     const calls = a.calls - (b?.calls ?? 0);
     if (calls <= 0) continue;
     const totalMs = a.totalMs - (b?.totalMs ?? 0);
-    out.push({ queryid: id, query: a.query, calls, totalMs, rows: a.rows - (b?.rows ?? 0), meanMs: totalMs / calls });
+    const rows = a.rows - (b?.rows ?? 0);
+    out.push({ queryid: id, query: a.query, calls, totalMs, rows, pages: a.pages - (b?.pages ?? 0), meanMs: totalMs / calls });
   }
   return out.sort((x, y) => y.totalMs - x.totalMs);
 }
 
-export function totalOf(deltas: readonly StatementDelta[]): { calls: number; totalMs: number } {
-  return deltas.reduce((acc, d) => ({ calls: acc.calls + d.calls, totalMs: acc.totalMs + d.totalMs }), { calls: 0, totalMs: 0 });
+export function totalOf(deltas: readonly StatementDelta[]): { calls: number; totalMs: number; pages: number } {
+  return deltas.reduce((acc, d) => ({ calls: acc.calls + d.calls, totalMs: acc.totalMs + d.totalMs, pages: acc.pages + d.pages }), {
+    calls: 0,
+    totalMs: 0,
+    pages: 0,
+  });
 }
 
 /** One line of SQL for tables: whitespace collapsed, cut at `max` characters. */
