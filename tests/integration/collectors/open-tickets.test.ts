@@ -45,6 +45,19 @@ async function setClosed(name: string, closed: number | null): Promise<void> {
 /** METRICS.md: opened_at <= now and no closed_at, counted over the fixture. */
 const expected = () => [...tickets.values()].filter((t) => t.opened <= clock.nowMs && t.closed === null).length;
 
+/**
+ * A support collector with mutable_horizon 1h and its first full refresh 1.5–3 h after its first cycle
+ * (per-collector phase); each call runs one cycle and returns the open count and its drift.
+ */
+function supportCycles(): () => Promise<{ open?: number; drift?: number }> {
+  const config = testConfig({ collection: { settle_lag: 0, mutable_horizon: '1h', full_refresh: '2h' } });
+  const collector = build(support, config);
+  return async () => {
+    const s = await collectOnce(collector, clock.pool, config);
+    return { open: valueOf(s, M.supportTicketsOpen.name), drift: valueOf(s, M.rollupDrift.name, { collector: 'support_open' }) };
+  };
+}
+
 beforeEach(async () => {
   await clock.set(T);
   await tdb.pool.query('TRUNCATE support_tickets');
@@ -52,16 +65,7 @@ beforeEach(async () => {
 });
 
 test('closings and reopenings inside mutable_horizon are exact; older changes wait for the full refresh and show as drift', async () => {
-  // Full refresh in 1.5–3 h (per-collector phase), so the first cycles run on the running count.
-  const config = testConfig({ collection: { settle_lag: 0, mutable_horizon: '1h', full_refresh: '2h' } });
-  const collector = build(support, config);
-  const cycle = async () => {
-    const s = await collectOnce(collector, clock.pool, config);
-    return {
-      open: valueOf(s, M.supportTicketsOpen.name),
-      drift: valueOf(s, M.rollupDrift.name, { collector: 'support_open' }),
-    };
-  };
+  const cycle = supportCycles();
 
   for (let i = 0; i < 5; i++) await ticket(`backlog${i}`, T - (30 + i) * DAY, null);
   await ticket('oldClosed', T - 10 * DAY, T - 3 * DAY);
@@ -104,12 +108,7 @@ test('closings and reopenings inside mutable_horizon are exact; older changes wa
 });
 
 test("a small backlog against the horizon's closings is counted whole: exact at once, whatever the age of the change", async () => {
-  const config = testConfig({ collection: { settle_lag: 0, mutable_horizon: '1h', full_refresh: '2h' } });
-  const collector = build(support, config);
-  const cycle = async () => {
-    const s = await collectOnce(collector, clock.pool, config);
-    return { open: valueOf(s, M.supportTicketsOpen.name), drift: valueOf(s, M.rollupDrift.name, { collector: 'support_open' }) };
-  };
+  const cycle = supportCycles();
   // One old open ticket; six tickets opened before the horizon and closed inside it.
   await ticket('backlog', T - 30 * DAY, null);
   await ticket('oldClosed', T - 10 * DAY, T - 3 * DAY);
