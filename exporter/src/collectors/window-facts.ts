@@ -648,7 +648,8 @@ export interface LinkedRows {
  * `next_t` (epoch µs, NULL when none) is not probed per row: a row's next one is either in ($1, $2]
  * too, and then read in the same cycle, where its prev patch sets this row's `next` (patches apply
  * after the rows), or dated after $2 (after now: rare), found by one range scan of the rows after $2
- * for the whole read. Per row then: one probe (a LATERAL, returning both columns) for the previous row,
+ * for the whole read. Where those are many (a history replayed at a past instant: every later row is
+ * "after now"), the read probes the (key, time) index once per entity of the read instead. Per row then: one probe (a LATERAL, returning both columns) for the previous row,
  * and with `first` ($3 is then the oldest fact's bound, minT) the entity's first row only when the
  * previous row is older than every fact: without a previous row this row is the first (every other
  * row of the entity sorts after it, so none starts earlier); with one after minT, `first_t` is NULL and
@@ -657,6 +658,9 @@ export interface LinkedRows {
  * entity (all its history); instead the previous one is the largest id among the rows at the latest
  * earlier time (WITH TIES reads that group, usually one row, and stops).
  */
+/** Rows after now beyond which a linked read probes per entity rather than scanning them all. */
+const CROWDED_FUTURE = 1000;
+
 export function linkedChangedSql(o: LinkedRows): string {
   const { table, key, time } = o;
   const extra = o.extra.map((c) => `, s.${c}`).join('');
@@ -668,10 +672,18 @@ export function linkedChangedSql(o: LinkedRows): string {
               ELSE (SELECT ${usOf(`min(p.${time})`)} FROM ${table} p WHERE p.${key} = s.${key}) END AS first_t`
     : '';
   return `
-  WITH later AS MATERIALIZED (
+  WITH crowded AS MATERIALIZED (
+    SELECT count(*) >= ${CROWDED_FUTURE} AS yes
+      FROM (SELECT FROM ${table} s WHERE s.${time} > $2::timestamptz ${o.where ?? ''} LIMIT ${CROWDED_FUTURE}) f
+  ), later AS MATERIALIZED (
     SELECT s.${key} AS k, min(s.${time}) AS at FROM ${table} s
-     WHERE s.${time} > $2::timestamptz ${o.where ?? ''}
+     WHERE NOT (SELECT yes FROM crowded) AND s.${time} > $2::timestamptz ${o.where ?? ''}
      GROUP BY s.${key}
+    UNION ALL
+    SELECT r.k, (SELECT min(p.${time}) FROM ${table} p WHERE p.${key} = r.k AND p.${time} > $2::timestamptz)
+      FROM (SELECT DISTINCT s.${key} AS k FROM ${table} s
+             WHERE s.${time} > $1::timestamptz AND s.${time} <= $2::timestamptz ${o.where ?? ''}) r
+     WHERE (SELECT yes FROM crowded)
   )
   SELECT s.id, ${usOf(`s.${time}`)} AS t${extra}, ${usOf('later.at')} AS next_t,
          prev.id AS prev_id, ${usOf(`prev.${time}`)} AS prev_t${first}

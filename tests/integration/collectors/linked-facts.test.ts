@@ -137,3 +137,26 @@ test('visitor sessions: the first session is the same from a probe, from the fac
 test('signed-in sessions: next and previous session per user, anonymous ones left out', async () => {
   expect(await read(ACTIVE_SESSIONS_SQL, false)).toEqual(expected((r) => (r[2] > 0 ? String(r[2]) : null), false));
 });
+
+test('with more than a thousand rows after the range (a history replayed at a past instant) the read probes per entity, same neighbours', async () => {
+  // 1,200 later sessions of another visitor (signed in as user 3), and one later session of visitor b,
+  // whose row in the range now has a next one only the per-entity probe can find.
+  const later: (typeof ROWS)[number][] = Array.from({ length: 1200 }, (_, i) => [100_000 + i, 'zz', 3, 1000 + i]);
+  later.push([9000, 'b', 0, 700]);
+  await tdb.pool.query(
+    `INSERT INTO sessions (id, visitor_id, user_id, platform, channel, started_at)
+     SELECT id, v, nullif(u, 0), 'web', 'direct', $5::timestamptz + make_interval(secs => s)
+       FROM unnest($1::int8[], $2::text[], $3::int8[], $4::float8[]) AS x(id, v, u, s)`,
+    [later.map((r) => r[0]), later.map((r) => r[1]), later.map((r) => r[2]), later.map((r) => r[3]), at(0)],
+  );
+  ROWS.push(...later);
+  try {
+    const visitors = expected((r) => r[1], true);
+    expect(visitors.find((w) => w.id === 20)?.next_t).toBe(BASE_US + 700 * US);
+    expect(await read(VISITOR_SESSIONS_SQL, true)).toEqual(visitors.map(({ first_t, ...w }) => w));
+    expect(await read(ACTIVE_SESSIONS_SQL, false)).toEqual(expected((r) => (r[2] > 0 ? String(r[2]) : null), false));
+  } finally {
+    ROWS.splice(ROWS.length - later.length);
+    await tdb.pool.query(`DELETE FROM sessions WHERE id = ANY($1::int8[])`, [later.map((r) => r[0])]);
+  }
+});
