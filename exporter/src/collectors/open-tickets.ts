@@ -23,7 +23,7 @@
 import { M } from '../../../shared/catalogue';
 import type { Db } from '../runtime/db';
 import type { Sample } from '../metrics/sample';
-import { phaseOf, usOf, usToTimestamp, type WindowSettings } from './window-facts';
+import { nextRefreshAt, usOf, usToTimestamp, type WindowSettings } from './window-facts';
 
 /** S' = the later of S ($1) and now - $2 seconds, so a clock moved back never moves S back. */
 const SETTLED = `GREATEST($1::timestamptz, now() - make_interval(secs => $2::double precision))`;
@@ -63,8 +63,6 @@ export const OPEN_TICKETS_STEP_SQL = `
            WHERE closed_at > $1::timestamptz AND closed_at <= (SELECT s FROM k) AND opened_at <= $1::timestamptz)::int8 AS left_,
          ${TAIL}`;
 
-const US = 1_000_000;
-
 interface Row {
   base_open: string | number | null;
   entered: string | number | null;
@@ -92,17 +90,13 @@ export class RunningOpenTickets {
     const lagSeconds = Math.max(s.mutableHorizonSeconds, s.settleLagSeconds);
     if (this.base === null) {
       const r = await this.read(db, OPEN_TICKETS_BUILD_SQL, Number.NEGATIVE_INFINITY, lagSeconds);
-      // Spread like the window states' refreshes: not every collector rescans at once.
-      this.nextRefreshUs = Number(r.now_us) + s.fullRefreshSeconds * US * (0.5 + phaseOf(this.name));
+      this.nextRefreshUs = nextRefreshAt(this.name, Number(r.now_us), s, true);
       return this.adoptBuild(r);
     }
     if (this.whole) {
       const [w] = await db.query(OPEN_TICKETS_SQL);
       if (Number(w?.now_us) < this.nextRefreshUs) return Number(w?.n);
-      const built = await this.read(db, OPEN_TICKETS_BUILD_SQL, this.settledUs, lagSeconds);
-      this.nextRefreshUs = Number(built.now_us) + s.fullRefreshSeconds * US;
-      this.drift = 0; // the whole count was exact
-      return this.adoptBuild(built);
+      return this.refresh(db, s, lagSeconds, null);
     }
     const r = await this.read(db, OPEN_TICKETS_STEP_SQL, this.settledUs, lagSeconds);
     const base = this.base + Number(r.entered) - Number(r.left_);
@@ -112,15 +106,23 @@ export class RunningOpenTickets {
       this.settledUs = Number(r.s_us);
       return now;
     }
-    const built = await this.read(db, OPEN_TICKETS_BUILD_SQL, this.settledUs, lagSeconds);
-    const fresh = this.adoptBuild(built);
-    this.drift = Math.abs(now - fresh);
-    this.nextRefreshUs = Number(built.now_us) + s.fullRefreshSeconds * US;
-    return fresh;
+    return this.refresh(db, s, lagSeconds, now);
   }
 
   selfSamples(): Sample[] {
     return [{ metric: M.rollupDrift, labels: { collector: this.name }, value: this.drift }];
+  }
+
+  /**
+   * A full refresh: rebuilds from the database; drift is the difference from the running count
+   * (`incremental`), or none after a whole count (null), which was exact.
+   */
+  private async refresh(db: Db, s: WindowSettings, lagSeconds: number, incremental: number | null): Promise<number> {
+    const built = await this.read(db, OPEN_TICKETS_BUILD_SQL, this.settledUs, lagSeconds);
+    const fresh = this.adoptBuild(built);
+    this.drift = incremental === null ? 0 : Math.abs(incremental - fresh);
+    this.nextRefreshUs = nextRefreshAt(this.name, Number(built.now_us), s, false);
+    return fresh;
   }
 
   private async read(db: Db, sql: string, fromUs: number, lagSeconds: number): Promise<Row> {

@@ -17,7 +17,7 @@
 import { M } from '../../../shared/catalogue';
 import type { Db } from '../runtime/db';
 import type { Sample } from '../metrics/sample';
-import { phaseOf, usOf, usToTimestamp, type WindowSettings } from './window-facts';
+import { nextRefreshAt, usOf, usToTimestamp, type WindowSettings } from './window-facts';
 
 /**
  * Subscriptions with an event after $1 (subscriptions_started_at_idx, subscriptions_active_idx): each
@@ -87,8 +87,7 @@ export class RunningMrr {
     if (this.base === null) {
       const built = await this.build(db, nextSettled);
       this.adopt(built.base, nextSettled);
-      // Spread like the window states' refreshes: not every collector rescans at once.
-      this.nextRefreshUs = nowUs + s.fullRefreshSeconds * US * (0.5 + phaseOf(this.name));
+      this.nextRefreshUs = nextRefreshAt(this.name, nowUs, s, true);
       return sumAt(built.base, built.changes, nextSettled, nowUs);
     }
     const changes = (await db.query(MRR_CHANGES_SQL, [usToTimestamp(this.settledUs)])).map(toChange);
@@ -102,7 +101,7 @@ export class RunningMrr {
     const fresh = sumAt(built.base, built.changes, nextSettled, nowUs);
     this.drift = driftCents(now, fresh, fold) / 100;
     this.adopt(built.base, nextSettled);
-    this.nextRefreshUs = nowUs + s.fullRefreshSeconds * US;
+    this.nextRefreshUs = nextRefreshAt(this.name, nowUs, s, false);
     return fresh;
   }
 

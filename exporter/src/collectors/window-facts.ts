@@ -394,10 +394,20 @@ export function usToTimestamp(us: number): string {
 export const usOf = (col: string) => `(extract(epoch FROM ${col}) * 1000000)::int8`;
 
 /** A stable phase in [0, 1) per collector, so full refreshes are spread, never all at once. */
-export function phaseOf(name: string): number {
+function phaseOf(name: string): number {
   let h = 2166136261;
   for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
   return h / 2 ** 32;
+}
+
+/**
+ * When the full refresh after a build or refresh at `nowUs` is due: full_refresh later. The first after
+ * a (re)build is offset by a per-collector phase: collectors that started together do not all rescan
+ * together a day later.
+ */
+export function nextRefreshAt(name: string, nowUs: number, s: WindowSettings, first: boolean): number {
+  const period = s.fullRefreshSeconds * US;
+  return nowUs + (first ? period * (0.5 + phaseOf(name)) : period);
 }
 
 /**
@@ -445,7 +455,7 @@ export class WindowFacts<C extends string> {
     const nextHorizon = nowUs - s.settleLagSeconds * US;
     if (!this.store) {
       this.store = await this.load(db, minT, nowUs);
-      this.schedule(nowUs, s, true);
+      this.nextRefreshUs = nextRefreshAt(this.name, nowUs, s, true);
       this.horizonUs = nextHorizon;
       return nowUs;
     }
@@ -459,16 +469,9 @@ export class WindowFacts<C extends string> {
     this.apply(this.store, staged, minT);
     this.drift = driftBetween(evaluate(this.store, nowUs), evaluate(fresh, nowUs));
     this.store = fresh;
-    this.schedule(nowUs, s, false);
+    this.nextRefreshUs = nextRefreshAt(this.name, nowUs, s, false);
     this.horizonUs = nextHorizon;
     return nowUs;
-  }
-
-  private schedule(nowUs: number, s: WindowSettings, first: boolean): void {
-    // The first refresh after a (re)build is offset by a per-collector phase: collectors that started
-    // together do not all rescan together a day later.
-    const period = s.fullRefreshSeconds * US;
-    this.nextRefreshUs = nowUs + (first ? period * (0.5 + phaseOf(this.name)) : period);
   }
 
   private async load(db: Db, minT: number, nowUs: number): Promise<FactStore<C>> {
