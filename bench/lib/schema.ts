@@ -18,12 +18,18 @@ export function schemaParts(): { tables: string[]; indexes: string[] } {
   return { tables: statements.filter((s) => !/^CREATE INDEX/i.test(s)), indexes: statements.filter((s) => /^CREATE INDEX/i.test(s)) };
 }
 
+/** Columns schema.sql gained after the benchmark databases of earlier versions were generated. */
+const LATER_COLUMNS = ['ALTER TABLE sellers ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now()'];
+
 /**
  * Creates the schema's indexes that `db` lacks (every one is `CREATE INDEX IF NOT EXISTS`, so the
  * others are untouched) and returns their names; a missing one is built now, once (a minute at 10M).
  */
 export async function ensureSchemaIndexes(db: pg.Pool | pg.Client, label: string): Promise<string[]> {
   const created: string[] = [];
+  // Columns and triggers the schema gained since (idempotent), before the indexes that may need them.
+  for (const s of LATER_COLUMNS) await db.query(s);
+  for (const s of schemaParts().tables.filter((t) => /^CREATE OR REPLACE (FUNCTION|TRIGGER)/i.test(t))) await db.query(s);
   for (const s of schemaParts().indexes) {
     const name = /^CREATE INDEX IF NOT EXISTS (\w+)/i.exec(s)?.[1];
     if (!name) throw new Error(`schema.sql: expected CREATE INDEX IF NOT EXISTS <name>, got: ${s}`);

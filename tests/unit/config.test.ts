@@ -29,6 +29,7 @@ const CASES: [string, RegExp][] = [
     /^config error: collection\.mutable_horizon: expected a positive duration such as "30s" or "5m", got "-1h"$/,
   ],
   ['bad-full-refresh.yaml', /^config error: collection\.full_refresh: expected a positive duration such as "30s" or "5m", got "daily"$/],
+  ['bad-seller-changes.yaml', /^config error: collection\.seller_changes: expected one of "row_versions", "updated_at"$/],
   ['bad-state-dir.yaml', /^config error: collection\.state_dir: expected a directory path$/],
   ['port-out-of-range.yaml', /^config error: listen\.port: .*65535/],
   [

@@ -6,8 +6,15 @@
  * xmin >= the previous snapshot's xmin (plus a few that were already seen: harmless), and the table's
  * row count in the same scan; a deleted seller shows as a cache larger than the table, and is followed
  * by a full read.
+ *
+ * Where sellers.updated_at moves with every write (collection.seller_changes: updated_at), a cycle reads
+ * instead the sellers written since the previous read's now() - settle_lag: an index range, so the
+ * cost follows the sellers that changed, not the table (and a VIEW works too). What that read cannot
+ * see, a write that kept updated_at, a row committed more than settle_lag after its stamp, or a deleted
+ * seller, is caught by the periodic full read, which publishes the difference as rollup drift.
  */
 import type { Db } from '../runtime/db';
+import { nextRefreshAt, usToTimestamp, type WindowSettings } from './window-facts';
 
 /** An exact decimal p / 10^k, from a number's shortest string form: the value `$1::numeric` sees. */
 export interface ExactDecimal {
@@ -28,6 +35,16 @@ export function exactDecimal(x: number): ExactDecimal {
   return { num, den };
 }
 
+/** One seller's row: cents and epoch µs as float8 (see below), then the meta row's columns, NULL. */
+const ROW_COLUMNS = `id::float8, (credits_total * 100)::float8, (credits_used * 100)::float8,
+         (extract(epoch FROM approved_at) * 1000000)::float8, (extract(epoch FROM churned_at) * 1000000)::float8,
+         NULL, NULL, NULL, NULL`;
+/** The meta row (id NULL) of a read by updated_at: the count of what it is selected from, and now(). */
+const META_ROW = `SELECT NULL::float8 AS id, NULL::float8 AS total_cents, NULL::float8 AS used_cents,
+         NULL::float8 AS approved_us, NULL::float8 AS churned_us,
+         count(*)::float8 AS n, (extract(epoch FROM now()) * 1000000)::float8 AS now_us,
+         NULL::text AS snapshot_xmin, NULL::int4 AS prev_age`;
+
 /**
  * Row versions written at or after `$1` (the 32-bit part of the previous read's snapshot xmin; NULL for
  * a full read), and one row with the table's count, now() and this snapshot's xmin. One statement, so
@@ -46,11 +63,24 @@ export const SELLER_VERSIONS_SQL = `
          pg_snapshot_xmin(pg_current_snapshot())::text AS snapshot_xmin, (SELECT age($1::text::xid)) AS prev_age
     FROM sellers
   UNION ALL
-  SELECT id::float8, (credits_total * 100)::float8, (credits_used * 100)::float8,
-         (extract(epoch FROM approved_at) * 1000000)::float8, (extract(epoch FROM churned_at) * 1000000)::float8,
-         NULL, NULL, NULL, NULL
+  SELECT ${ROW_COLUMNS}
     FROM sellers
    WHERE $1::text IS NULL OR age(xmin) <= (SELECT age($1::text::xid))`;
+
+/** Every seller, with the count and now() (a full read by updated_at: no row versions needed). */
+export const SELLER_ROWS_SQL = `
+  ${META_ROW} FROM sellers
+  UNION ALL
+  SELECT ${ROW_COLUMNS} FROM sellers`;
+
+/**
+ * The sellers written at or after $1 (sellers_updated_at_idx), and one row with now(); its count is of
+ * nothing (no scan of the table): deletes are the full read's to find.
+ */
+export const SELLER_STAMPED_SQL = `
+  ${META_ROW} WHERE false
+  UNION ALL
+  SELECT ${ROW_COLUMNS} FROM sellers WHERE updated_at >= $1::timestamptz`;
 
 interface VersionRow {
   id: number | null;
@@ -82,6 +112,20 @@ export interface CreditTotals {
 /** Past this many transactions since the previous read, its xmin is not trusted: full read. */
 const MAX_PREV_AGE = 2 ** 30;
 
+const US = 1_000_000;
+
+/** |a - b| summed over the published values: the two sums, unallocated credits, the ratio and the low count. */
+function driftOf(a: CreditTotals, b: CreditTotals): number {
+  const ratio = (t: CreditTotals) => (t.total > 0 ? t.used / t.total : 0);
+  return (
+    Math.abs(a.total - b.total) +
+    Math.abs(a.used - b.used) +
+    Math.abs(a.total - a.used - (b.total - b.used)) +
+    Math.abs(ratio(a) - ratio(b)) +
+    Math.abs(a.low - b.low)
+  );
+}
+
 export class SellerBalances {
   private slotOf = new Map<number, number>();
   private size = 0;
@@ -94,6 +138,11 @@ export class SellerBalances {
   private prevXmin: string | null = null;
   /** How many rows the last cycle read (for tests and benchmarks). */
   lastRead = 0;
+  /** By updated_at: the previous read's now(), epoch µs (null until a full read), and the next full read. */
+  private stampedNowUs: number | null = null;
+  private nextFullUs = 0;
+  /** By updated_at: |kept - read| over the published values at the last full read. */
+  drift = 0;
 
   constructor(private readonly ratio: ExactDecimal) {}
 
@@ -102,6 +151,7 @@ export class SellerBalances {
     this.slotOf.clear();
     this.size = 0;
     this.prevXmin = null;
+    this.stampedNowUs = null;
   }
 
   bytes(): number {
@@ -110,13 +160,13 @@ export class SellerBalances {
 
   /** Reads the changed sellers (all of them the first time or when in doubt) and returns the totals. */
   async refresh(db: Db): Promise<CreditTotals> {
-    let r = await this.read(db, this.prevXmin);
+    let r = await this.read(db, SELLER_VERSIONS_SQL, [this.prevXmin]);
     this.lastRead = r.changed.length;
     const trusted = this.prevXmin === null || (r.prev_age !== null && r.prev_age >= 0 && r.prev_age <= MAX_PREV_AGE);
     if (trusted) this.upsert(r);
     if (!trusted || this.size !== r.n) {
       this.reset();
-      r = await this.read(db, null);
+      r = await this.read(db, SELLER_VERSIONS_SQL, [null]);
       this.lastRead += r.changed.length;
       this.upsert(r);
       // Only ids that repeat (a partitioned table has no key across partitions) leave a full read short.
@@ -126,8 +176,45 @@ export class SellerBalances {
     return this.totals(r.now_us);
   }
 
-  private async read(db: Db, prev: string | null): Promise<Versions> {
-    const rows = await db.query<VersionRow & Record<string, unknown>>(SELLER_VERSIONS_SQL, [prev]);
+  /**
+   * By updated_at: reads the sellers written since the previous read's now() - settle_lag (all of them
+   * the first time and at each full refresh, due every full_refresh at a phase of `name`) and returns
+   * the totals.
+   */
+  async refreshByStamp(db: Db, s: WindowSettings, name: string): Promise<CreditTotals> {
+    if (this.stampedNowUs === null) {
+      const r = await this.readAll(db);
+      this.nextFullUs = nextRefreshAt(name, r.now_us, s, true);
+      return this.totals(r.now_us);
+    }
+    const since = this.stampedNowUs - s.settleLagSeconds * US;
+    const r = await this.read(db, SELLER_STAMPED_SQL, [usToTimestamp(since)]);
+    this.lastRead = r.changed.length;
+    this.upsert(r);
+    this.stampedNowUs = r.now_us;
+    const kept = this.totals(r.now_us);
+    if (r.now_us < this.nextFullUs) return kept;
+    const full = await this.readAll(db);
+    this.lastRead += full.changed.length;
+    const fresh = this.totals(full.now_us);
+    this.drift = driftOf(kept, fresh);
+    this.nextFullUs = nextRefreshAt(name, full.now_us, s, false);
+    return fresh;
+  }
+
+  /** Replaces the kept balances with every seller's row. */
+  private async readAll(db: Db): Promise<Versions> {
+    const r = await this.read(db, SELLER_ROWS_SQL, []);
+    this.reset();
+    this.upsert(r);
+    if (this.size !== r.n) throw new Error('sellers.id is not unique: balances cannot be kept by seller');
+    this.lastRead = r.changed.length;
+    this.stampedNowUs = r.now_us;
+    return r;
+  }
+
+  private async read(db: Db, sql: string, params: unknown[]): Promise<Versions> {
+    const rows = await db.query<VersionRow & Record<string, unknown>>(sql, params);
     const meta = rows.find((r) => r.id === null);
     if (!meta) throw new Error('seller versions query returned no count');
     return {

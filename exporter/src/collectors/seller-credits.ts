@@ -5,6 +5,7 @@ import type { Logger } from '../runtime/logger';
 import type { Sample } from '../metrics/sample';
 import { type CreditTotals, exactDecimal, SellerBalances } from './seller-balances';
 import type { CollectorFactory } from './types';
+import { windowSettings } from './window-facts';
 
 /**
  * A full aggregate over live sellers: the reference for the in-memory balances (seller-balances.ts),
@@ -29,9 +30,11 @@ const NAME = 'seller_credits';
 export const sellerCredits: CollectorFactory = (config) => {
   const ratio = config.thresholds.low_seller_credit_ratio;
   const balances = new SellerBalances(exactDecimal(ratio));
-  // Decided on the first cycle: 'versions' reads the changed sellers into `balances`; 'aggregate'
-  // runs SELLER_CREDITS_SQL every cycle (a VIEW named sellers, or a server without the functions).
-  let mode: 'unknown' | 'versions' | 'aggregate' = 'unknown';
+  // Decided on the first cycle: 'stamped' (collection.seller_changes: updated_at) and 'versions' read
+  // the changed sellers into `balances`; 'aggregate' runs SELLER_CREDITS_SQL every cycle (a VIEW named
+  // sellers, or a server without the functions).
+  let mode: 'unknown' | 'stamped' | 'versions' | 'aggregate' = 'unknown';
+  const settings = windowSettings(config);
 
   async function aggregate(db: Db): Promise<CreditTotals> {
     const [r] = await db.query(SELLER_CREDITS_SQL, [ratio]);
@@ -39,9 +42,19 @@ export const sellerCredits: CollectorFactory = (config) => {
   }
 
   async function firstCycle(db: Db, log: Logger): Promise<CreditTotals> {
-    const [k] = await db.query<{ relkind: string | null }>(
-      `SELECT (SELECT relkind FROM pg_class WHERE oid = to_regclass('sellers'))::text AS relkind`,
+    const [k] = await db.query<{ relkind: string | null; stamped: boolean }>(
+      `SELECT (SELECT relkind FROM pg_class WHERE oid = to_regclass('sellers'))::text AS relkind,
+              EXISTS (SELECT FROM pg_attribute
+                       WHERE attrelid = to_regclass('sellers') AND attname = 'updated_at' AND NOT attisdropped) AS stamped`,
     );
+    if (config.collection.seller_changes === 'updated_at') {
+      if (k?.stamped) {
+        mode = 'stamped';
+        return balances.refreshByStamp(db, settings, NAME);
+      }
+      // Exact numbers at the old cost beat no numbers: say so once and follow row versions.
+      log.warn('seller credits: collection.seller_changes is updated_at but sellers has no updated_at column; following row versions');
+    }
     if (!VERSIONED_KINDS.has(k?.relkind ?? '')) {
       mode = 'aggregate';
       log.info(
@@ -69,14 +82,14 @@ export const sellerCredits: CollectorFactory = (config) => {
   return {
     name: NAME,
     usesDatabase: true,
-    metrics: [M.sellerCredits, M.sellerCreditConsumptionRatio, M.sellersLowCredit, M.rollupStateBytes],
+    metrics: [M.sellerCredits, M.sellerCreditConsumptionRatio, M.sellersLowCredit, M.rollupStateBytes, M.rollupDrift],
     async collect({ db, log }): Promise<Sample[]> {
       let t: CreditTotals;
       if (mode === 'unknown') t = await firstCycle(db, log);
       else if (mode === 'aggregate') t = await aggregate(db);
       else {
         try {
-          t = await balances.refresh(db);
+          t = mode === 'stamped' ? await balances.refreshByStamp(db, settings, NAME) : await balances.refresh(db);
         } catch (e) {
           // A timeout or a lost connection mid-read: trust nothing, read every seller next time.
           balances.reset();
@@ -84,6 +97,7 @@ export const sellerCredits: CollectorFactory = (config) => {
         }
       }
       const { total, used, low } = t;
+      const held = mode === 'stamped' || mode === 'versions';
       return [
         { metric: M.sellerCredits, labels: { state: 'total' }, value: total },
         { metric: M.sellerCredits, labels: { state: 'used' }, value: used },
@@ -91,7 +105,9 @@ export const sellerCredits: CollectorFactory = (config) => {
         { metric: M.sellerCreditConsumptionRatio, labels: {}, value: total > 0 ? used / total : 0 },
         { metric: M.sellersLowCredit, labels: {}, value: low },
         // 0 when every cycle aggregates in SQL: nothing is held.
-        { metric: M.rollupStateBytes, labels: { collector: NAME }, value: mode === 'versions' ? balances.bytes() : 0 },
+        { metric: M.rollupStateBytes, labels: { collector: NAME }, value: held ? balances.bytes() : 0 },
+        // Only a read by updated_at can miss a change until the full read; the others are exact every cycle.
+        ...(mode === 'stamped' ? [{ metric: M.rollupDrift, labels: { collector: NAME }, value: balances.drift }] : []),
       ];
     },
   };

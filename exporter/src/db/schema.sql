@@ -20,11 +20,20 @@ CREATE TABLE IF NOT EXISTS sellers (
   approved_at    timestamptz,
   churned_at     timestamptz,
   credits_total  numeric(14, 2) NOT NULL DEFAULT 0 CHECK (credits_total >= 0),
-  credits_used   numeric(14, 2) NOT NULL DEFAULT 0 CHECK (credits_used >= 0)
+  credits_used   numeric(14, 2) NOT NULL DEFAULT 0 CHECK (credits_used >= 0),
+  -- Optional: when the row was last written. Balances change in place, so seller credits either scan
+  -- every seller for new row versions each cycle or, with collection.seller_changes: updated_at, read
+  -- the range of this index. Only if every write moves it: the trigger below sees to that here.
+  updated_at     timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS sellers_applied_at_idx ON sellers (applied_at);
 CREATE INDEX IF NOT EXISTS sellers_approved_at_idx ON sellers (approved_at);
 CREATE INDEX IF NOT EXISTS sellers_churned_at_idx ON sellers (churned_at);
+CREATE INDEX IF NOT EXISTS sellers_updated_at_idx ON sellers (updated_at);
+CREATE OR REPLACE FUNCTION sellers_stamp_write() RETURNS trigger LANGUAGE plpgsql
+  AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
+CREATE OR REPLACE TRIGGER sellers_stamp_write BEFORE INSERT OR UPDATE ON sellers
+  FOR EACH ROW EXECUTE FUNCTION sellers_stamp_write();
 
 CREATE TABLE IF NOT EXISTS subscriptions (
   id              bigserial PRIMARY KEY,

@@ -1,14 +1,14 @@
 /**
- * Seller credits kept in memory across cycles, reading only the sellers whose row changed: each cycle
- * must equal a model of the table kept here in integer cents, and the reference aggregate
- * (SELLER_CREDITS_SQL) run on the same database, exactly.
+ * Seller credits kept in memory across cycles, reading only the sellers whose row changed (by row
+ * version, and by updated_at): each cycle must equal a model of the table kept here in integer cents,
+ * and the reference aggregate (SELLER_CREDITS_SQL) run on the same database, exactly.
  */
 import pg from 'pg';
 import { M } from '../../../shared/catalogue';
 import { SELLER_CREDITS_SQL } from '../../../exporter/src/collectors/seller-credits';
 import { sellerCredits } from '../../../exporter/src/collectors/seller-credits';
 import type { Collector } from '../../../exporter/src/collectors/types';
-import { withReadOnly } from '../../../exporter/src/runtime/db';
+import { type Db, withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
 import { captureLogger } from '../../support/log';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
@@ -45,8 +45,9 @@ beforeEach(async () => {
 const ts = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const amount = (cents: bigint) => `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
 
+// Writes go through the pinned clock's pool: sellers.updated_at is stamped with its now().
 async function add(s: Seller): Promise<number> {
-  const { rows } = await tdb.pool.query<{ id: number }>(
+  const { rows } = await clock.pool.query<{ id: number }>(
     `INSERT INTO sellers (applied_at, approved_at, churned_at, credits_total, credits_used)
      VALUES ($1, $2, $3, $4::numeric, $5::numeric) RETURNING id`,
     [ts(T0 - 100 * DAY), ts(s.approved), ts(s.churned), amount(s.total), amount(s.used)],
@@ -56,7 +57,7 @@ async function add(s: Seller): Promise<number> {
   return id;
 }
 
-async function setBalance(id: number, total: bigint, used: bigint, q: { query: typeof tdb.pool.query } = tdb.pool) {
+async function setBalance(id: number, total: bigint, used: bigint, q: { query: typeof tdb.pool.query } = clock.pool) {
   await q.query('UPDATE sellers SET credits_total = $2::numeric, credits_used = $3::numeric WHERE id = $1', [
     id,
     amount(total),
@@ -81,13 +82,25 @@ function expected(nowMs: number, ratio = '0.1') {
   return { total: Number(`${total}e-2`), used: Number(`${used}e-2`), low };
 }
 
+/** Seller rows the last cycle's queries returned (meta rows included). */
+let rowsRead = 0;
+
 /** `ratio` must be the one `c` was built with: a collector reads its thresholds when built. */
 async function cycle(c: Collector, ratio = 0.1) {
   const config = testConfig({ thresholds: { low_seller_credit_ratio: ratio } });
   const ctrl = new AbortController();
-  const out = await withReadOnly(clock.pool, 30, ctrl.signal, (db) =>
-    c.collect({ db, config, log: createLogger('silent'), signal: ctrl.signal }),
-  );
+  rowsRead = 0;
+  const out = await withReadOnly(clock.pool, 30, ctrl.signal, (db) => {
+    const counted: Db = {
+      ...db,
+      query: async (sql, params) => {
+        const rows = await db.query(sql, params);
+        if (/FROM sellers/.test(sql)) rowsRead += rows.length;
+        return rows;
+      },
+    } as Db;
+    return c.collect({ db: counted, config, log: createLogger('silent'), signal: ctrl.signal });
+  });
   const credits = seriesOf(out, M.sellerCredits.name);
   return {
     total: credits['state=total'],
@@ -96,6 +109,7 @@ async function cycle(c: Collector, ratio = 0.1) {
     unallocated: credits['state=unallocated'],
     ratio: valueOf(out, M.sellerCreditConsumptionRatio.name),
     stateBytes: valueOf(out, M.rollupStateBytes.name, { collector: c.name }),
+    drift: valueOf(out, M.rollupDrift.name, { collector: c.name }),
   };
 }
 
@@ -322,4 +336,133 @@ test('seller ids that repeat (partitions without a common key) fall back to the 
   } finally {
     await pdb.drop();
   }
+});
+
+describe('by updated_at (collection.seller_changes: updated_at)', () => {
+  const MIN = 60_000;
+  const stamped = (collection: Record<string, unknown> = {}) =>
+    sellerCredits(testConfig({ collection: { settle_lag: 0, seller_changes: 'updated_at', ...collection } }));
+
+  afterEach(async () => {
+    await tdb.pool.query('ALTER TABLE sellers ENABLE TRIGGER sellers_stamp_write');
+  });
+
+  test('balances updated and sellers inserted: exact every cycle, reading only the sellers written since the last read', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 40; i++) ids.push(await add(live(BigInt(10_000 + i * 137), BigInt(i * 211))));
+    const c = stamped();
+    expect((await expectCycle(c)).stateBytes).toBeGreaterThanOrEqual(40 * 33);
+    expect(rowsRead).toBe(41); // every seller and the meta row
+    await clock.set(T0 + MIN);
+    await expectCycle(c); // the sellers written at T0 are still at or after the last read's now()
+    await clock.set(T0 + 2 * MIN);
+    expect((await expectCycle(c)).drift).toBe(0);
+    expect(rowsRead).toBe(1); // nothing written since T0 + 1 min
+
+    for (const [k, id] of ids.slice(0, 3).entries()) {
+      await setBalance(id, 10_000n, 9_900n + BigInt(k));
+      model.set(id, { ...model.get(id)!, total: 10_000n, used: 9_900n + BigInt(k) });
+    }
+    await add(live(123_456n, 120_000n));
+    await clock.set(T0 + 3 * MIN);
+    const after = await expectCycle(c);
+    expect(after.low).toBeGreaterThanOrEqual(4);
+    expect(rowsRead).toBe(5); // the three updated, the one inserted, the meta row
+    expect(after.drift).toBe(0);
+  });
+
+  test('a write committed within settle_lag of its stamp is read; the same write with settle_lag 0 waits for the full read', async () => {
+    for (const lag of [120, 0]) {
+      await tdb.pool.query('DELETE FROM sellers');
+      model.clear();
+      await clock.set(T0);
+      const id = await add(live(10_000n, 0n));
+      const c = stamped({ settle_lag: lag, full_refresh: '1h' });
+      await expectCycle(c);
+      await clock.set(T0 + MIN);
+      const writer = await clock.pool.connect();
+      try {
+        await writer.query('BEGIN');
+        await setBalance(id, 10_000n, 9_999n, writer); // stamped T0 + 1 min
+        await clock.set(T0 + 2 * MIN);
+        await expectCycle(c); // not committed yet: the old balance
+        await writer.query('COMMIT');
+      } finally {
+        writer.release();
+      }
+      await clock.set(T0 + 3 * MIN);
+      const got = await cycle(c);
+      const stale = { total: 100, used: 0, low: 0 };
+      model.set(id, { ...model.get(id)!, used: 9_999n });
+      if (lag > 0) expect({ total: got.total, used: got.used, low: got.low }).toEqual(expected(clock.nowMs));
+      else expect({ total: got.total, used: got.used, low: got.low }).toEqual(stale);
+      // Past any phase of the first full read (0.5 to 1.5 full_refresh after the build): exact either way.
+      await clock.set(T0 + 2 * 3_600_000);
+      const full = await expectCycle(c);
+      expect(full.drift).toBeCloseTo(lag > 0 ? 0 : 99.99 + 99.99 + 0.9999 + 1, 9);
+    }
+  });
+
+  test('a write that kept updated_at and a deleted seller: stale, then exact at the full read, which publishes the drift', async () => {
+    const keep = await add(live(10_000n, 1_000n));
+    const gone = await add(live(5_000n, 4_900n)); // low credit
+    await add(live(20_000n, 2_000n));
+    const c = stamped({ full_refresh: '1h' });
+    const first = await expectCycle(c);
+    expect(first.low).toBe(1);
+
+    await tdb.pool.query('ALTER TABLE sellers DISABLE TRIGGER sellers_stamp_write');
+    await tdb.pool.query(`UPDATE sellers SET credits_used = 95, updated_at = $2 WHERE id = $1`, [keep, ts(T0 - DAY)]);
+    await tdb.pool.query('DELETE FROM sellers WHERE id = $1', [gone]);
+    await clock.set(T0 + MIN);
+    const stale = await cycle(c);
+    expect({ total: stale.total, used: stale.used, low: stale.low, drift: stale.drift }).toEqual({
+      total: first.total,
+      used: first.used,
+      low: first.low,
+      drift: 0,
+    });
+
+    model.set(keep, { ...model.get(keep)!, used: 9_500n });
+    model.delete(gone);
+    await clock.set(T0 + 2 * 3_600_000);
+    const fresh = await expectCycle(c);
+    expect(fresh.low).toBe(1); // the kept seller is now low, the deleted one is gone
+    // Kept 350 / 79 / 271 / 1 low; read 300 / 115 / 185 / 1 low: |Δ| 50 + 36 + 86 + 0, and the ratio's.
+    expect(fresh.drift).toBeCloseTo(50 + 36 + 86 + Math.abs(first.ratio! - fresh.ratio!), 9);
+    await clock.set(T0 + 2 * 3_600_000 + MIN);
+    expect((await expectCycle(c)).drift).toBe(fresh.drift); // published until the next full read
+  });
+  test('a VIEW with updated_at is read by it; a sellers without the column warns once and follows row versions', async () => {
+    for (const shape of ['view', 'no column'] as const) {
+      const vdb = await createTestDatabase();
+      try {
+        await vdb.pool.query(
+          shape === 'view'
+            ? 'ALTER TABLE sellers RENAME TO seller_rows; CREATE VIEW sellers AS SELECT * FROM seller_rows'
+            : 'DROP TRIGGER sellers_stamp_write ON sellers; ALTER TABLE sellers DROP COLUMN updated_at',
+        );
+        const table = shape === 'view' ? 'seller_rows' : 'sellers';
+        await vdb.pool.query(
+          `INSERT INTO ${table} (applied_at, approved_at, credits_total, credits_used)
+           VALUES (now() - interval '2 days', now() - interval '1 day', 100, 95), (now() - interval '2 days', now() - interval '1 day', 100, 10)`,
+        );
+        const { lines, log } = captureLogger();
+        const config = testConfig({ collection: { settle_lag: 0, seller_changes: 'updated_at' } });
+        const c = sellerCredits(config);
+        const run = async () => {
+          const ctrl = new AbortController();
+          const out = await withReadOnly(vdb.pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
+          expect(valueOf(out, M.rollupStateBytes.name, { collector: c.name })).toBeGreaterThan(0); // held, either way
+          return { used: valueOf(out, M.sellerCredits.name, { state: 'used' }), low: valueOf(out, M.sellersLowCredit.name) };
+        };
+        expect(await run()).toEqual({ used: 105, low: 1 });
+        await vdb.pool.query(`UPDATE ${table} SET credits_used = 99 WHERE credits_used = 10`);
+        expect(await run()).toEqual({ used: 194, low: 2 });
+        expect(creditNotes(lines).map((l) => l.level)).toEqual(shape === 'view' ? [] : [40]);
+      } finally {
+        await vdb.drop();
+      }
+    }
+  });
 });
