@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/collection-cost.ts --url postgres://…/postgres --sizes 1000000   (uses bench_1m)
  *   npx tsx bench/collection-cost.ts --db bench_10m --cycles 9 --only seller_credits,support --no-fresh-rows
+ *   npx tsx bench/collection-cost.ts --db bench_10m --seller-changes updated_at   (sellers.updated_at instead of row versions)
  */
 import pg from 'pg';
 import { scheduledCollectors, VERSION } from '../exporter/src/app';
@@ -62,6 +63,8 @@ export interface CollectionCostResult {
   freshRowsPerCycle: FreshRows[];
   /** Set when fresh rows came at another database's rate (--fresh-rate-of). */
   freshRateOf?: string;
+  /** collection.seller_changes as measured. */
+  sellerChanges: string;
 }
 
 async function ratesOf(url: string): Promise<Map<string, number>> {
@@ -142,9 +145,13 @@ export async function runCollectionCost(o: {
   noFreshRows?: boolean;
   /** Only these collectors. */
   only?: string[];
+  /** collection.seller_changes; the product's default when unset. */
+  sellerChanges?: 'row_versions' | 'updated_at';
 }): Promise<CollectionCostResult> {
   const url = databaseUrl(o.serverUrl, o.dbName);
-  const config = parseConfig(benchConfig({ databaseUrl: url, interval: '1h', customMetrics: false }), { env: {} });
+  const config = parseConfig(benchConfig({ databaseUrl: url, interval: '1h', customMetrics: false, sellerChanges: o.sellerChanges }), {
+    env: {},
+  });
   const entries = scheduledCollectors(config).filter((e) => !o.only || o.only.includes(e.collector.name));
   const unknown = (o.only ?? []).filter((n) => !entries.some((e) => e.collector.name === n));
   if (unknown.length) throw new Error(`--only: not a default database collector: ${unknown.join(', ')}`);
@@ -195,6 +202,7 @@ export async function runCollectionCost(o: {
       dbMsPerMinute,
       freshRowsPerCycle: fresh,
       freshRateOf: o.freshRateOf,
+      sellerChanges: config.collection.seller_changes,
     };
   } finally {
     await scheduler.stop();
@@ -215,6 +223,7 @@ if (require.main === module) {
         freshRateOf: args.freshRateOf,
         noFreshRows: args.noFreshRows,
         only: args.only,
+        sellerChanges: args.sellerChanges,
       });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     }

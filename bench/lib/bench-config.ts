@@ -70,6 +70,8 @@ export interface BenchConfigOptions {
   customMetrics: boolean;
   port?: number;
   settleLag?: number;
+  /** collection.seller_changes; the product's default when unset. */
+  sellerChanges?: 'row_versions' | 'updated_at';
 }
 
 /** A raw config object (what the YAML file would hold), for parseConfig or for a child process. */
@@ -95,6 +97,7 @@ export function benchConfig(o: BenchConfigOptions): Record<string, unknown> {
       max_staleness: '2h',
       retry_backoff_initial: '1h',
       retry_backoff_max: '1h',
+      ...(o.sellerChanges ? { seller_changes: o.sellerChanges } : {}),
     },
     collectors,
     custom_metrics: o.customMetrics

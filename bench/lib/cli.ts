@@ -23,6 +23,8 @@ export interface BenchOptions {
   noFreshRows: boolean;
   /** Standalone cost runs only: these collectors instead of every default database collector. */
   only?: string[];
+  /** Standalone cost runs only: collection.seller_changes (how seller credits find changed sellers). */
+  sellerChanges?: 'row_versions' | 'updated_at';
 }
 
 export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
@@ -39,6 +41,7 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
       'fresh-rate-of': { type: 'string' },
       'no-fresh-rows': { type: 'boolean' },
       only: { type: 'string' },
+      'seller-changes': { type: 'string' },
     },
   });
   const url =
@@ -62,7 +65,13 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     freshRateOf: values['fresh-rate-of'],
     noFreshRows: values['no-fresh-rows'] ?? false,
     only: values.only?.split(','),
+    sellerChanges: sellerChanges(values['seller-changes']),
   };
+}
+
+function sellerChanges(v: string | undefined): BenchOptions['sellerChanges'] {
+  if (v === undefined || v === 'row_versions' || v === 'updated_at') return v;
+  throw new Error(`--seller-changes: expected row_versions or updated_at, got ${v}`);
 }
 
 /** "1000000" → "1m", "250000" → "250k": used in database names and tables. */
