@@ -78,8 +78,8 @@ export function collectorKey(config: Config, name: string, usesDatabase: boolean
       mutable_horizon: c.mutable_horizon,
       full_refresh: c.full_refresh,
       state_dir: c.state_dir ?? null,
-      // Only seller credits reads it: switching it must not rebuild every collector.
-      seller_changes: name === 'seller_credits' ? c.seller_changes : null,
+      // Only the seller collectors read it: switching it must not rebuild every collector.
+      seller_changes: name === 'seller_credits' || name === 'sellers' ? c.seller_changes : null,
     },
     allow_lists: config.allow_lists,
     thresholds: config.thresholds,

@@ -4,6 +4,7 @@ import type { Db } from '../runtime/db';
 import type { Logger } from '../runtime/logger';
 import type { Sample } from '../metrics/sample';
 import { type CreditTotals, exactDecimal, SellerBalances } from './seller-balances';
+import { readsSellerStamps } from './seller-stamps';
 import type { CollectorFactory } from './types';
 import { windowSettings } from './window-facts';
 
@@ -42,19 +43,13 @@ export const sellerCredits: CollectorFactory = (config) => {
   }
 
   async function firstCycle(db: Db, log: Logger): Promise<CreditTotals> {
-    const [k] = await db.query<{ relkind: string | null; stamped: boolean }>(
-      `SELECT (SELECT relkind FROM pg_class WHERE oid = to_regclass('sellers'))::text AS relkind,
-              EXISTS (SELECT FROM pg_attribute
-                       WHERE attrelid = to_regclass('sellers') AND attname = 'updated_at' AND NOT attisdropped) AS stamped`,
-    );
-    if (config.collection.seller_changes === 'updated_at') {
-      if (k?.stamped) {
-        mode = 'stamped';
-        return balances.refreshByStamp(db, settings, NAME);
-      }
-      // Exact numbers at the old cost beat no numbers: say so once and follow row versions.
-      log.warn('seller credits: collection.seller_changes is updated_at but sellers has no updated_at column; following row versions');
+    if (await readsSellerStamps(config, db, log, 'seller credits', 'following row versions')) {
+      mode = 'stamped';
+      return balances.refreshByStamp(db, settings, NAME);
     }
+    const [k] = await db.query<{ relkind: string | null }>(
+      `SELECT (SELECT relkind FROM pg_class WHERE oid = to_regclass('sellers'))::text AS relkind`,
+    );
     if (!VERSIONED_KINDS.has(k?.relkind ?? '')) {
       mode = 'aggregate';
       log.info(

@@ -6,12 +6,14 @@
  *     approved_at and churned_at. Those change after the fact, so a cycle re-reads the sellers that
  *     applied since the horizon, those whose approved_at or churned_at lies inside `mutable_horizon`
  *     now, and those whose stored one does (a churn undone); older changes wait for the full refresh.
+ *     With collection.seller_changes: updated_at, the sellers written since the horizon instead.
  * Every gauge is then a walk over the two stores at the database's now: exact window edges, and the
  * 30-day order count of a live seller needs no cap.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
+import { readsSellerStamps } from './seller-stamps';
 import {
   FactStore,
   type FactRow,
@@ -51,6 +53,16 @@ export const SELLER_CHANGED_SQL = `
     FROM sellers
    WHERE applied_at <= $2::timestamptz
      AND (applied_at > $1::timestamptz OR approved_at > $3::timestamptz OR churned_at > $3::timestamptz OR id = ANY ($4::bigint[]))`;
+
+/**
+ * With collection.seller_changes: updated_at, sellers who applied in ($1, $2] or were written since $1
+ * (BitmapOr of sellers_applied_at_idx and sellers_updated_at_idx): every change of approved_at or
+ * churned_at, whatever its date, is read once, and nothing is re-read for lying inside mutable_horizon.
+ */
+export const SELLER_WRITTEN_SQL = `
+  SELECT ${SELLER_COLUMNS}
+    FROM sellers
+   WHERE applied_at <= $2::timestamptz AND (applied_at > $1::timestamptz OR updated_at >= $1::timestamptz)`;
 
 type OrderCol = 'seller';
 type SellerCol = 'approved' | 'churned';
@@ -174,6 +186,7 @@ export const sellers: CollectorFactory = (config) => {
     retainSeconds: Infinity,
     loadRange: (db, from, to, sink) => streamFacts(db, SELLER_FACTS_SQL, [from, to], toSeller, sink),
     async readChanged(db, from, to, _minT, tail) {
+      if (stamped) return { rows: (await db.query(SELLER_WRITTEN_SQL, [usToTimestamp(from), usToTimestamp(to)])).map(toSeller) };
       const { n, id, cols } = tail!.store.view();
       const listed: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -185,6 +198,8 @@ export const sellers: CollectorFactory = (config) => {
       return { rows: rows.map(toSeller) };
     },
   };
+  // Decided on the first cycle (collection.seller_changes, and whether sellers has updated_at).
+  let stamped: boolean | null = null;
   const orders = new WindowFacts('sellers_orders', orderSpec);
   const people = new WindowFacts('sellers', sellerSpec);
   const noOrders = new FactStore(orderSpec.columns);
@@ -195,6 +210,7 @@ export const sellers: CollectorFactory = (config) => {
     metrics: [M.sellers, M.sellersActiveRatio, M.sellerActivationRatio, M.sellerChurnRatio, M.rollupDrift, M.rollupStateBytes],
     windowStates: [people, orders],
     async collect({ db, log }) {
+      stamped ??= await readsSellerStamps(config, db, log, 'sellers', 're-reading sellers inside mutable_horizon');
       const settings = windowSettings(config);
       // Each store's full refresh measures its drift against the other store as it stands.
       await orders.cycle(db, settings, (store, now) => sellerSamples(people.store ?? noSellers, store, now, th), log);
