@@ -86,6 +86,8 @@ test('the full example parses, durations become seconds and env overrides apply'
   expect(c.listen.port).toBe(9100);
   expect(c.collection.settle_lag).toBe(90);
   expect(c.collection.max_staleness).toBe(600);
+  expect(c.collection.seller_changes).toBe('updated_at');
+  expect(loadConfig({ env: {} }).collection.seller_changes).toBe('row_versions');
   expect(c.collectors.orders).toEqual({ interval: 30, timeout: 10 });
   expect(c.database.url).toBe('postgres://other@db2:5432/m');
   expect(c.database.statement_timeout).toBe(15);
