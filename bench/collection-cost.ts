@@ -18,7 +18,7 @@ import { createLogger } from '../exporter/src/runtime/logger';
 import { Scheduler } from '../exporter/src/runtime/scheduler';
 import { benchConfig } from './lib/bench-config';
 import { databaseUrl, parseBenchArgs, progress, sizeLabel } from './lib/cli';
-import { dailyRates, insertFreshMinute, type FreshRows } from './lib/fresh-rows';
+import { dailyRates, freshRowMarks, insertFreshMinute, removeFreshRows, type FreshRows } from './lib/fresh-rows';
 import { ensureSchemaIndexes } from './lib/schema';
 import { StatementMonitor, diffStatements, oneLine, totalOf, type StatementDelta } from './lib/statements';
 
@@ -169,6 +169,8 @@ export async function runCollectionCost(o: {
     await writer.query('VACUUM');
     progress(`${o.dbName}: vacuumed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
+  // Taken before the first insert: the run removes its rows when done (see removeFreshRows).
+  const marks = o.noFreshRows ? null : await freshRowMarks(writer);
   const monitor = await StatementMonitor.open(o.serverUrl, o.dbName);
   try {
     progress(`${o.dbName}: first full collection, ${entries.length} collectors in sequence`);
@@ -208,6 +210,7 @@ export async function runCollectionCost(o: {
     await scheduler.stop();
     await monitor.close();
     await pool.end();
+    if (marks) progress(`${o.dbName}: removed the ${await removeFreshRows(writer, marks)} rows this run inserted`);
     await writer.end();
   }
 }

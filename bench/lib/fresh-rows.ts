@@ -87,3 +87,26 @@ export async function insertFreshMinute(pool: pg.Pool, since: string, rates?: Ma
   }
   return out;
 }
+
+/** The highest id of each table fresh rows go into, before any is inserted: what removeFreshRows deletes above. */
+export async function freshRowMarks(pool: pg.Pool): Promise<Map<string, number>> {
+  const marks = new Map<string, number>();
+  for (const t of await freshTables(pool)) {
+    const { rows } = await pool.query<{ m: string | null }>(`SELECT max(id)::text AS m FROM ${quote(t.table)}`);
+    marks.set(t.table, Number(rows[0]!.m ?? 0));
+  }
+  return marks;
+}
+
+/**
+ * Deletes the rows inserted since `marks`, so a database measured in place (bench_10m) is the same
+ * for the next run: the fresh sellers, copied with their approval days ahead, would otherwise pile up
+ * as sellers every later run re-reads. A fresh row's references are copied from an older row, so they
+ * point at rows that were there before the run: no fresh row is referenced and any order of deletes
+ * works. Returns the rows deleted.
+ */
+export async function removeFreshRows(pool: pg.Pool, marks: ReadonlyMap<string, number>): Promise<number> {
+  let deleted = 0;
+  for (const [table, mark] of marks) deleted += (await pool.query(`DELETE FROM ${quote(table)} WHERE id > $1`, [mark])).rowCount ?? 0;
+  return deleted;
+}

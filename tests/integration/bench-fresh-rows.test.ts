@@ -1,0 +1,55 @@
+/**
+ * The cost benchmark's fresh rows (bench/lib/fresh-rows.ts): a minute of new rows in every table of
+ * the contract, copied from the newest, then removed at the end of the run, so a database measured in
+ * place is the same for the next run.
+ */
+import { freshRowMarks, insertFreshMinute, removeFreshRows } from '../../bench/lib/fresh-rows';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+
+let tdb: TestDatabase;
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+});
+afterAll(async () => {
+  await tdb.drop();
+});
+
+/** Every table's row count and contents, sellers' write stamps aside (a removal writes no seller). */
+async function snapshot(): Promise<Record<string, string>> {
+  const { rows } = await tdb.pool.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+  );
+  const out: Record<string, string> = {};
+  for (const { table_name: t } of rows) {
+    const r = await tdb.pool.query<{ n: number; text: string | null }>(
+      `SELECT count(*)::int AS n, string_agg(x::text, E'\\n' ORDER BY x.id) AS text FROM ${t} x`,
+    );
+    out[t] = `${r.rows[0]!.n}\n${r.rows[0]!.text ?? ''}`;
+  }
+  return out;
+}
+
+test('the rows of a run of cycles, down a chain of foreign keys, are all removed and nothing else is', async () => {
+  await tdb.pool.query(`
+    INSERT INTO users (created_at) VALUES (now() - interval '20 hours'), (now() - interval '2 hours');
+    INSERT INTO sellers (applied_at, approved_at, credits_total, credits_used) VALUES (now() - interval '3 hours', now() + interval '2 days', 100, 5);
+    INSERT INTO sessions (user_id, visitor_id, platform, channel, started_at) VALUES (1, 'v-1', 'web', 'direct', now() - interval '2 hours');
+    INSERT INTO orders (user_id, seller_id, session_id, category, created_at, status, total_amount, currency)
+      VALUES (1, 1, 1, 'books', now() - interval '2 hours', 'paid', 20, 'USD');
+    INSERT INTO payments (order_id, provider, provider_ref, status, amount, currency, created_at, updated_at)
+      VALUES (1, 'stripe', 'ch_1', 'succeeded', 20, 'USD', now() - interval '2 hours', now() - interval '2 hours');
+    INSERT INTO refunds (payment_id, amount, currency, reason, created_at) VALUES (1, 5, 'USD', 'damaged', now() - interval '1 hour');`);
+  const before = await snapshot();
+  const marks = await freshRowMarks(tdb.pool);
+  // Two cycles: the second copies the first's rows, references included.
+  const inserted = [
+    ...(await insertFreshMinute(tdb.pool, new Date(Date.now() - 60_000).toISOString())),
+    ...(await insertFreshMinute(tdb.pool, new Date(Date.now() - 30_000).toISOString())),
+  ];
+  const count = (t: string) => inserted.filter((f) => f.table === t).reduce((a, f) => a + f.rows, 0);
+  for (const t of ['users', 'sellers', 'sessions', 'orders', 'payments', 'refunds']) expect(count(t)).toBe(2);
+  expect(await snapshot()).not.toEqual(before);
+
+  expect(await removeFreshRows(tdb.pool, marks)).toBe(inserted.reduce((a, f) => a + f.rows, 0));
+  expect(await snapshot()).toEqual(before);
+});
