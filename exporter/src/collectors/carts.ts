@@ -38,12 +38,15 @@ export const CART_FACTS_SQL = `
 /**
  * Carts created in ($3, $2] that were created or abandoned in ($1, $2] (abandonment is the one status
  * change with a timestamp), or are in $6 and no longer open: a cart turns `converted` without a
- * timestamp. $6 holds the carts held as open in the buckets CART_OPEN_BUCKETS_SQL found changed (none
- * when no cart of the tail closed); a closed cart does not reopen, so only those missing from the open carts of
- * ($4, $5] (the changed buckets' span, an index-only scan of carts_open_idx) are read, by primary key.
- * Without carts_open_idx the anti-join scans the span's carts (slower, same rows). The carts that left
- * are gathered into one array (ARRAY(…)) and looked up by primary key: written as `id IN (…)`, the
- * planner hash-joined them against a sequential scan of the window (345 ms, busy).
+ * timestamp. $6 holds only the carts held as open in the buckets CART_OPEN_BUCKETS_SQL found changed
+ * (none when no cart of the tail closed), not the ~9,400 open carts of a 48h tail at 10× bench_1m's
+ * rate, whose sending, parsing and hashing was most of the carts cycle (steady DB time on copies of
+ * bench_busy_1m 2.1–3.3 → 0.8–1.1 ms, of bench_1m 0.28–0.30 → 0.16–0.20 ms: README, "Carts' open
+ * tail, counted per bucket"). A closed cart does not reopen, so only the carts of $6 missing from the
+ * open carts of ($4, $5] (the changed buckets' span, an index-only scan of carts_open_idx) are read,
+ * by primary key. Without carts_open_idx the anti-join scans the span's carts (slower, same rows).
+ * The carts that left are gathered into one array (ARRAY(…)) and looked up by primary key: written as
+ * `id IN (…)`, the planner hash-joined them against a sequential scan of the window (345 ms, busy).
  * Three index-driven parts (created_at, abandoned_at, primary key): one OR would scan the whole window.
  */
 export const CART_CHANGED_SQL = `
@@ -65,8 +68,9 @@ export const CART_CHANGED_SQL = `
 
 /**
  * Numbers (1-based) of the buckets (lo $1, hi $2] whose count of open carts is not $3, the count held
- * as open: ~37 index-only range counts on carts_open_idx instead of sending and probing the ~9,400
- * open carts of a 48h tail at 10× bench_1m's rate. See openCartsChanged for why the counts suffice.
+ * as open: ~37 index-only range counts on carts_open_idx (0.63 ms, busy) where the anti-join of all
+ * ~9,400 ids took 2.0 ms, plus their sending and parsing. See openCartsChanged for why counts suffice.
+ * One index-only scan grouped by width_bucket() reads fewer pages (37 against 94) but took 1.6 ms.
  */
 export const CART_OPEN_BUCKETS_SQL = `
   SELECT b.k FROM unnest($1::timestamptz[], $2::timestamptz[], $3::int8[]) WITH ORDINALITY AS b (lo, hi, held, k)
