@@ -108,39 +108,48 @@ async function openCartsChanged(
   tailFromUs: number,
   horizonUs: number,
 ): Promise<{ ids: number[]; fromUs: number; toUs: number }> {
-  const { n, t, id, cols } = store.view();
-  const lo: number[] = [];
-  const hi: number[] = [];
-  const held: number[] = [];
-  const ids: number[] = []; // held open carts, bucket after bucket
-  const first: number[] = []; // index in ids of each bucket's first cart
-  let bound = tailFromUs;
-  for (let i = windowRange(t, n, tailFromUs, 0)[0]; i < n && t[i]! <= horizonUs; i++) {
-    if (cols.state[i] !== OPEN) continue;
-    if (first.length === held.length) first.push(ids.length);
-    ids.push(id[i]!);
-    // A bucket ends after OPEN_BUCKET_CARTS carts, never between two carts created at the same instant.
-    const size = ids.length - first[first.length - 1]!;
-    let next = i + 1;
-    while (next < n && t[next]! === t[i]! && cols.state[next] !== OPEN) next++;
-    if (size >= OPEN_BUCKET_CARTS && (next >= n || t[next]! !== t[i]!)) {
-      lo.push(bound);
-      hi.push(t[i]!);
-      held.push(size);
-      bound = t[i]!;
-    }
-  }
-  if (first.length > held.length) {
-    lo.push(bound);
-    hi.push(horizonUs);
-    held.push(ids.length - first[first.length - 1]!);
-  }
-  if (!held.length) return { ids: [], fromUs: horizonUs, toUs: horizonUs };
-  const changed = (await db.query(CART_OPEN_BUCKETS_SQL, [lo.map(usToTimestamp), hi.map(usToTimestamp), held])).map((r) => Number(r.k) - 1);
-  if (!changed.length) return { ids: [], fromUs: horizonUs, toUs: horizonUs };
+  const { ids, lo, hi, first, held } = openBuckets(store, tailFromUs, horizonUs);
+  const none = { ids: [], fromUs: horizonUs, toUs: horizonUs };
+  if (!held.length) return none;
+  const rows = await db.query(CART_OPEN_BUCKETS_SQL, [lo.map(usToTimestamp), hi.map(usToTimestamp), held]);
+  const changed = rows.map((r) => Number(r.k) - 1);
+  if (!changed.length) return none;
   const check: number[] = [];
   for (const k of changed) check.push(...ids.slice(first[k], first[k]! + held[k]!));
   return { ids: check, fromUs: Math.min(...changed.map((k) => lo[k]!)), toUs: Math.max(...changed.map((k) => hi[k]!)) };
+}
+
+/**
+ * The carts held as open with created_at in (tailFromUs, horizonUs], in (t, id) order, cut into
+ * buckets: bucket k covers (lo[k], hi[k]] and holds ids[first[k]] and the held[k] - 1 after it.
+ */
+function openBuckets(store: FactStore<Col>, tailFromUs: number, horizonUs: number) {
+  const { n, t, id, cols } = store.view();
+  const ids: number[] = [];
+  const at: number[] = [];
+  for (let i = windowRange(t, n, tailFromUs, 0)[0]; i < n && t[i]! <= horizonUs; i++) {
+    if (cols.state[i] === OPEN) {
+      ids.push(id[i]!);
+      at.push(t[i]!);
+    }
+  }
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const first: number[] = [];
+  const held: number[] = [];
+  // A bucket ends after OPEN_BUCKET_CARTS carts, never between two carts created at the same instant:
+  // its range (lo, hi] would count the next one too. The last bucket ends at the horizon.
+  for (let start = 0, i = 0; i < ids.length; i++) {
+    const last = i === ids.length - 1;
+    if (last || (i + 1 - start >= OPEN_BUCKET_CARTS && at[i + 1] !== at[i])) {
+      lo.push(start === 0 ? tailFromUs : at[start - 1]!);
+      hi.push(last ? horizonUs : at[i]!);
+      first.push(start);
+      held.push(i + 1 - start);
+      start = i + 1;
+    }
+  }
+  return { ids, lo, hi, first, held };
 }
 
 export const carts: CollectorFactory = (config) => {
