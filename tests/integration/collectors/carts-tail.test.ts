@@ -27,15 +27,19 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-/** Inserts a cart created `ageMs` before T and returns its id. */
-async function cart(ageMs: number, status = 'open', abandonedAgeMs?: number): Promise<number> {
+/** Inserts a cart created at `atMs` and returns its id. */
+async function cartAt(atMs: number, status = 'open', abandonedAtMs?: number): Promise<number> {
   const { rows } = await tdb.pool.query(
     `INSERT INTO carts (user_id, session_id, created_at, status, abandoned_at)
      VALUES (1, 1, to_timestamp($1::float8 / 1000), $2, to_timestamp($3::float8 / 1000)) RETURNING id`,
-    [T - ageMs, status, abandonedAgeMs === undefined ? null : T - abandonedAgeMs],
+    [atMs, status, abandonedAtMs ?? null],
   );
   return Number(rows[0].id);
 }
+
+/** Inserts a cart created `ageMs` before T and returns its id. */
+const cart = (ageMs: number, status = 'open', abandonedAgeMs?: number) =>
+  cartAt(T - ageMs, status, abandonedAgeMs === undefined ? undefined : T - abandonedAgeMs);
 
 const setStatus = (id: number, status: string) => tdb.pool.query(`UPDATE carts SET status = $2 WHERE id = $1`, [id, status]);
 
@@ -73,4 +77,68 @@ test('tail carts converted or abandoned without a timestamp are read; carts stil
   // A cycle with no change keeps them.
   await clock.set(T + 5 * MINUTE);
   expect(await ratios()).toEqual([1 / 3, 2 / 6]);
+});
+
+/** Collects 1d and 7d abandonment ratios at `atMs` with the carts collector `collector`. */
+async function ratiosAt(collector: ReturnType<typeof build>, config: ReturnType<typeof testConfig>, atMs: number) {
+  await clock.set(atMs);
+  const s = await collectOnce(collector, clock.pool, config);
+  return ['1d', '7d'].map((window) => valueOf(s, M.cartAbandonmentRatio.name, { window }));
+}
+
+/**
+ * Counting the open carts up to now, a cart created before the previous cycle and committed after it,
+ * within settle_lag, would make up for a held open cart that converted.
+ */
+async function convertedWhileLateCartArrives(base: number) {
+  await tdb.pool.query('DELETE FROM carts');
+  await cartAt(base - 5 * HOUR, 'abandoned', base - 4 * HOUR);
+  await cartAt(base - 10 * MINUTE);
+  const y = await cartAt(base - 3 * MINUTE); // before the first cycle's horizon (base - settle_lag): not re-read
+  const config = testConfig({ collection: { settle_lag: 120 } });
+  const collector = build(carts, config);
+  expect(await ratiosAt(collector, config, base)).toEqual([1, 1]);
+
+  // Created 90 s before the first cycle, committed after it: within settle_lag of its created_at.
+  await cartAt(base - 90_000);
+  await setStatus(y, 'converted');
+  // Closed: the abandoned cart and y → 1/2.
+  expect(await ratiosAt(collector, config, base + MINUTE)).toEqual([1 / 2, 1 / 2]);
+}
+
+/**
+ * 300 open carts, the 256th and 257th created at the same instant: split there, the first bucket's
+ * count would include the 257th and make up for a cart of that bucket that closed.
+ */
+async function closedBesideSameInstantCarts(base: number) {
+  await tdb.pool.query('DELETE FROM carts');
+  await cartAt(base - 12 * HOUR, 'abandoned', base - 11 * HOUR);
+  const { rows } = await tdb.pool.query(
+    `INSERT INTO carts (user_id, session_id, created_at, status)
+     SELECT 1, 1, to_timestamp(($1::float8 - 10 * 3600000 + least(i, 255) * 1000 + greatest(i - 256, 0) * 1000) / 1000), 'open'
+       FROM generate_series(0, 299) AS i ORDER BY i RETURNING id`,
+    [base],
+  );
+  const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  const config = testConfig();
+  const collector = build(carts, config);
+  expect(await ratiosAt(collector, config, base)).toEqual([1, 1]);
+
+  await setStatus(ids[10]!, 'abandoned'); // without abandoned_at
+  await setStatus(ids[280]!, 'converted');
+  // Closed: the first abandoned cart, ids[10] (abandoned) and ids[280] → 2/3.
+  expect(await ratiosAt(collector, config, base + MINUTE)).toEqual([2 / 3, 2 / 3]);
+}
+
+const DAY = 24 * HOUR;
+
+test('a tail cart converted while a cart committed within settle_lag joins the open carts is read', () =>
+  convertedWhileLateCartArrives(T + 10 * DAY));
+
+test('open carts created at the same instant are never split between two buckets', () => closedBesideSameInstantCarts(T + 20 * DAY));
+
+test('without carts_open_idx the same carts are read', async () => {
+  await tdb.pool.query('DROP INDEX carts_open_idx');
+  await convertedWhileLateCartArrives(T + 30 * DAY);
+  await closedBesideSameInstantCarts(T + 40 * DAY);
 });
