@@ -1,7 +1,9 @@
 import { M } from '../../../shared/catalogue';
 import { sellers } from '../../../exporter/src/collectors/sellers';
+import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, seriesOf, testConfig, valueOf } from '../../support/collect';
+import { captureLogger } from '../../support/log';
 
 let tdb: TestDatabase;
 beforeAll(async () => {
@@ -18,15 +20,15 @@ interface S {
   churned: number | null;
   orders: number[];
 }
-async function insert(ss: S[]) {
+async function insert(ss: S[], pool = tdb.pool) {
   for (const s of ss) {
-    await tdb.pool.query(
+    await pool.query(
       `INSERT INTO sellers (id, applied_at, approved_at, churned_at)
        VALUES ($1, now() - interval '200 days', now() + make_interval(secs => $2), now() + make_interval(secs => $3))`,
       [s.id, s.approved, s.churned],
     );
     for (const at of s.orders) {
-      await tdb.pool.query(
+      await pool.query(
         `INSERT INTO orders (user_id, seller_id, category, created_at, status, total_amount, currency)
          VALUES (1, $1, 'books', now() + make_interval(secs => $2), 'paid', 10, 'USD')`,
         [s.id, at],
@@ -112,4 +114,42 @@ test('no sellers: segment gauges are 0, ratios with an empty denominator are abs
   expect(seriesOf(s, M.sellersActiveRatio.name)).toEqual({});
   expect(seriesOf(s, M.sellerActivationRatio.name)).toEqual({});
   expect(seriesOf(s, M.sellerChurnRatio.name)).toEqual({});
+});
+
+test('by updated_at (collection.seller_changes), and on a sellers without the column after one warning: the fixture, then a churn written between cycles', async () => {
+  for (const shape of ['stamped', 'no column'] as const) {
+    const sdb = await createTestDatabase();
+    try {
+      if (shape === 'no column')
+        await sdb.pool.query('DROP TRIGGER sellers_stamp_write ON sellers; ALTER TABLE sellers DROP COLUMN updated_at');
+      await sdb.pool.query(`INSERT INTO users (id, created_at) VALUES (1, now() - interval '200 days')`);
+      await insert(FIXTURE, sdb.pool);
+      const config = testConfig({
+        collection: { settle_lag: 0, seller_changes: 'updated_at' },
+        thresholds: { seller_segment_power_orders: POWER, seller_segment_active_orders: ACTIVE },
+      });
+      const { lines, log } = captureLogger();
+      const c = build(sellers, config);
+      const run = () => {
+        const ctrl = new AbortController();
+        return withReadOnly(sdb.pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
+      };
+      const segments = (ss: S[]) => Object.fromEntries(Object.entries(expected(ss).seg).map(([k, v]) => [`segment=${k}`, v]));
+      expect(seriesOf(await run(), M.sellers.name)).toEqual(segments(FIXTURE));
+      // The power seller churns: a write the next cycle reads (by its stamp, or inside mutable_horizon).
+      await sdb.pool.query(`UPDATE sellers SET churned_at = now() - interval '1 second' WHERE id = 1`);
+      const churned = FIXTURE.map((x) => (x.id === 1 ? { ...x, churned: -1 } : x));
+      const after = await run();
+      expect(seriesOf(after, M.sellers.name)).toEqual(segments(churned));
+      expectClose(seriesOf(after, M.sellerChurnRatio.name), expected(churned).churn);
+      const warnings = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40);
+      expect(warnings.map((l) => l.msg)).toEqual(
+        shape === 'stamped'
+          ? []
+          : [expect.stringMatching(/^sellers: collection\.seller_changes is updated_at but sellers has no updated_at column/)],
+      );
+    } finally {
+      await sdb.drop();
+    }
+  }
 });
