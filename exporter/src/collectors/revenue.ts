@@ -13,7 +13,7 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   streamFacts,
-  queryLinked,
+  readLinkedWithFirst,
   linkedLoadSql,
   linkedChangedSql,
   linkedFirstSql,
@@ -67,13 +67,7 @@ export const revenue: CollectorFactory = (config) => {
     columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, ORDER_FACTS_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: (db, from, to, minT, tail) =>
-      queryLinked<Col>(db, ORDER_FACTS_SQL, from, to, toFact, 'next', {
-        col: 'first',
-        minTUs: minT,
-        store: tail?.store,
-        byIdSql: ORDER_FIRST_SQL,
-      }),
+    readChanged: readLinkedWithFirst<Col>(ORDER_FACTS_SQL, ORDER_FIRST_SQL, toFact, 'next', 'first'),
   };
   const orders = new WindowFacts('revenue', spec);
   const active = activeUserFacts('revenue_active_users');

@@ -16,7 +16,7 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   streamFacts,
-  queryLinked,
+  readLinkedWithFirst,
   linkedLoadSql,
   linkedChangedSql,
   linkedFirstSql,
@@ -93,13 +93,7 @@ export const visitors: CollectorFactory = (config) => {
     columns: { next: 'f64', first: 'f64' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, VISITOR_SESSIONS_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: (db, from, to, minT, tail) =>
-      queryLinked<Col>(db, VISITOR_SESSIONS_SQL, from, to, toFact, 'next', {
-        col: 'first',
-        minTUs: minT,
-        store: tail?.store,
-        byIdSql: VISITOR_FIRST_SQL,
-      }),
+    readChanged: readLinkedWithFirst<Col>(VISITOR_SESSIONS_SQL, VISITOR_FIRST_SQL, toFact, 'next', 'first'),
   };
   const evaluate = visitorsByWindow();
   const state = new WindowFacts('visitors', spec);

@@ -883,6 +883,21 @@ export async function queryLinked<C extends string>(
   return { rows: rows.map(toFact), patches: rows.flatMap((r) => prevPatch(r, col)) };
 }
 
+/**
+ * readChanged of linked facts that also carry their entity's first row (visitors' sessions, revenue's
+ * orders): `sql` is their linkedChangedSql, `byIdSql` its linkedFirstSql, `next` and `first` the columns.
+ */
+export function readLinkedWithFirst<C extends string>(
+  sql: string,
+  byIdSql: string,
+  toFact: (r: Record<string, unknown>) => FactRow<C>,
+  next: C,
+  first: C,
+): NonNullable<WindowSpec<C>['readChanged']> {
+  return (db, from, to, minT, tail) =>
+    queryLinked(db, sql, from, to, toFact, next, { col: first, minTUs: minT, store: tail?.store, byIdSql });
+}
+
 /** Per window, `metric` = acc[1] / acc[0] of a two-slot BlockSums (0 when acc[0] is 0). */
 export function ratioByWindow<C extends string>(
   sums: BlockSums<C>,
