@@ -184,6 +184,7 @@ export class SellerBalances {
   async refreshByStamp(db: Db, s: WindowSettings, name: string): Promise<CreditTotals> {
     if (this.stampedNowUs === null) {
       const r = await this.readAll(db);
+      this.lastRead = r.changed.length;
       this.nextFullUs = nextRefreshAt(name, r.now_us, s, true);
       return this.totals(r.now_us);
     }
@@ -208,7 +209,6 @@ export class SellerBalances {
     this.reset();
     this.upsert(r);
     if (this.size !== r.n) throw new Error('sellers.id is not unique: balances cannot be kept by seller');
-    this.lastRead = r.changed.length;
     this.stampedNowUs = r.now_us;
     return r;
   }
