@@ -17,7 +17,7 @@ import { createPool } from '../exporter/src/runtime/db';
 import { createLogger } from '../exporter/src/runtime/logger';
 import { Scheduler } from '../exporter/src/runtime/scheduler';
 import { benchConfig } from './lib/bench-config';
-import { databaseUrl, parseBenchArgs, progress, sizeLabel } from './lib/cli';
+import { type BenchOptions, databaseUrl, parseBenchArgs, progress, sizeLabel } from './lib/cli';
 import { dailyRates, freshRowMarks, insertFreshMinute, removeFreshRows, type FreshRows } from './lib/fresh-rows';
 import { ensureSchemaIndexes } from './lib/schema';
 import { StatementMonitor, diffStatements, oneLine, totalOf, type StatementDelta } from './lib/statements';
@@ -146,7 +146,7 @@ export async function runCollectionCost(o: {
   /** Only these collectors. */
   only?: string[];
   /** collection.seller_changes; the product's default when unset. */
-  sellerChanges?: 'row_versions' | 'updated_at';
+  sellerChanges?: BenchOptions['sellerChanges'];
 }): Promise<CollectionCostResult> {
   const url = databaseUrl(o.serverUrl, o.dbName);
   const config = parseConfig(benchConfig({ databaseUrl: url, interval: '1h', customMetrics: false, sellerChanges: o.sellerChanges }), {

@@ -4,6 +4,7 @@
  * few custom SQL metrics of the kind users declare, which widen /metrics to a realistic size.
  */
 import { COLLECTOR_DEFAULTS, type CollectorName, COLLECTORS } from '../../exporter/src/collectors';
+import type { Config } from '../../exporter/src/config/load';
 
 /**
  * Custom metrics with bounded labels (category × currency × status and the like), each reading a
@@ -71,7 +72,7 @@ export interface BenchConfigOptions {
   port?: number;
   settleLag?: number;
   /** collection.seller_changes; the product's default when unset. */
-  sellerChanges?: 'row_versions' | 'updated_at';
+  sellerChanges?: Config['collection']['seller_changes'];
 }
 
 /** A raw config object (what the YAML file would hold), for parseConfig or for a child process. */

@@ -1,5 +1,6 @@
 /** Command-line options shared by the benchmark entry points. */
 import { parseArgs } from 'node:util';
+import type { BenchConfigOptions } from './bench-config';
 
 export interface BenchOptions {
   /** Server URL (any database on it); benchmark databases are created next to it. */
@@ -24,7 +25,7 @@ export interface BenchOptions {
   /** Standalone cost runs only: these collectors instead of every default database collector. */
   only?: string[];
   /** Standalone cost runs only: collection.seller_changes (how seller credits find changed sellers). */
-  sellerChanges?: 'row_versions' | 'updated_at';
+  sellerChanges?: BenchConfigOptions['sellerChanges'];
 }
 
 export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
