@@ -7,6 +7,7 @@
  *   npx tsx bench/collection-cost.ts --url postgres://…/postgres --sizes 1000000   (uses bench_1m)
  *   npx tsx bench/collection-cost.ts --db bench_10m --cycles 9 --only seller_credits,support --no-fresh-rows
  *   npx tsx bench/collection-cost.ts --db bench_10m --seller-changes updated_at   (sellers.updated_at instead of row versions)
+ *   npx tsx bench/collection-cost.ts --db bench_busy_1m --top 40   (list a cycle's 40 costliest statements, with their pages)
  */
 import pg from 'pg';
 import { scheduledCollectors, VERSION } from '../exporter/src/app';
@@ -39,6 +40,7 @@ export interface TopStatement {
   totalMs: number;
   meanMs: number;
   rows: number;
+  pages: number;
   query: string;
 }
 
@@ -76,8 +78,6 @@ async function ratesOf(url: string): Promise<Map<string, number>> {
   }
 }
 
-const TOP = 5;
-
 async function dbNow(pool: pg.Pool): Promise<string> {
   const { rows } = await pool.query<{ t: string }>(`SELECT to_json(clock_timestamp()) #>> '{}' AS t`);
   return rows[0]!.t;
@@ -88,6 +88,7 @@ async function runCycle(
   scheduler: Scheduler,
   entries: ReturnType<typeof scheduledCollectors>,
   monitor: StatementMonitor,
+  topCount: number,
 ): Promise<CycleCost> {
   const collectors: CollectorCost[] = [];
   const statements: (StatementDelta & { collector: string })[] = [];
@@ -115,13 +116,14 @@ async function runCycle(
   }
   const top = statements
     .sort((a, b) => b.totalMs - a.totalMs)
-    .slice(0, TOP)
+    .slice(0, topCount)
     .map((s) => ({
       collector: s.collector,
       calls: s.calls,
       totalMs: s.totalMs,
       meanMs: s.meanMs,
       rows: s.rows,
+      pages: s.pages,
       query: oneLine(s.query, 400),
     }));
   return {
@@ -147,6 +149,8 @@ export async function runCollectionCost(o: {
   only?: string[];
   /** collection.seller_changes; the product's default when unset. */
   sellerChanges?: BenchOptions['sellerChanges'];
+  /** How many of a cycle's costliest statements to list (5 when unset). */
+  top?: number;
 }): Promise<CollectionCostResult> {
   const url = databaseUrl(o.serverUrl, o.dbName);
   const config = parseConfig(benchConfig({ databaseUrl: url, interval: '1h', customMetrics: false, sellerChanges: o.sellerChanges }), {
@@ -174,7 +178,7 @@ export async function runCollectionCost(o: {
   const monitor = await StatementMonitor.open(o.serverUrl, o.dbName);
   try {
     progress(`${o.dbName}: first full collection, ${entries.length} collectors in sequence`);
-    const first = await runCycle('first', scheduler, entries, monitor);
+    const first = await runCycle('first', scheduler, entries, monitor, o.top ?? 5);
     progress(
       `${o.dbName}: first full collection: ${(first.wallMs / 1000).toFixed(1)} s wall, ${(first.dbMs / 1000).toFixed(1)} s in the database`,
     );
@@ -184,7 +188,7 @@ export async function runCollectionCost(o: {
     if (o.freshRateOf) progress(`${o.dbName}: fresh rows at ${o.freshRateOf}'s rate`);
     for (let i = 1; i <= o.cycles; i++) {
       if (!o.noFreshRows) fresh = await insertFreshMinute(writer, await dbNow(writer), rates);
-      const c = await runCycle(`steady ${i}`, scheduler, entries, monitor);
+      const c = await runCycle(`steady ${i}`, scheduler, entries, monitor, o.top ?? 5);
       progress(
         `${o.dbName}: steady-state cycle ${i}/${o.cycles} after inserting ${fresh.reduce((a, f) => a + f.rows, 0)} rows: ` +
           `${c.wallMs.toFixed(0)} ms wall, ${c.dbMs.toFixed(0)} ms in the database, ${c.calls} statements, ${c.pages} buffer pages`,
@@ -227,6 +231,7 @@ if (require.main === module) {
         noFreshRows: args.noFreshRows,
         only: args.only,
         sellerChanges: args.sellerChanges,
+        top: args.top,
       });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     }

@@ -26,6 +26,8 @@ export interface BenchOptions {
   only?: string[];
   /** Standalone cost runs only: collection.seller_changes (how seller credits find changed sellers). */
   sellerChanges?: BenchConfigOptions['sellerChanges'];
+  /** Standalone cost runs only: how many of a cycle's costliest statements the report lists. */
+  top: number;
 }
 
 export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
@@ -43,6 +45,7 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
       'no-fresh-rows': { type: 'boolean' },
       only: { type: 'string' },
       'seller-changes': { type: 'string' },
+      top: { type: 'string' },
     },
   });
   const url =
@@ -67,6 +70,7 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     noFreshRows: values['no-fresh-rows'] ?? false,
     only: values.only?.split(','),
     sellerChanges: sellerChanges(values['seller-changes']),
+    top: num(values.top, 5, 'top'),
   };
 }
 
