@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/collection-cost.ts --url postgres://…/postgres --sizes 1000000   (uses bench_1m)
  *   npx tsx bench/collection-cost.ts --db bench_10m --cycles 9 --only seller_credits,support --no-fresh-rows
- *   npx tsx bench/collection-cost.ts --db bench_10m --seller-changes updated_at   (sellers.updated_at instead of row versions)
+ *   npx tsx bench/collection-cost.ts --db bench_10m --seller-changes row_versions   (row versions even where a trigger keeps sellers.updated_at)
  *   npx tsx bench/collection-cost.ts --db bench_busy_1m --top 40   (list a cycle's 40 costliest statements, with their pages)
  */
 import pg from 'pg';

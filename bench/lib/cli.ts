@@ -75,8 +75,8 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
 }
 
 function sellerChanges(v: string | undefined): BenchOptions['sellerChanges'] {
-  if (v === undefined || v === 'row_versions' || v === 'updated_at') return v;
-  throw new Error(`--seller-changes: expected row_versions or updated_at, got ${v}`);
+  if (v === undefined || v === 'auto' || v === 'row_versions' || v === 'updated_at') return v;
+  throw new Error(`--seller-changes: expected auto, row_versions or updated_at, got ${v}`);
 }
 
 /** "1000000" → "1m", "250000" → "250k": used in database names and tables. */

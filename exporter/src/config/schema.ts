@@ -149,10 +149,11 @@ export const configSchema = z.strictObject({
       mutable_horizon: duration.default(172800),
       // Every window collector recomputes its state from scratch this often (spread over time).
       full_refresh: duration.default(86400),
-      // How seller credits find the sellers whose row changed: row versions (xmin, any table; scans every
-      // seller each cycle) or sellers.updated_at, moved by every write (index range; views too). The
-      // latter's misses (a write that kept updated_at, a deleted seller) wait for the full refresh.
-      seller_changes: z.enum(['row_versions', 'updated_at']).default('row_versions'),
+      // How the seller collectors find the sellers whose row changed: row versions (xmin, any table; scans
+      // every seller each cycle) or sellers.updated_at, moved by every write (index range; views too), whose
+      // misses (a write that kept updated_at, a deleted seller) wait for the full refresh. auto: updated_at
+      // where an enabled trigger assigns it on every update (the reference schema's), row versions elsewhere.
+      seller_changes: z.enum(['auto', 'row_versions', 'updated_at']).default('auto'),
       // Where collector state (window facts, counter totals, settled retention) is persisted between runs;
       // unset: kept in memory only.
       state_dir: z.string().min(1, 'expected a directory path').optional(),

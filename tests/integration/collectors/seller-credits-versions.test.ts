@@ -16,6 +16,10 @@ import { seriesOf, testConfig, valueOf } from '../../support/collect';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
 
 const T0 = Date.UTC(2026, 0, 15, 12);
+
+/** Row versions, named: the reference schema's trigger would make the default (auto) read by updated_at. */
+const versionsConfig = (o: Record<string, unknown> = {}) =>
+  testConfig({ ...o, collection: { settle_lag: 0, seller_changes: 'row_versions' } });
 const DAY = 86_400_000;
 
 interface Seller {
@@ -87,7 +91,7 @@ let rowsRead = 0;
 
 /** `ratio` must be the one `c` was built with: a collector reads its thresholds when built. */
 async function cycle(c: Collector, ratio = 0.1) {
-  const config = testConfig({ thresholds: { low_seller_credit_ratio: ratio } });
+  const config = versionsConfig({ thresholds: { low_seller_credit_ratio: ratio } });
   const ctrl = new AbortController();
   rowsRead = 0;
   const out = await withReadOnly(clock.pool, 30, ctrl.signal, (db) => {
@@ -135,7 +139,7 @@ const live = (total: bigint, used: bigint): Seller => ({ approved: T0 - 50 * DAY
 test('balances updated, sellers inserted and deleted between cycles: every cycle equals the table', async () => {
   const ids: number[] = [];
   for (let i = 0; i < 40; i++) ids.push(await add(live(BigInt(10_000 + i * 137), BigInt(i * 211))));
-  const c = sellerCredits(testConfig());
+  const c = sellerCredits(versionsConfig());
   // Five columns of at least 40 sellers: 4 doubles and a byte each.
   expect((await expectCycle(c)).stateBytes).toBeGreaterThanOrEqual(40 * 33);
 
@@ -172,7 +176,7 @@ test('a churn date in the future passes, and an approval date arrives, with no r
   await add({ approved: T0 - DAY, churned: T0 + DAY, total: 50_000n, used: 49_000n }); // low, churns tomorrow
   await add({ approved: T0 + 2 * DAY, churned: null, total: 70_000n, used: 1n }); // approved in two days
   await add(live(10_000n, 5_000n));
-  const c = sellerCredits(testConfig());
+  const c = sellerCredits(versionsConfig());
   const first = await expectCycle(c);
   expect(first.low).toBe(1);
 
@@ -188,7 +192,7 @@ test('a churn date in the future passes, and an approval date arrives, with no r
 test('an update committed by a transaction that was open during the previous read is picked up', async () => {
   const id = await add(live(10_000n, 0n));
   const other = await add(live(20_000n, 1_000n));
-  const c = sellerCredits(testConfig());
+  const c = sellerCredits(versionsConfig());
   await expectCycle(c);
 
   const writer = await tdb.pool.connect();
@@ -213,7 +217,7 @@ test('sums beyond 2^53 cents and a ratio with many digits stay exact', async () 
   const max = 99_999_999_999_999n; // numeric(14, 2) at its largest
   for (let i = 0; i < 100; i++) await add(live(max - BigInt(i), max - BigInt(i * 7_777_777)));
   const ratio = '0.0000000777777'; // String(Number(ratio)) is '7.77777e-8'
-  const c = sellerCredits(testConfig({ thresholds: { low_seller_credit_ratio: Number(ratio) } }));
+  const c = sellerCredits(versionsConfig({ thresholds: { low_seller_credit_ratio: Number(ratio) } }));
   const got = await expectCycle(c, ratio);
   expect(got.total! * 100).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
   expect(got.low).toBeGreaterThan(0);
@@ -233,7 +237,7 @@ test('a VIEW named sellers has no row versions: every cycle aggregates, and says
        VALUES (now() - interval '2 days', now() - interval '1 day', 100, 95), (now() - interval '2 days', now() - interval '1 day', 100, 10)`,
     );
     const { lines, log } = captureLogger();
-    const config = testConfig();
+    const config = versionsConfig();
     const c = sellerCredits(config);
     const run = async () => {
       const ctrl = new AbortController();
@@ -263,7 +267,7 @@ test('a partitioned sellers table follows row versions too', async () => {
       VALUES (1, now() - interval '2 days', now() - interval '1 day', 100, 10),
              (200, now() - interval '2 days', now() - interval '1 day', 100, 20)`);
     const { lines, log } = captureLogger();
-    const config = testConfig();
+    const config = versionsConfig();
     const c = sellerCredits(config);
     const run = async () => {
       const ctrl = new AbortController();
@@ -297,7 +301,7 @@ test('a server whose row-version read fails: one warning, and the aggregate from
     const pool = new pg.Pool({ connectionString: bdb.url, max: 1 });
     try {
       const { lines, log } = captureLogger();
-      const config = testConfig();
+      const config = versionsConfig();
       const c = sellerCredits(config);
       for (let i = 0; i < 2; i++) {
         const ctrl = new AbortController();
@@ -326,7 +330,7 @@ test('seller ids that repeat (partitions without a common key) fall back to the 
       VALUES (1, now() - interval '2 days', now() - interval '1 day', 100, 95),
              (1, now() - interval '2 days', now() - interval '1 day', 200, 20)`);
     const { lines, log } = captureLogger();
-    const config = testConfig();
+    const config = versionsConfig();
     const c = sellerCredits(config);
     const ctrl = new AbortController();
     const out = await withReadOnly(pdb.pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
@@ -462,6 +466,79 @@ describe('by updated_at (collection.seller_changes: updated_at)', () => {
         expect(creditNotes(lines).map((l) => l.level)).toEqual(shape === 'view' ? [] : [40]);
       } finally {
         await vdb.drop();
+      }
+    }
+  });
+});
+
+describe('collection.seller_changes: auto (the default)', () => {
+  const byDefault = () => sellerCredits(testConfig());
+  const choice = (lines: string[]) =>
+    lines
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .filter((l) => /collection\.seller_changes: auto/.test(l.msg))
+      .map((l) => ({ level: l.level, msg: l.msg.replace(/;.*\(/, '; … (') }));
+
+  afterEach(async () => {
+    await tdb.pool.query('ALTER TABLE sellers ENABLE TRIGGER sellers_stamp_write');
+  });
+
+  /** One cycle of `c` on tdb through the pinned clock, logging into `log`. */
+  async function collectWith(c: Collector, log: ReturnType<typeof captureLogger>['log']) {
+    const config = testConfig();
+    const ctrl = new AbortController();
+    return withReadOnly(clock.pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
+  }
+
+  test("with the reference schema's trigger: reads by updated_at (a write that kept it waits for the full read), and names the trigger once", async () => {
+    const keep = await add(live(10_000n, 1_000n));
+    await add(live(20_000n, 2_000n));
+    const c = byDefault();
+    const { lines, log } = captureLogger();
+    await collectWith(c, log);
+    await clock.set(T0 + 60_000);
+    const before = await expectCycle(c);
+    // The mode was chosen on the first cycle; a write now bypasses the trigger. By row version it
+    // would be read on the next cycle; by updated_at it is not, which shows the stamp is followed.
+    await tdb.pool.query('ALTER TABLE sellers DISABLE TRIGGER sellers_stamp_write');
+    await tdb.pool.query('UPDATE sellers SET credits_used = 9999.00 WHERE id = $1', [keep]);
+    await clock.set(T0 + 2 * 60_000);
+    const got = await cycle(c);
+    expect({ used: got.used, low: got.low }).toEqual({ used: before.used, low: 0 });
+    expect(choice(lines)).toEqual([
+      { level: 30, msg: 'seller credits: trigger sellers_stamp_write keeps sellers.updated_at; … (collection.seller_changes: auto)' },
+    ]);
+  });
+
+  test('with the trigger disabled, or a trigger that does not assign updated_at: row versions, so a write that kept updated_at is read on the next cycle', async () => {
+    for (const shape of ['disabled', 'other trigger'] as const) {
+      await tdb.pool.query('DELETE FROM sellers');
+      model.clear();
+      await clock.set(T0);
+      if (shape === 'disabled') await tdb.pool.query('ALTER TABLE sellers DISABLE TRIGGER sellers_stamp_write');
+      else
+        await tdb.pool.query(`
+          ALTER TABLE sellers DISABLE TRIGGER sellers_stamp_write;
+          CREATE FUNCTION sellers_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+          CREATE TRIGGER sellers_audit BEFORE UPDATE ON sellers FOR EACH ROW EXECUTE FUNCTION sellers_audit()`);
+      try {
+        const keep = await add(live(10_000n, 1_000n));
+        await add(live(20_000n, 2_000n));
+        const c = byDefault();
+        const { lines, log } = captureLogger();
+        await collectWith(c, log);
+        await clock.set(T0 + 60_000);
+        await expectCycle(c);
+        // A batch job's raw UPDATE, its updated_at as it was: only row versions see it.
+        await tdb.pool.query('UPDATE sellers SET credits_used = 9999.00 WHERE id = $1', [keep]);
+        model.set(keep, { ...model.get(keep)!, used: 999_900n });
+        await clock.set(T0 + 2 * 60_000);
+        expect((await expectCycle(c)).low).toBe(1);
+        expect(choice(lines)).toEqual([
+          { level: 30, msg: 'seller credits: no enabled trigger keeps sellers.updated_at; … (collection.seller_changes: auto)' },
+        ]);
+      } finally {
+        if (shape === 'other trigger') await tdb.pool.query('DROP TRIGGER sellers_audit ON sellers; DROP FUNCTION sellers_audit()');
       }
     }
   });

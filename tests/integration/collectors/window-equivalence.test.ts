@@ -83,7 +83,13 @@ const PAIRS: {
   { name: 'carts', reference: ref.carts },
   { name: 'logins', reference: ref.logins, traffic: (r) => new LoginTraffic(r) },
   { name: 'support', reference: ref.support, traffic: (r) => new SupportTraffic(r) },
-  { name: 'sellers', reference: ref.sellers, traffic: (r) => new SellerTraffic(r) },
+  {
+    name: 'sellers',
+    label: 'sellers (by row versions)',
+    collection: { seller_changes: 'row_versions' },
+    reference: ref.sellers,
+    traffic: (r) => new SellerTraffic(r),
+  },
   {
     name: 'sellers',
     label: 'sellers (by updated_at)',
