@@ -128,7 +128,7 @@ export const rollupDrift = metric({
   collector: [...windowCollectors, 'seller_credits'],
   source: 'full refresh (collection.full_refresh)',
   definition:
-    'Sum over the collector\'s series of |incremental - recomputed|. 0 unless rows changed outside `collection.mutable_horizon` or were committed later than `collection.settle_lag`; the refresh then replaces the incremental state. `collector="revenue_mrr"` is MRR\'s running sum, where an `amount_monthly` changed in place is such a change; `collector="support_open"` is the running count of open tickets, where a ticket reopened more than `collection.mutable_horizon` after its close is one; `collector="seller_credits"` (only with `collection.seller_changes: updated_at`) is the kept balances, where a seller changed without its `updated_at` moving, or deleted, is one.',
+    'Sum over the collector\'s series of |incremental - recomputed|. 0 unless rows changed outside `collection.mutable_horizon` or were committed later than `collection.settle_lag`; the refresh then replaces the incremental state. `collector="revenue_mrr"` is MRR\'s running sum, where an `amount_monthly` changed in place is such a change; `collector="support_open"` is the running count of open tickets, where a ticket reopened more than `collection.mutable_horizon` after its close is one; `collector="seller_credits"` (only where `sellers.updated_at` is followed, `collection.seller_changes`) is the kept balances, where a seller changed without its `updated_at` moving, or deleted, is one.',
 });
 
 export const rollupStateBytes = metric({
