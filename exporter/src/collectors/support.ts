@@ -18,7 +18,7 @@ import type { Db } from '../runtime/db';
 import type { MetricDef } from '../../../shared/catalogue';
 import { IncrementalState } from './incremental';
 import { RunningOpenTickets } from './open-tickets';
-import { type Col, CSAT_FACTS_SQL, readCsatChanged, staleFacts } from './csat-tail';
+import { type Col, CSAT_FACTS_SQL, CsatTail } from './csat-tail';
 import {
   type FactRow,
   type FactStore,
@@ -67,13 +67,13 @@ const averages =
 export const support: CollectorFactory = (config) => {
   const state = new IncrementalState();
   const retainSeconds = Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w]));
+  const csatTail = new CsatTail();
   const csatSpec: WindowSpec<Col> = {
     columns: { score: 'u8' },
     retainSeconds,
     loadRange: (db, from, to, sink) => streamFacts(db, CSAT_FACTS_SQL, [from, to], toScore, sink),
-    async readChanged(db, from, to, _minT, tail) {
-      const { rows, reread } = await readCsatChanged(db, tail!.store, tail!.fromUs, from, to);
-      return { rows, patches: staleFacts(tail!.store, reread, rows) };
+    readChanged(db, from, to, _minT, tail) {
+      return csatTail.read(db, tail!.store, tail!.fromUs, from, to);
     },
   };
   const reviewSpec: WindowSpec<Col> = {
