@@ -171,8 +171,6 @@ const MAX_WHOLE_CYCLES = 16;
 export class CsatTail {
   private wholeLeft = 0;
   private run = 1;
-  /** How the last cycle read the tail (tests). */
-  lastRead: 'buckets' | 'whole' = 'buckets';
 
   async read(
     db: Db,
@@ -183,11 +181,9 @@ export class CsatTail {
   ): Promise<{ rows: FactRow<Col>[]; patches: FactPatch<Col>[] }> {
     if (this.wholeLeft > 0) {
       this.wholeLeft -= 1;
-      this.lastRead = 'whole';
       const rows = await queryFacts(db, CSAT_FACTS_SQL, [tailFromUs, toUs], toScore);
       return { rows, patches: staleFacts(store, [[tailFromUs, Infinity]], rows) };
     }
-    this.lastRead = 'buckets';
     const { rows, reread, buckets, changed } = await readCsatChanged(db, store, tailFromUs, fromUs, toUs);
     if (changed * 2 > buckets) {
       this.wholeLeft = this.run;
