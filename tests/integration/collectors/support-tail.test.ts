@@ -11,11 +11,12 @@ import type { Collector } from '../../../exporter/src/collectors/types';
 import { type Db, withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { build, seriesOf, testConfig } from '../../support/collect';
+import { build, seriesOf, testConfig, valueOf } from '../../support/collect';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 const T = Date.UTC(2026, 4, 12, 12, 0);
 /** Facts per bucket (BUCKET_FACTS in csat-tail.ts). */
 const BUCKET = 256;
@@ -34,9 +35,11 @@ afterAll(async () => {
 /** Tail tickets the last cycle's CSAT check, or whole re-read, returned (rows with an id). */
 let tailRows = 0;
 
-async function cycle(collector: Collector, atMs: number) {
+/** Last cycle's rollup_drift{collector="support"}. */
+let drift: number | undefined;
+
+async function cycle(collector: Collector, atMs: number, config = testConfig()) {
   await clock.set(atMs);
-  const config = testConfig();
   const ctrl = new AbortController();
   tailRows = 0;
   const out = await withReadOnly(clock.pool, 30, ctrl.signal, (db) => {
@@ -50,6 +53,7 @@ async function cycle(collector: Collector, atMs: number) {
     } as Db;
     return collector.collect({ db: counted, config, log: createLogger('silent'), signal: ctrl.signal });
   });
+  drift = valueOf(out, M.rollupDrift.name, { collector: 'support' });
   return seriesOf(out, M.csatScore.name);
 }
 
@@ -67,8 +71,8 @@ async function expected(): Promise<Record<string, number>> {
   return out;
 }
 
-async function expectExact(collector: Collector, atMs: number) {
-  const got = await cycle(collector, atMs);
+async function expectExact(collector: Collector, atMs: number, config = testConfig()) {
+  const got = await cycle(collector, atMs, config);
   const want = await expected();
   expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
   for (const k of Object.keys(want)) expect(got[k]).toBeCloseTo(want[k]!, 12);
@@ -213,4 +217,26 @@ test('a tail whose tickets all changed is re-read whole, and the next cycles too
   await step(6); // checked again: nothing changed
   await step(7);
   expect(reads).toEqual([700, 700, 700, 700, 699, 0, 0]);
+});
+
+test('what the sums cannot see (two closings moved +δ and −δ in one bucket and cycle) waits for the full refresh, published as drift', async () => {
+  await tdb.pool.query('DELETE FROM support_tickets');
+  // Two 3s in one bucket: a 30 minutes outside the next cycle's 1d window, b well inside the tail.
+  const aAt = T - DAY - 30 * MINUTE;
+  const bAt = FIRST + 10 * HOUR;
+  const [a, b] = await ticketsFrom(FIRST, 2, (i) => (i === 0 ? aAt : bAt));
+  await tdb.pool.query('UPDATE support_tickets SET csat_score = 3');
+  // The first full refresh comes 5 to 15 minutes after the build (0.5 to 1.5 × full_refresh).
+  const config = testConfig({ collection: { settle_lag: 0, full_refresh: 600 } });
+  const collector = build(support, config);
+  await expectExact(collector, T, config);
+  // δ ≈ 1h, a multiple of the mixed term's prime in µs: count and every sum stay as they were.
+  const delta = (3600 * 1_000_003) / 1000; // ms
+  await setTicket(a!, aAt + delta, 3); // into the 1d window
+  await setTicket(b!, bAt - delta, 3);
+  expect(await cycle(collector, T + MINUTE, config)).toEqual({ 'window=7d': 3, 'window=30d': 3 });
+  expect(Object.keys(await expected())).toContain('window=1d'); // the table has a 1d value
+  expect(drift).toBe(0);
+  await expectExact(collector, T + 20 * MINUTE, config);
+  expect(drift).toBe(3); // the 1d series the incremental facts lacked
 });
