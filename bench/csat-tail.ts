@@ -30,7 +30,11 @@ const md5Of = (facts: { id: number; t: number; score: number }[]) =>
 
 const US = 1_000_000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const load = () => execSync('uptime').toString().trim().replace(/.*load average: /, '');
+const load = () =>
+  execSync('uptime')
+    .toString()
+    .trim()
+    .replace(/.*load average: /, '');
 
 async function main() {
   const { values } = parseArgs({ options: { db: { type: 'string' }, rounds: { type: 'string' }, url: { type: 'string' } } });

@@ -230,8 +230,8 @@ test('what the sums cannot see (two closings moved +δ and −δ in one bucket a
   const config = testConfig({ collection: { settle_lag: 0, full_refresh: 600 } });
   const collector = build(support, config);
   await expectExact(collector, T, config);
-  // δ ≈ 1h, a multiple of the mixed term's prime in µs: count and every sum stay as they were.
-  const delta = (3600 * 1_000_003) / 1000; // ms
+  // One closed an hour later, the other an hour earlier: the count and every sum stay as they were.
+  const delta = HOUR;
   await setTicket(a!, aAt + delta, 3); // into the 1d window
   await setTicket(b!, bAt - delta, 3);
   expect(await cycle(collector, T + MINUTE, config)).toEqual({ 'window=7d': 3, 'window=30d': 3 });
