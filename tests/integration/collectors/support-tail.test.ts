@@ -136,7 +136,7 @@ test('a ticket of an old bucket reopened while another of the same bucket gets i
   await expectExact(collector, T + 2 * MINUTE);
 });
 
-test('a score changed inside a bucket, a ticket closed again inside its bucket and one into another bucket: exact', async () => {
+test('a score changed inside a bucket, two moved +1 and −1, a ticket closed again inside its bucket and one into another: exact', async () => {
   await tdb.pool.query('DELETE FROM support_tickets');
   const ids = await ticketsFrom(FIRST, 700);
   const collector = build(support, testConfig());
@@ -145,6 +145,10 @@ test('a score changed inside a bucket, a ticket closed again inside its bucket a
   // One change a cycle, so that no other change of the same bucket gives it away.
   await tdb.pool.query('UPDATE support_tickets SET csat_score = 4 WHERE id = $1', [ids[102]]); // a 3 (1 + 102 mod 5)
   await expectExact(collector, T + MINUTE);
+  expect(tailRows).toBe(BUCKET);
+  // Two scores of the second bucket moved +1 and −1: ticket 330 (a 1, outside 1d) and 361 (a 2, inside).
+  await tdb.pool.query('UPDATE support_tickets SET csat_score = 3 - csat_score WHERE id IN ($1, $2)', [ids[330], ids[361]]);
+  await expectExact(collector, T + 90_000);
   expect(tailRows).toBe(BUCKET);
   // Ticket 340, closed 24h20m before the next cycle, closed again 30 minutes later: across the 1d edge,
   // still between tickets 347 and 348, inside the second bucket.
