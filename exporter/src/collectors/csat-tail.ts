@@ -5,7 +5,9 @@
  * bench_1m's rate) to find the few that changed was the costliest statement of support's cycle; now
  * the facts held for the already-read part of the tail are cut into buckets, each sent as its time
  * range and a fingerprint of its facts, and the database returns only the tickets of the buckets
- * whose fingerprint differs, with those of the new range.
+ * whose fingerprint differs, with those of the new range. On a copy of bench_busy_1m, alternated
+ * (README, "CSAT's tail, checked per bucket"): the statement 1.14–2.17 → 0.41–0.74 ms of database time,
+ * support 1.53–2.70 → 0.74–1.30 ms, the exporter's CPU for the read 2.2 → 0.6 ms.
  */
 import type { Db } from '../runtime/db';
 import { type FactPatch, type FactRow, type FactStore, queryFacts, usOf, usToTimestamp, windowRange } from './window-facts';
@@ -13,7 +15,10 @@ import { type FactPatch, type FactRow, type FactStore, queryFacts, usOf, usToTim
 /** Score 1..5; 0 marks a fact that no longer holds (it is skipped until it leaves the window). */
 export type Col = 'score';
 
-/** Scored tickets closed in ($1, $2] (index-only on support_tickets_closed_scored_idx when present). */
+/**
+ * Scored tickets closed in ($1, $2] (index-only on support_tickets_closed_scored_idx when present): a
+ * build, and the tail re-read whole after a check that found most of its buckets changed (CsatTail).
+ */
 export const CSAT_FACTS_SQL = `
   SELECT id, ${usOf('closed_at')} AS t, csat_score AS score
     FROM support_tickets
