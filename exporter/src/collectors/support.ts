@@ -18,18 +18,8 @@ import type { Db } from '../runtime/db';
 import type { MetricDef } from '../../../shared/catalogue';
 import { IncrementalState } from './incremental';
 import { RunningOpenTickets } from './open-tickets';
-import { type Col, CSAT_FACTS_SQL, CsatTail } from './csat-tail';
-import {
-  type FactRow,
-  type FactStore,
-  queryFacts,
-  streamFacts,
-  usOf,
-  windowSlices,
-  windowSettings,
-  WindowFacts,
-  type WindowSpec,
-} from './window-facts';
+import { type Col, CSAT_FACTS_SQL, CsatTail, toScore } from './csat-tail';
+import { type FactStore, queryFacts, streamFacts, usOf, windowSlices, windowSettings, WindowFacts, type WindowSpec } from './window-facts';
 
 export const SUPPORT_TICKETS_OPENED_SQL = `
   SELECT count(*) AS n
@@ -42,7 +32,6 @@ export const REVIEW_FACTS_SQL = `
     FROM reviews
    WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz`;
 
-const toScore = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), score: Number(r.score) });
 const readScores = (db: Db, sql: string, from: number, to: number) => queryFacts(db, sql, [from, to], toScore);
 
 const averages =
