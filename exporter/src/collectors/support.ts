@@ -6,9 +6,10 @@
  * not a score of zero.
  *
  * A ticket's closed_at and csat_score change after the fact (closed, scored, reopened, closed again),
- * so each cycle re-reads the tickets closed inside `mutable_horizon` and neutralises the facts that
- * no longer hold: a tail fact missing from the re-read, and an older fact of a ticket the re-read
- * found closed at another time. Reviews never change: a cycle reads the new ones.
+ * so each cycle checks the tickets closed inside `mutable_horizon` bucket by bucket (./csat-tail.ts),
+ * re-reads those of the buckets that changed and neutralises the facts that no longer hold: a fact of
+ * a re-read range missing from the re-read, and an older fact of a ticket the re-read found closed at
+ * another time. Reviews never change: a cycle reads the new ones.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
@@ -17,30 +18,13 @@ import type { Db } from '../runtime/db';
 import type { MetricDef } from '../../../shared/catalogue';
 import { IncrementalState } from './incremental';
 import { RunningOpenTickets } from './open-tickets';
-import {
-  type FactPatch,
-  type FactRow,
-  type FactStore,
-  queryFacts,
-  streamFacts,
-  usOf,
-  windowSlices,
-  windowSettings,
-  WindowFacts,
-  type WindowSpec,
-} from './window-facts';
+import { type Col, CSAT_FACTS_SQL, CsatTail, toScore } from './csat-tail';
+import { type FactStore, queryFacts, streamFacts, usOf, windowSlices, windowSettings, WindowFacts, type WindowSpec } from './window-facts';
 
 export const SUPPORT_TICKETS_OPENED_SQL = `
   SELECT count(*) AS n
     FROM support_tickets
    WHERE opened_at > $1::timestamptz AND opened_at <= $2::timestamptz`;
-
-/** Scored tickets closed in ($1, $2] (index-only on support_tickets_closed_scored_idx when present). */
-export const CSAT_FACTS_SQL = `
-  SELECT id, ${usOf('closed_at')} AS t, csat_score AS score
-    FROM support_tickets
-   WHERE closed_at > $1::timestamptz AND closed_at <= $2::timestamptz
-     AND csat_score IS NOT NULL`;
 
 /** Reviews created in ($1, $2] (reviews_created_at_idx). */
 export const REVIEW_FACTS_SQL = `
@@ -48,27 +32,7 @@ export const REVIEW_FACTS_SQL = `
     FROM reviews
    WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz`;
 
-/** Score 1..5; 0 marks a fact that no longer holds (it is skipped until it leaves the window). */
-type Col = 'score';
-
-const toScore = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), score: Number(r.score) });
 const readScores = (db: Db, sql: string, from: number, to: number) => queryFacts(db, sql, [from, to], toScore);
-
-/**
- * Patches setting score 0 on facts the re-read of the tail (from, …] contradicts: tail facts it did
- * not return, and facts elsewhere of an id it returned at another time. One pass over the store.
- */
-export function staleFacts(store: FactStore<Col>, fromUs: number, rows: readonly FactRow<Col>[]): FactPatch<Col>[] {
-  const reread = new Map<number, number>(rows.map((r) => [r.id, r.t]));
-  const { n, t, id, cols } = store.view();
-  const out: FactPatch<Col>[] = [];
-  for (let i = 0; i < n; i++) {
-    if (cols.score[i] === 0) continue;
-    const at = reread.get(id[i]!);
-    if (at === undefined ? t[i]! > fromUs : at !== t[i]) out.push({ t: t[i]!, id: id[i]!, col: 'score', value: 0 });
-  }
-  return out;
-}
 
 const averages =
   (metric: MetricDef) =>
@@ -92,13 +56,13 @@ const averages =
 export const support: CollectorFactory = (config) => {
   const state = new IncrementalState();
   const retainSeconds = Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w]));
+  const csatTail = new CsatTail();
   const csatSpec: WindowSpec<Col> = {
     columns: { score: 'u8' },
     retainSeconds,
     loadRange: (db, from, to, sink) => streamFacts(db, CSAT_FACTS_SQL, [from, to], toScore, sink),
-    async readChanged(db, _from, to, _minT, tail) {
-      const rows = await readScores(db, CSAT_FACTS_SQL, tail!.fromUs, to);
-      return { rows, patches: staleFacts(tail!.store, tail!.fromUs, rows) };
+    readChanged(db, from, to, _minT, tail) {
+      return csatTail.read(db, tail!.store, tail!.fromUs, from, to);
     },
   };
   const reviewSpec: WindowSpec<Col> = {

@@ -197,8 +197,9 @@ CREATE INDEX IF NOT EXISTS support_tickets_open_idx ON support_tickets (opened_a
 CREATE INDEX IF NOT EXISTS support_tickets_closed_opened_idx ON support_tickets (closed_at) INCLUDE (opened_at)
   WHERE closed_at IS NOT NULL;
 -- Optional, for cost only: CSAT facts (scored tickets by closed_at) come from this index alone. Every
--- steady cycle re-reads the tickets closed inside mutable_horizon, one heap fetch apiece without it
--- (busy dataset, 2,400 tickets: 2.2–4.4 → 1.3 ms).
+-- steady cycle sums the tickets closed inside mutable_horizon per bucket (and re-reads the buckets that
+-- changed), one heap fetch apiece without it (busy dataset, 2,400 tickets, then a plain re-read:
+-- 2.2–4.4 → 1.3 ms).
 CREATE INDEX IF NOT EXISTS support_tickets_closed_scored_idx ON support_tickets (closed_at) INCLUDE (id, csat_score)
   WHERE csat_score IS NOT NULL;
 
