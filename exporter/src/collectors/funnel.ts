@@ -94,9 +94,12 @@ export const FUNNEL_NEW_SQL = `
  * only grow (a success also proves the order). Re-reading an overlap (settle_lag) adds nothing twice.
  * Rows of new sessions (most of them) are dropped by id before sessions are looked up by primary key,
  * once for the three kinds of rows: `added` is MATERIALIZED so that the filter is not pushed into each
- * branch, which built the set of new session ids three times, each an index scan with a table fetch per
- * new session (a copy of bench_busy_1m, its newest minute of rows copied to now, the copy's last minute,
- * EXPLAIN ANALYZE 90 times each alternated, load 1.8–2.5: 971 → 717 buffer pages, 0.77× the time).
+ * branch, which built the set of new session ids three times, each an index scan fetching the table
+ * page of every new session. Copy of bench_busy_1m: `bench/collection-cost.ts --cycles 7 --only
+ * visitors,bounce,funnel,active_users,revenue`, 3 runs each alternated, load 2.2–3.8: this read 365–423
+ * → 333–379 pages a steady cycle (the minute's sessions lie on a few table pages); EXPLAIN ANALYZE 90×
+ * each alternated, load 1.8–3.0, of a minute whose sessions are spread over many pages: 971 → 717
+ * pages, 0.77× the time; of an older, all-visible minute: 894 → 884 pages, 0.89× the time.
  */
 export const FUNNEL_TOUCHED_SQL = `
   WITH added AS MATERIALIZED (

@@ -65,11 +65,11 @@ CREATE INDEX IF NOT EXISTS sessions_ended_at_idx ON sessions (ended_at);
 -- the probe is index-only: it starts at the previous entry and reads no table page where the page is
 -- all-visible. The (visitor_id, started_at) / (user_id, started_at) indexes these replace started at the
 -- new row itself and fetched the table row of every entry they stepped over. Copy of bench_busy_1m,
--- `bench/collection-cost.ts --cycles 7 --only visitors,bounce,funnel,active_users,revenue`, 3 runs each
--- alternated, load 2.2–4.4: the linked reads of a steady cycle 1,149–1,251 → 918–1,063 buffer pages
--- (visitors 463–484 → 333–403, signed-in sessions 267–281 → 189–233, orders 205–251 → 194–212: there
--- the previous row is one cycle old, on a page not yet all-visible); with previous rows on all-visible
--- pages (EXPLAIN ANALYZE of the copy's last minute) 6 → 3 pages a probe and 0.88–0.90× the time.
+-- `bench/collection-cost.ts --cycles 7 --only visitors,bounce,funnel,active_users,revenue`, 6 runs each
+-- alternated, load 2.2–4.4: the linked reads of a steady cycle 1,101–1,251 → 912–1,063 buffer pages
+-- (0.81×; visitors 416–484 → 333–403, signed-in sessions 236–281 → 189–233, orders 200–251 → 170–212:
+-- there the previous row is one cycle old, on a page not yet all-visible); with previous rows on
+-- all-visible pages (EXPLAIN ANALYZE of the copy's last minute) 6 → 3 pages a probe, 0.88–0.90× the time.
 -- Same entries per insert, 8 bytes wider: 60 → 77 MB for 2M sessions, 30 → 39 MB for 1M orders.
 CREATE INDEX IF NOT EXISTS sessions_visitor_started_id_idx ON sessions (visitor_id, started_at, id);
 CREATE INDEX IF NOT EXISTS sessions_user_started_id_idx ON sessions (user_id, started_at, id) WHERE user_id IS NOT NULL;
