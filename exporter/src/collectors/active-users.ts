@@ -3,7 +3,7 @@
  * (./window-facts.ts): one fact per signed-in session of the last 30 days with the start of the same
  * user's next session, so distinct users per window are exact without a Map of users. A cycle reads
  * the sessions started since the previous horizon (and links each to its predecessor through
- * sessions_user_started_idx); registered users are counted incrementally.
+ * sessions_user_started_id_idx); registered users are counted incrementally.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { Db } from '../runtime/db';

@@ -1,7 +1,7 @@
 /**
  * Weekly cohort retention for the last 12 complete signup weeks. Weeks are ISO weeks in UTC
  * (date_trunc('week') starts on Monday). Only users registered in those 12 weeks are read
- * (users_created_at_idx), and only their sessions in the same 12 weeks (sessions_user_started_idx).
+ * (users_created_at_idx), and only their sessions in the same 12 weeks (sessions_user_started_id_idx).
  * Both queries run in one transaction, where now() is fixed, so they agree on the week boundaries.
  * Every row they read has an event time before the current ISO week, so the result is computed once
  * per week once those rows are settled (./settled-period.ts).

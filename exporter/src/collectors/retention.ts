@@ -1,7 +1,7 @@
 /**
  * Classic day-N retention of the latest complete signup cohorts. Days are UTC calendar days computed
  * as dates (not "now minus 24h"), so the result does not depend on the session time zone or DST.
- * Reads one day of users per N (users_created_at_idx) and probes sessions_user_started_idx per user.
+ * Reads one day of users per N (users_created_at_idx) and probes sessions_user_started_id_idx per user.
  *
  * The value only depends on users created on the cohort days and their sessions of yesterday: rows
  * whose event times are all before today's UTC midnight, so it is computed once per day once they

@@ -1,6 +1,6 @@
 /**
  * Revenue gauges: ARPU and repeat-purchase ratio per trailing window (range scans on
- * orders_created_at_idx; the "ordered before" check probes orders_user_created_idx per buyer), and
+ * orders_created_at_idx; the "ordered before" check probes orders_user_created_id_idx per buyer), and
  * monthly recurring revenue from active seller subscriptions, kept as a running sum (./recurring-revenue.ts).
  */
 import { M } from '../../../shared/catalogue';
@@ -36,7 +36,7 @@ const BUYER_ORDERS: LinkedRows = {
 };
 
 /**
- * Orders created in ($1, $2], each with its buyer's next and first order (orders_user_created_idx):
+ * Orders created in ($1, $2], each with its buyer's next and first order (orders_user_created_id_idx):
  * GMV per window is a sum of facts, buyers per window count each buyer once through their latest
  * order, and a buyer repeats when their first order is at or before the window start.
  */

@@ -4,7 +4,7 @@
  * next session and of their first session ever. A visitor counts once per window (through their
  * latest session in it) and is returning when their first session is at or before the window start.
  * A cycle reads sessions started since the previous horizon, with one probe each on
- * sessions_visitor_started_idx for the visitor's previous session (whose fact gives the first one);
+ * sessions_visitor_started_id_idx for the visitor's previous session (whose fact gives the first one);
  * no visitor id is held in memory. Windows are summed per block of
  * facts (BlockSums), so a cycle re-adds only the blocks that changed, not every fact of 30 days.
  */

@@ -1,7 +1,7 @@
 /** Reference implementation (the full-window SQL of the collector before continuous aggregates): the ground truth the incremental collector is compared with. */
 /**
  * Revenue gauges: ARPU and repeat-purchase ratio per trailing window (range scans on
- * orders_created_at_idx; the "ordered before" check probes orders_user_created_idx per buyer), and
+ * orders_created_at_idx; the "ordered before" check probes orders_user_created_id_idx per buyer), and
  * monthly recurring revenue from active seller subscriptions.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
@@ -24,7 +24,7 @@ export const GMV_BY_WINDOW_SQL = `
 
 /**
  * One range scan for the longest window gives each buyer's latest order in it; each buyer's first
- * order ever is one index probe (orders_user_created_idx). A buyer belongs to a window when the
+ * order ever is one index probe (orders_user_created_id_idx). A buyer belongs to a window when the
  * latest order is inside it, and repeats when the first order is at or before the window start.
  */
 export const REPEAT_PURCHASE_SQL = `

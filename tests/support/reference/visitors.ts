@@ -2,7 +2,7 @@
 /**
  * Distinct visitors per trailing window, split into new and returning. Reads only sessions started
  * inside the longest window (range scan on sessions_started_at_idx); the "seen before?" test is one
- * index probe per visitor on sessions_visitor_started_idx.
+ * index probe per visitor on sessions_visitor_started_id_idx.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from '../../../exporter/src/collectors/types';
