@@ -4,7 +4,7 @@
  * so a test can move the clock across hour, day, ISO-week and window edges.
  */
 import pg from 'pg';
-import type { TestDatabase } from './db';
+import { createTestDatabase, type TestDatabase } from './db';
 
 export interface PinnedClock {
   /** Pool whose sessions see the pinned now(). */
@@ -37,4 +37,31 @@ export async function pinClock(tdb: TestDatabase, startMs: number): Promise<Pinn
   const [{ now }] = (await pool.query(`SELECT now() AS now`)).rows as [{ now: Date }];
   if (now.getTime() !== startMs) throw new Error(`clock not pinned: now() = ${now.toISOString()}`);
   return clock;
+}
+
+/**
+ * A test database for the whole file with its clock pinned at `startMs`: registers the beforeAll that
+ * creates both and the afterAll that drops them. Read `tdb` and `clock` inside tests and hooks.
+ */
+export function pinnedDatabase(startMs: number): { readonly tdb: TestDatabase; readonly clock: PinnedClock } {
+  let tdb: TestDatabase | undefined;
+  let clock: PinnedClock | undefined;
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    clock = await pinClock(tdb, startMs);
+  });
+  afterAll(async () => {
+    await clock?.end();
+    await tdb?.drop();
+  });
+  return {
+    get tdb() {
+      if (!tdb) throw new Error('pinnedDatabase: read tdb inside a test or hook');
+      return tdb;
+    },
+    get clock() {
+      if (!clock) throw new Error('pinnedDatabase: read clock inside a test or hook');
+      return clock;
+    },
+  };
 }

@@ -6,32 +6,22 @@
  */
 import { M } from '../../../shared/catalogue';
 import { support } from '../../../exporter/src/collectors/support';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, collectOnce, testConfig, valueOf } from '../../support/collect';
-import { pinClock, type PinnedClock } from '../../support/pinned-clock';
+import { pinnedDatabase } from '../../support/pinned-clock';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const T = Date.UTC(2026, 4, 12, 12, 0);
 
-let tdb: TestDatabase;
-let clock: PinnedClock;
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  clock = await pinClock(tdb, T);
-});
-afterAll(async () => {
-  await clock.end();
-  await tdb.drop();
-});
+const pinned = pinnedDatabase(T);
 
 const at = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** Ticket ids by name, and what each one is by the fixture's own bookkeeping. */
 let tickets = new Map<string, { id: number; opened: number; closed: number | null }>();
 async function ticket(name: string, opened: number, closed: number | null): Promise<void> {
-  const { rows } = await tdb.pool.query(`INSERT INTO support_tickets (opened_at, closed_at) VALUES ($1, $2) RETURNING id`, [
+  const { rows } = await pinned.tdb.pool.query(`INSERT INTO support_tickets (opened_at, closed_at) VALUES ($1, $2) RETURNING id`, [
     at(opened),
     at(closed),
   ]);
@@ -39,11 +29,11 @@ async function ticket(name: string, opened: number, closed: number | null): Prom
 }
 async function setClosed(name: string, closed: number | null): Promise<void> {
   const t = tickets.get(name)!;
-  await tdb.pool.query(`UPDATE support_tickets SET closed_at = $2 WHERE id = $1`, [t.id, at(closed)]);
+  await pinned.tdb.pool.query(`UPDATE support_tickets SET closed_at = $2 WHERE id = $1`, [t.id, at(closed)]);
   t.closed = closed;
 }
 /** METRICS.md: opened_at <= now and no closed_at, counted over the fixture. */
-const expected = () => [...tickets.values()].filter((t) => t.opened <= clock.nowMs && t.closed === null).length;
+const expected = () => [...tickets.values()].filter((t) => t.opened <= pinned.clock.nowMs && t.closed === null).length;
 
 /**
  * A support collector with mutable_horizon 1h and its first full refresh 1.5–3 h after its first cycle
@@ -53,14 +43,14 @@ function supportCycles(): () => Promise<{ open?: number; drift?: number }> {
   const config = testConfig({ collection: { settle_lag: 0, mutable_horizon: '1h', full_refresh: '2h' } });
   const collector = build(support, config);
   return async () => {
-    const s = await collectOnce(collector, clock.pool, config);
+    const s = await collectOnce(collector, pinned.clock.pool, config);
     return { open: valueOf(s, M.supportTicketsOpen.name), drift: valueOf(s, M.rollupDrift.name, { collector: 'support_open' }) };
   };
 }
 
 beforeEach(async () => {
-  await clock.set(T);
-  await tdb.pool.query('TRUNCATE support_tickets');
+  await pinned.clock.set(T);
+  await pinned.tdb.pool.query('TRUNCATE support_tickets');
   tickets = new Map();
 });
 
@@ -76,7 +66,7 @@ test('closings and reopenings inside mutable_horizon are exact; older changes wa
   expect(await cycle()).toEqual({ open: 6, drift: 0 });
 
   // Inside the horizon: a backlog ticket closes, the recently closed one reopens, a new one opens.
-  await clock.set(T + 5 * MINUTE);
+  await pinned.clock.set(T + 5 * MINUTE);
   await setClosed('backlog0', T + 4 * MINUTE);
   await setClosed('recentClosed', null);
   await ticket('new', T + 5 * MINUTE, null);
@@ -84,24 +74,24 @@ test('closings and reopenings inside mutable_horizon are exact; older changes wa
   expect(await cycle()).toEqual({ open: 7, drift: 0 });
 
   // The future ticket's opened_at passes; the reopened one closes again at another time.
-  await clock.set(T + 40 * MINUTE);
+  await pinned.clock.set(T + 40 * MINUTE);
   await setClosed('recentClosed', T + 39 * MINUTE);
   expect(expected()).toBe(7);
   expect(await cycle()).toEqual({ open: 7, drift: 0 });
 
   // Both older than the horizon: a ticket closed 3 days ago reopens, and one is committed with an
   // opened_at of 5 hours ago. The running count cannot see them: stale, no drift yet.
-  await clock.set(T + 70 * MINUTE);
+  await pinned.clock.set(T + 70 * MINUTE);
   await setClosed('oldClosed', null);
   await ticket('late', T + 70 * MINUTE - 5 * HOUR, null);
   expect(expected()).toBe(9);
   expect(await cycle()).toEqual({ open: 7, drift: 0 });
 
   // The full refresh (within 1.5 × full_refresh) rebuilds the count and publishes the difference.
-  await clock.set(T + 3 * HOUR + MINUTE);
+  await pinned.clock.set(T + 3 * HOUR + MINUTE);
   expect(await cycle()).toEqual({ open: 9, drift: 2 });
   // And the running count goes on from the rebuilt one.
-  await clock.set(T + 3 * HOUR + 2 * MINUTE);
+  await pinned.clock.set(T + 3 * HOUR + 2 * MINUTE);
   await setClosed('late', T + 3 * HOUR + 2 * MINUTE);
   expect(expected()).toBe(8);
   expect(await cycle()).toEqual({ open: 8, drift: 2 });
@@ -118,11 +108,11 @@ test("a small backlog against the horizon's closings is counted whole: exact at 
 
   // A reopening days after the close, and a late row: the running count would miss both until the
   // refresh; the whole count sees them on the next cycle.
-  await clock.set(T + 5 * MINUTE);
+  await pinned.clock.set(T + 5 * MINUTE);
   await setClosed('oldClosed', null);
   await ticket('late', T - 5 * HOUR, null);
   expect(expected()).toBe(3);
   expect(await cycle()).toEqual({ open: 3, drift: 0 });
-  await clock.set(T + 3 * HOUR + MINUTE);
+  await pinned.clock.set(T + 3 * HOUR + MINUTE);
   expect(await cycle()).toEqual({ open: 3, drift: 0 });
 });

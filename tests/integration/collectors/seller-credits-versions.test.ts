@@ -490,7 +490,8 @@ describe('collection.seller_changes: auto (the default)', () => {
     return withReadOnly(clock.pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
   }
 
-  test("with the reference schema's trigger: reads by updated_at (a write that kept it waits for the full read), and names the trigger once", async () => {
+  /** Two live sellers, and a collector built with the default after its cycles at T0 and T0 + 1 min. */
+  async function twoSellersTwoCycles() {
     const keep = await add(live(10_000n, 1_000n));
     await add(live(20_000n, 2_000n));
     const c = byDefault();
@@ -498,6 +499,11 @@ describe('collection.seller_changes: auto (the default)', () => {
     await collectWith(c, log);
     await clock.set(T0 + 60_000);
     const before = await expectCycle(c);
+    return { keep, c, lines, before };
+  }
+
+  test("with the reference schema's trigger: reads by updated_at (a write that kept it waits for the full read), and names the trigger once", async () => {
+    const { keep, c, lines, before } = await twoSellersTwoCycles();
     // The mode was chosen on the first cycle; a write now bypasses the trigger. By row version it
     // would be read on the next cycle; by updated_at it is not, which shows the stamp is followed.
     await tdb.pool.query('ALTER TABLE sellers DISABLE TRIGGER sellers_stamp_write');
@@ -522,13 +528,7 @@ describe('collection.seller_changes: auto (the default)', () => {
           CREATE FUNCTION sellers_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
           CREATE TRIGGER sellers_audit BEFORE UPDATE ON sellers FOR EACH ROW EXECUTE FUNCTION sellers_audit()`);
       try {
-        const keep = await add(live(10_000n, 1_000n));
-        await add(live(20_000n, 2_000n));
-        const c = byDefault();
-        const { lines, log } = captureLogger();
-        await collectWith(c, log);
-        await clock.set(T0 + 60_000);
-        await expectCycle(c);
+        const { keep, c, lines } = await twoSellersTwoCycles();
         // A batch job's raw UPDATE, its updated_at as it was: only row versions see it.
         await tdb.pool.query('UPDATE sellers SET credits_used = 9999.00 WHERE id = $1', [keep]);
         model.set(keep, { ...model.get(keep)!, used: 999_900n });

@@ -10,9 +10,8 @@ import { support } from '../../../exporter/src/collectors/support';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import { type Db, withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
 import { build, seriesOf, testConfig, valueOf } from '../../support/collect';
-import { pinClock, type PinnedClock } from '../../support/pinned-clock';
+import { pinnedDatabase } from '../../support/pinned-clock';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -21,16 +20,7 @@ const T = Date.UTC(2026, 4, 12, 12, 0);
 /** Facts per bucket (BUCKET_FACTS in csat-tail.ts). */
 const BUCKET = 256;
 
-let tdb: TestDatabase;
-let clock: PinnedClock;
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  clock = await pinClock(tdb, T);
-});
-afterAll(async () => {
-  await clock.end();
-  await tdb.drop();
-});
+const pinned = pinnedDatabase(T);
 
 /** Tail tickets the last cycle's CSAT check, or whole re-read, returned (rows with an id). */
 let tailRows = 0;
@@ -39,10 +29,10 @@ let tailRows = 0;
 let drift: number | undefined;
 
 async function cycle(collector: Collector, atMs: number, config = testConfig()) {
-  await clock.set(atMs);
+  await pinned.clock.set(atMs);
   const ctrl = new AbortController();
   tailRows = 0;
-  const out = await withReadOnly(clock.pool, 30, ctrl.signal, (db) => {
+  const out = await withReadOnly(pinned.clock.pool, 30, ctrl.signal, (db) => {
     const counted: Db = {
       ...db,
       query: async (sql, params) => {
@@ -61,7 +51,7 @@ async function cycle(collector: Collector, atMs: number, config = testConfig()) 
 async function expected(): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const w of WINDOWS) {
-    const { rows } = await clock.pool.query(
+    const { rows } = await pinned.clock.pool.query(
       `SELECT avg(csat_score)::float8 AS v FROM support_tickets
         WHERE closed_at > now() - make_interval(secs => $1) AND closed_at <= now() AND csat_score IS NOT NULL`,
       [WINDOW_SECONDS[w]],
@@ -83,7 +73,7 @@ async function expectExact(collector: Collector, atMs: number, config = testConf
  * 1 + i mod 5; `at` may place them otherwise); returns their ids in closing order.
  */
 async function ticketsFrom(firstMs: number, n: number, at: (i: number) => number = (i) => firstMs + i * 4 * MINUTE): Promise<number[]> {
-  const { rows } = await tdb.pool.query(
+  const { rows } = await pinned.tdb.pool.query(
     `INSERT INTO support_tickets (opened_at, closed_at, csat_score)
      SELECT to_timestamp(($1::float8[])[i] / 1000) - interval '1 hour', to_timestamp(($1::float8[])[i] / 1000), 1 + (i - 1) % 5
        FROM generate_series(1, $2::int) AS i ORDER BY i RETURNING id`,
@@ -93,7 +83,7 @@ async function ticketsFrom(firstMs: number, n: number, at: (i: number) => number
 }
 
 const setTicket = (id: number, closedAtMs: number | null, score: number | null) =>
-  tdb.pool.query(`UPDATE support_tickets SET closed_at = to_timestamp($2::float8 / 1000), csat_score = $3 WHERE id = $1`, [
+  pinned.tdb.pool.query(`UPDATE support_tickets SET closed_at = to_timestamp($2::float8 / 1000), csat_score = $3 WHERE id = $1`, [
     id,
     closedAtMs,
     score,
@@ -101,7 +91,7 @@ const setTicket = (id: number, closedAtMs: number | null, score: number | null) 
 
 /** Scored tickets whose closed_at lies in (lo, hi] (ms): what re-reading that range returns. */
 async function scoredIn(loMs: number, hiMs: number): Promise<number> {
-  const { rows } = await tdb.pool.query(
+  const { rows } = await pinned.tdb.pool.query(
     `SELECT count(*)::int AS n FROM support_tickets
       WHERE closed_at > to_timestamp($1::float8 / 1000) AND closed_at <= to_timestamp($2::float8 / 1000) AND csat_score IS NOT NULL`,
     [loMs, hiMs],
@@ -117,10 +107,10 @@ const FIRST = T - 47 * HOUR;
 const closedAt = (i: number) => FIRST + i * 4 * MINUTE;
 
 test('a ticket of an old bucket reopened while another of the same bucket gets its score: both seen, exact', async () => {
-  await tdb.pool.query('DELETE FROM support_tickets');
+  await pinned.tdb.pool.query('DELETE FROM support_tickets');
   const ids = await ticketsFrom(FIRST, 700);
   // Closed without a score yet, inside the second bucket.
-  const { rows } = await tdb.pool.query(
+  const { rows } = await pinned.tdb.pool.query(
     `INSERT INTO support_tickets (opened_at, closed_at) VALUES (to_timestamp($1::float8 / 1000) - interval '1 hour', to_timestamp($1::float8 / 1000)) RETURNING id`,
     [closedAt(300) + MINUTE],
   );
@@ -130,24 +120,24 @@ test('a ticket of an old bucket reopened while another of the same bucket gets i
 
   // Same bucket, same count of scored tickets: one reopened (a 5), one scored (a 1).
   await setTicket(ids[299]!, null, null);
-  await tdb.pool.query('UPDATE support_tickets SET csat_score = 1 WHERE id = $1', [late]);
+  await pinned.tdb.pool.query('UPDATE support_tickets SET csat_score = 1 WHERE id = $1', [late]);
   await expectExact(collector, T + MINUTE);
   // Still exact on a cycle with no change.
   await expectExact(collector, T + 2 * MINUTE);
 });
 
 test('a score changed inside a bucket, two moved +1 and −1, a ticket closed again inside its bucket and one into another: exact', async () => {
-  await tdb.pool.query('DELETE FROM support_tickets');
+  await pinned.tdb.pool.query('DELETE FROM support_tickets');
   const ids = await ticketsFrom(FIRST, 700);
   const collector = build(support, testConfig());
   await expectExact(collector, T);
 
   // One change a cycle, so that no other change of the same bucket gives it away.
-  await tdb.pool.query('UPDATE support_tickets SET csat_score = 4 WHERE id = $1', [ids[102]]); // a 3 (1 + 102 mod 5)
+  await pinned.tdb.pool.query('UPDATE support_tickets SET csat_score = 4 WHERE id = $1', [ids[102]]); // a 3 (1 + 102 mod 5)
   await expectExact(collector, T + MINUTE);
   expect(tailRows).toBe(BUCKET);
   // Two scores of the second bucket moved +1 and −1: ticket 330 (a 1, outside 1d) and 361 (a 2, inside).
-  await tdb.pool.query('UPDATE support_tickets SET csat_score = 3 - csat_score WHERE id IN ($1, $2)', [ids[330], ids[361]]);
+  await pinned.tdb.pool.query('UPDATE support_tickets SET csat_score = 3 - csat_score WHERE id IN ($1, $2)', [ids[330], ids[361]]);
   await expectExact(collector, T + 90_000);
   expect(tailRows).toBe(BUCKET);
   // Ticket 340, closed 24h20m before the next cycle, closed again 30 minutes later: across the 1d edge,
@@ -162,7 +152,7 @@ test('a score changed inside a bucket, two moved +1 and −1, a ticket closed ag
 });
 
 test('only the tickets of the buckets that changed are re-read', async () => {
-  await tdb.pool.query('DELETE FROM support_tickets');
+  await pinned.tdb.pool.query('DELETE FROM support_tickets');
   const ids = await ticketsFrom(FIRST, 700);
   const collector = build(support, testConfig());
   await expectExact(collector, T);
@@ -171,7 +161,7 @@ test('only the tickets of the buckets that changed are re-read', async () => {
   expect(tailRows).toBe(0);
 
   // A score in the second bucket (tickets 256–511): that bucket's tickets only.
-  await tdb.pool.query('UPDATE support_tickets SET csat_score = 5 WHERE id = $1', [ids[400]]); // a 1
+  await pinned.tdb.pool.query('UPDATE support_tickets SET csat_score = 5 WHERE id = $1', [ids[400]]); // a 1
   await expectExact(collector, T + 2 * MINUTE);
   expect(tailRows).toBe(await scoredIn(closedAt(BUCKET - 1), closedAt(2 * BUCKET - 1)));
   expect(tailRows).toBe(BUCKET);
@@ -183,7 +173,7 @@ test('only the tickets of the buckets that changed are re-read', async () => {
 });
 
 test('tickets closed at the same instant are never split between two buckets', async () => {
-  await tdb.pool.query('DELETE FROM support_tickets');
+  await pinned.tdb.pool.query('DELETE FROM support_tickets');
   // 300 tickets, the 256th and 257th (i = 255, 256) closed at the same instant.
   const at = (i: number) => FIRST + Math.min(i, 255) * 4 * MINUTE + Math.max(i - 256, 0) * 4 * MINUTE;
   const ids = await ticketsFrom(FIRST, 300, at);
@@ -199,13 +189,13 @@ test('tickets closed at the same instant are never split between two buckets', a
 });
 
 test('a tail whose tickets all changed is re-read whole, and the next cycles too while that repeats: exact', async () => {
-  await tdb.pool.query('DELETE FROM support_tickets');
+  await pinned.tdb.pool.query('DELETE FROM support_tickets');
   await ticketsFrom(FIRST, 700);
   const collector = build(support, testConfig());
   await expectExact(collector, T);
   const reads: number[] = [];
   const step = async (minute: number, change?: string) => {
-    if (change) await tdb.pool.query(change);
+    if (change) await pinned.tdb.pool.query(change);
     await expectExact(collector, T + minute * MINUTE);
     reads.push(tailRows);
   };
@@ -224,12 +214,12 @@ test('a tail whose tickets all changed is re-read whole, and the next cycles too
 });
 
 test('what the sums cannot see (two closings moved +δ and −δ in one bucket and cycle) waits for the full refresh, published as drift', async () => {
-  await tdb.pool.query('DELETE FROM support_tickets');
+  await pinned.tdb.pool.query('DELETE FROM support_tickets');
   // Two 3s in one bucket: a 30 minutes outside the next cycle's 1d window, b well inside the tail.
   const aAt = T - DAY - 30 * MINUTE;
   const bAt = FIRST + 10 * HOUR;
   const [a, b] = await ticketsFrom(FIRST, 2, (i) => (i === 0 ? aAt : bAt));
-  await tdb.pool.query('UPDATE support_tickets SET csat_score = 3');
+  await pinned.tdb.pool.query('UPDATE support_tickets SET csat_score = 3');
   // The first full refresh comes 5 to 15 minutes after the build (0.5 to 1.5 × full_refresh).
   const config = testConfig({ collection: { settle_lag: 0, full_refresh: 600 } });
   const collector = build(support, config);
