@@ -5,7 +5,7 @@
  * carts table on the same clock.
  */
 import { M } from '../../../shared/catalogue';
-import { carts } from '../../../exporter/src/collectors/carts';
+import { CART_STAMPED_SQL, carts } from '../../../exporter/src/collectors/carts';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import type { Config } from '../../../exporter/src/config/load';
 import { type Db, withReadOnly } from '../../../exporter/src/runtime/db';
@@ -231,4 +231,32 @@ describe('collection.cart_changes: auto (the default)', () => {
       { level: 30, msg: 'carts: no enabled trigger keeps carts.updated_at; … (collection.cart_changes: auto)' },
     ]);
   });
+});
+
+test('the read by updated_at is one range of carts_updated_at_idx even before carts.updated_at has statistics', async () => {
+  const pdb = await createTestDatabase();
+  try {
+    // 100 days of carts (the window is 30 % of them), stamped at once, every column analyzed but updated_at: as when the column is added to a populated table.
+    await pdb.pool.query(`
+      ALTER TABLE carts SET (autovacuum_enabled = false);
+      INSERT INTO users (id, created_at) VALUES (1, now() - interval '90 days');
+      INSERT INTO sessions (id, user_id, visitor_id, platform, channel, started_at) VALUES (1, 1, 'v1', 'web', 'direct', now() - interval '90 days');
+      INSERT INTO carts (user_id, session_id, created_at, status)
+      SELECT 1, 1, now() - make_interval(secs => i * 43), 'open' FROM generate_series(1, 200000) AS i;
+      ANALYZE carts (id, user_id, session_id, created_at, status, abandoned_at)`);
+    const { rows: stats } = await pdb.pool.query(
+      `SELECT count(*)::int AS n FROM pg_stats WHERE tablename = 'carts' AND attname = 'updated_at'`,
+    );
+    expect(stats[0].n).toBe(0);
+    const { rows } = await pdb.pool.query(`EXPLAIN (FORMAT JSON) ${CART_STAMPED_SQL}`, [
+      new Date(Date.now() - MINUTE).toISOString(),
+      new Date().toISOString(),
+      new Date(Date.now() - 30 * DAY).toISOString(),
+    ]);
+    const plan = JSON.stringify(rows[0]['QUERY PLAN']);
+    expect(plan).toContain('"Index Name":"carts_updated_at_idx"');
+    expect(plan).not.toContain('carts_created_at_idx');
+  } finally {
+    await pdb.drop();
+  }
 });
