@@ -7,6 +7,7 @@
  *   npx tsx bench/collection-cost.ts --url postgres://…/postgres --sizes 1000000   (uses bench_1m)
  *   npx tsx bench/collection-cost.ts --db bench_10m --cycles 9 --only seller_credits,support --no-fresh-rows
  *   npx tsx bench/collection-cost.ts --db bench_10m --seller-changes row_versions   (row versions even where a trigger keeps sellers.updated_at)
+ *   npx tsx bench/collection-cost.ts --db cs_busy --only carts --cart-changes open_tail --convert-carts 20   (a scratch copy: converts carts)
  *   npx tsx bench/collection-cost.ts --db bench_busy_1m --top 40   (list a cycle's 40 costliest statements, with their pages)
  */
 import pg from 'pg';
@@ -67,6 +68,23 @@ export interface CollectionCostResult {
   freshRateOf?: string;
   /** collection.seller_changes as measured. */
   sellerChanges: string;
+  /** collection.cart_changes as measured, and the open carts converted before each steady cycle. */
+  cartChanges: string;
+  convertedCartsPerCycle: number;
+}
+
+/**
+ * Converts up to `n` open carts of the last 48 hours (the default mutable_horizon), spread over it, in
+ * one statement: the status changes a shop's checkouts write between two cycles.
+ */
+async function convertCarts(writer: pg.Pool, n: number): Promise<number> {
+  const { rowCount } = await writer.query(
+    `UPDATE carts SET status = 'converted'
+      WHERE id IN (SELECT id FROM carts WHERE status = 'open' AND created_at > now() - interval '48 hours'
+                    ORDER BY hashint8(id) LIMIT $1)`,
+    [n],
+  );
+  return rowCount ?? 0;
 }
 
 async function ratesOf(url: string): Promise<Map<string, number>> {
@@ -149,13 +167,20 @@ export async function runCollectionCost(o: {
   only?: string[];
   /** collection.seller_changes; the product's default when unset. */
   sellerChanges?: BenchOptions['sellerChanges'];
+  /** collection.cart_changes; the product's default when unset. */
+  cartChanges?: BenchOptions['cartChanges'];
+  /** Open carts converted before each steady cycle (0: none; fresh rows only insert). */
+  convertCarts?: number;
   /** How many of a cycle's costliest statements to list (5 when unset). */
   top?: number;
 }): Promise<CollectionCostResult> {
   const url = databaseUrl(o.serverUrl, o.dbName);
-  const config = parseConfig(benchConfig({ databaseUrl: url, interval: '1h', customMetrics: false, sellerChanges: o.sellerChanges }), {
-    env: {},
-  });
+  const config = parseConfig(
+    benchConfig({ databaseUrl: url, interval: '1h', customMetrics: false, sellerChanges: o.sellerChanges, cartChanges: o.cartChanges }),
+    {
+      env: {},
+    },
+  );
   const entries = scheduledCollectors(config).filter((e) => !o.only || o.only.includes(e.collector.name));
   const unknown = (o.only ?? []).filter((n) => !entries.some((e) => e.collector.name === n));
   if (unknown.length) throw new Error(`--only: not a default database collector: ${unknown.join(', ')}`);
@@ -188,9 +213,11 @@ export async function runCollectionCost(o: {
     if (o.freshRateOf) progress(`${o.dbName}: fresh rows at ${o.freshRateOf}'s rate`);
     for (let i = 1; i <= o.cycles; i++) {
       if (!o.noFreshRows) fresh = await insertFreshMinute(writer, await dbNow(writer), rates);
+      const converted = o.convertCarts ? await convertCarts(writer, o.convertCarts) : 0;
       const c = await runCycle(`steady ${i}`, scheduler, entries, monitor, o.top ?? 5);
       progress(
-        `${o.dbName}: steady-state cycle ${i}/${o.cycles} after inserting ${fresh.reduce((a, f) => a + f.rows, 0)} rows: ` +
+        `${o.dbName}: steady-state cycle ${i}/${o.cycles} after inserting ${fresh.reduce((a, f) => a + f.rows, 0)} rows` +
+          `${converted ? ` and converting ${converted} carts` : ''}: ` +
           `${c.wallMs.toFixed(0)} ms wall, ${c.dbMs.toFixed(0)} ms in the database, ${c.calls} statements, ${c.pages} buffer pages`,
       );
       cycles.push(c);
@@ -209,6 +236,8 @@ export async function runCollectionCost(o: {
       freshRowsPerCycle: fresh,
       freshRateOf: o.freshRateOf,
       sellerChanges: config.collection.seller_changes,
+      cartChanges: config.collection.cart_changes,
+      convertedCartsPerCycle: o.convertCarts ?? 0,
     };
   } finally {
     await scheduler.stop();
@@ -231,6 +260,8 @@ if (require.main === module) {
         noFreshRows: args.noFreshRows,
         only: args.only,
         sellerChanges: args.sellerChanges,
+        cartChanges: args.cartChanges,
+        convertCarts: args.convertCarts,
         top: args.top,
       });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

@@ -73,6 +73,8 @@ export interface BenchConfigOptions {
   settleLag?: number;
   /** collection.seller_changes; the product's default when unset. */
   sellerChanges?: Config['collection']['seller_changes'];
+  /** collection.cart_changes; the product's default when unset. */
+  cartChanges?: Config['collection']['cart_changes'];
 }
 
 /** A raw config object (what the YAML file would hold), for parseConfig or for a child process. */
@@ -99,6 +101,7 @@ export function benchConfig(o: BenchConfigOptions): Record<string, unknown> {
       retry_backoff_initial: '1h',
       retry_backoff_max: '1h',
       ...(o.sellerChanges ? { seller_changes: o.sellerChanges } : {}),
+      ...(o.cartChanges ? { cart_changes: o.cartChanges } : {}),
     },
     collectors,
     custom_metrics: o.customMetrics

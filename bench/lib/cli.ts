@@ -26,6 +26,13 @@ export interface BenchOptions {
   only?: string[];
   /** Standalone cost runs only: collection.seller_changes (how seller credits find changed sellers). */
   sellerChanges?: BenchConfigOptions['sellerChanges'];
+  /** Standalone cost runs only: collection.cart_changes (how the abandonment ratio finds changed carts). */
+  cartChanges?: BenchConfigOptions['cartChanges'];
+  /**
+   * Standalone cost runs only: open carts of the mutable tail converted before each steady cycle, as a
+   * shop's checkouts do (fresh rows only insert). The database must be a scratch copy: not undone.
+   */
+  convertCarts: number;
   /** Standalone cost runs only: how many of a cycle's costliest statements the report lists. */
   top: number;
 }
@@ -45,6 +52,8 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
       'no-fresh-rows': { type: 'boolean' },
       only: { type: 'string' },
       'seller-changes': { type: 'string' },
+      'cart-changes': { type: 'string' },
+      'convert-carts': { type: 'string' },
       top: { type: 'string' },
     },
   });
@@ -70,6 +79,8 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     noFreshRows: values['no-fresh-rows'] ?? false,
     only: values.only?.split(','),
     sellerChanges: sellerChanges(values['seller-changes']),
+    cartChanges: cartChanges(values['cart-changes']),
+    convertCarts: values['convert-carts'] === undefined ? 0 : num(values['convert-carts'], 0, 'convert-carts'),
     top: num(values.top, 5, 'top'),
   };
 }
@@ -77,6 +88,11 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
 function sellerChanges(v: string | undefined): BenchOptions['sellerChanges'] {
   if (v === undefined || v === 'auto' || v === 'row_versions' || v === 'updated_at') return v;
   throw new Error(`--seller-changes: expected auto, row_versions or updated_at, got ${v}`);
+}
+
+function cartChanges(v: string | undefined): BenchOptions['cartChanges'] {
+  if (v === undefined || v === 'auto' || v === 'open_tail' || v === 'updated_at') return v;
+  throw new Error(`--cart-changes: expected auto, open_tail or updated_at, got ${v}`);
 }
 
 /** "1000000" → "1m", "250000" → "250k": used in database names and tables. */

@@ -19,7 +19,11 @@ export function schemaParts(): { tables: string[]; indexes: string[] } {
 }
 
 /** Columns schema.sql gained after the benchmark databases of earlier versions were generated. */
-const LATER_COLUMNS = ['ALTER TABLE sellers ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now()'];
+const LATER_COLUMNS = [
+  'ALTER TABLE sellers ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now()',
+  // A volatile DEFAULT would rewrite the table; now() is stable, so existing carts take the ALTER's instant at once.
+  'ALTER TABLE carts ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now()',
+];
 
 /**
  * Indexes of earlier schema versions and the index of schema.sql that replaced each: dropped once the

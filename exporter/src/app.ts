@@ -78,8 +78,9 @@ export function collectorKey(config: Config, name: string, usesDatabase: boolean
       mutable_horizon: c.mutable_horizon,
       full_refresh: c.full_refresh,
       state_dir: c.state_dir ?? null,
-      // Only the seller collectors read it: switching it must not rebuild every collector.
+      // Each read by its own collectors only: switching one must not rebuild every collector.
       seller_changes: name === 'seller_credits' || name === 'sellers' ? c.seller_changes : null,
+      cart_changes: name === 'carts' ? c.cart_changes : null,
     },
     allow_lists: config.allow_lists,
     thresholds: config.thresholds,

@@ -9,3 +9,11 @@ test('collection.seller_changes changes the key of the seller collectors and of 
   for (const name of ['seller_credits', 'sellers']) expect(collectorKey(a, name, true)).not.toBe(collectorKey(b, name, true));
   for (const name of ['visitors', 'seller_onboarding', 'support']) expect(collectorKey(a, name, true)).toBe(collectorKey(b, name, true));
 });
+
+test('collection.cart_changes changes the key of the carts collector and of no other', () => {
+  const at = (cart_changes: string) => parseConfig({ collection: { cart_changes } }, { env: {} });
+  const [a, b] = [at('open_tail'), at('updated_at')];
+  expect(collectorKey(a, 'carts', true)).not.toBe(collectorKey(b, 'carts', true));
+  for (const name of ['seller_credits', 'sellers', 'funnel', 'orders'])
+    expect(collectorKey(a, name, true)).toBe(collectorKey(b, name, true));
+});

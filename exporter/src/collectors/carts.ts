@@ -1,13 +1,16 @@
 /**
  * Carts: abandoned carts as an incremental counter on carts.abandoned_at, and the abandonment ratio
  * per trailing window over carts created in it, as a continuous aggregate (./window-facts.ts): one
- * fact per cart of the last 30 days, its status re-read while inside collection.mutable_horizon.
+ * fact per cart of the last 30 days. A cart's status changes without a timestamp of its own, so a
+ * cycle finds the changed carts either by carts.updated_at (collection.cart_changes: where a trigger
+ * keeps it, by default) or by checking the open carts of collection.mutable_horizon's tail.
  */
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Db } from '../runtime/db';
 import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
+import { cartStamps, readsWriteStamps } from './write-stamps';
 import {
   BlockSums,
   type FactStore,
@@ -36,7 +39,25 @@ export const CART_FACTS_SQL = `
    WHERE c.created_at > $1::timestamptz AND c.created_at <= $2::timestamptz`;
 
 /**
- * Carts created in ($3, $2] that were created or abandoned in ($1, $2] (abandonment is the one status
+ * Where carts.updated_at moves with every write: the carts written at or after $1 (the previous read's
+ * now() less settle_lag) and created in ($3, $2], one index range on carts_updated_at_idx. New carts,
+ * conversions and abandonments are all writes, so no open-tail check and no anti-join; the cost follows
+ * the carts written. What it cannot see waits for the full refresh, which publishes the difference as
+ * rollup drift: a write that kept updated_at, a deleted cart, a write committed more than settle_lag
+ * after its stamp (or stamped more than settle_lag before its created_at).
+ * The upper bound 'infinity' is for the planner: a column just added has no statistics until carts is
+ * analyzed (autovacuum waits for 10 % of the rows to change), and `updated_at >= $1` alone is then guessed
+ * at a third of the table, so the window was read by carts_created_at_idx instead (copy of bench_1m:
+ * 60–74 ms, 6,121 pages a cycle); a two-sided range is guessed at 0.5 %. Bounded by 'infinity', not by
+ * the read's now(): with now(), window-equivalence's carts by updated_at differed from the reference.
+ */
+export const CART_STAMPED_SQL = `
+  SELECT ${FACT_COLUMNS} FROM carts c
+   WHERE c.updated_at >= $1::timestamptz AND c.updated_at <= 'infinity'::timestamptz
+     AND c.created_at > $3::timestamptz AND c.created_at <= $2::timestamptz`;
+
+/**
+ * Without a stamp: carts created in ($3, $2] that were created or abandoned in ($1, $2] (abandonment is the one status
  * change with a timestamp), or are in $6 and no longer open: a cart turns `converted` without a
  * timestamp. $6 holds only the carts held as open in the buckets CART_OPEN_BUCKETS_SQL found changed
  * (none when no cart of the tail closed), not the ~9,400 open carts of a 48h tail at 10× bench_1m's
@@ -155,13 +176,17 @@ function openBuckets(store: FactStore<Col>, tailFromUs: number, horizonUs: numbe
 export const carts: CollectorFactory = (config) => {
   const state = new IncrementalState();
   const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), state: Number(r.state) });
-  // A cart turns `converted` without a timestamp of its own: the open carts of the mutable_horizon tail are
-  // checked by bucket (openCartsChanged), and those of a bucket that lost one are looked up.
+  // Decided on the first cycle (collection.cart_changes, and whether a trigger keeps carts.updated_at).
+  let stamped: boolean | undefined;
+  // A cart turns `converted` without a timestamp of its own: read by its stamp, or else the open carts of
+  // the mutable_horizon tail are checked by bucket (openCartsChanged), and those of a bucket that lost one
+  // are looked up.
   const spec: WindowSpec<Col> = {
     columns: { state: 'u8' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, CART_FACTS_SQL, [from, to], toFact, sink),
     async readChanged(db, from, to, minT, tail) {
+      if (stamped) return { rows: await queryFacts(db, CART_STAMPED_SQL, [from, to, minT], toFact) };
       const check = tail ? await openCartsChanged(db, tail.store, tail.fromUs, from) : { ids: [], fromUs: to, toUs: to };
       return { rows: await queryFacts(db, CART_CHANGED_SQL, [from, to, minT, check.fromUs, check.toUs], toFact, [check.ids]) };
     },
@@ -184,6 +209,7 @@ export const carts: CollectorFactory = (config) => {
     metrics: [M.cartsAbandonedTotal, M.cartAbandonmentRatio, M.rollupDrift, M.rollupStateBytes],
     windowStates: [windows],
     async collect({ db, log }) {
+      stamped ??= await readsWriteStamps(cartStamps(config), db, log, 'carts', 'checking the open carts of the mutable tail');
       await state.cycle(db, config.collection.settle_lag, async ({ from, to }, staged) => {
         const [row] = await db.query(CARTS_ABANDONED_SQL, [from, to]);
         staged.add(M.cartsAbandonedTotal, {}, Number(row?.n ?? 0));

@@ -154,6 +154,12 @@ export const configSchema = z.strictObject({
       // misses (a write that kept updated_at, a deleted seller) wait for the full refresh. auto: updated_at
       // where an enabled trigger assigns it on every update (the reference schema's), row versions elsewhere.
       seller_changes: z.enum(['auto', 'row_versions', 'updated_at']).default('auto'),
+      // How the abandonment ratio finds carts whose status changed (a cart turns `converted` without a
+      // timestamp): the open carts of the mutable_horizon tail counted per bucket each cycle (any table),
+      // or carts.updated_at, moved by every write (index range), whose misses (a write that kept
+      // updated_at, a deleted cart) wait for the full refresh. auto: updated_at where an enabled trigger
+      // assigns it on every update (the reference schema's), the open tail elsewhere.
+      cart_changes: z.enum(['auto', 'open_tail', 'updated_at']).default('auto'),
       // Where collector state (window facts, counter totals, settled retention) is persisted between runs;
       // unset: kept in memory only.
       state_dir: z.string().min(1, 'expected a directory path').optional(),

@@ -1,7 +1,8 @@
 /**
  * Carts of the mutable tail whose status changes without a timestamp (`converted`, or `abandoned`
- * with no abandoned_at): only the steady cycle's probe of the tail's open carts can see them. The
- * clock is pinned; expected ratios are counted by hand from the fixture.
+ * with no abandoned_at), read without the stamp (collection.cart_changes: open_tail): only the steady
+ * cycle's probe of the tail's open carts can see them. The clock is pinned; expected ratios are counted
+ * by hand from the fixture. The same changes read by carts.updated_at: carts-stamps.test.ts.
  */
 import { M } from '../../../shared/catalogue';
 import { carts } from '../../../exporter/src/collectors/carts';
@@ -41,6 +42,10 @@ async function cartAt(atMs: number, status = 'open', abandonedAtMs?: number): Pr
 const cart = (ageMs: number, status = 'open', abandonedAgeMs?: number) =>
   cartAt(T - ageMs, status, abandonedAgeMs === undefined ? undefined : T - abandonedAgeMs);
 
+/** The open-tail path, whatever triggers the schema has. */
+const tailConfig = (collection: Record<string, unknown> = {}) =>
+  testConfig({ collection: { settle_lag: 0, cart_changes: 'open_tail', ...collection } });
+
 const setStatus = (id: number, status: string) => tdb.pool.query(`UPDATE carts SET status = $2 WHERE id = $1`, [id, status]);
 
 test('tail carts converted or abandoned without a timestamp are read; carts still open are not', async () => {
@@ -53,7 +58,7 @@ test('tail carts converted or abandoned without a timestamp are read; carts stil
   // Just inside the tail of the next cycle: mutable_horizon (48h) before the first cycle's horizon T.
   const edge = await cart(48 * HOUR - 30_000); // converts
 
-  const config = testConfig();
+  const config = tailConfig();
   const collector = build(carts, config);
   const ratios = async () => {
     const s = await collectOnce(collector, clock.pool, config);
@@ -95,7 +100,7 @@ async function convertedWhileLateCartArrives(base: number) {
   await cartAt(base - 5 * HOUR, 'abandoned', base - 4 * HOUR);
   await cartAt(base - 10 * MINUTE);
   const y = await cartAt(base - 3 * MINUTE); // before the first cycle's horizon (base - settle_lag): not re-read
-  const config = testConfig({ collection: { settle_lag: 120 } });
+  const config = tailConfig({ settle_lag: 120 });
   const collector = build(carts, config);
   expect(await ratiosAt(collector, config, base)).toEqual([1, 1]);
 
@@ -120,7 +125,7 @@ async function closedBesideSameInstantCarts(base: number) {
     [base],
   );
   const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-  const config = testConfig();
+  const config = tailConfig();
   const collector = build(carts, config);
   expect(await ratiosAt(collector, config, base)).toEqual([1, 1]);
 
