@@ -43,7 +43,19 @@ const REPLACED_INDEXES: Readonly<Record<string, string>> = {
 export async function ensureSchemaIndexes(db: pg.Pool | pg.Client, label: string): Promise<string[]> {
   const created: string[] = [];
   // Columns and triggers the schema gained since (idempotent), before the indexes that may need them.
-  for (const s of LATER_COLUMNS) await db.query(s);
+  for (const s of LATER_COLUMNS) {
+    const [, table, column] = /^ALTER TABLE (\w+) ADD COLUMN IF NOT EXISTS (\w+)/.exec(s) ?? [];
+    const { rows } = await db.query<{ present: boolean }>(
+      `SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped) AS present`,
+      [table, column],
+    );
+    if (rows[0]!.present) continue;
+    await db.query(s);
+    // A new column has no statistics until autovacuum's next analyze (20 % of a big table changed): the
+    // planner would guess at the stamp range's selectivity, as a database upgraded without ANALYZE would.
+    await db.query(`ANALYZE ${table}`);
+    progress(`${label}: ${table}.${column} added and ${table} analyzed`);
+  }
   for (const s of schemaParts().tables.filter((t) => /^CREATE OR REPLACE (FUNCTION|TRIGGER)/i.test(t))) await db.query(s);
   for (const s of schemaParts().indexes) {
     const name = /^CREATE INDEX IF NOT EXISTS (\w+)/i.exec(s)?.[1];

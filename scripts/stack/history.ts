@@ -246,10 +246,20 @@ export interface HistoryOptions {
 }
 
 /**
+ * The configuration a replay runs: seeded rows were stamped (sellers.updated_at, carts.updated_at by
+ * their triggers) by the wall clock, after every replayed instant, so a read by stamp would return all
+ * of them at every instant. Row versions and the open tail follow the replayed clock; values are the same.
+ */
+export function replayConfig(config: Config): Config {
+  return { ...config, collection: { ...config.collection, seller_changes: 'row_versions', cart_changes: 'open_tail' } };
+}
+
+/**
  * Replays every enabled database collector forward through the instants (in time order) and returns
  * the OpenMetrics text (with `# EOF`).
  */
-export async function simulateHistory(opts: HistoryOptions): Promise<{ text: string; samples: number }> {
+export async function simulateHistory(given: HistoryOptions): Promise<{ text: string; samples: number }> {
+  const opts = { ...given, config: replayConfig(given.config) };
   const instants = [...opts.instants].sort((a, b) => a.getTime() - b.getTime());
   // Database collectors only: provider pollers report the provider's present, not a past instant.
   // Built once: their incremental state carries from one instant to the next.
