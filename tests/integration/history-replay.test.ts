@@ -11,7 +11,7 @@ import { parseConfig } from '../../exporter/src/config/load';
 import { seedHistory } from '../../exporter/src/demo/simulator';
 import { labelKey } from '../../exporter/src/metrics/labels';
 import { isHistogramSample, type Sample } from '../../exporter/src/metrics/sample';
-import { historyInstants, simulateHistory } from '../../scripts/stack/history';
+import { historyInstants, replayConfig, simulateHistory } from '../../scripts/stack/history';
 import { collectOnce } from '../support/collect';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { pinClock } from '../support/pinned-clock';
@@ -102,8 +102,10 @@ test('replayed samples equal fresh collectors at the same pinned instant, for ev
     for (const at of [...checks].sort((a, b) => a - b)) {
       await clock.set(at);
       // Fresh instances: no state, the first cycle reads the whole history up to the pinned now().
-      for (const e of scheduledCollectors(config).filter((x) => x.collector.usesDatabase)) {
-        const fresh = flatten(await collectOnce(e.collector, clock.pool, config));
+      // Built as the replay builds them (row versions and the open tail, not the seed's wall-clock stamps).
+      const replaying = replayConfig(config);
+      for (const e of scheduledCollectors(replaying).filter((x) => x.collector.usesDatabase)) {
+        const fresh = flatten(await collectOnce(e.collector, clock.pool, replaying));
         const replay = replayed.get(at)!.get(e.collector.name);
         expect({ at: new Date(at).toISOString(), collector: e.collector.name, series: replay }).toEqual({
           at: new Date(at).toISOString(),
