@@ -4,9 +4,21 @@ import { parseConfig, type Config } from '../../exporter/src/config/load';
 import type { Collector, CollectorFactory } from '../../exporter/src/collectors/types';
 import type { Sample } from '../../exporter/src/metrics/sample';
 import { isHistogramSample } from '../../exporter/src/metrics/sample';
-import { withReadOnly } from '../../exporter/src/runtime/db';
+import { type Db, withReadOnly } from '../../exporter/src/runtime/db';
 import { createLogger } from '../../exporter/src/runtime/logger';
 import { labelKey } from '../../exporter/src/metrics/labels';
+
+/** `db` passing each statement's result to `seen` before returning it (to count what a cycle read). */
+export function observed(db: Db, seen: (sql: string, rows: readonly Record<string, unknown>[]) => void): Db {
+  return {
+    ...db,
+    query: async (sql, params) => {
+      const rows = await db.query(sql, params);
+      seen(sql, rows);
+      return rows;
+    },
+  } as Db;
+}
 
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
   return parseConfig({ collection: { settle_lag: 0 }, ...overrides }, { env: {} });

@@ -8,47 +8,36 @@ import { M } from '../../../shared/catalogue';
 import { CART_STAMPED_SQL, carts } from '../../../exporter/src/collectors/carts';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import type { Config } from '../../../exporter/src/config/load';
-import { type Db, withReadOnly } from '../../../exporter/src/runtime/db';
+import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger, type Logger } from '../../../exporter/src/runtime/logger';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { testConfig, valueOf } from '../../support/collect';
+import { insertCart, seedCartOwner } from '../../support/carts';
+import { createTestDatabase } from '../../support/db';
+import { observed, testConfig, valueOf } from '../../support/collect';
 import { captureLogger } from '../../support/log';
-import { pinClock, type PinnedClock } from '../../support/pinned-clock';
+import { pinnedDatabase } from '../../support/pinned-clock';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const T = Date.UTC(2026, 4, 12, 12, 0);
 
-let tdb: TestDatabase;
-let clock: PinnedClock;
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  clock = await pinClock(tdb, T);
-  await clock.pool.query(`
-    INSERT INTO users (id, created_at) VALUES (1, '2026-01-01');
-    INSERT INTO sessions (id, user_id, visitor_id, platform, channel, started_at) VALUES (1, 1, 'v1', 'web', 'direct', '2026-01-01');`);
-});
+const pinned = pinnedDatabase(T);
+beforeAll(() => seedCartOwner(pinned.clock.pool));
 afterEach(async () => {
-  await clock.pool.query('ALTER TABLE carts ENABLE TRIGGER carts_stamp_write');
-});
-afterAll(async () => {
-  await clock.end();
-  await tdb.drop();
+  await pinned.clock.pool.query('ALTER TABLE carts ENABLE TRIGGER carts_stamp_write');
 });
 
 /** Inserts a cart created `ageMs` before the pinned now (stamped now by the trigger) and returns its id. */
-async function cart(ageMs: number, status = 'open', abandonedAgeMs?: number): Promise<number> {
-  const { rows } = await clock.pool.query(
-    `INSERT INTO carts (user_id, session_id, created_at, status, abandoned_at)
-     VALUES (1, 1, to_timestamp($1::float8 / 1000), $2, to_timestamp($3::float8 / 1000)) RETURNING id`,
-    [clock.nowMs - ageMs, status, abandonedAgeMs === undefined ? null : clock.nowMs - abandonedAgeMs],
+const cart = (ageMs: number, status = 'open', abandonedAgeMs?: number) =>
+  insertCart(
+    pinned.clock.pool,
+    pinned.clock.nowMs - ageMs,
+    status,
+    abandonedAgeMs === undefined ? undefined : pinned.clock.nowMs - abandonedAgeMs,
   );
-  return Number(rows[0].id);
-}
 
-const convert = (id: number) => clock.pool.query(`UPDATE carts SET status = 'converted' WHERE id = $1`, [id]);
-const abandon = (id: number) => clock.pool.query(`UPDATE carts SET status = 'abandoned', abandoned_at = now() WHERE id = $1`, [id]);
+const convert = (id: number) => pinned.clock.pool.query(`UPDATE carts SET status = 'converted' WHERE id = $1`, [id]);
+const abandon = (id: number) => pinned.clock.pool.query(`UPDATE carts SET status = 'abandoned', abandoned_at = now() WHERE id = $1`, [id]);
 
 const stampConfig = (collection: Record<string, unknown> = {}) =>
   testConfig({ collection: { settle_lag: 0, cart_changes: 'updated_at', ...collection } });
@@ -58,20 +47,19 @@ let rowsRead = 0;
 
 /** One cycle at `atMs` through the pinned clock: the 1d, 7d and 30d ratios and the drift. */
 async function cycleAt(c: Collector, config: Config, atMs: number, log: Logger = createLogger('silent')) {
-  await clock.set(atMs);
+  await pinned.clock.set(atMs);
   const ctrl = new AbortController();
   rowsRead = 0;
-  const out = await withReadOnly(clock.pool, 30, ctrl.signal, (db) => {
-    const counted: Db = {
-      ...db,
-      query: async (sql, params) => {
-        const rows = await db.query(sql, params);
+  const out = await withReadOnly(pinned.clock.pool, 30, ctrl.signal, (db) =>
+    c.collect({
+      db: observed(db, (sql, rows) => {
         if (/FROM carts c\b/.test(sql)) rowsRead += rows.length;
-        return rows;
-      },
-    } as Db;
-    return c.collect({ db: counted, config, log, signal: ctrl.signal });
-  });
+      }),
+      config,
+      log,
+      signal: ctrl.signal,
+    }),
+  );
   return {
     ratios: ['1d', '7d', '30d'].map((window) => valueOf(out, M.cartAbandonmentRatio.name, { window })),
     drift: valueOf(out, M.rollupDrift.name, { collector: 'carts' }),
@@ -80,7 +68,7 @@ async function cycleAt(c: Collector, config: Config, atMs: number, log: Logger =
 
 /** The ratios computed from the carts table on the pinned clock, independently of the collector. */
 async function reference(): Promise<number[]> {
-  const { rows } = await clock.pool.query<{ r: number }>(`
+  const { rows } = await pinned.clock.pool.query<{ r: number }>(`
     SELECT coalesce(count(*) FILTER (WHERE c.status = 'abandoned')::float8 / nullif(count(*) FILTER (WHERE c.status <> 'open'), 0), 0) AS r
       FROM unnest(ARRAY[1, 7, 30]) WITH ORDINALITY AS w (days, k)
       LEFT JOIN carts c ON c.created_at > now() - make_interval(days => w.days) AND c.created_at <= now()
@@ -106,7 +94,7 @@ describe('by updated_at (collection.cart_changes: updated_at)', () => {
     expect((await cycleAt(collector, config, T + 2 * MINUTE)).ratios).toEqual([0, 1, 1]);
     expect(rowsRead).toBe(0); // nothing written since T + 1 min
 
-    await clock.set(T + 3 * MINUTE);
+    await pinned.clock.set(T + 3 * MINUTE);
     await convert(a);
     await abandon(c);
     await convert(b);
@@ -119,7 +107,7 @@ describe('by updated_at (collection.cart_changes: updated_at)', () => {
     expect(got.ratios).toEqual(await reference());
 
     // A new cart is one row; a cycle with no write reads none.
-    await clock.set(T + 5 * MINUTE);
+    await pinned.clock.set(T + 5 * MINUTE);
     await cart(MINUTE, 'abandoned', 0);
     expect((await cycleAt(collector, config, T + 6 * MINUTE)).ratios).toEqual([2 / 3, 3 / 6, 3 / 6]);
     expect(rowsRead).toBe(1);
@@ -129,8 +117,8 @@ describe('by updated_at (collection.cart_changes: updated_at)', () => {
 
   test('a write with the trigger disabled (updated_at kept) is stale until the full refresh, which publishes the drift', async () => {
     const base = T + 10 * DAY;
-    await clock.set(base);
-    await clock.pool.query('DELETE FROM carts');
+    await pinned.clock.set(base);
+    await pinned.clock.pool.query('DELETE FROM carts');
     await cart(2 * HOUR, 'abandoned', HOUR);
     const x = await cart(3 * HOUR);
     await cart(4 * HOUR);
@@ -139,7 +127,7 @@ describe('by updated_at (collection.cart_changes: updated_at)', () => {
     expect((await cycleAt(collector, config, base)).ratios).toEqual([1, 1, 1]);
     await cycleAt(collector, config, base + MINUTE); // past the carts' stamps
 
-    await clock.pool.query('ALTER TABLE carts DISABLE TRIGGER carts_stamp_write');
+    await pinned.clock.pool.query('ALTER TABLE carts DISABLE TRIGGER carts_stamp_write');
     await convert(x);
     const stale = await cycleAt(collector, config, base + 2 * MINUTE);
     expect(stale).toEqual({ ratios: [1, 1, 1], drift: 0 });
@@ -196,15 +184,15 @@ describe('collection.cart_changes: auto (the default)', () => {
 
   test("with the reference schema's trigger: reads by updated_at (a conversion of 5 days ago is read at once), and names the trigger once", async () => {
     const base = T + 20 * DAY;
-    await clock.set(base);
-    await clock.pool.query('DELETE FROM carts');
+    await pinned.clock.set(base);
+    await pinned.clock.pool.query('DELETE FROM carts');
     await cart(HOUR, 'abandoned', HOUR);
     const old = await cart(5 * DAY);
     const config = testConfig();
     const collector = carts(config);
     const { lines, log } = captureLogger();
     expect((await cycleAt(collector, config, base, log)).ratios).toEqual([1, 1, 1]);
-    await clock.set(base + MINUTE);
+    await pinned.clock.set(base + MINUTE);
     await convert(old);
     // The open tail reads only mutable_horizon (48h): only the stamp sees this conversion before the full refresh.
     expect((await cycleAt(collector, config, base + 2 * MINUTE, log)).ratios).toEqual([1, 1 / 2, 1 / 2]);
@@ -216,11 +204,11 @@ describe('collection.cart_changes: auto (the default)', () => {
 
   test('with the trigger disabled: the open tail, so a conversion that kept updated_at is read on the next cycle', async () => {
     const base = T + 30 * DAY;
-    await clock.set(base);
-    await clock.pool.query('DELETE FROM carts');
+    await pinned.clock.set(base);
+    await pinned.clock.pool.query('DELETE FROM carts');
     await cart(2 * HOUR, 'abandoned', HOUR);
     const x = await cart(3 * HOUR);
-    await clock.pool.query('ALTER TABLE carts DISABLE TRIGGER carts_stamp_write');
+    await pinned.clock.pool.query('ALTER TABLE carts DISABLE TRIGGER carts_stamp_write');
     const config = testConfig();
     const collector = carts(config);
     const { lines, log } = captureLogger();

@@ -6,37 +6,19 @@
  */
 import { M } from '../../../shared/catalogue';
 import { carts } from '../../../exporter/src/collectors/carts';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
+import { insertCart, seedCartOwner } from '../../support/carts';
 import { build, collectOnce, testConfig, valueOf } from '../../support/collect';
-import { pinClock, type PinnedClock } from '../../support/pinned-clock';
+import { pinnedDatabase } from '../../support/pinned-clock';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const T = Date.UTC(2026, 4, 12, 12, 0);
 
-let tdb: TestDatabase;
-let clock: PinnedClock;
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  clock = await pinClock(tdb, T);
-  await tdb.pool.query(`
-    INSERT INTO users (id, created_at) VALUES (1, '2026-01-01');
-    INSERT INTO sessions (id, user_id, visitor_id, platform, channel, started_at) VALUES (1, 1, 'v1', 'web', 'direct', '2026-01-01');`);
-});
-afterAll(async () => {
-  await clock.end();
-  await tdb.drop();
-});
+const pinned = pinnedDatabase(T);
+beforeAll(() => seedCartOwner(pinned.tdb.pool));
 
 /** Inserts a cart created at `atMs` and returns its id. */
-async function cartAt(atMs: number, status = 'open', abandonedAtMs?: number): Promise<number> {
-  const { rows } = await tdb.pool.query(
-    `INSERT INTO carts (user_id, session_id, created_at, status, abandoned_at)
-     VALUES (1, 1, to_timestamp($1::float8 / 1000), $2, to_timestamp($3::float8 / 1000)) RETURNING id`,
-    [atMs, status, abandonedAtMs ?? null],
-  );
-  return Number(rows[0].id);
-}
+const cartAt = (atMs: number, status = 'open', abandonedAtMs?: number) => insertCart(pinned.tdb.pool, atMs, status, abandonedAtMs);
 
 /** Inserts a cart created `ageMs` before T and returns its id. */
 const cart = (ageMs: number, status = 'open', abandonedAgeMs?: number) =>
@@ -46,7 +28,7 @@ const cart = (ageMs: number, status = 'open', abandonedAgeMs?: number) =>
 const tailConfig = (collection: Record<string, unknown> = {}) =>
   testConfig({ collection: { settle_lag: 0, cart_changes: 'open_tail', ...collection } });
 
-const setStatus = (id: number, status: string) => tdb.pool.query(`UPDATE carts SET status = $2 WHERE id = $1`, [id, status]);
+const setStatus = (id: number, status: string) => pinned.tdb.pool.query(`UPDATE carts SET status = $2 WHERE id = $1`, [id, status]);
 
 test('tail carts converted or abandoned without a timestamp are read; carts still open are not', async () => {
   const a = await cart(HOUR); // converts
@@ -61,7 +43,7 @@ test('tail carts converted or abandoned without a timestamp are read; carts stil
   const config = tailConfig();
   const collector = build(carts, config);
   const ratios = async () => {
-    const s = await collectOnce(collector, clock.pool, config);
+    const s = await collectOnce(collector, pinned.clock.pool, config);
     return ['1d', '7d'].map((window) => valueOf(s, M.cartAbandonmentRatio.name, { window }));
   };
   // 1d: nothing closed; 7d: the one abandoned cart of 31h ago.
@@ -71,23 +53,23 @@ test('tail carts converted or abandoned without a timestamp are read; carts stil
   await setStatus(c, 'abandoned');
   await setStatus(b, 'converted');
   await setStatus(edge, 'converted');
-  await clock.set(T + 2 * MINUTE);
+  await pinned.clock.set(T + 2 * MINUTE);
   // 1d: a, c closed, c abandoned → 1/2. 7d: a, c, b, edge and the 31h cart → 2/5.
   expect(await ratios()).toEqual([1 / 2, 2 / 5]);
 
   await setStatus(d, 'converted');
-  await clock.set(T + 4 * MINUTE);
+  await pinned.clock.set(T + 4 * MINUTE);
   // d joins the closed carts: 1d 1/3, 7d 2/6.
   expect(await ratios()).toEqual([1 / 3, 2 / 6]);
   // A cycle with no change keeps them.
-  await clock.set(T + 5 * MINUTE);
+  await pinned.clock.set(T + 5 * MINUTE);
   expect(await ratios()).toEqual([1 / 3, 2 / 6]);
 });
 
 /** Collects 1d and 7d abandonment ratios at `atMs` with the carts collector `collector`. */
 async function ratiosAt(collector: ReturnType<typeof build>, config: ReturnType<typeof testConfig>, atMs: number) {
-  await clock.set(atMs);
-  const s = await collectOnce(collector, clock.pool, config);
+  await pinned.clock.set(atMs);
+  const s = await collectOnce(collector, pinned.clock.pool, config);
   return ['1d', '7d'].map((window) => valueOf(s, M.cartAbandonmentRatio.name, { window }));
 }
 
@@ -96,7 +78,7 @@ async function ratiosAt(collector: ReturnType<typeof build>, config: ReturnType<
  * within settle_lag, would make up for a held open cart that converted.
  */
 async function convertedWhileLateCartArrives(base: number) {
-  await tdb.pool.query('DELETE FROM carts');
+  await pinned.tdb.pool.query('DELETE FROM carts');
   await cartAt(base - 5 * HOUR, 'abandoned', base - 4 * HOUR);
   await cartAt(base - 10 * MINUTE);
   const y = await cartAt(base - 3 * MINUTE); // before the first cycle's horizon (base - settle_lag): not re-read
@@ -116,9 +98,9 @@ async function convertedWhileLateCartArrives(base: number) {
  * count would include the 257th and make up for a cart of that bucket that closed.
  */
 async function closedBesideSameInstantCarts(base: number) {
-  await tdb.pool.query('DELETE FROM carts');
+  await pinned.tdb.pool.query('DELETE FROM carts');
   await cartAt(base - 12 * HOUR, 'abandoned', base - 11 * HOUR);
-  const { rows } = await tdb.pool.query(
+  const { rows } = await pinned.tdb.pool.query(
     `INSERT INTO carts (user_id, session_id, created_at, status)
      SELECT 1, 1, to_timestamp(($1::float8 - 10 * 3600000 + least(i, 255) * 1000 + greatest(i - 256, 0) * 1000) / 1000), 'open'
        FROM generate_series(0, 299) AS i ORDER BY i RETURNING id`,
@@ -143,7 +125,7 @@ test('a tail cart converted while a cart committed within settle_lag joins the o
 test('open carts created at the same instant are never split between two buckets', () => closedBesideSameInstantCarts(T + 20 * DAY));
 
 test('without carts_open_idx the same carts are read', async () => {
-  await tdb.pool.query('DROP INDEX carts_open_idx');
+  await pinned.tdb.pool.query('DROP INDEX carts_open_idx');
   await convertedWhileLateCartArrives(T + 30 * DAY);
   await closedBesideSameInstantCarts(T + 40 * DAY);
 });

@@ -8,11 +8,11 @@ import { M } from '../../../shared/catalogue';
 import { SELLER_CREDITS_SQL } from '../../../exporter/src/collectors/seller-credits';
 import { sellerCredits } from '../../../exporter/src/collectors/seller-credits';
 import type { Collector } from '../../../exporter/src/collectors/types';
-import { type Db, withReadOnly } from '../../../exporter/src/runtime/db';
+import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
 import { captureLogger } from '../../support/log';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { seriesOf, testConfig, valueOf } from '../../support/collect';
+import { observed, seriesOf, testConfig, valueOf } from '../../support/collect';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
 
 const T0 = Date.UTC(2026, 0, 15, 12);
@@ -94,17 +94,16 @@ async function cycle(c: Collector, ratio = 0.1) {
   const config = versionsConfig({ thresholds: { low_seller_credit_ratio: ratio } });
   const ctrl = new AbortController();
   rowsRead = 0;
-  const out = await withReadOnly(clock.pool, 30, ctrl.signal, (db) => {
-    const counted: Db = {
-      ...db,
-      query: async (sql, params) => {
-        const rows = await db.query(sql, params);
+  const out = await withReadOnly(clock.pool, 30, ctrl.signal, (db) =>
+    c.collect({
+      db: observed(db, (sql, rows) => {
         if (/FROM sellers/.test(sql)) rowsRead += rows.length;
-        return rows;
-      },
-    } as Db;
-    return c.collect({ db: counted, config, log: createLogger('silent'), signal: ctrl.signal });
-  });
+      }),
+      config,
+      log: createLogger('silent'),
+      signal: ctrl.signal,
+    }),
+  );
   const credits = seriesOf(out, M.sellerCredits.name);
   return {
     total: credits['state=total'],

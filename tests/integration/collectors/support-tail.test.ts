@@ -8,9 +8,9 @@ import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import { CSAT_CHANGED_SQL, CSAT_FACTS_SQL } from '../../../exporter/src/collectors/csat-tail';
 import { support } from '../../../exporter/src/collectors/support';
 import type { Collector } from '../../../exporter/src/collectors/types';
-import { type Db, withReadOnly } from '../../../exporter/src/runtime/db';
+import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
-import { build, seriesOf, testConfig, valueOf } from '../../support/collect';
+import { build, observed, seriesOf, testConfig, valueOf } from '../../support/collect';
 import { pinnedDatabase } from '../../support/pinned-clock';
 
 const MINUTE = 60_000;
@@ -32,17 +32,16 @@ async function cycle(collector: Collector, atMs: number, config = testConfig()) 
   await pinned.clock.set(atMs);
   const ctrl = new AbortController();
   tailRows = 0;
-  const out = await withReadOnly(pinned.clock.pool, 30, ctrl.signal, (db) => {
-    const counted: Db = {
-      ...db,
-      query: async (sql, params) => {
-        const rows = await db.query(sql, params);
+  const out = await withReadOnly(pinned.clock.pool, 30, ctrl.signal, (db) =>
+    collector.collect({
+      db: observed(db, (sql, rows) => {
         if (sql === CSAT_CHANGED_SQL || sql === CSAT_FACTS_SQL) tailRows += rows.filter((r) => r.id !== null).length;
-        return rows;
-      },
-    } as Db;
-    return collector.collect({ db: counted, config, log: createLogger('silent'), signal: ctrl.signal });
-  });
+      }),
+      config,
+      log: createLogger('silent'),
+      signal: ctrl.signal,
+    }),
+  );
   drift = valueOf(out, M.rollupDrift.name, { collector: 'support' });
   return seriesOf(out, M.csatScore.name);
 }
