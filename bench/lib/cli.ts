@@ -1,5 +1,6 @@
 /** Command-line options shared by the benchmark entry points. */
 import { parseArgs } from 'node:util';
+import { CART_CHANGES, SELLER_CHANGES } from '../../exporter/src/config/schema';
 import type { BenchConfigOptions } from './bench-config';
 
 export interface BenchOptions {
@@ -78,21 +79,18 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     freshRateOf: values['fresh-rate-of'],
     noFreshRows: values['no-fresh-rows'] ?? false,
     only: values.only?.split(','),
-    sellerChanges: sellerChanges(values['seller-changes']),
-    cartChanges: cartChanges(values['cart-changes']),
+    sellerChanges: oneOf(SELLER_CHANGES.options, values['seller-changes'], 'seller-changes'),
+    cartChanges: oneOf(CART_CHANGES.options, values['cart-changes'], 'cart-changes'),
     convertCarts: values['convert-carts'] === undefined ? 0 : num(values['convert-carts'], 0, 'convert-carts'),
     top: num(values.top, 5, 'top'),
   };
 }
 
-function sellerChanges(v: string | undefined): BenchOptions['sellerChanges'] {
-  if (v === undefined || v === 'auto' || v === 'row_versions' || v === 'updated_at') return v;
-  throw new Error(`--seller-changes: expected auto, row_versions or updated_at, got ${v}`);
-}
-
-function cartChanges(v: string | undefined): BenchOptions['cartChanges'] {
-  if (v === undefined || v === 'auto' || v === 'open_tail' || v === 'updated_at') return v;
-  throw new Error(`--cart-changes: expected auto, open_tail or updated_at, got ${v}`);
+/** `v` when it is one of `values` (a setting's enum), undefined when unset; else the flag's error. */
+function oneOf<T extends string>(values: readonly T[], v: string | undefined, flag: string): T | undefined {
+  if (v === undefined) return undefined;
+  if ((values as readonly string[]).includes(v)) return v as T;
+  throw new Error(`--${flag}: expected ${values.join(', ')}, got ${v}`);
 }
 
 /** "1000000" → "1m", "250000" → "250k": used in database names and tables. */

@@ -98,6 +98,10 @@ const providerCommon = {
 /** Where the exporter listens unless configured otherwise (9464: the exporter's registered default port). */
 export const DEFAULT_LISTEN = { address: '0.0.0.0', port: 9464 } as const;
 
+/** collection.seller_changes and collection.cart_changes: their values, also the benchmark's options. */
+export const SELLER_CHANGES = z.enum(['auto', 'row_versions', 'updated_at']);
+export const CART_CHANGES = z.enum(['auto', 'open_tail', 'updated_at']);
+
 export const configSchema = z.strictObject({
   database: z
     .strictObject({
@@ -153,13 +157,13 @@ export const configSchema = z.strictObject({
       // every seller each cycle) or sellers.updated_at, moved by every write (index range; views too), whose
       // misses (a write that kept updated_at, a deleted seller) wait for the full refresh. auto: updated_at
       // where an enabled trigger assigns it on every update (the reference schema's), row versions elsewhere.
-      seller_changes: z.enum(['auto', 'row_versions', 'updated_at']).default('auto'),
+      seller_changes: SELLER_CHANGES.default('auto'),
       // How the abandonment ratio finds carts whose status changed (a cart turns `converted` without a
       // timestamp): the open carts of the mutable_horizon tail counted per bucket each cycle (any table),
       // or carts.updated_at, moved by every write (index range), whose misses (a write that kept
       // updated_at, a deleted cart) wait for the full refresh. auto: updated_at where an enabled trigger
       // assigns it on every update (the reference schema's), the open tail elsewhere.
-      cart_changes: z.enum(['auto', 'open_tail', 'updated_at']).default('auto'),
+      cart_changes: CART_CHANGES.default('auto'),
       // Where collector state (window facts, counter totals, settled retention) is persisted between runs;
       // unset: kept in memory only.
       state_dir: z.string().min(1, 'expected a directory path').optional(),
