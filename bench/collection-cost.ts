@@ -30,6 +30,8 @@ export interface CollectorCost {
   error: string | null;
   wallMs: number;
   dbMs: number;
+  /** Planning time, not in dbMs (0 unless pg_stat_statements.track_planning is on). */
+  planMs: number;
   calls: number;
   /** Shared buffer pages the collector's statements touched. */
   pages: number;
@@ -40,6 +42,7 @@ export interface TopStatement {
   calls: number;
   totalMs: number;
   meanMs: number;
+  planMs: number;
   rows: number;
   pages: number;
   query: string;
@@ -48,6 +51,7 @@ export interface TopStatement {
 export interface CycleCost {
   wallMs: number;
   dbMs: number;
+  planMs: number;
   calls: number;
   pages: number;
   failed: string[];
@@ -60,7 +64,7 @@ export interface CollectionCostResult {
   first: CycleCost;
   /** Median (by database time) of the steady-state cycles, with every cycle's figures. */
   steady: CycleCost;
-  steadyCycles: { wallMs: number; dbMs: number; pages: number }[];
+  steadyCycles: { wallMs: number; dbMs: number; planMs: number; pages: number }[];
   /** Database time per wall-clock minute at the default intervals: Σ steady DB time × 60 / interval. */
   dbMsPerMinute: number;
   freshRowsPerCycle: FreshRows[];
@@ -125,6 +129,7 @@ async function runCycle(
       error: status.lastError,
       wallMs,
       dbMs: sum.totalMs,
+      planMs: sum.planMs,
       calls: sum.calls,
       pages: sum.pages,
     });
@@ -140,6 +145,7 @@ async function runCycle(
       calls: s.calls,
       totalMs: s.totalMs,
       meanMs: s.meanMs,
+      planMs: s.planMs,
       rows: s.rows,
       pages: s.pages,
       query: oneLine(s.query, 400),
@@ -147,6 +153,7 @@ async function runCycle(
   return {
     wallMs: collectors.reduce((a, c) => a + c.wallMs, 0),
     dbMs: collectors.reduce((a, c) => a + c.dbMs, 0),
+    planMs: collectors.reduce((a, c) => a + c.planMs, 0),
     calls: collectors.reduce((a, c) => a + c.calls, 0),
     pages: collectors.reduce((a, c) => a + c.pages, 0),
     failed: collectors.filter((c) => !c.up).map((c) => c.collector),
@@ -218,7 +225,8 @@ export async function runCollectionCost(o: {
       progress(
         `${o.dbName}: steady-state cycle ${i}/${o.cycles} after inserting ${fresh.reduce((a, f) => a + f.rows, 0)} rows` +
           `${converted ? ` and converting ${converted} carts` : ''}: ` +
-          `${c.wallMs.toFixed(0)} ms wall, ${c.dbMs.toFixed(0)} ms in the database, ${c.calls} statements, ${c.pages} buffer pages`,
+          `${c.wallMs.toFixed(0)} ms wall, ${c.dbMs.toFixed(0)} ms in the database` +
+          `${c.planMs > 0 ? ` (+ ${c.planMs.toFixed(0)} ms planning)` : ''}, ${c.calls} statements, ${c.pages} buffer pages`,
       );
       cycles.push(c);
     }
@@ -231,7 +239,7 @@ export async function runCollectionCost(o: {
       database: o.dbName,
       first,
       steady: median,
-      steadyCycles: cycles.map((c) => ({ wallMs: c.wallMs, dbMs: c.dbMs, pages: c.pages })),
+      steadyCycles: cycles.map((c) => ({ wallMs: c.wallMs, dbMs: c.dbMs, planMs: c.planMs, pages: c.pages })),
       dbMsPerMinute,
       freshRowsPerCycle: fresh,
       freshRateOf: o.freshRateOf,

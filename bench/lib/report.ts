@@ -77,6 +77,9 @@ export function renderMarkdown(r: BenchResults): string {
     `≤ ${TARGETS.steadyMs} ms at 1M; largest ≤ ${TARGETS.steadyRatio}× smallest`,
   );
   row('DB time per wall minute at default intervals', (x) => ms(x.cost.dbMsPerMinute), `≤ ${TARGETS.dbMsPerMinute} ms`);
+  row('steady-state cycle, planning time (median cycle; not in DB time)', (x) =>
+    x.cost.steady.planMs > 0 ? ms(x.cost.steady.planMs) : 'not measured (pg_stat_statements.track_planning off)',
+  );
   row('steady-state cycle, wall time (median)', (x) => ms(x.cost.steady.wallMs));
   row('statements per steady-state cycle', (x) => num(x.cost.steady.calls));
   row(
@@ -169,7 +172,8 @@ export function renderMarkdown(r: BenchResults): string {
   );
   L.push(
     '- **Collection cost**: in-process, every built-in database collector once, in sequence, through `Scheduler.runOnce` (read-only transaction, statement timeout). ' +
-      'Database time is the `total_exec_time` delta from pg_stat_statements around each collector. The first full collection starts from empty counters; ' +
+      'Database time is the `total_exec_time` delta from pg_stat_statements around each collector; planning (`total_plan_time`, ' +
+      'counted only with `pg_stat_statements.track_planning = on`) is reported beside it, not in it. The first full collection starts from empty counters; ' +
       'before each steady-state cycle one minute of new rows is inserted into every table (last-day rate of the history), so incremental reads are not empty.',
   );
   L.push('- **RSS**: `VmRSS` / `VmHWM` from `/proc/<pid>/status` of the exporter process after its first collection and the scrape phase.');

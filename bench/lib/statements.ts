@@ -9,6 +9,11 @@ export interface StatementStat {
   query: string;
   calls: number;
   totalMs: number;
+  /**
+   * Planning time (total_plan_time): 0 unless pg_stat_statements.track_planning is on. Not in totalMs,
+   * which is execution only, the measure the collection-cost targets were first stated in.
+   */
+  planMs: number;
   rows: number;
   /** Shared buffer pages touched (hit + read): unlike time, not moved by the machine's load. */
   pages: number;
@@ -50,8 +55,16 @@ export class StatementMonitor {
   }
 
   async snapshot(): Promise<StatementSnapshot> {
-    const { rows } = await this.client.query<{ queryid: string; query: string; calls: string; total: number; rows: string; pages: string }>(
-      `SELECT queryid::text AS queryid, query, calls, total_exec_time AS total, rows, shared_blks_hit + shared_blks_read AS pages
+    const { rows } = await this.client.query<{
+      queryid: string;
+      query: string;
+      calls: string;
+      total: number;
+      plan: number;
+      rows: string;
+      pages: string;
+    }>(
+      `SELECT queryid::text AS queryid, query, calls, total_exec_time AS total, total_plan_time AS plan, rows, shared_blks_hit + shared_blks_read AS pages
          FROM pg_stat_statements WHERE dbid = $1`,
       [this.dbid],
     );
@@ -64,12 +77,14 @@ export class StatementMonitor {
         query: r.query,
         calls: Number(r.calls),
         totalMs: Number(r.total),
+        planMs: Number(r.plan),
         rows: Number(r.rows),
         pages: Number(r.pages),
       };
       if (prev) {
         prev.calls += s.calls;
         prev.totalMs += s.totalMs;
+        prev.planMs += s.planMs;
         prev.rows += s.rows;
         prev.pages += s.pages;
       } else out.set(r.queryid, s);
@@ -109,17 +124,22 @@ export function diffStatements(before: StatementSnapshot, after: StatementSnapsh
     if (calls <= 0) continue;
     const totalMs = a.totalMs - (b?.totalMs ?? 0);
     const rows = a.rows - (b?.rows ?? 0);
-    out.push({ queryid: id, query: a.query, calls, totalMs, rows, pages: a.pages - (b?.pages ?? 0), meanMs: totalMs / calls });
+    const planMs = a.planMs - (b?.planMs ?? 0);
+    out.push({ queryid: id, query: a.query, calls, totalMs, planMs, rows, pages: a.pages - (b?.pages ?? 0), meanMs: totalMs / calls });
   }
   return out.sort((x, y) => y.totalMs - x.totalMs);
 }
 
-export function totalOf(deltas: readonly StatementDelta[]): { calls: number; totalMs: number; pages: number } {
-  return deltas.reduce((acc, d) => ({ calls: acc.calls + d.calls, totalMs: acc.totalMs + d.totalMs, pages: acc.pages + d.pages }), {
-    calls: 0,
-    totalMs: 0,
-    pages: 0,
-  });
+export function totalOf(deltas: readonly StatementDelta[]): { calls: number; totalMs: number; planMs: number; pages: number } {
+  return deltas.reduce(
+    (acc, d) => ({
+      calls: acc.calls + d.calls,
+      totalMs: acc.totalMs + d.totalMs,
+      planMs: acc.planMs + d.planMs,
+      pages: acc.pages + d.pages,
+    }),
+    { calls: 0, totalMs: 0, planMs: 0, pages: 0 },
+  );
 }
 
 /** One line of SQL for tables: whitespace collapsed, cut at `max` characters. */
