@@ -420,6 +420,8 @@ export class WindowFacts<C extends string> {
   nextRefreshUs = 0;
   /** Sum over the collector's series of |incremental - refreshed| at the last full refresh. */
   drift = 0;
+  /** The store holds every fact after this instant (the minT of the last cycle's prune or load). */
+  keptAfterUs = Infinity;
 
   constructor(
     readonly name: string,
@@ -428,14 +430,21 @@ export class WindowFacts<C extends string> {
 
   /**
    * Brings the facts up to the database's now and returns it. `evaluate` turns facts into samples; it
-   * is needed here to measure drift when a full refresh replaces the incremental facts.
+   * is needed here to measure drift when a full refresh replaces the incremental facts. With
+   * `keepFromUs` (before now), the facts of the window ending then are kept too (SharedWindowFacts).
    */
-  async cycle(db: Db, s: WindowSettings, evaluate: (store: FactStore<C>, nowUs: number) => Sample[], log?: Logger): Promise<number> {
+  async cycle(
+    db: Db,
+    s: WindowSettings,
+    evaluate: (store: FactStore<C>, nowUs: number) => Sample[],
+    log?: Logger,
+    keepFromUs?: number,
+  ): Promise<number> {
     if (!this.store && s.stateDir && !this.triedState) {
       this.triedState = true;
       await this.restoreFrom(db, s, log);
     }
-    const nowUs = await this.advance(db, s, evaluate);
+    const nowUs = await this.advance(db, s, evaluate, keepFromUs);
     if (s.stateDir && nowUs - this.savedAtUs >= SAVE_EVERY_US) {
       try {
         await this.save(db, s);
@@ -449,20 +458,27 @@ export class WindowFacts<C extends string> {
 
   private savedAtUs = -Infinity;
 
-  private async advance(db: Db, s: WindowSettings, evaluate: (store: FactStore<C>, nowUs: number) => Sample[]): Promise<number> {
+  private async advance(
+    db: Db,
+    s: WindowSettings,
+    evaluate: (store: FactStore<C>, nowUs: number) => Sample[],
+    keepFromUs?: number,
+  ): Promise<number> {
     const nowUs = await dbNowUs(db);
-    const minT = nowUs - this.spec.retainSeconds * US;
+    const minT = Math.min(nowUs, keepFromUs ?? nowUs) - this.spec.retainSeconds * US;
     const nextHorizon = nowUs - s.settleLagSeconds * US;
     if (!this.store) {
       this.store = await this.load(db, minT, nowUs);
       this.nextRefreshUs = nextRefreshAt(this.name, nowUs, s, true);
       this.horizonUs = nextHorizon;
+      this.keptAfterUs = minT;
       return nowUs;
     }
     const staged = await this.readIncrement(db, s, minT, nowUs);
     if (nowUs < this.nextRefreshUs) {
       this.apply(this.store, staged, minT);
       this.horizonUs = nextHorizon;
+      this.keptAfterUs = minT;
       return nowUs;
     }
     const fresh = await this.load(db, minT, nowUs);
@@ -471,6 +487,7 @@ export class WindowFacts<C extends string> {
     this.store = fresh;
     this.nextRefreshUs = nextRefreshAt(this.name, nowUs, s, false);
     this.horizonUs = nextHorizon;
+    this.keptAfterUs = minT;
     return nowUs;
   }
 
