@@ -58,7 +58,8 @@ export class SharedWindowFacts<C extends string> {
 
   private async advance(db: Db, s: WindowSettings, nowUs: number, log?: Logger): Promise<[FactStore<C>, number]> {
     if (nowUs > this.atUs || !this.facts.store) {
-      await this.facts.cycle(db, s, this.drift, log, Number.isFinite(this.atUs) ? Math.min(nowUs, this.atUs) : nowUs);
+      const keepFromUs = Number.isFinite(this.atUs) ? Math.min(nowUs, this.atUs) : nowUs;
+      await this.facts.cycle(db, s, this.drift, log, { nowUs, keepFromUs });
       this.atUs = nowUs;
       return [this.facts.store!, nowUs];
     }

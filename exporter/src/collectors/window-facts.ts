@@ -430,21 +430,22 @@ export class WindowFacts<C extends string> {
 
   /**
    * Brings the facts up to the database's now and returns it. `evaluate` turns facts into samples; it
-   * is needed here to measure drift when a full refresh replaces the incremental facts. With
-   * `keepFromUs` (before now), the facts of the window ending then are kept too (SharedWindowFacts).
+   * is needed here to measure drift when a full refresh replaces the incremental facts. `shared`
+   * (SharedWindowFacts): the transaction's now, already read, and an earlier instant whose window's
+   * facts are kept too.
    */
   async cycle(
     db: Db,
     s: WindowSettings,
     evaluate: (store: FactStore<C>, nowUs: number) => Sample[],
     log?: Logger,
-    keepFromUs?: number,
+    shared?: { nowUs: number; keepFromUs: number },
   ): Promise<number> {
     if (!this.store && s.stateDir && !this.triedState) {
       this.triedState = true;
       await this.restoreFrom(db, s, log);
     }
-    const nowUs = await this.advance(db, s, evaluate, keepFromUs);
+    const nowUs = await this.advance(db, s, evaluate, shared);
     if (s.stateDir && nowUs - this.savedAtUs >= SAVE_EVERY_US) {
       try {
         await this.save(db, s);
@@ -462,10 +463,10 @@ export class WindowFacts<C extends string> {
     db: Db,
     s: WindowSettings,
     evaluate: (store: FactStore<C>, nowUs: number) => Sample[],
-    keepFromUs?: number,
+    shared?: { nowUs: number; keepFromUs: number },
   ): Promise<number> {
-    const nowUs = await dbNowUs(db);
-    const minT = Math.min(nowUs, keepFromUs ?? nowUs) - this.spec.retainSeconds * US;
+    const nowUs = shared?.nowUs ?? (await dbNowUs(db));
+    const minT = Math.min(nowUs, shared?.keepFromUs ?? nowUs) - this.spec.retainSeconds * US;
     const nextHorizon = nowUs - s.settleLagSeconds * US;
     if (!this.store) {
       this.store = await this.load(db, minT, nowUs);
