@@ -412,7 +412,8 @@ export function nextRefreshAt(name: string, nowUs: number, s: WindowSettings, fi
 
 /**
  * Engine state of one window collector. `cycle` stages every read first and applies it only when all
- * of them succeeded, so a failed or timed-out cycle leaves the state as it was.
+ * of them succeeded, so a failed or timed-out cycle leaves the state as it was. One read by two
+ * collectors (active_users' signed-in sessions, revenue's ARPU) is cycled through SharedWindowFacts.
  */
 export class WindowFacts<C extends string> {
   store: FactStore<C> | null = null;
