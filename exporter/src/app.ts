@@ -10,7 +10,9 @@ import path from 'node:path';
 import type pg from 'pg';
 import { catalogue, collectorsOf, M } from '../../shared/catalogue';
 import { COLLECTOR_DEFAULTS, type CollectorName, COLLECTORS } from './collectors';
+import { sharedActiveUserFacts } from './collectors/active-users';
 import { customCollector } from './collectors/custom-sql';
+import type { SharedState } from './collectors/types';
 import { captureIncrementalStates } from './collectors/incremental';
 import { windowSettings } from './collectors/window-facts';
 import type { Config } from './config/load';
@@ -82,6 +84,10 @@ export function collectorKey(config: Config, name: string, usesDatabase: boolean
       seller_changes: name === 'seller_credits' || name === 'sellers' ? c.seller_changes : null,
       cart_changes: name === 'carts' ? c.cart_changes : null,
     },
+    // Whether active_users and revenue read one store (SharedState): switching active_users or revenue on
+    // or off rebuilds both, so neither is left advancing, or publishing, a store the other still holds.
+    // Everything else in their keys is the same for both, so one is rebuilt exactly when the other is.
+    shares_active_facts: name === 'active_users' || name === 'revenue' ? sharesActiveFacts(config) : null,
     allow_lists: config.allow_lists,
     thresholds: config.thresholds,
     limits: config.limits,
@@ -92,6 +98,20 @@ export function collectorKey(config: Config, name: string, usesDatabase: boolean
     },
     custom: custom ? { ...custom, interval: null, timeout: null } : null,
   });
+}
+
+/** Whether `name` runs under `config`: its own `enabled`, a payment provider's, or the registry's default. */
+export function collectorEnabled(config: Config, name: CollectorName): boolean {
+  const provider = name === 'stripe' || name === 'paypal' ? config.payment_providers[name] : undefined;
+  return config.collectors[name]?.enabled ?? (provider ? provider.enabled : COLLECTOR_DEFAULTS[name].enabled);
+}
+
+/** active_users and revenue both enabled: they share active_users' signed-in sessions. */
+const sharesActiveFacts = (config: Config) => collectorEnabled(config, 'active_users') && collectorEnabled(config, 'revenue');
+
+/** What the collectors of one build share: new for every build, so a restart or a reload's new instances start their own. */
+function sharedState(config: Config): SharedState {
+  return { activeUserFacts: sharesActiveFacts(config) ? sharedActiveUserFacts() : undefined };
 }
 
 const NO_QUERIES = {
@@ -142,18 +162,18 @@ export function scheduledCollectors(config: Config, log?: Logger): ScheduledColl
     }
     out.push(e);
   };
+  const shared = sharedState(config);
   for (const name of Object.keys(COLLECTOR_DEFAULTS) as CollectorName[]) {
     const settings = config.collectors[name] ?? {};
     const provider = name === 'stripe' || name === 'paypal' ? config.payment_providers[name] : undefined;
-    const enabled = settings.enabled ?? (provider ? provider.enabled : COLLECTOR_DEFAULTS[name].enabled);
-    if (!enabled) continue;
+    if (!collectorEnabled(config, name)) continue;
     const factory = COLLECTORS[name];
     const interval = settings.interval ?? provider?.interval ?? COLLECTOR_DEFAULTS[name].interval;
     // A cycle never overlaps itself (the next one is scheduled when it ends), so a timeout longer than
     // the interval is allowed: pollers wait out Retry-After inside a cycle.
     // A provider's own `timeout` is per request; a poller's cycle gets room for retries and catch-up.
     add(() => ({
-      collector: factory(config),
+      collector: factory(config, shared),
       interval,
       timeout: provider ? cycleTimeoutSeconds(config, name as Provider) : (settings.timeout ?? c.default_timeout),
     }));

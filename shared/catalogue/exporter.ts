@@ -128,7 +128,7 @@ export const rollupDrift = metric({
   collector: [...windowCollectors, 'seller_credits'],
   source: 'full refresh (collection.full_refresh)',
   definition:
-    'Sum over the collector\'s series of |incremental - recomputed|. 0 unless rows changed outside `collection.mutable_horizon` or were committed later than `collection.settle_lag`; the refresh then replaces the incremental state. `collector="revenue_mrr"` is MRR\'s running sum, where an `amount_monthly` changed in place is such a change; `collector="support_open"` is the running count of open tickets, where a ticket reopened more than `collection.mutable_horizon` after its close is one; `collector="seller_credits"` (only where `sellers.updated_at` is followed, `collection.seller_changes`) is the kept balances, where a seller changed without its `updated_at` moving, or deleted, is one.',
+    'Sum over the collector\'s series of |incremental - recomputed|. 0 unless rows changed outside `collection.mutable_horizon` or were committed later than `collection.settle_lag`; the refresh then replaces the incremental state. `collector="revenue_mrr"` is MRR\'s running sum, where an `amount_monthly` changed in place is such a change; `collector="support_open"` is the running count of open tickets, where a ticket reopened more than `collection.mutable_horizon` after its close is one; `collector="seller_credits"` (only where `sellers.updated_at` is followed, `collection.seller_changes`) is the kept balances, where a seller changed without its `updated_at` moving, or deleted, is one. `collector="revenue_active_users"` is revenue\'s own copy of the signed-in sessions, kept only while `active_users` is disabled; with both enabled, ARPU reads `active_users`\' facts, whose drift (measured on active users and usage frequency) is `collector="active_users"`.',
 });
 
 export const rollupStateBytes = metric({
@@ -141,5 +141,5 @@ export const rollupStateBytes = metric({
   collector: [...windowCollectors, 'seller_credits'],
   source: 'exporter memory',
   definition:
-    'Allocated bytes of the fact columns, kept for the longest window. `collector="seller_credits"`: the balance and lifecycle columns of every seller, read only where a row changed.',
+    'Allocated bytes of the fact columns, kept for the longest window. `collector="seller_credits"`: the balance and lifecycle columns of every seller, read only where a row changed. `collector="revenue_active_users"`: revenue\'s own copy of the signed-in sessions, only while `active_users` is disabled; with both enabled they share one store, counted once under `collector="active_users"`.',
 });

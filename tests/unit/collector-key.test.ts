@@ -17,3 +17,16 @@ test('collection.cart_changes changes the key of the carts collector and of no o
   for (const name of ['seller_credits', 'sellers', 'funnel', 'orders'])
     expect(collectorKey(a, name, true)).toBe(collectorKey(b, name, true));
 });
+
+test('switching active_users or revenue on or off changes the key of both (they share signed-in sessions when both run), and of no other; their intervals change neither', () => {
+  const at = (collectors: Record<string, unknown>) => parseConfig({ collectors }, { env: {} });
+  const both = at({});
+  const pair = ['active_users', 'revenue'];
+  for (const off of pair) {
+    const without = at({ [off]: { enabled: false } });
+    for (const name of pair) expect(collectorKey(both, name, true)).not.toBe(collectorKey(without, name, true));
+    for (const name of ['visitors', 'orders', 'sessions']) expect(collectorKey(both, name, true)).toBe(collectorKey(without, name, true));
+  }
+  const slower = at({ active_users: { interval: '5m', timeout: 20 }, revenue: { interval: '10m' } });
+  for (const name of pair) expect(collectorKey(both, name, true)).toBe(collectorKey(slower, name, true));
+});

@@ -3,13 +3,16 @@
  * (./window-facts.ts): one fact per signed-in session of the last 30 days with the start of the same
  * user's next session, so distinct users per window are exact without a Map of users. A cycle reads
  * the sessions started since the previous horizon (and links each to its predecessor through
- * sessions_user_started_id_idx); registered users are counted incrementally.
+ * sessions_user_started_id_idx); registered users are counted incrementally. When revenue is enabled
+ * too, its ARPU divides by these same users: the two read one store of signed-in sessions (owned here,
+ * see sharedActiveUserFacts) instead of two copies.
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { Db } from '../runtime/db';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { settledHorizon } from './incremental';
+import { SharedWindowFacts } from './shared-window-facts';
 import {
   BlockSums,
   type FactStore,
@@ -61,11 +64,14 @@ export function activeUserFacts(name: string): WindowFacts<Col> {
   return new WindowFacts(name, spec);
 }
 
+/** Per window: distinct signed-in users with a session in it, and their sessions. */
+export type WindowCounts = Map<string, { active: number; sessions: number }>;
+
 /**
  * Per window: distinct users with a session in it, and their sessions. A session counts while its
  * user's next one is later than now, so its block sum holds until that next session's start.
  */
-export function activeUsersByWindow(): (store: FactStore<Col>, nowUs: number) => Map<string, { active: number; sessions: number }> {
+export function activeUsersByWindow(): (store: FactStore<Col>, nowUs: number) => WindowCounts {
   const sums = new BlockSums<Col>(1);
   return (store, nowUs) => {
     const { n, t, cols } = store.view();
@@ -75,7 +81,7 @@ export function activeUsersByWindow(): (store: FactStore<Col>, nowUs: number) =>
       acc[0] += 1;
       return next;
     };
-    const out = new Map<string, { active: number; sessions: number }>();
+    const out: WindowCounts = new Map();
     for (const window of WINDOWS) {
       const [a, b] = windowRange(t, n, nowUs, WINDOW_SECONDS[window]);
       out.set(window, { active: sums.sum(store, a, b, nowUs, new Float64Array(1), add)[0]!, sessions: b - a });
@@ -98,20 +104,36 @@ export function registeredUsers(settleLag: number): (db: Db) => Promise<number> 
   };
 }
 
-export const activeUsers: CollectorFactory = (config) => {
-  const state = activeUserFacts('active_users');
+/** Per window: active users, and with the registered users' count, activation; usage frequency. */
+function samplesOf(counts: WindowCounts, users?: number): Sample[] {
+  const out: Sample[] = [];
+  for (const [window, { active, sessions }] of counts) {
+    const labels = { window };
+    out.push({ metric: M.activeUsers, labels, value: active });
+    if (users !== undefined) out.push({ metric: M.userActivationRatio, labels, value: users > 0 ? active / users : 0 });
+    out.push({ metric: M.usageFrequency, labels, value: active > 0 ? sessions / active : 0 });
+  }
+  return out;
+}
+
+/**
+ * The signed-in sessions active_users and revenue read together when both are enabled: active_users'
+ * store (its name, its state file), advanced by whichever of the two runs first (./shared-window-facts.ts).
+ * Its drift is measured on the series that are the facts' own (active users, usage frequency): the
+ * activation ratio divides by a count kept by active_users alone.
+ */
+export function sharedActiveUserFacts(): SharedWindowFacts<Col> {
+  const byWindow = activeUsersByWindow();
+  return new SharedWindowFacts(activeUserFacts('active_users'), (store, nowUs) => samplesOf(byWindow(store, nowUs)));
+}
+
+export const activeUsers: CollectorFactory = (config, shared) => {
+  const together = shared?.activeUserFacts;
+  // Alone, its own store as before; with revenue, the shared one, whose self-metrics and state file are
+  // published and saved here only (revenue lists neither).
+  const state = together?.facts ?? activeUserFacts('active_users');
   const registered = registeredUsers(config.collection.settle_lag);
   const activeByWindow = activeUsersByWindow();
-  const evaluate = (store: FactStore<Col>, nowUs: number, users: number): Sample[] => {
-    const out: Sample[] = [];
-    for (const [window, { active, sessions }] of activeByWindow(store, nowUs)) {
-      const labels = { window };
-      out.push({ metric: M.activeUsers, labels, value: active });
-      out.push({ metric: M.userActivationRatio, labels, value: users > 0 ? active / users : 0 });
-      out.push({ metric: M.usageFrequency, labels, value: active > 0 ? sessions / active : 0 });
-    }
-    return out;
-  };
   let users = 0;
   return {
     name: 'active_users',
@@ -120,8 +142,14 @@ export const activeUsers: CollectorFactory = (config) => {
     windowStates: [state],
     async collect({ db, log }) {
       users = await registered(db);
-      const nowUs = await state.cycle(db, windowSettings(config), (s, now) => evaluate(s, now, users), log);
-      return [...evaluate(state.store!, nowUs, users), ...state.selfSamples()];
+      const settings = windowSettings(config);
+      let counts: WindowCounts;
+      if (together) counts = await together.read(db, settings, activeByWindow, log);
+      else {
+        const nowUs = await state.cycle(db, settings, (s, now) => samplesOf(activeByWindow(s, now), users), log);
+        counts = activeByWindow(state.store!, nowUs);
+      }
+      return [...samplesOf(counts, users), ...state.selfSamples()];
     },
   };
 };

@@ -2,11 +2,16 @@
  * Revenue gauges: ARPU and repeat-purchase ratio per trailing window (range scans on
  * orders_created_at_idx; the "ordered before" check probes orders_user_created_id_idx per buyer), and
  * monthly recurring revenue from active seller subscriptions, kept as a running sum (./recurring-revenue.ts).
+ * ARPU divides by active_users' count of signed-in users: with active_users enabled, the two read one
+ * store of signed-in sessions (./shared-window-facts.ts); without it, revenue keeps its own copy
+ * (`revenue_active_users`).
  */
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
-import { activeUserFacts, activeUsersByWindow } from './active-users';
+import { activeUserFacts, activeUsersByWindow, type WindowCounts } from './active-users';
+import type { Db } from '../runtime/db';
+import type { Logger } from '../runtime/logger';
 import { RunningMrr } from './recurring-revenue';
 import { allowList, fold } from '../metrics/labels';
 import {
@@ -20,6 +25,7 @@ import {
   nextOf,
   windowSlices,
   windowSettings,
+  type WindowSettings,
   WindowFacts,
   type FactRow,
   type WindowSpec,
@@ -50,7 +56,7 @@ export const ORDER_FACTS_LOAD_SQL = linkedLoadSql(BUYER_ORDERS);
 
 type Col = 'cur' | 'amount' | 'next' | 'first';
 
-export const revenue: CollectorFactory = (config) => {
+export const revenue: CollectorFactory = (config, shared) => {
   const currencies = allowList(config, 'currencies');
   const cur = (v: unknown) => fold(v === null || v === undefined ? v : String(v).trim(), currencies);
   const curLabels = [...new Set([...currencies, cur('\u0000')])];
@@ -70,11 +76,19 @@ export const revenue: CollectorFactory = (config) => {
     readChanged: readLinkedWithFirst<Col>(ORDER_FACTS_SQL, ORDER_FIRST_SQL, toFact, 'next', 'first'),
   };
   const orders = new WindowFacts('revenue', spec);
-  const active = activeUserFacts('revenue_active_users');
+  // ARPU's denominator: active_users' signed-in sessions when it is enabled too (read together, its
+  // self-metrics and state file are active_users'), else a copy of our own, published as ours.
+  const together = shared?.activeUserFacts;
+  const ownActive = together ? null : activeUserFacts('revenue_active_users');
   const recurring = new RunningMrr('revenue_mrr');
   const activeByWindow = activeUsersByWindow();
+  const activeCounts = async (db: Db, settings: WindowSettings, log: Logger): Promise<WindowCounts> => {
+    if (together) return together.read(db, settings, activeByWindow, log);
+    const usersNow = await ownActive!.cycle(db, settings, () => [], log);
+    return activeByWindow(ownActive!.store!, usersNow);
+  };
 
-  let activeNow = new Map<string, { active: number; sessions: number }>();
+  let activeNow: WindowCounts = new Map();
   const evaluate = (store: FactStore<Col>, nowUs: number): Sample[] => {
     const { n, t, cols } = store.view();
     const out: Sample[] = [];
@@ -105,13 +119,12 @@ export const revenue: CollectorFactory = (config) => {
     name: 'revenue',
     usesDatabase: true,
     metrics: [M.arpu, M.repeatPurchaseRatio, M.recurringRevenue, M.rollupDrift, M.rollupStateBytes],
-    windowStates: [orders, active],
+    windowStates: ownActive ? [orders, ownActive] : [orders],
     async collect({ db, log }) {
       const settings = windowSettings(config);
-      const usersNow = await active.cycle(db, settings, () => [], log);
-      activeNow = activeByWindow(active.store!, usersNow);
+      activeNow = await activeCounts(db, settings, log);
       const nowUs = await orders.cycle(db, settings, evaluate, log);
-      const out: Sample[] = [...evaluate(orders.store!, nowUs), ...orders.selfSamples(), ...active.selfSamples()];
+      const out: Sample[] = [...evaluate(orders.store!, nowUs), ...orders.selfSamples(), ...(ownActive?.selfSamples() ?? [])];
 
       // In cents until published; a currency outside the allow-list shows while it has active subscriptions.
       const mrr = new Map<string, number>([...currencies].map((c) => [c, 0]));

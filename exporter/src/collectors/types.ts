@@ -3,6 +3,7 @@ import type { Config } from '../config/load';
 import type { Logger } from '../runtime/logger';
 import type { Db } from '../runtime/db';
 import type { WindowFacts } from './window-facts';
+import type { SharedWindowFacts } from './shared-window-facts';
 import type { Sample } from '../metrics/sample';
 
 export interface CollectContext {
@@ -35,5 +36,14 @@ export interface Collector {
   readonly windowStates?: readonly WindowFacts<string>[];
 }
 
+/**
+ * State that collectors built from one configuration share: made once per build of the whole set
+ * (scheduledCollectors), so two builds (a restart, a reload's new instances) never share it.
+ */
+export interface SharedState {
+  /** Signed-in sessions, when both active_users (which owns them) and revenue are enabled. */
+  readonly activeUserFacts?: SharedWindowFacts<'next'>;
+}
+
 /** Collectors are built fresh per exporter (and per test) because counters carry state. */
-export type CollectorFactory = (config: Config) => Collector;
+export type CollectorFactory = (config: Config, shared?: SharedState) => Collector;

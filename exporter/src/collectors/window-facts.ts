@@ -420,7 +420,8 @@ export function nextRefreshAt(name: string, nowUs: number, s: WindowSettings, fi
 
 /**
  * Engine state of one window collector. `cycle` stages every read first and applies it only when all
- * of them succeeded, so a failed or timed-out cycle leaves the state as it was.
+ * of them succeeded, so a failed or timed-out cycle leaves the state as it was. One read by two
+ * collectors (active_users' signed-in sessions, revenue's ARPU) is cycled through SharedWindowFacts.
  */
 export class WindowFacts<C extends string> {
   store: FactStore<C> | null = null;
@@ -428,6 +429,8 @@ export class WindowFacts<C extends string> {
   nextRefreshUs = 0;
   /** Sum over the collector's series of |incremental - refreshed| at the last full refresh. */
   drift = 0;
+  /** The store holds every fact after this instant (the minT of the last cycle's prune or load). */
+  keptAfterUs = Infinity;
 
   constructor(
     readonly name: string,
@@ -436,14 +439,22 @@ export class WindowFacts<C extends string> {
 
   /**
    * Brings the facts up to the database's now and returns it. `evaluate` turns facts into samples; it
-   * is needed here to measure drift when a full refresh replaces the incremental facts.
+   * is needed here to measure drift when a full refresh replaces the incremental facts. `shared`
+   * (SharedWindowFacts): the transaction's now, already read, and an earlier instant whose window's
+   * facts are kept too.
    */
-  async cycle(db: Db, s: WindowSettings, evaluate: (store: FactStore<C>, nowUs: number) => Sample[], log?: Logger): Promise<number> {
+  async cycle(
+    db: Db,
+    s: WindowSettings,
+    evaluate: (store: FactStore<C>, nowUs: number) => Sample[],
+    log?: Logger,
+    shared?: { nowUs: number; keepFromUs: number },
+  ): Promise<number> {
     if (!this.store && s.stateDir && !this.triedState) {
       this.triedState = true;
       await this.restoreFrom(db, s, log);
     }
-    const nowUs = await this.advance(db, s, evaluate);
+    const nowUs = await this.advance(db, s, evaluate, shared);
     if (s.stateDir && nowUs - this.savedAtUs >= SAVE_EVERY_US) {
       try {
         await this.save(db, s);
@@ -457,20 +468,27 @@ export class WindowFacts<C extends string> {
 
   private savedAtUs = -Infinity;
 
-  private async advance(db: Db, s: WindowSettings, evaluate: (store: FactStore<C>, nowUs: number) => Sample[]): Promise<number> {
-    const nowUs = await dbNowUs(db);
-    const minT = nowUs - this.spec.retainSeconds * US;
+  private async advance(
+    db: Db,
+    s: WindowSettings,
+    evaluate: (store: FactStore<C>, nowUs: number) => Sample[],
+    shared?: { nowUs: number; keepFromUs: number },
+  ): Promise<number> {
+    const nowUs = shared?.nowUs ?? (await dbNowUs(db));
+    const minT = Math.min(nowUs, shared?.keepFromUs ?? nowUs) - this.spec.retainSeconds * US;
     const nextHorizon = nowUs - s.settleLagSeconds * US;
     if (!this.store) {
       this.store = await this.load(db, minT, nowUs);
       this.nextRefreshUs = nextRefreshAt(this.name, nowUs, s, true);
       this.horizonUs = nextHorizon;
+      this.keptAfterUs = minT;
       return nowUs;
     }
     const staged = await this.readIncrement(db, s, minT, nowUs);
     if (nowUs < this.nextRefreshUs) {
       this.apply(this.store, staged, minT);
       this.horizonUs = nextHorizon;
+      this.keptAfterUs = minT;
       return nowUs;
     }
     const fresh = await this.load(db, minT, nowUs);
@@ -479,6 +497,7 @@ export class WindowFacts<C extends string> {
     this.store = fresh;
     this.nextRefreshUs = nextRefreshAt(this.name, nowUs, s, false);
     this.horizonUs = nextHorizon;
+    this.keptAfterUs = minT;
     return nowUs;
   }
 

@@ -6,11 +6,14 @@
  * and corrupt state files, its state handed to another database, and a change older than
  * mutable_horizon (drift, then fixed by the full refresh). The collector runs as the exporter runs
  * it: built by the app's buildRuntime, cycled by its Scheduler into the MetricStore scrapes read, and
- * reloaded through the app's reloadRuntime. The clock is pinned in the database.
+ * reloaded through the app's reloadRuntime. The clock is pinned in the database. Revenue runs twice:
+ * alone (its own copy of the signed-in sessions) and beside active_users (the one store they share,
+ * advanced by whichever runs first; active_users' series compared too).
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type pg from 'pg';
 import { M } from '../../../shared/catalogue';
 import type { Collector, CollectorFactory } from '../../../exporter/src/collectors/types';
 import type { Sample } from '../../../exporter/src/metrics/sample';
@@ -20,13 +23,18 @@ import { collectOnce, testConfig } from '../../support/collect';
 import { pinClock, type PinnedClock } from '../../support/pinned-clock';
 import { labelKey } from '../../../exporter/src/metrics/labels';
 import { buildRuntime, reloadRuntime, type Runtime } from '../../../exporter/src/app';
-import { WINDOW_STATE_FORMAT, windowStateFile, windowStateHeaderSchema } from '../../../exporter/src/collectors/window-facts';
+import {
+  WINDOW_STATE_FORMAT,
+  type WindowFacts,
+  windowStateFile,
+  windowStateHeaderSchema,
+} from '../../../exporter/src/collectors/window-facts';
 import { readBinaryStateFile } from '../../../exporter/src/runtime/durable-file';
 import { COLLECTOR_DEFAULTS, type CollectorName } from '../../../exporter/src/collectors';
 import type { Config } from '../../../exporter/src/config/load';
 import { MetricStore } from '../../../exporter/src/metrics/store';
 import { createLogger } from '../../../exporter/src/runtime/logger';
-import type { Scheduler, ScheduledCollector } from '../../../exporter/src/runtime/scheduler';
+import type { CollectorStatus, Scheduler, ScheduledCollector } from '../../../exporter/src/runtime/scheduler';
 
 const SETTLE = 120;
 const HOUR = 3600_000;
@@ -42,9 +50,15 @@ let config = testConfig();
  */
 /** Collection settings of the pair under test (its variant), under every config the test builds for it. */
 let variant: Record<string, unknown> = {};
+/** The collector under test, and those enabled beside it (each compared with its own reference too). */
+let tested: CollectorName = 'funnel';
+let companions: CollectorName[] = [];
+/** References of the companions a pair may have. */
+const COMPANION_REFERENCES: Partial<Record<CollectorName, CollectorFactory>> = { active_users: ref.activeUsers };
 
 function configFor(name: string, collection: Record<string, unknown> = {}, own: Record<string, unknown> = {}): Config {
   const collectors: Record<string, unknown> = Object.fromEntries(Object.keys(COLLECTOR_DEFAULTS).map((n) => [n, { enabled: false }]));
+  for (const c of companions) collectors[c] = { enabled: true, interval: '1d' };
   collectors[name] = { enabled: true, interval: '1d', ...own };
   return testConfig({
     database: { url: tdb.url },
@@ -74,12 +88,21 @@ const PAIRS: {
   /** A variant's collection settings, and its name in the test's title. */
   collection?: Record<string, unknown>;
   label?: string;
+  /** Collectors enabled beside it, cycled with it by turns before and after it. */
+  with?: CollectorName[];
 }[] = [
   { name: 'funnel', reference: ref.funnel },
   { name: 'bounce', reference: ref.bounce },
   { name: 'visitors', reference: ref.visitors },
   { name: 'active_users', reference: ref.activeUsers },
   { name: 'revenue', reference: ref.revenue, traffic: (r) => new SubscriptionTraffic(r) },
+  {
+    name: 'revenue',
+    label: 'revenue beside active_users (one store of signed-in sessions)',
+    with: ['active_users'],
+    reference: ref.revenue,
+    traffic: (r) => new SubscriptionTraffic(r),
+  },
   {
     name: 'carts',
     label: 'carts (by the open tail)',
@@ -558,27 +581,49 @@ class Running {
   readonly scheduler: Scheduler;
   /** The entry the test cycles: the published instance, or a reload's new one until it takes over. */
   entry: ScheduledCollector;
+  /** Likewise for the companions. */
+  companions: ScheduledCollector[];
+  private turn = 0;
 
   constructor(
     cfg: Config,
     private readonly pool = clock.pool,
   ) {
     this.rt = buildRuntime(cfg, this.log, pool);
-    expect(this.rt.entries.map((e) => e.collector.name)).toHaveLength(1);
-    this.entry = this.rt.entries[0]!;
+    expect(this.rt.entries.map((e) => e.collector.name).sort()).toEqual([tested, ...companions].sort());
+    this.entry = this.named(tested);
+    this.companions = companions.map((n) => this.named(n));
     this.store = this.rt.store;
     this.scheduler = this.rt.scheduler;
+  }
+
+  private named(name: string): ScheduledCollector {
+    return this.rt.entries.find((e) => e.collector.name === name)!;
   }
 
   get collector(): Collector {
     return this.entry.collector;
   }
 
-  /** One cycle of `entry`, as its timer runs it; throws when it failed or did not take over. */
+  /** Window states of the collector and its companions (a store they share is listed by its owner only). */
+  get states(): WindowFacts<string>[] {
+    return [this.entry, ...this.companions].flatMap((e) => e.collector.windowStates ?? []);
+  }
+
+  /** Status of the collector under test. */
+  status(): CollectorStatus {
+    return this.scheduler.status().find((st) => st.name === tested)!;
+  }
+
+  /**
+   * One cycle of `entry` (and of the companions, before and after it by turns: either may be the one
+   * that advances a store they share), as their timers run them; throws when one failed or did not take over.
+   */
   async cycle(step: string): Promise<void> {
-    await this.scheduler.runOnce(this.entry);
-    const [st] = this.scheduler.status();
-    if (!st?.up || this.scheduler.pendingReloads().length)
+    const order = this.turn++ % 2 ? [...this.companions, this.entry] : [this.entry, ...this.companions];
+    for (const e of order) await this.scheduler.runOnce(e);
+    const st = this.scheduler.status().find((x) => !x.up);
+    if (st || this.scheduler.pendingReloads().length)
       throw new Error(`${this.entry.collector.name} ${step}: cycle failed: ${this.lines.at(-1) ?? st?.lastError}`);
   }
 
@@ -592,9 +637,11 @@ class Running {
    * built from it, which the scheduler adopts only if the key changed.
    */
   reload(next: Config): ScheduledCollector {
+    const before = this.companions;
     reloadRuntime(this.rt, next, this.log);
     expect(this.rt.pool).toBe(this.pool);
-    return this.rt.entries[0]!;
+    this.companions = companions.map((n, i) => (this.named(n).key === before[i]!.key ? before[i]! : this.named(n)));
+    return this.named(tested);
   }
 
   /** Whether cycling `e` publishes anything (false once it is retired, or when it was never adopted). */
@@ -610,8 +657,13 @@ class Running {
   }
 }
 
-async function compare(run: Running, reference: Collector, step: string, pool = clock.pool): Promise<void> {
+async function compare(run: Running, tested: Collector, step: string, pool = clock.pool): Promise<void> {
   await run.cycle(step);
+  for (const reference of [tested, ...companions.map((n) => COMPANION_REFERENCES[n]!(config))])
+    await compareWith(run, reference, step, pool);
+}
+
+async function compareWith(run: Running, reference: Collector, step: string, pool: pg.Pool): Promise<void> {
   const got = windowSeries(run.published(reference), reference);
   // The reference's samples go through a store too, so both sides are folded the same way.
   const truth = new MetricStore(config);
@@ -640,7 +692,7 @@ const DAMAGED_RESTARTS = new Map<number, { reason: string; damage: (file: Buffer
   // One byte of the raw fact columns (the file's last byte), the checksum left as it was.
   [38, { reason: 'checksum mismatch', damage: (b) => Buffer.concat([b.subarray(0, -1), Buffer.from([b[b.length - 1]! ^ 0x01])]) }],
 ]);
-const stateFiles = (c: Collector) => (c.windowStates ?? []).map((s) => windowStateFile(stateDir, s.name));
+const stateFiles = (states: readonly WindowFacts<string>[]) => states.map((s) => windowStateFile(stateDir, s.name));
 /**
  * Reloads after the restart, by step: `kept` changes only the collector's timeout and the staleness
  * limit (same key: the instance, its state and timer stay); `rebuilt` changes mutable_horizon (new
@@ -656,11 +708,11 @@ const RELOADS = new Map<number, 'kept' | 'rebuilt' | 'restored'>([
 /** Applies the reload planned at a step and checks the instance was kept or swapped as it should. */
 async function reloadAt(run: Running, name: string, kind: 'kept' | 'rebuilt' | 'restored', step: string): Promise<void> {
   const old = run.entry;
-  const states = old.collector.windowStates ?? [];
+  const states = run.states;
   if (kind === 'kept') {
     const built = run.reload(configFor(name, { max_staleness: 900 }, { timeout: 25 }));
     expect(run.scheduler.pendingReloads()).toEqual([]);
-    expect(run.scheduler.status()[0]!.timeout).toBe(25);
+    expect(run.status().timeout).toBe(25);
     // The instance built from the new config is never adopted: cycling it publishes nothing.
     expect(await run.runs(built)).toBe(false);
     expect(built.collector.windowStates?.every((s) => s.store === null) ?? true).toBe(true);
@@ -672,12 +724,12 @@ async function reloadAt(run: Running, name: string, kind: 'kept' | 'rebuilt' | '
   const discarded = run.logged('window state discarded');
   const restored = run.logged('window state restored');
   const built = run.reload(next);
-  expect(run.scheduler.pendingReloads()).toEqual([name]);
+  expect(run.scheduler.pendingReloads().sort()).toEqual([name, ...companions].sort());
   config = next;
   run.entry = built;
   const takeovers = run.logged('reloaded collector took over');
   await run.cycle(`${step} (reload: ${kind})`);
-  expect(run.logged('reloaded collector took over')).toBe(takeovers + 1);
+  expect(run.logged('reloaded collector took over')).toBe(takeovers + 1 + companions.length);
   // The old instance is retired: its timer is gone and a cycle of it publishes nothing.
   expect(await run.runs(old)).toBe(false);
   expect(built.collector).not.toBe(old.collector);
@@ -702,7 +754,7 @@ async function foreignDatabase(run: Running, reference: CollectorFactory): Promi
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-window-foreign-'));
   let foreign: Running | null = null;
   try {
-    for (const file of stateFiles(run.collector)) copyFileSync(file, path.join(dir, path.basename(file)));
+    for (const file of stateFiles(run.states)) copyFileSync(file, path.join(dir, path.basename(file)));
     // The same settings: only the database differs.
     const foreignConfig = {
       ...config,
@@ -711,9 +763,7 @@ async function foreignDatabase(run: Running, reference: CollectorFactory): Promi
     };
     foreign = new Running(foreignConfig, otherClock.pool);
     await compare(foreign, reference(config), 'state from another database', otherClock.pool);
-    expect(foreign.logged('window state discarded', 'built from another database or configuration')).toBe(
-      run.collector.windowStates!.length,
-    );
+    expect(foreign.logged('window state discarded', 'built from another database or configuration')).toBe(run.states.length);
   } finally {
     await foreign?.scheduler.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -735,7 +785,7 @@ async function driftThenRefresh(name: CollectorName, reference: CollectorFactory
   config = configFor(name, { mutable_horizon: '1h', full_refresh: '2h', state_dir: undefined });
   const run = new Running(config);
   // Published per window state (sellers and sellers_orders, …), or per collector without one.
-  const owners = new Set([name, ...(run.collector.windowStates ?? []).map((s) => s.name)]);
+  const owners = new Set([name, ...run.states.map((s) => s.name)]);
   const drift = () =>
     run.store
       .samplesFor(M.rollupDrift.name)
@@ -786,8 +836,12 @@ async function driftThenRefresh(name: CollectorName, reference: CollectorFactory
 
 test.each(PAIRS.map((p) => ({ ...p, label: p.label ?? p.name })))(
   '$label equals the full-window SQL through a randomized history, restarts from saved and damaged state, reloads and a full refresh',
-  async ({ name, reference, traffic, collection }) => {
+  async ({ name, reference, traffic, collection, with: beside }) => {
     variant = collection ?? {};
+    tested = name;
+    companions = beside ?? [];
+    // Every pair starts without saved state: revenue's two runs (and active_users') use the same file names.
+    for (const f of readdirSync(stateDir)) rmSync(path.join(stateDir, f), { force: true });
     const r = rng(0x5eed);
     const w = new Workload(r);
     const x = traffic?.(rng(0xfeed));
@@ -824,7 +878,7 @@ test.each(PAIRS.map((p) => ({ ...p, label: p.label ?? p.name })))(
         if (step === RESTART_STEP || damaged) {
           // Restart: a new exporter resumes from the state last saved (up to 5 minutes old), not from
           // a save at shutdown. Collectors that keep no window state (retention) simply start again.
-          for (const file of stateFiles(run.collector)) {
+          for (const file of stateFiles(run.states)) {
             const saved = readBinaryStateFile(file, WINDOW_STATE_FORMAT, windowStateHeaderSchema);
             if (saved.kind !== 'ok') throw new Error(`${file}: saved state not readable (${saved.kind})`);
             savedNext.push(saved.value.payload.nextRefreshUs);
@@ -835,7 +889,7 @@ test.each(PAIRS.map((p) => ({ ...p, label: p.label ?? p.name })))(
           run = new Running(config);
         }
         await compare(run, reference(config), at);
-        const states = run.collector.windowStates ?? [];
+        const states = run.states;
         // Resumed, not rebuilt: a rebuild would have scheduled a full refresh of its own.
         if (savedNext.length) expect(states.map((s) => s.nextRefreshUs)).toEqual(savedNext);
         if (step === RESTART_STEP) expect(run.logged('window state restored')).toBe(states.length);
@@ -844,9 +898,9 @@ test.each(PAIRS.map((p) => ({ ...p, label: p.label ?? p.name })))(
       }
       // All changes of this run are inside mutable_horizon: a full refresh, if one came, found nothing
       // to correct. A change outside it comes last (driftThenRefresh).
-      for (const s of run.collector.windowStates ?? []) expect(s.drift).toBe(0);
+      for (const s of run.states) expect(s.drift).toBe(0);
       for (const d of run.store.samplesFor(M.rollupDrift.name)) expect(d).toMatchObject({ value: 0 });
-      if (run.collector.windowStates) await foreignDatabase(run, reference);
+      if (run.states.length) await foreignDatabase(run, reference);
       await driftThenRefresh(name, reference, w, x);
     } finally {
       await run.scheduler.stop();
