@@ -81,6 +81,7 @@ export function collectorKey(config: Config, name: string, usesDatabase: boolean
       // Each read by its own collectors only: switching one must not rebuild every collector.
       seller_changes: name === 'seller_credits' || name === 'sellers' ? c.seller_changes : null,
       cart_changes: name === 'carts' ? c.cart_changes : null,
+      ticket_changes: name === 'support' ? c.ticket_changes : null,
     },
     allow_lists: config.allow_lists,
     thresholds: config.thresholds,

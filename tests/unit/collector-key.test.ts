@@ -17,3 +17,11 @@ test('collection.cart_changes changes the key of the carts collector and of no o
   for (const name of ['seller_credits', 'sellers', 'funnel', 'orders'])
     expect(collectorKey(a, name, true)).toBe(collectorKey(b, name, true));
 });
+
+test('collection.ticket_changes changes the key of the support collector and of no other', () => {
+  const at = (ticket_changes: string) => parseConfig({ collection: { ticket_changes } }, { env: {} });
+  const [a, b] = [at('tail_check'), at('updated_at')];
+  expect(collectorKey(a, 'support', true)).not.toBe(collectorKey(b, 'support', true));
+  for (const name of ['carts', 'seller_credits', 'sellers', 'funnel', 'orders'])
+    expect(collectorKey(a, name, true)).toBe(collectorKey(b, name, true));
+});

@@ -192,13 +192,22 @@ export class CsatTail {
 
 /**
  * Patches setting score 0 on facts the re-read contradicts: facts inside a re-read range that it did
- * not return, and facts anywhere of an id it returned at another time. `reread` is sorted and disjoint.
- * One pass over the store.
+ * not return, facts anywhere of an id it returned at another time, and every fact of an id in `gone`
+ * (a ticket read without a fact: no longer scored or closed in the window). `reread` is sorted and
+ * disjoint. One pass over the store, none when nothing was read.
  */
-export function staleFacts(store: FactStore<Col>, reread: Ranges, rows: readonly FactRow<Col>[]): FactPatch<Col>[] {
+export function staleFacts(
+  store: FactStore<Col>,
+  reread: Ranges,
+  rows: readonly FactRow<Col>[],
+  gone: readonly number[] = [],
+): FactPatch<Col>[] {
   const at = new Map<number, number>(rows.map((r) => [r.id, r.t]));
-  const { n, t, id, cols } = store.view();
+  // NaN equals no time, so every held fact of a gone ticket is contradicted.
+  for (const g of gone) at.set(g, Number.NaN);
   const out: FactPatch<Col>[] = [];
+  if (reread.length === 0 && at.size === 0) return out;
+  const { n, t, id, cols } = store.view();
   let r = 0;
   for (let i = 0; i < n; i++) {
     if (cols.score[i] === 0) continue;
