@@ -128,7 +128,7 @@ export const rollupDrift = metric({
   collector: [...windowCollectors, 'seller_credits'],
   source: 'full refresh (collection.full_refresh)',
   definition:
-    'Sum over the collector\'s series of |incremental - recomputed|. 0 unless rows changed outside `collection.mutable_horizon` or were committed later than `collection.settle_lag`; the refresh then replaces the incremental state. `collector="revenue_mrr"` is MRR\'s running sum, where an `amount_monthly` changed in place is such a change; `collector="support_open"` is the running count of open tickets, where a ticket reopened more than `collection.mutable_horizon` after its close is one; `collector="seller_credits"` (only where `sellers.updated_at` is followed, `collection.seller_changes`) is the kept balances, where a seller changed without its `updated_at` moving, or deleted, is one.',
+    'Sum over the collector\'s series of |incremental - recomputed|. 0 unless rows changed outside `collection.mutable_horizon` or were committed later than `collection.settle_lag`; the refresh then replaces the incremental state. `collector="revenue_mrr"` is MRR\'s running sum, where an `amount_monthly` changed in place is such a change; `collector="support_open"` is the open tickets: the running count, where a ticket reopened more than `collection.mutable_horizon` after its close is one, or, where `support_tickets.updated_at` is followed (`collection.ticket_changes`), the set held, where a ticket written without its `updated_at` moving, or deleted, is one; `collector="seller_credits"` (only where `sellers.updated_at` is followed, `collection.seller_changes`) is the kept balances, where a seller changed without its `updated_at` moving, or deleted, is one.',
 });
 
 export const rollupStateBytes = metric({
@@ -141,5 +141,5 @@ export const rollupStateBytes = metric({
   collector: [...windowCollectors, 'seller_credits'],
   source: 'exporter memory',
   definition:
-    'Allocated bytes of the fact columns, kept for the longest window. `collector="seller_credits"`: the balance and lifecycle columns of every seller, read only where a row changed.',
+    'Allocated bytes of the fact columns, kept for the longest window. `collector="seller_credits"`: the balance and lifecycle columns of every seller, read only where a row changed. `collector="support_open"` (only where `support_tickets.updated_at` is followed): the id and `opened_at` of every open ticket.',
 });

@@ -1,7 +1,10 @@
 /**
- * CSAT's mutable tail, checked per bucket. A ticket's closed_at and csat_score change after the fact
- * (scored after closing, rescored, reopened, closed again), so each cycle must learn which facts of the
- * tickets closed inside `mutable_horizon` no longer hold. Re-reading all of them (≈ 2,000 at 10×
+ * CSAT's mutable tail, checked per bucket, where support does not follow support_tickets.updated_at
+ * (collection.ticket_changes: tail_check, or auto without a trigger keeping it; with one, the written
+ * tickets are read instead, ./ticket-writes.ts, and only staleFacts here serves). A ticket's closed_at
+ * and csat_score change after the fact (scored after closing, rescored, reopened, closed again), so
+ * each cycle must learn which facts of the tickets closed inside `mutable_horizon` no longer hold.
+ * Re-reading all of them (≈ 2,000 at 10×
  * bench_1m's rate) to find the few that changed was the costliest statement of support's cycle; now
  * the facts held for the already-read part of the tail are cut into buckets, each sent as its time
  * range and a fingerprint of its facts, and the database returns only the tickets of the buckets
