@@ -8,6 +8,7 @@
  *   npx tsx bench/collection-cost.ts --db bench_10m --cycles 9 --only seller_credits,support --no-fresh-rows
  *   npx tsx bench/collection-cost.ts --db bench_10m --seller-changes row_versions   (row versions even where a trigger keeps sellers.updated_at)
  *   npx tsx bench/collection-cost.ts --db cs_busy --only carts --cart-changes open_tail --convert-carts 20   (a scratch copy: converts carts)
+ *   npx tsx bench/collection-cost.ts --db ts_busy --only support --ticket-changes tail_check --close-tickets 20   (a scratch copy: closes tickets)
  *   npx tsx bench/collection-cost.ts --db bench_busy_1m --top 40   (list a cycle's 40 costliest statements, with their pages)
  */
 import pg from 'pg';
@@ -75,6 +76,9 @@ export interface CollectionCostResult {
   /** collection.cart_changes as measured, and the open carts converted before each steady cycle. */
   cartChanges: string;
   convertedCartsPerCycle: number;
+  /** collection.ticket_changes as measured, and the open tickets closed and scored before each steady cycle. */
+  ticketChanges: string;
+  closedTicketsPerCycle: number;
 }
 
 /**
@@ -85,6 +89,20 @@ async function convertCarts(writer: pg.Pool, n: number): Promise<number> {
   const { rowCount } = await writer.query(
     `UPDATE carts SET status = 'converted'
       WHERE id IN (SELECT id FROM carts WHERE status = 'open' AND created_at > now() - interval '48 hours'
+                    ORDER BY hashint8(id) LIMIT $1)`,
+    [n],
+  );
+  return rowCount ?? 0;
+}
+
+/**
+ * Closes and scores up to `n` open tickets opened by now, spread over the backlog, in one statement: the
+ * closings and scores support agents write between two cycles.
+ */
+async function closeTickets(writer: pg.Pool, n: number): Promise<number> {
+  const { rowCount } = await writer.query(
+    `UPDATE support_tickets SET closed_at = now(), csat_score = 1 + (hashint8(id) & 2147483647) % 5
+      WHERE id IN (SELECT id FROM support_tickets WHERE closed_at IS NULL AND opened_at <= now()
                     ORDER BY hashint8(id) LIMIT $1)`,
     [n],
   );
@@ -178,12 +196,23 @@ export async function runCollectionCost(o: {
   cartChanges?: BenchOptions['cartChanges'];
   /** Open carts converted before each steady cycle (0: none; fresh rows only insert). */
   convertCarts?: number;
+  /** collection.ticket_changes; the product's default when unset. */
+  ticketChanges?: BenchOptions['ticketChanges'];
+  /** Open tickets closed and scored before each steady cycle (0: none). */
+  closeTickets?: number;
   /** How many of a cycle's costliest statements to list (5 when unset). */
   top?: number;
 }): Promise<CollectionCostResult> {
   const url = databaseUrl(o.serverUrl, o.dbName);
   const config = parseConfig(
-    benchConfig({ databaseUrl: url, interval: '1h', customMetrics: false, sellerChanges: o.sellerChanges, cartChanges: o.cartChanges }),
+    benchConfig({
+      databaseUrl: url,
+      interval: '1h',
+      customMetrics: false,
+      sellerChanges: o.sellerChanges,
+      cartChanges: o.cartChanges,
+      ticketChanges: o.ticketChanges,
+    }),
     {
       env: {},
     },
@@ -221,10 +250,11 @@ export async function runCollectionCost(o: {
     for (let i = 1; i <= o.cycles; i++) {
       if (!o.noFreshRows) fresh = await insertFreshMinute(writer, await dbNow(writer), rates);
       const converted = o.convertCarts ? await convertCarts(writer, o.convertCarts) : 0;
+      const closed = o.closeTickets ? await closeTickets(writer, o.closeTickets) : 0;
       const c = await runCycle(`steady ${i}`, scheduler, entries, monitor, o.top ?? 5);
       progress(
         `${o.dbName}: steady-state cycle ${i}/${o.cycles} after inserting ${fresh.reduce((a, f) => a + f.rows, 0)} rows` +
-          `${converted ? ` and converting ${converted} carts` : ''}: ` +
+          `${converted ? ` and converting ${converted} carts` : ''}${closed ? ` and closing ${closed} tickets` : ''}: ` +
           `${c.wallMs.toFixed(0)} ms wall, ${c.dbMs.toFixed(0)} ms in the database` +
           `${c.planMs > 0 ? ` (+ ${c.planMs.toFixed(0)} ms planning)` : ''}, ${c.calls} statements, ${c.pages} buffer pages`,
       );
@@ -246,6 +276,8 @@ export async function runCollectionCost(o: {
       sellerChanges: config.collection.seller_changes,
       cartChanges: config.collection.cart_changes,
       convertedCartsPerCycle: o.convertCarts ?? 0,
+      ticketChanges: config.collection.ticket_changes,
+      closedTicketsPerCycle: o.closeTickets ?? 0,
     };
   } finally {
     await scheduler.stop();
@@ -270,6 +302,8 @@ if (require.main === module) {
         sellerChanges: args.sellerChanges,
         cartChanges: args.cartChanges,
         convertCarts: args.convertCarts,
+        ticketChanges: args.ticketChanges,
+        closeTickets: args.closeTickets,
         top: args.top,
       });
       process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

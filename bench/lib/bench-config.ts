@@ -75,6 +75,8 @@ export interface BenchConfigOptions {
   sellerChanges?: Config['collection']['seller_changes'];
   /** collection.cart_changes; the product's default when unset. */
   cartChanges?: Config['collection']['cart_changes'];
+  /** collection.ticket_changes; the product's default when unset. */
+  ticketChanges?: Config['collection']['ticket_changes'];
 }
 
 /** A raw config object (what the YAML file would hold), for parseConfig or for a child process. */
@@ -102,6 +104,7 @@ export function benchConfig(o: BenchConfigOptions): Record<string, unknown> {
       retry_backoff_max: '1h',
       ...(o.sellerChanges ? { seller_changes: o.sellerChanges } : {}),
       ...(o.cartChanges ? { cart_changes: o.cartChanges } : {}),
+      ...(o.ticketChanges ? { ticket_changes: o.ticketChanges } : {}),
     },
     collectors,
     custom_metrics: o.customMetrics

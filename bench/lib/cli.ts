@@ -1,6 +1,6 @@
 /** Command-line options shared by the benchmark entry points. */
 import { parseArgs } from 'node:util';
-import { CART_CHANGES, SELLER_CHANGES } from '../../exporter/src/config/schema';
+import { CART_CHANGES, SELLER_CHANGES, TICKET_CHANGES } from '../../exporter/src/config/schema';
 import type { BenchConfigOptions } from './bench-config';
 
 export interface BenchOptions {
@@ -29,11 +29,18 @@ export interface BenchOptions {
   sellerChanges?: BenchConfigOptions['sellerChanges'];
   /** Standalone cost runs only: collection.cart_changes (how the abandonment ratio finds changed carts). */
   cartChanges?: BenchConfigOptions['cartChanges'];
+  /** Standalone cost runs only: collection.ticket_changes (how support finds closed, scored, reopened tickets). */
+  ticketChanges?: BenchConfigOptions['ticketChanges'];
   /**
    * Standalone cost runs only: open carts of the mutable tail converted before each steady cycle, as a
    * shop's checkouts do (fresh rows only insert). The database must be a scratch copy: not undone.
    */
   convertCarts: number;
+  /**
+   * Standalone cost runs only: open tickets closed and scored before each steady cycle, as support
+   * agents do (fresh rows only insert). The database must be a scratch copy: not undone.
+   */
+  closeTickets: number;
   /** Standalone cost runs only: how many of a cycle's costliest statements the report lists. */
   top: number;
 }
@@ -54,7 +61,9 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
       only: { type: 'string' },
       'seller-changes': { type: 'string' },
       'cart-changes': { type: 'string' },
+      'ticket-changes': { type: 'string' },
       'convert-carts': { type: 'string' },
+      'close-tickets': { type: 'string' },
       top: { type: 'string' },
     },
   });
@@ -81,7 +90,9 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     only: values.only?.split(','),
     sellerChanges: oneOf(SELLER_CHANGES.options, values['seller-changes'], 'seller-changes'),
     cartChanges: oneOf(CART_CHANGES.options, values['cart-changes'], 'cart-changes'),
+    ticketChanges: oneOf(TICKET_CHANGES.options, values['ticket-changes'], 'ticket-changes'),
     convertCarts: values['convert-carts'] === undefined ? 0 : num(values['convert-carts'], 0, 'convert-carts'),
+    closeTickets: values['close-tickets'] === undefined ? 0 : num(values['close-tickets'], 0, 'close-tickets'),
     top: num(values.top, 5, 'top'),
   };
 }

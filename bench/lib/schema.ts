@@ -23,6 +23,7 @@ const LATER_COLUMNS = [
   'ALTER TABLE sellers ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now()',
   // A volatile DEFAULT would rewrite the table; now() is stable, so existing carts take the ALTER's instant at once.
   'ALTER TABLE carts ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now()',
+  'ALTER TABLE support_tickets ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now()',
 ];
 
 /**

@@ -83,6 +83,7 @@ export function collectorKey(config: Config, name: string, usesDatabase: boolean
       // Each read by its own collectors only: switching one must not rebuild every collector.
       seller_changes: name === 'seller_credits' || name === 'sellers' ? c.seller_changes : null,
       cart_changes: name === 'carts' ? c.cart_changes : null,
+      ticket_changes: name === 'support' ? c.ticket_changes : null,
     },
     // Whether active_users and revenue read one store (SharedState): switching active_users or revenue on
     // or off rebuilds both, so neither is left advancing, or publishing, a store the other still holds.

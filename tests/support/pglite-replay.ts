@@ -20,7 +20,7 @@ async function tableContents(pglite: PGlite): Promise<Record<string, { rows: num
   const out: Record<string, { rows: number; text: string }> = {};
   for (const t of TABLE_ORDER) {
     const { rows } = await pglite.query<{ n: number; text: string | null }>(
-      // sellers.updated_at and carts.updated_at are the wall-clock time of the write, not part of the seeded history.
+      // sellers, carts and support_tickets.updated_at are the wall-clock time of the write, not part of the seeded history.
       `SELECT count(*)::int AS n, string_agg((to_jsonb(x) - 'updated_at')::text, E'\\n' ORDER BY x.id) AS text FROM ${t} x`,
     );
     out[t] = { rows: rows[0]!.n, text: rows[0]!.text ?? '' };

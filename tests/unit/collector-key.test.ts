@@ -30,3 +30,11 @@ test('switching active_users or revenue on or off changes the key of both (they 
   const slower = at({ active_users: { interval: '5m', timeout: 20 }, revenue: { interval: '10m' } });
   for (const name of pair) expect(collectorKey(both, name, true)).toBe(collectorKey(slower, name, true));
 });
+
+test('collection.ticket_changes changes the key of the support collector and of no other', () => {
+  const at = (ticket_changes: string) => parseConfig({ collection: { ticket_changes } }, { env: {} });
+  const [a, b] = [at('tail_check'), at('updated_at')];
+  expect(collectorKey(a, 'support', true)).not.toBe(collectorKey(b, 'support', true));
+  for (const name of ['carts', 'seller_credits', 'sellers', 'funnel', 'orders'])
+    expect(collectorKey(a, name, true)).toBe(collectorKey(b, name, true));
+});

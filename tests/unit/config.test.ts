@@ -31,6 +31,7 @@ const CASES: [string, RegExp][] = [
   ['bad-full-refresh.yaml', /^config error: collection\.full_refresh: expected a positive duration such as "30s" or "5m", got "daily"$/],
   ['bad-seller-changes.yaml', /^config error: collection\.seller_changes: expected one of "auto", "row_versions", "updated_at"$/],
   ['bad-cart-changes.yaml', /^config error: collection\.cart_changes: expected one of "auto", "open_tail", "updated_at"$/],
+  ['bad-ticket-changes.yaml', /^config error: collection\.ticket_changes: expected one of "auto", "tail_check", "updated_at"$/],
   ['bad-state-dir.yaml', /^config error: collection\.state_dir: expected a directory path$/],
   ['port-out-of-range.yaml', /^config error: listen\.port: .*65535/],
   [
@@ -91,6 +92,8 @@ test('the full example parses, durations become seconds and env overrides apply'
   expect(loadConfig({ env: {} }).collection.seller_changes).toBe('auto');
   expect(c.collection.cart_changes).toBe('updated_at');
   expect(loadConfig({ env: {} }).collection.cart_changes).toBe('auto');
+  expect(c.collection.ticket_changes).toBe('updated_at');
+  expect(loadConfig({ env: {} }).collection.ticket_changes).toBe('auto');
   expect(c.collectors.orders).toEqual({ interval: 30, timeout: 10 });
   expect(c.database.url).toBe('postgres://other@db2:5432/m');
   expect(c.database.statement_timeout).toBe(15);

@@ -1,7 +1,10 @@
 /**
- * CSAT's mutable tail, checked per bucket. A ticket's closed_at and csat_score change after the fact
- * (scored after closing, rescored, reopened, closed again), so each cycle must learn which facts of the
- * tickets closed inside `mutable_horizon` no longer hold. Re-reading all of them (≈ 2,000 at 10×
+ * CSAT's mutable tail, checked per bucket, where support does not follow support_tickets.updated_at
+ * (collection.ticket_changes: tail_check, or auto without a trigger keeping it; with one, the written
+ * tickets are read instead, ./ticket-writes.ts, and only staleFacts here serves). A ticket's closed_at
+ * and csat_score change after the fact (scored after closing, rescored, reopened, closed again), so
+ * each cycle must learn which facts of the tickets closed inside `mutable_horizon` no longer hold.
+ * Re-reading all of them (≈ 2,000 at 10×
  * bench_1m's rate) to find the few that changed was the costliest statement of support's cycle; now
  * the facts held for the already-read part of the tail are cut into buckets, each sent as its time
  * range and a fingerprint of its facts, and the database returns only the tickets of the buckets
@@ -192,13 +195,22 @@ export class CsatTail {
 
 /**
  * Patches setting score 0 on facts the re-read contradicts: facts inside a re-read range that it did
- * not return, and facts anywhere of an id it returned at another time. `reread` is sorted and disjoint.
- * One pass over the store.
+ * not return, facts anywhere of an id it returned at another time, and every fact of an id in `gone`
+ * (a ticket read without a fact: no longer scored or closed in the window). `reread` is sorted and
+ * disjoint. One pass over the store, none when nothing was read.
  */
-export function staleFacts(store: FactStore<Col>, reread: Ranges, rows: readonly FactRow<Col>[]): FactPatch<Col>[] {
+export function staleFacts(
+  store: FactStore<Col>,
+  reread: Ranges,
+  rows: readonly FactRow<Col>[],
+  gone: readonly number[] = [],
+): FactPatch<Col>[] {
   const at = new Map<number, number>(rows.map((r) => [r.id, r.t]));
-  const { n, t, id, cols } = store.view();
+  // NaN equals no time, so every held fact of a gone ticket is contradicted.
+  for (const g of gone) at.set(g, Number.NaN);
   const out: FactPatch<Col>[] = [];
+  if (reread.length === 0 && at.size === 0) return out;
+  const { n, t, id, cols } = store.view();
   let r = 0;
   for (let i = 0; i < n; i++) {
     if (cols.score[i] === 0) continue;

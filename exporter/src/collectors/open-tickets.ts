@@ -1,5 +1,6 @@
 /**
- * Open support tickets (METRICS.md: `opened_at <= now` and no `closed_at`) as a running count, so a
+ * Open support tickets (METRICS.md: `opened_at <= now` and no `closed_at`) where support does not follow
+ * support_tickets.updated_at (with it, ./open-ticket-set.ts holds them as a set), as a running count, so a
  * cycle costs the tickets of the last `mutable_horizon`, not the whole backlog (16,278 open tickets at
  * 10M orders: the partial index's count grew with history, ≈ 1 ms a cycle).
  *

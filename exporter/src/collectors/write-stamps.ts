@@ -2,13 +2,14 @@
  * Whether a collector follows a table's updated_at (an index range: the cost follows the rows written)
  * or its exact fallback. collection.seller_changes decides it for sellers (fallback: row versions, or
  * re-reading inside mutable_horizon), collection.cart_changes for carts (fallback: the open carts of
- * the mutable tail checked each cycle).
+ * the mutable tail checked each cycle), collection.ticket_changes for support (fallback: the tickets
+ * closed inside the mutable tail checked per bucket, and the open tickets counted).
  *
  * - `updated_at`: the operator vouches that every write moves the column; usable wherever the relation
  *   (table or view) has it, otherwise each collector says so once and keeps its exact fallback.
  * - `auto` (the default): updated_at only where the database itself keeps it, i.e. an enabled BEFORE
  *   UPDATE row trigger on the table whose function assigns NEW.updated_at, as the reference schema's
- *   sellers_stamp_write and carts_stamp_write do. An application cannot forget a trigger, so the stamp
+ *   sellers_stamp_write, carts_stamp_write and support_tickets_stamp_write do. An application cannot forget a trigger, so the stamp
  *   is as good as the row version; without one, a batch job updating balances or converting carts in
  *   raw SQL would leave the column behind and the figures stale until the full refresh, so auto keeps
  *   the fallback there. Triggers are in the catalogue, which a physical replica has too.
@@ -33,8 +34,8 @@ export const WRITE_STAMPS_SQL = `
 
 /** Which table's stamp, under which setting, and its value: `updated_at`, `auto`, or the fallback's name. */
 export interface StampChoice {
-  table: 'sellers' | 'carts';
-  setting: 'seller_changes' | 'cart_changes';
+  table: 'sellers' | 'carts' | 'support_tickets';
+  setting: 'seller_changes' | 'cart_changes' | 'ticket_changes';
   mode: string;
 }
 
@@ -48,6 +49,12 @@ export const cartStamps = (config: Config): StampChoice => ({
   table: 'carts',
   setting: 'cart_changes',
   mode: config.collection.cart_changes,
+});
+
+export const ticketStamps = (config: Config): StampChoice => ({
+  table: 'support_tickets',
+  setting: 'ticket_changes',
+  mode: config.collection.ticket_changes,
 });
 
 /**

@@ -98,9 +98,10 @@ const providerCommon = {
 /** Where the exporter listens unless configured otherwise (9464: the exporter's registered default port). */
 export const DEFAULT_LISTEN = { address: '0.0.0.0', port: 9464 } as const;
 
-/** collection.seller_changes and collection.cart_changes: their values, also the benchmark's options. */
+/** collection.seller_changes, cart_changes and ticket_changes: their values, also the benchmark's options. */
 export const SELLER_CHANGES = z.enum(['auto', 'row_versions', 'updated_at']);
 export const CART_CHANGES = z.enum(['auto', 'open_tail', 'updated_at']);
+export const TICKET_CHANGES = z.enum(['auto', 'tail_check', 'updated_at']);
 
 export const configSchema = z.strictObject({
   database: z
@@ -164,6 +165,12 @@ export const configSchema = z.strictObject({
       // updated_at, a deleted cart) wait for the full refresh. auto: updated_at where an enabled trigger
       // assigns it on every update (the reference schema's), the open tail elsewhere.
       cart_changes: CART_CHANGES.default('auto'),
+      // How support finds tickets closed, scored or reopened (none has a timestamp of its own): the
+      // tickets closed inside mutable_horizon checked per bucket and the open tickets counted each cycle
+      // (any table), or support_tickets.updated_at, moved by every write (index range), whose misses (a
+      // write that kept updated_at, a deleted ticket) wait for the full refresh. auto: updated_at where
+      // an enabled trigger assigns it on every update (the reference schema's), the tail check elsewhere.
+      ticket_changes: TICKET_CHANGES.default('auto'),
       // Where collector state (window facts, counter totals, settled retention) is persisted between runs;
       // unset: kept in memory only.
       state_dir: z.string().min(1, 'expected a directory path').optional(),

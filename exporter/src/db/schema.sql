@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE INDEX IF NOT EXISTS users_created_at_idx ON users (created_at);
 
 -- Stamps a row's updated_at with the writing transaction's now(), on every insert and update: the
--- trigger that collection.seller_changes / cart_changes: auto look for before trusting the column.
+-- trigger that collection.seller_changes / cart_changes / ticket_changes: auto look for before
+-- trusting the column.
 -- (Databases created before this function kept sellers_stamp_write(), which does the same.)
 CREATE OR REPLACE FUNCTION stamp_write() RETURNS trigger LANGUAGE plpgsql
   AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
@@ -211,10 +212,18 @@ CREATE TABLE IF NOT EXISTS support_tickets (
   id          bigserial PRIMARY KEY,
   opened_at   timestamptz NOT NULL,
   closed_at   timestamptz,
-  csat_score  smallint CHECK (csat_score BETWEEN 1 AND 5)
+  csat_score  smallint CHECK (csat_score BETWEEN 1 AND 5),
+  -- Optional: when the row was last written. A ticket is closed, scored and reopened without a
+  -- timestamp of its own, so support either checks the tickets closed inside mutable_horizon each
+  -- cycle or, with collection.ticket_changes: updated_at, reads the range of this index: the tickets
+  -- written since the previous read. Only if every write moves it: the trigger below sees to that here.
+  updated_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS support_tickets_opened_at_idx ON support_tickets (opened_at);
 CREATE INDEX IF NOT EXISTS support_tickets_closed_at_idx ON support_tickets (closed_at);
+CREATE INDEX IF NOT EXISTS support_tickets_updated_at_idx ON support_tickets (updated_at);
+CREATE OR REPLACE TRIGGER support_tickets_stamp_write BEFORE INSERT OR UPDATE ON support_tickets
+  FOR EACH ROW EXECUTE FUNCTION stamp_write();
 CREATE INDEX IF NOT EXISTS support_tickets_open_idx ON support_tickets (opened_at) WHERE closed_at IS NULL;
 -- Optional, for cost only: the open-ticket count re-reads every cycle how many tickets open at
 -- now - mutable_horizon have closed since; with opened_at in the index that read touches no table page.

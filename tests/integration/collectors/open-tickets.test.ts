@@ -40,7 +40,8 @@ const expected = () => [...tickets.values()].filter((t) => t.opened <= pinned.cl
  * (per-collector phase); each call runs one cycle and returns the open count and its drift.
  */
 function supportCycles(): () => Promise<{ open?: number; drift?: number }> {
-  const config = testConfig({ collection: { settle_lag: 0, mutable_horizon: '1h', full_refresh: '2h' } });
+  // The running count is the path without a followed write stamp (open-ticket-set.ts is the other).
+  const config = testConfig({ collection: { settle_lag: 0, mutable_horizon: '1h', full_refresh: '2h', ticket_changes: 'tail_check' } });
   const collector = build(support, config);
   return async () => {
     const s = await collectOnce(collector, pinned.clock.pool, config);

@@ -22,13 +22,17 @@ const BUCKET = 256;
 
 const pinned = pinnedDatabase(T);
 
+/** The bucket check is the path without a followed write stamp (collection.ticket_changes: tail_check). */
+const tailConfig = (collection: Record<string, unknown> = {}) =>
+  testConfig({ collection: { settle_lag: 0, ticket_changes: 'tail_check', ...collection } });
+
 /** Tail tickets the last cycle's CSAT check, or whole re-read, returned (rows with an id). */
 let tailRows = 0;
 
 /** Last cycle's rollup_drift{collector="support"}. */
 let drift: number | undefined;
 
-async function cycle(collector: Collector, atMs: number, config = testConfig()) {
+async function cycle(collector: Collector, atMs: number, config = tailConfig()) {
   await pinned.clock.set(atMs);
   const ctrl = new AbortController();
   tailRows = 0;
@@ -60,7 +64,7 @@ async function expected(): Promise<Record<string, number>> {
   return out;
 }
 
-async function expectExact(collector: Collector, atMs: number, config = testConfig()) {
+async function expectExact(collector: Collector, atMs: number, config = tailConfig()) {
   const got = await cycle(collector, atMs, config);
   const want = await expected();
   expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
@@ -114,7 +118,7 @@ test('a ticket of an old bucket reopened while another of the same bucket gets i
     [closedAt(300) + MINUTE],
   );
   const late = Number(rows[0].id);
-  const collector = build(support, testConfig());
+  const collector = build(support, tailConfig());
   await expectExact(collector, T);
 
   // Same bucket, same count of scored tickets: one reopened (a 5), one scored (a 1).
@@ -128,7 +132,7 @@ test('a ticket of an old bucket reopened while another of the same bucket gets i
 test('a score changed inside a bucket, two moved +1 and −1, a ticket closed again inside its bucket and one into another: exact', async () => {
   await pinned.tdb.pool.query('DELETE FROM support_tickets');
   const ids = await ticketsFrom(FIRST, 700);
-  const collector = build(support, testConfig());
+  const collector = build(support, tailConfig());
   await expectExact(collector, T);
 
   // One change a cycle, so that no other change of the same bucket gives it away.
@@ -153,7 +157,7 @@ test('a score changed inside a bucket, two moved +1 and −1, a ticket closed ag
 test('only the tickets of the buckets that changed are re-read', async () => {
   await pinned.tdb.pool.query('DELETE FROM support_tickets');
   const ids = await ticketsFrom(FIRST, 700);
-  const collector = build(support, testConfig());
+  const collector = build(support, tailConfig());
   await expectExact(collector, T);
   // No change: nothing of the tail comes back.
   await expectExact(collector, T + MINUTE);
@@ -177,7 +181,7 @@ test('tickets closed at the same instant are never split between two buckets', a
   const at = (i: number) => FIRST + Math.min(i, 255) * 4 * MINUTE + Math.max(i - 256, 0) * 4 * MINUTE;
   const ids = await ticketsFrom(FIRST, 300, at);
   expect(await scoredIn(at(254), at(255))).toBe(2);
-  const collector = build(support, testConfig());
+  const collector = build(support, tailConfig());
   await expectExact(collector, T);
   // Cut between them, both buckets' ranges would disagree with what they hold on every cycle.
   await expectExact(collector, T + MINUTE);
@@ -190,7 +194,7 @@ test('tickets closed at the same instant are never split between two buckets', a
 test('a tail whose tickets all changed is re-read whole, and the next cycles too while that repeats: exact', async () => {
   await pinned.tdb.pool.query('DELETE FROM support_tickets');
   await ticketsFrom(FIRST, 700);
-  const collector = build(support, testConfig());
+  const collector = build(support, tailConfig());
   await expectExact(collector, T);
   const reads: number[] = [];
   const step = async (minute: number, change?: string) => {
@@ -220,7 +224,7 @@ test('what the sums cannot see (two closings moved +δ and −δ in one bucket a
   const [a, b] = await ticketsFrom(FIRST, 2, (i) => (i === 0 ? aAt : bAt));
   await pinned.tdb.pool.query('UPDATE support_tickets SET csat_score = 3');
   // The first full refresh comes 5 to 15 minutes after the build (0.5 to 1.5 × full_refresh).
-  const config = testConfig({ collection: { settle_lag: 0, full_refresh: 600 } });
+  const config = tailConfig({ full_refresh: 600 });
   const collector = build(support, config);
   await expectExact(collector, T, config);
   // One closed an hour later, the other an hour earlier: the count and every sum stay as they were.

@@ -116,7 +116,20 @@ const PAIRS: {
     reference: ref.carts,
   },
   { name: 'logins', reference: ref.logins, traffic: (r) => new LoginTraffic(r) },
-  { name: 'support', reference: ref.support, traffic: (r) => new SupportTraffic(r) },
+  {
+    name: 'support',
+    label: 'support (by the tail check)',
+    collection: { ticket_changes: 'tail_check' },
+    reference: ref.support,
+    traffic: (r) => new SupportTraffic(r),
+  },
+  {
+    name: 'support',
+    label: 'support (by updated_at)',
+    collection: { ticket_changes: 'updated_at' },
+    reference: ref.support,
+    traffic: (r) => new SupportTraffic(r),
+  },
   {
     name: 'sellers',
     label: 'sellers (by row versions)',
@@ -346,7 +359,8 @@ class SupportTraffic implements Traffic {
     for (let i = 0; i < 2 * n; i++) {
       const opened = to - Math.floor(this.r() * (to - from));
       const closed = this.r() < 0.6 ? opened + Math.floor(this.r() * (to - opened)) : null;
-      const { rows } = await q(`INSERT INTO support_tickets (opened_at, closed_at, csat_score) VALUES ($1, $2, $3) RETURNING id`, [
+      // Tickets through the pinned clock: support_tickets_stamp_write stamps them with the test's now().
+      const { rows } = await qc(`INSERT INTO support_tickets (opened_at, closed_at, csat_score) VALUES ($1, $2, $3) RETURNING id`, [
         iso(opened),
         closed === null ? null : iso(closed),
         closed === null ? null : this.score(),
@@ -371,7 +385,7 @@ class SupportTraffic implements Traffic {
     for (let i = 0; i < 2 && this.open.length; i++) {
       const id = this.open.splice(Math.floor(this.r() * this.open.length), 1)[0]!;
       const at = now - Math.floor(this.r() * SETTLE * 1000);
-      await q(`UPDATE support_tickets SET closed_at = $2, csat_score = $3 WHERE id = $1`, [id, iso(at), this.score()]);
+      await qc(`UPDATE support_tickets SET closed_at = $2, csat_score = $3 WHERE id = $1`, [id, iso(at), this.score()]);
       this.closed.push({ id, at });
       this.times.push(at);
     }
@@ -380,10 +394,10 @@ class SupportTraffic implements Traffic {
     for (let i = 0; i < 2 && recent.length; i++) {
       const c = recent[Math.floor(this.r() * recent.length)]!;
       if (this.r() < 0.3) {
-        await q(`UPDATE support_tickets SET closed_at = NULL, csat_score = NULL WHERE id = $1`, [c.id]);
+        await qc(`UPDATE support_tickets SET closed_at = NULL, csat_score = NULL WHERE id = $1`, [c.id]);
         this.closed = this.closed.filter((x) => x.id !== c.id);
         this.open.push(c.id);
-      } else await q(`UPDATE support_tickets SET csat_score = $2 WHERE id = $1`, [c.id, this.score()]);
+      } else await qc(`UPDATE support_tickets SET csat_score = $2 WHERE id = $1`, [c.id, this.score()]);
     }
   }
   edgeAt(now: number, windowMs: number): number | null {
@@ -814,6 +828,12 @@ async function driftThenRefresh(name: CollectorName, reference: CollectorFactory
       await q('ALTER TABLE carts DISABLE TRIGGER carts_stamp_write', []);
       await q('UPDATE carts SET updated_at = created_at WHERE updated_at >= $1', [iso(t)]);
       await q('ALTER TABLE carts ENABLE TRIGGER carts_stamp_write', []);
+    }
+    if (config.collection.ticket_changes === 'updated_at') {
+      // Likewise the late tickets, stamped at their last event (closing, or opening if still open).
+      await q('ALTER TABLE support_tickets DISABLE TRIGGER support_tickets_stamp_write', []);
+      await q('UPDATE support_tickets SET updated_at = coalesce(closed_at, opened_at) WHERE updated_at >= $1', [iso(t)]);
+      await q('ALTER TABLE support_tickets ENABLE TRIGGER support_tickets_stamp_write', []);
     }
     await clock.set(t + 10 * 60_000);
     await expect(compare(run, reference(config), 'drift: before the refresh')).rejects.toThrow(/full-window SQL says|toEqual/);
