@@ -245,7 +245,8 @@ export async function runCollectionCost(o: {
     );
     const cycles: CycleCost[] = [];
     let fresh: FreshRows[] = [];
-    const rates = o.freshRateOf ? await ratesOf(databaseUrl(o.serverUrl, o.freshRateOf)) : undefined;
+    // Before any fresh row exists: every cycle inserts a minute at the dataset's own rate (see insertFreshMinute).
+    const rates = o.freshRateOf ? await ratesOf(databaseUrl(o.serverUrl, o.freshRateOf)) : await dailyRates(writer);
     if (o.freshRateOf) progress(`${o.dbName}: fresh rows at ${o.freshRateOf}'s rate`);
     for (let i = 1; i <= o.cycles; i++) {
       if (!o.noFreshRows) fresh = await insertFreshMinute(writer, await dbNow(writer), rates);

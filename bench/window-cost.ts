@@ -27,7 +27,7 @@ import { createLogger } from '../exporter/src/runtime/logger';
 import * as ref from '../tests/support/reference';
 import { ensureSchemaIndexesAt } from './lib/schema';
 import { databaseUrl, parseBenchArgs } from './lib/cli';
-import { insertFreshMinute } from './lib/fresh-rows';
+import { dailyRates, insertFreshMinute } from './lib/fresh-rows';
 
 /** The window collectors and the full-window SQL they replaced. */
 const REFERENCE: Partial<Record<CollectorName, CollectorFactory>> = {
@@ -141,11 +141,13 @@ async function measure(
   const writer = own.freshCopy ? new pg.Pool({ connectionString: databaseUrl(args.url, dbName), max: 1 }) : null;
   const dbNow = async () => (await writer!.query<{ now: string }>(`SELECT now()::text AS now`)).rows[0]!.now;
   let since = writer ? await dbNow() : '';
+  // Before any fresh row exists: every cycle inserts a minute at the dataset's own rate (see insertFreshMinute).
+  const rates = writer ? await dailyRates(writer) : new Map<string, number>();
   let freshRows = 0;
   for (let k = 0; k < args.cycles; k++) {
     if (writer) {
       const now = await dbNow();
-      freshRows = (await insertFreshMinute(writer, since)).reduce((a, f) => a + f.rows, 0);
+      freshRows = (await insertFreshMinute(writer, since, rates)).reduce((a, f) => a + f.rows, 0);
       since = now;
     }
     for (const c of collectors) steady.get(c.name)!.push(await run(c));

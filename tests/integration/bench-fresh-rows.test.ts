@@ -3,7 +3,7 @@
  * the contract, copied from the newest, then removed at the end of the run, so a database measured in
  * place is the same for the next run.
  */
-import { freshRowMarks, insertFreshMinute, removeFreshRows } from '../../bench/lib/fresh-rows';
+import { dailyRates, freshRowMarks, insertFreshMinute, removeFreshRows } from '../../bench/lib/fresh-rows';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 let tdb: TestDatabase;
@@ -41,10 +41,11 @@ test('the rows of a run of cycles, down a chain of foreign keys, are all removed
     INSERT INTO refunds (payment_id, amount, currency, reason, created_at) VALUES (1, 5, 'USD', 'damaged', now() - interval '1 hour');`);
   const before = await snapshot();
   const marks = await freshRowMarks(tdb.pool);
+  const rates = await dailyRates(tdb.pool);
   // Two cycles: the second copies the first's rows, references included.
   const inserted = [
-    ...(await insertFreshMinute(tdb.pool, new Date(Date.now() - 60_000).toISOString())),
-    ...(await insertFreshMinute(tdb.pool, new Date(Date.now() - 30_000).toISOString())),
+    ...(await insertFreshMinute(tdb.pool, new Date(Date.now() - 60_000).toISOString(), rates)),
+    ...(await insertFreshMinute(tdb.pool, new Date(Date.now() - 30_000).toISOString(), rates)),
   ];
   const count = (t: string) => inserted.filter((f) => f.table === t).reduce((a, f) => a + f.rows, 0);
   for (const t of ['users', 'sellers', 'sessions', 'orders', 'payments', 'refunds']) expect(count(t)).toBe(2);
@@ -52,4 +53,23 @@ test('the rows of a run of cycles, down a chain of foreign keys, are all removed
 
   expect(await removeFreshRows(tdb.pool, marks)).toBe(inserted.reduce((a, f) => a + f.rows, 0));
   expect(await snapshot()).toEqual(before);
+});
+
+test("every cycle inserts a minute at the rate of the dataset's last day, however long ago that day ended", async () => {
+  // 14,400 page views over a day that ended ten hours ago (10 a minute), on one session: like a
+  // benchmark dataset generated earlier. Rates taken after the first fresh rows would see a last day
+  // ending now, holding fourteen of those hours (5.8 a minute).
+  const db = await createTestDatabase();
+  try {
+    await db.pool.query(`
+      INSERT INTO sessions (visitor_id, platform, channel, started_at) VALUES ('v-1', 'web', 'direct', now() - interval '40 hours');
+      INSERT INTO page_views (session_id, path, viewed_at, http_status)
+        SELECT 1, '/', now() - interval '10 hours' - i * interval '6 seconds', 200 FROM generate_series(0, 14399) i;`);
+    const rates = await dailyRates(db.pool);
+    const views = async () =>
+      (await insertFreshMinute(db.pool, new Date(Date.now() - 60_000).toISOString(), rates)).find((f) => f.table === 'page_views')!.rows;
+    expect([await views(), await views(), await views()]).toEqual([10, 10, 10]);
+  } finally {
+    await db.drop();
+  }
 });
