@@ -15,9 +15,12 @@ export async function openBySeverity(db: Db, sql: string, severities: readonly s
   return severitySamples(open, severities, metric);
 }
 
-/** Counts already folded onto `severities` (and `other`), as samples with a zero for every known severity. */
+/**
+ * Counts already folded onto `severities` (and `other`), as samples with a zero for every known
+ * severity; `other` only while it counts some (a running count keeps it at 0 once seen).
+ */
 export function severitySamples(open: ReadonlyMap<string, number>, severities: readonly string[], metric: MetricDef): Sample[] {
   const all = new Map<string, number>(severities.map((s) => [s, 0]));
-  for (const [severity, n] of open) all.set(severity, (all.get(severity) ?? 0) + n);
+  for (const [severity, n] of open) if (n !== 0 || all.has(severity)) all.set(severity, (all.get(severity) ?? 0) + n);
   return [...all].map(([severity, value]) => ({ metric, labels: { severity }, value }));
 }
