@@ -11,7 +11,7 @@ import { BUG_SEVERITIES, M } from '../../../shared/catalogue';
 import { fold } from '../metrics/labels';
 import { IncrementalState } from './incremental';
 import { severitySamples } from './open-by-severity';
-import { RunningOpenCount } from './running-open-count';
+import { type OpenSpan, RunningOpenCount } from './running-open-count';
 import type { CollectorFactory } from './types';
 import { windowSettings } from './window-facts';
 
@@ -41,16 +41,20 @@ export const BUG_REPORTS_OPEN_SQL = `
 
 const SEVERITIES: ReadonlySet<string> = new Set(BUG_SEVERITIES);
 
+/** Open bug reports as a running count per severity (the tail terms' statements come from this). */
+export const OPEN_BUG_REPORTS: OpenSpan = {
+  table: 'bug_reports',
+  opened: 'reported_at',
+  closed: 'resolved_at',
+  group: 'severity',
+  foldGroup: (severity) => fold(severity, SEVERITIES),
+  boundClosedSince: true,
+  wholeSql: BUG_REPORTS_OPEN_SQL,
+};
+
 export const bugReports: CollectorFactory = (config) => {
   const state = new IncrementalState();
-  const open = new RunningOpenCount('bug_reports_open', {
-    table: 'bug_reports',
-    opened: 'reported_at',
-    closed: 'resolved_at',
-    group: 'severity',
-    foldGroup: (severity) => fold(severity, SEVERITIES),
-    wholeSql: BUG_REPORTS_OPEN_SQL,
-  });
+  const open = new RunningOpenCount('bug_reports_open', OPEN_BUG_REPORTS);
   return {
     name: 'bug_reports',
     usesDatabase: true,

@@ -9,23 +9,26 @@
  * support_tickets_open_idx.
  */
 import type { Db } from '../runtime/db';
-import { RunningOpenCount } from './running-open-count';
+import { type OpenSpan, RunningOpenCount } from './running-open-count';
 import type { WindowSettings } from './window-facts';
 
 /** The whole count, as METRICS.md defines it (partial index support_tickets_open_idx). */
 export const OPEN_TICKETS_SQL = `
   SELECT NULL::text AS g, count(*)::int8 AS n FROM support_tickets WHERE closed_at IS NULL AND opened_at <= now()`;
 
+/** Open tickets as a running count. */
+export const OPEN_SUPPORT_TICKETS: OpenSpan = {
+  table: 'support_tickets',
+  opened: 'opened_at',
+  closed: 'closed_at',
+  wholeSql: OPEN_TICKETS_SQL,
+};
+
 export class RunningOpenTickets {
   private readonly count: RunningOpenCount;
 
   constructor(readonly name: string) {
-    this.count = new RunningOpenCount(name, {
-      table: 'support_tickets',
-      opened: 'opened_at',
-      closed: 'closed_at',
-      wholeSql: OPEN_TICKETS_SQL,
-    });
+    this.count = new RunningOpenCount(name, OPEN_SUPPORT_TICKETS);
   }
 
   /** The open tickets now. One statement a cycle; a failed one leaves the state as it was. */

@@ -35,6 +35,13 @@ export interface OpenSpan {
   /** Maps a group value as read onto the series it counts in (an allow-list fold); identity without it. */
   foldGroup?: (value: string | null) => string;
   /**
+   * x (closed since S') also states closed > $1 (S' >= $1, so no row changes): S' is unknown when
+   * planning, $1 is not. Bug reports need it, or the planner walks reported_at's index up to S' (the
+   * whole history: 10,000 reports at 10M orders); support tickets must not have it, or it leaves the
+   * covering support_tickets_closed_opened_idx for support_tickets_closed_at_idx and the heap.
+   */
+  boundClosedSince?: boolean;
+  /**
    * METRICS.md's count of every open item, rows of (g, n): shaped for the table's partial index of
    * open rows, and read each cycle where that is cheaper than the tail terms.
    */
@@ -51,11 +58,9 @@ export function runningOpenStatements(span: OpenSpan): { whole: string; build: s
   const s = '(SELECT s FROM k)';
   // S' = the later of S ($1) and now - $2 seconds, so a clock moved back never moves S back.
   const k = `WITH k AS MATERIALIZED (SELECT GREATEST($1::timestamptz, now() - make_interval(secs => $2::double precision)) AS s)`;
-  // Tail terms at S': x, items open at S' that closed since; a, open items opened since. x also states
-  // closed > $1 (S' >= $1, so no row changes): S' is unknown when planning, $1 is not, and without it
-  // the planner may walk the opened index up to S' (the whole history: 10,000 reports at 10M orders).
+  // Tail terms at S': x, items open at S' that closed since; a, open items opened since.
   const tail = [
-    term('x', `${closed} > ${s} AND ${closed} > $1::timestamptz AND ${opened} <= ${s}`),
+    term('x', `${closed} > ${s}${span.boundClosedSince ? ` AND ${closed} > $1::timestamptz` : ''} AND ${opened} <= ${s}`),
     term('a', `${closed} IS NULL AND ${opened} > ${s} AND ${opened} <= now()`),
     `SELECT 's', NULL, ${usOf('s')} FROM k`,
     `SELECT 'now', NULL, ${usOf('now()')}`,
