@@ -48,7 +48,7 @@ export const OPEN_BUG_REPORTS: OpenSpan = {
   closed: 'resolved_at',
   group: 'severity',
   foldGroup: (severity) => fold(severity, SEVERITIES),
-  boundClosedSince: true,
+  byRanges: true,
   wholeSql: BUG_REPORTS_OPEN_SQL,
 };
 

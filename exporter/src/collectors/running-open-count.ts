@@ -35,12 +35,15 @@ export interface OpenSpan {
   /** Maps a group value as read onto the series it counts in (an allow-list fold); identity without it. */
   foldGroup?: (value: string | null) => string;
   /**
-   * x (closed since S') also states closed > $1 (S' >= $1, so no row changes): S' is unknown when
-   * planning, $1 is not. Bug reports need it, or the planner walks reported_at's index up to S' (the
-   * whole history: 10,000 reports at 10M orders); support tickets must not have it, or it leaves the
-   * covering support_tickets_closed_opened_idx for support_tickets_closed_at_idx and the heap.
+   * A steady cycle reads two ranges, opened > $1 and closed > $1 (S' >= $1, so each holds its two
+   * terms), counting the terms with FILTER, and a refresh's x states closed > $1 too: half the plan
+   * nodes (bug reports at 10M orders: planning 0.20 → 0.11 ms, execution 0.10 → 0.07 ms), and bounds
+   * the planner knows (S' it does not: for x it walked reported_at's index up to S', the whole history).
+   * Not for support tickets: their open tickets opened since S' come index-only from
+   * support_tickets_open_idx, which a range over opened_at trades for a heap fetch per ticket of the
+   * horizon, and closed > $1 moves x off the covering support_tickets_closed_opened_idx.
    */
-  boundClosedSince?: boolean;
+  byRanges?: boolean;
   /**
    * METRICS.md's count of every open item, rows of (g, n): shaped for the table's partial index of
    * open rows, and read each cycle where that is cheaper than the tail terms.
@@ -58,28 +61,45 @@ export function runningOpenStatements(span: OpenSpan): { whole: string; build: s
   const s = '(SELECT s FROM k)';
   // S' = the later of S ($1) and now - $2 seconds, so a clock moved back never moves S back.
   const k = `WITH k AS MATERIALIZED (SELECT GREATEST($1::timestamptz, now() - make_interval(secs => $2::double precision)) AS s)`;
-  // Tail terms at S': x, items open at S' that closed since; a, open items opened since.
+  // Terms, S moving from $1 to S'. Entered: opened in (S, S'] and open at S'. Left: open at S (opened
+  // by S) and closed in (S, S']. Both ranges hold one cycle's rows. Tail terms at S': x, items open at
+  // S' that closed since; a, open items opened since.
+  const entered = `${opened} <= ${s} AND (${closed} IS NULL OR ${closed} > ${s})`;
+  const left = `${closed} <= ${s} AND ${opened} <= $1::timestamptz`;
+  const x = `${closed} > ${s} AND ${opened} <= ${s}`;
+  const a = `${closed} IS NULL AND ${opened} > ${s} AND ${opened} <= now()`;
   const tail = [
-    term('x', `${closed} > ${s}${span.boundClosedSince ? ` AND ${closed} > $1::timestamptz` : ''} AND ${opened} <= ${s}`),
-    term('a', `${closed} IS NULL AND ${opened} > ${s} AND ${opened} <= now()`),
+    term('x', span.byRanges ? `${x} AND ${closed} > $1::timestamptz` : x),
+    term('a', a),
     `SELECT 's', NULL, ${usOf('s')} FROM k`,
     `SELECT 'now', NULL, ${usOf('now()')}`,
+  ];
+  const pair = (name: keyof typeof PAIRED, range: string, [n, m]: [string, string]) =>
+    `SELECT '${name}' AS term, ${g} AS g, count(*) FILTER (WHERE ${n})::int8 AS n, count(*) FILTER (WHERE ${m})::int8 AS m FROM ${table} WHERE ${range}${by}`;
+  const ranges = [
+    pair('opened', `${opened} > $1::timestamptz`, [entered, a]),
+    pair('closed', `${closed} > $1::timestamptz`, [left, x]),
+    `SELECT 's', NULL, ${usOf('s')}, ${usOf('now()')} FROM k`,
   ];
   return {
     whole: `SELECT 'w' AS term, w.g::text AS g, w.n::int8 AS n FROM (${span.wholeSql}) w UNION ALL SELECT 'now', NULL, ${usOf('now()')}`,
     // A build: the items still open that were opened by S' ($1 ignored but for S'), and the tail terms.
     build: `${k}\n${[term('base_open', `${closed} IS NULL AND ${opened} <= ${s}`), ...tail].join('\nUNION ALL ')}`,
-    // A steady cycle: S moves from $1 to S'. Entered: opened in (S, S'] and open at S'. Left: open at S
-    // (opened by S) and closed in (S, S']. Both ranges hold one cycle's rows.
-    step: `${k}\n${[
-      term('entered', `${opened} > $1::timestamptz AND ${opened} <= ${s} AND (${closed} IS NULL OR ${closed} > ${s})`),
-      term('left', `${closed} > $1::timestamptz AND ${closed} <= ${s} AND ${opened} <= $1::timestamptz`),
-      ...tail,
-    ].join('\nUNION ALL ')}`,
+    // A steady cycle: the four terms, or two ranges carrying two each.
+    step: span.byRanges
+      ? `${k}\n${ranges.join('\nUNION ALL ')}`
+      : `${k}\n${[
+          term('entered', `${opened} > $1::timestamptz AND ${entered}`),
+          term('left', `${closed} > $1::timestamptz AND ${left}`),
+          ...tail,
+        ].join('\nUNION ALL ')}`,
   };
 }
 
 type Counts = Map<string, number>;
+
+/** The terms a row of a range carries, in its columns n and m. */
+const PAIRED = { opened: ['entered', 'a'], closed: ['left', 'x'] } as const;
 
 /** The rows of one statement: counts per term and group, and the instants. */
 class Read {
@@ -90,15 +110,22 @@ class Read {
   constructor(rows: Record<string, unknown>[], fold: (value: string | null) => string) {
     for (const r of rows) {
       const term = String(r.term);
-      if (term === 's') this.sUs = Number(r.n);
-      else if (term === 'now') this.nowUs = Number(r.n);
-      else {
-        const counts = this.terms.get(term) ?? new Map<string, number>();
-        const key = fold(r.g as string | null);
-        counts.set(key, (counts.get(key) ?? 0) + Number(r.n));
-        this.terms.set(term, counts);
-      }
+      if (term === 's') {
+        this.sUs = Number(r.n);
+        if (r.m !== undefined) this.nowUs = Number(r.m);
+      } else if (term === 'now') this.nowUs = Number(r.n);
+      else if (term === 'opened' || term === 'closed') {
+        const [n, m] = PAIRED[term];
+        this.add(n, fold(r.g as string | null), r.n);
+        this.add(m, fold(r.g as string | null), r.m);
+      } else this.add(term, fold(r.g as string | null), r.n);
     }
+  }
+
+  private add(term: string, group: string, n: unknown): void {
+    const counts = this.terms.get(term) ?? new Map<string, number>();
+    counts.set(group, (counts.get(group) ?? 0) + Number(n));
+    this.terms.set(term, counts);
   }
 
   of(term: string): Counts {
