@@ -37,7 +37,7 @@ export interface OpenSpan {
   /**
    * A steady cycle reads two ranges, opened > $1 and closed > $1 (S' >= $1, so each holds its two
    * terms), counting the terms with FILTER, and a refresh's x states closed > $1 too: half the plan
-   * nodes (bug reports at 10M orders: planning 0.20 → 0.11 ms, execution 0.10 → 0.07 ms), and bounds
+   * nodes (bug reports at 10M orders: planning 0.20 → 0.13 ms, execution 0.10 → 0.08 ms), and bounds
    * the planner knows (S' it does not: for x it walked reported_at's index up to S', the whole history).
    * Not for support tickets: their open tickets opened since S' come index-only from
    * support_tickets_open_idx, which a range over opened_at trades for a heap fetch per ticket of the
