@@ -8,7 +8,8 @@
  * it: built by the app's buildRuntime, cycled by its Scheduler into the MetricStore scrapes read, and
  * reloaded through the app's reloadRuntime. The clock is pinned in the database. Revenue runs twice:
  * alone (its own copy of the signed-in sessions) and beside active_users (the one store they share,
- * advanced by whichever runs first; active_users' series compared too).
+ * advanced by whichever runs first; active_users' series compared too). The open bug reports, a running
+ * count per severity rather than a window, go through the same history against their whole count.
  */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -144,6 +145,7 @@ const PAIRS: {
     reference: ref.sellers,
     traffic: (r) => new SellerTraffic(r),
   },
+  { name: 'bug_reports', reference: ref.bugReports, traffic: (r) => new BugTraffic(r) },
   { name: 'retention', reference: ref.retention, traffic: (r) => new SignupTraffic(r) },
   { name: 'cohort_retention', reference: ref.cohortRetention, traffic: (r) => new SignupTraffic(r, 'week') },
 ];
@@ -403,6 +405,46 @@ class SupportTraffic implements Traffic {
   edgeAt(now: number, windowMs: number): number | null {
     const t = this.times.find((x) => x + windowMs > now);
     return t === undefined ? null : t + windowMs;
+  }
+}
+
+/**
+ * Bug reports of the allow-listed severities and one outside it, half resolved when written; open ones
+ * resolved late (inside settle_lag), and recently resolved ones re-opened inside mutable_horizon.
+ */
+class BugTraffic implements Traffic {
+  private open: number[] = [];
+  private resolved: { id: number; at: number }[] = [];
+  constructor(private readonly r: () => number) {}
+  async between(from: number, to: number, n: number): Promise<void> {
+    for (let i = 0; i < 2 * n; i++) {
+      const reported = to - Math.floor(this.r() * (to - from));
+      const resolved = this.r() < 0.5 ? reported + Math.floor(this.r() * (to - reported)) : null;
+      const severity = ['critical', 'major', 'minor', 'Blocker'][Math.floor(this.r() * 4)];
+      const { rows } = await q(`INSERT INTO bug_reports (severity, reported_at, resolved_at) VALUES ($1, $2, $3) RETURNING id`, [
+        severity,
+        iso(reported),
+        resolved === null ? null : iso(resolved),
+      ]);
+      if (resolved === null) this.open.push(Number(rows[0].id));
+      else this.resolved.push({ id: Number(rows[0].id), at: resolved });
+    }
+  }
+  async updates(now: number): Promise<void> {
+    for (let i = 0; i < 2 && this.open.length; i++) {
+      const id = this.open.splice(Math.floor(this.r() * this.open.length), 1)[0]!;
+      const at = now - Math.floor(this.r() * SETTLE * 1000);
+      await q(`UPDATE bug_reports SET resolved_at = $2 WHERE id = $1`, [id, iso(at)]);
+      this.resolved.push({ id, at });
+    }
+    // Inside the test's 6h mutable_horizon: re-opened.
+    const recent = this.resolved.filter((c) => c.at > now - 5 * HOUR && c.at <= now);
+    if (recent.length && this.r() < 0.5) {
+      const c = recent[Math.floor(this.r() * recent.length)]!;
+      await q(`UPDATE bug_reports SET resolved_at = NULL WHERE id = $1`, [c.id]);
+      this.resolved = this.resolved.filter((x) => x.id !== c.id);
+      this.open.push(c.id);
+    }
   }
 }
 
@@ -798,8 +840,11 @@ async function driftThenRefresh(name: CollectorName, reference: CollectorFactory
   await clock.set(t);
   config = configFor(name, { mutable_horizon: '1h', full_refresh: '2h', state_dir: undefined });
   const run = new Running(config);
-  // Published per window state (sellers and sellers_orders, …), or per collector without one.
-  const owners = new Set([name, ...run.states.map((s) => s.name)]);
+  // MRR's running sum publishes its own drift: subscriptions committed days late were among the rows.
+  // So do the running counts of open tickets and bug reports: rows committed with an opened time hours old.
+  const running = { revenue: 'revenue_mrr', support: 'support_open', bug_reports: 'bug_reports_open' }[name as string];
+  // Published per window state (sellers and sellers_orders, …), per running count, or per collector without one.
+  const owners = new Set([name, ...run.states.map((s) => s.name), ...(running ? [running] : [])]);
   const drift = () =>
     run.store
       .samplesFor(M.rollupDrift.name)
@@ -842,9 +887,6 @@ async function driftThenRefresh(name: CollectorName, reference: CollectorFactory
     await clock.set(t + 3 * HOUR + 60_000);
     await compare(run, reference(config), 'drift: after the full refresh');
     expect(drift()).toBeGreaterThan(0);
-    // MRR's running sum publishes its own drift: subscriptions committed days late were among the rows.
-    // So does the running count of open tickets: open tickets committed with an opened_at hours old.
-    const running = { revenue: 'revenue_mrr', support: 'support_open' }[name as string];
     if (running) {
       const d = run.store.samplesFor(M.rollupDrift.name).find((s) => s.labels.collector === running);
       expect(d && 'value' in d ? d.value : 0).toBeGreaterThan(0);

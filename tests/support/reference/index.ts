@@ -1,6 +1,7 @@
 /** The full-window collectors as they were before continuous aggregates: ground truth for equivalence tests. */
 export { activeUsers } from './active-users';
 export { bounce } from './bounce';
+export { bugReports } from './bug-reports';
 export { carts } from './carts';
 export { cohortRetention } from './cohort-retention';
 export { funnel } from './funnel';
