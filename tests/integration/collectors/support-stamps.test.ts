@@ -4,7 +4,7 @@
  * tickets are written through the clock's pool. CSAT and the open count are compared with SQL over the
  * table on the same clock, computed apart from the collector.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import { M } from '../../../shared/catalogue';
 import { CSAT_CHANGED_SQL } from '../../../exporter/src/collectors/csat-tail';
 import { OPEN_TICKET_SET_SQL } from '../../../exporter/src/collectors/open-ticket-set';
 import { support } from '../../../exporter/src/collectors/support';
@@ -14,7 +14,8 @@ import type { Config } from '../../../exporter/src/config/load';
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger, type Logger } from '../../../exporter/src/runtime/logger';
 import { createTestDatabase } from '../../support/db';
-import { observed, seriesOf, testConfig, valueOf } from '../../support/collect';
+import { collectOnce, observed, seriesOf, testConfig, valueOf } from '../../support/collect';
+import * as ref from '../../support/reference';
 import { captureLogger } from '../../support/log';
 import { pinnedDatabase } from '../../support/pinned-clock';
 
@@ -80,21 +81,11 @@ async function cycleAt(c: Collector, config: Config, atMs: number, log: Logger =
   };
 }
 
-/** CSAT per window and the open count from the table itself, on the pinned clock. */
+/** CSAT per window and the open count from the table itself, on the pinned clock (the full-window reference). */
 async function reference(): Promise<{ csat: Record<string, number>; open: number }> {
-  const csat: Record<string, number> = {};
-  for (const w of WINDOWS) {
-    const { rows } = await pinned.clock.pool.query(
-      `SELECT avg(csat_score)::float8 AS v FROM support_tickets
-        WHERE closed_at > now() - make_interval(secs => $1) AND closed_at <= now() AND csat_score IS NOT NULL`,
-      [WINDOW_SECONDS[w]],
-    );
-    if (rows[0].v !== null) csat[`window=${w}`] = rows[0].v;
-  }
-  const { rows } = await pinned.clock.pool.query(
-    'SELECT count(*)::int AS n FROM support_tickets WHERE closed_at IS NULL AND opened_at <= now()',
-  );
-  return { csat, open: rows[0].n };
+  const config = testConfig();
+  const out = await collectOnce(ref.support(config), pinned.clock.pool, config);
+  return { csat: seriesOf(out, M.csatScore.name), open: valueOf(out, M.supportTicketsOpen.name)! };
 }
 
 function expectEqual(got: { csat: Record<string, number>; open?: number }, want: { csat: Record<string, number>; open: number }) {

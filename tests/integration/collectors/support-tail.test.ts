@@ -4,13 +4,14 @@
  * are re-read. The clock is pinned; the expected averages come from SQL over the table, counted apart
  * from the collector.
  */
-import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
+import { M } from '../../../shared/catalogue';
 import { CSAT_CHANGED_SQL, CSAT_FACTS_SQL } from '../../../exporter/src/collectors/csat-tail';
 import { support } from '../../../exporter/src/collectors/support';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
-import { build, observed, seriesOf, testConfig, valueOf } from '../../support/collect';
+import { build, collectOnce, observed, seriesOf, testConfig, valueOf } from '../../support/collect';
+import * as ref from '../../support/reference';
 import { pinnedDatabase } from '../../support/pinned-clock';
 
 const MINUTE = 60_000;
@@ -50,18 +51,10 @@ async function cycle(collector: Collector, atMs: number, config = tailConfig()) 
   return seriesOf(out, M.csatScore.name);
 }
 
-/** CSAT per window from the table itself: the average score of tickets closed in (now - W, now]. */
+/** CSAT per window from the table itself: the average score of tickets closed in (now - W, now] (the full-window reference). */
 async function expected(): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const w of WINDOWS) {
-    const { rows } = await pinned.clock.pool.query(
-      `SELECT avg(csat_score)::float8 AS v FROM support_tickets
-        WHERE closed_at > now() - make_interval(secs => $1) AND closed_at <= now() AND csat_score IS NOT NULL`,
-      [WINDOW_SECONDS[w]],
-    );
-    if (rows[0].v !== null) out[`window=${w}`] = rows[0].v;
-  }
-  return out;
+  const config = testConfig();
+  return seriesOf(await collectOnce(ref.support(config), pinned.clock.pool, config), M.csatScore.name);
 }
 
 async function expectExact(collector: Collector, atMs: number, config = tailConfig()) {
