@@ -8,7 +8,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { M } from '../../shared/catalogue';
-import { rng } from '../../exporter/src/demo/fakes/payment-stream';
+import { mulberry32 } from '../../exporter/src/demo/random';
 
 export interface HistoryOptions {
   /** First sample (UTC instant). */
@@ -170,7 +170,7 @@ export async function writeHistory(file: string, o: HistoryOptions): Promise<{ s
   for (const [name, list] of families) {
     await write(`# TYPE ${name} gauge\n`);
     for (const s of list) {
-      const r = rng((o.seed ?? 7) * 1000 + seriesIndex++);
+      const r = mulberry32((o.seed ?? 7) * 1000 + seriesIndex++);
       const noiseCache = new Map<string, number>();
       let total = 0;
       const lines: string[][] = s.exporter ? replicas.map(() => []) : [[]];
@@ -186,7 +186,7 @@ export async function writeHistory(file: string, o: HistoryOptions): Promise<{ s
           r,
           dayNoise: (key) => {
             const k = `${key}:${day}`;
-            if (!noiseCache.has(k)) noiseCache.set(k, rng(day * 7919 + key.length * 104_729 + key.charCodeAt(0))());
+            if (!noiseCache.has(k)) noiseCache.set(k, mulberry32(day * 7919 + key.length * 104_729 + key.charCodeAt(0))());
             return noiseCache.get(k)!;
           },
         };

@@ -29,6 +29,7 @@ import { collectOnce, observed, seriesOf, testConfig } from '../../support/colle
 import { captureLogger } from '../../support/log';
 import { pinnedDatabase } from '../../support/pinned-clock';
 import * as ref from '../../support/reference';
+import { mulberry32 } from '../../../exporter/src/demo/random';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -57,17 +58,7 @@ function pairConfig(collectors: Record<string, unknown> = {}, collection: Record
   });
 }
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const r = rng(0x5a4e);
+const r = mulberry32(0x5a4e);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 async function session(user: number | null, atMs: number): Promise<void> {

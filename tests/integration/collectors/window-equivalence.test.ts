@@ -36,6 +36,7 @@ import type { Config } from '../../../exporter/src/config/load';
 import { MetricStore } from '../../../exporter/src/metrics/store';
 import { createLogger } from '../../../exporter/src/runtime/logger';
 import type { CollectorStatus, Scheduler, ScheduledCollector } from '../../../exporter/src/runtime/scheduler';
+import { mulberry32 } from '../../../exporter/src/demo/random';
 
 const SETTLE = 120;
 const HOUR = 3600_000;
@@ -163,17 +164,6 @@ function windowSeries(samples: Sample[], reference: Collector): Record<string, n
     out[`${s.metric.name}{${labelKey(s.labels)}}`] = s.value;
   }
   return out;
-}
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // Monday 2026-03-02 00:00 UTC minus 90 minutes: the run crosses hours, days and ISO weeks.
@@ -904,9 +894,9 @@ test.each(PAIRS.map((p) => ({ ...p, label: p.label ?? p.name })))(
     companions = beside ?? [];
     // Every pair starts without saved state: revenue's two runs (and active_users') use the same file names.
     for (const f of readdirSync(stateDir)) rmSync(path.join(stateDir, f), { force: true });
-    const r = rng(0x5eed);
+    const r = mulberry32(0x5eed);
     const w = new Workload(r);
-    const x = traffic?.(rng(0xfeed));
+    const x = traffic?.(mulberry32(0xfeed));
     seen = new Map();
     config = configFor(name);
     // 40 days of history, then the collector starts.

@@ -5,6 +5,7 @@
  * compute every expected figure from them without SQL.
  */
 import type pg from 'pg';
+import { mulberry32 } from '../../../exporter/src/demo/random';
 
 export interface FxSeller {
   id: number;
@@ -68,20 +69,8 @@ export interface Fixture {
 
 const d = (s: string) => new Date(s);
 
-/** Deterministic PRNG (mulberry32), so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function buildFixture(seed = 13): Fixture {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const f: Fixture = { sellers: [], orders: [], payments: [], refunds: [], returns: [], reviews: [] };
   const seller = (id: number, approved: string | null, churned: string | null, total: number, used: number) =>

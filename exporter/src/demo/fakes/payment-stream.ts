@@ -3,6 +3,7 @@
  * ground truth the pollers must reproduce: every status a payment enters, at the time it enters it.
  */
 import { isZeroDecimal } from '../../payments/money';
+import { mulberry32 } from '../random';
 
 export type FakeStatus = 'succeeded' | 'failed' | 'pending';
 
@@ -34,18 +35,6 @@ export interface GroundTruth {
   disputesOpen: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP', 'JPY'];
 const FAILURE_CODES = ['card_declined', 'insufficient_funds', 'expired_card', 'incorrect_cvc', 'processing_error', 'do_not_honor', null];
 
@@ -66,7 +55,7 @@ export interface StreamOptions {
 }
 
 export function generatePayments(o: StreamOptions): FakePayment[] {
-  const r = rng(o.seed);
+  const r = mulberry32(o.seed);
   const out: FakePayment[] = [];
   const span = Math.max(0, o.to - o.from);
   const prefix = o.idPrefix ?? 'p';
