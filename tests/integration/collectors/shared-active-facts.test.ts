@@ -179,6 +179,34 @@ test('both enabled: one store of signed-in sessions, read once per pair of cycle
   expect(seriesOf(last, M.rollupDrift.name)).toEqual({ 'collector=active_users': 0 });
 });
 
+/** A read-only transaction on the pinned clock with a snapshot per transaction (now() fixed at its start). */
+function readOnly<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  return withReadOnly(db.clock.pool, 30, new AbortController().signal, fn, undefined, 'repeatable read');
+}
+
+/**
+ * Reader A's transaction takes its snapshot (and so its now) at t1; reader B's starts at t2 and reads
+ * first; then A reads. Returns both results.
+ */
+async function readInterleaved<T>(read: (db: Db) => Promise<T>, t1: number, t2: number): Promise<{ a: T; b: T }> {
+  await db.clock.set(t1);
+  let began!: () => void;
+  const aBegan = new Promise<void>((res) => (began = res));
+  let bDone!: () => void;
+  const bRead = new Promise<void>((res) => (bDone = res));
+  const a = readOnly(async (db) => {
+    await db.query('SELECT now()');
+    began();
+    await bRead;
+    return read(db);
+  });
+  await aBegan;
+  await db.clock.set(t2);
+  const b = await readOnly(read);
+  bDone();
+  return { a: await a, b };
+}
+
 test('a reader whose transaction began before the other advanced the store evaluates at its own now, its 30-day window kept whole', async () => {
   const t0 = db.clock.nowMs + DAY;
   const t1 = t0 + 10 * MIN;
@@ -192,28 +220,11 @@ test('a reader whose transaction began before the other advanced the store evalu
   const shared = sharedActiveUserFacts();
   const byWindow = activeUsersByWindow();
   const read = (db: Db) => shared.read(db, s, (store, nowUs) => ({ nowUs, active: Object.fromEntries(byWindow(store, nowUs)) }));
-  const ctrl = new AbortController();
-  const tx = <T>(fn: (db: Db) => Promise<T>) => withReadOnly(db.clock.pool, 30, ctrl.signal, fn, undefined, 'repeatable read');
 
   await db.clock.set(t0);
-  await tx(read);
+  await readOnly(read);
   // A's snapshot (and so its now) is taken at t1; B's transaction starts at t2 and advances first.
-  await db.clock.set(t1);
-  let began!: () => void;
-  const aBegan = new Promise<void>((res) => (began = res));
-  let bDone!: () => void;
-  const bAdvanced = new Promise<void>((res) => (bDone = res));
-  const a = tx(async (db) => {
-    await db.query('SELECT now()');
-    began();
-    await bAdvanced;
-    return read(db);
-  });
-  await aBegan;
-  await db.clock.set(t2);
-  const b = await tx(read);
-  bDone();
-  const gotA = await a;
+  const { a: gotA, b } = await readInterleaved(read, t1, t2);
   expect(b.nowUs).toBe(t2 * 1000);
   expect(gotA.nowUs).toBe(t1 * 1000);
 
@@ -241,24 +252,8 @@ test('a reader whose window starts before what the first build kept is evaluated
   const shared = sharedActiveUserFacts();
   const byWindow = activeUsersByWindow();
   const read = (db: Db) => shared.read(db, s, (store, nowUs) => ({ nowUs, active: byWindow(store, nowUs).get('30d')!.active }));
-  const ctrl = new AbortController();
-  const tx = <T>(fn: (db: Db) => Promise<T>) => withReadOnly(db.clock.pool, 30, ctrl.signal, fn, undefined, 'repeatable read');
-  await db.clock.set(t1);
-  let began!: () => void;
-  const aBegan = new Promise<void>((res) => (began = res));
-  let bDone!: () => void;
-  const bBuilt = new Promise<void>((res) => (bDone = res));
-  const a = tx(async (db) => {
-    await db.query('SELECT now()');
-    began();
-    await bBuilt;
-    return read(db);
-  });
-  await aBegan;
-  await db.clock.set(t2);
-  const b = await tx(read);
-  bDone();
-  const gotA = await a;
+  // A's snapshot is taken at t1, before any build; B's transaction starts at t2 and builds the store first.
+  const { a: gotA, b } = await readInterleaved(read, t1, t2);
   expect(gotA).toEqual(b);
   expect(gotA.nowUs).toBe(t2 * 1000);
   const samples = await collectOnce(ref.activeUsers(pairConfig()), db.clock.pool, pairConfig());
