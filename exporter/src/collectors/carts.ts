@@ -10,7 +10,7 @@ import type { CollectorFactory } from './types';
 import type { Db } from '../runtime/db';
 import type { Sample } from '../metrics/sample';
 import { IncrementalState } from './incremental';
-import { cartStamps, readsWriteStamps } from './write-stamps';
+import { readsWriteStamps, stampsOf } from './write-stamps';
 import {
   BlockSums,
   type FactStore,
@@ -209,7 +209,7 @@ export const carts: CollectorFactory = (config) => {
     metrics: [M.cartsAbandonedTotal, M.cartAbandonmentRatio, M.rollupDrift, M.rollupStateBytes],
     windowStates: [windows],
     async collect({ db, log }) {
-      stamped ??= await readsWriteStamps(cartStamps(config), db, log, 'carts', 'checking the open carts of the mutable tail');
+      stamped ??= await readsWriteStamps(stampsOf(config, 'carts'), db, log, 'carts', 'checking the open carts of the mutable tail');
       await state.cycle(db, config.collection.settle_lag, async ({ from, to }, staged) => {
         const [row] = await db.query(CARTS_ABANDONED_SQL, [from, to]);
         staged.add(M.cartsAbandonedTotal, {}, Number(row?.n ?? 0));

@@ -4,7 +4,7 @@ import type { Db } from '../runtime/db';
 import type { Logger } from '../runtime/logger';
 import type { Sample } from '../metrics/sample';
 import { type CreditTotals, exactDecimal, SellerBalances } from './seller-balances';
-import { readsWriteStamps, sellerStamps } from './write-stamps';
+import { readsWriteStamps, stampsOf } from './write-stamps';
 import type { CollectorFactory } from './types';
 import { windowSettings } from './window-facts';
 
@@ -43,7 +43,7 @@ export const sellerCredits: CollectorFactory = (config) => {
   }
 
   async function firstCycle(db: Db, log: Logger): Promise<CreditTotals> {
-    if (await readsWriteStamps(sellerStamps(config), db, log, 'seller credits', 'following row versions')) {
+    if (await readsWriteStamps(stampsOf(config, 'sellers'), db, log, 'seller credits', 'following row versions')) {
       mode = 'stamped';
       return balances.refreshByStamp(db, settings, NAME);
     }

@@ -13,7 +13,7 @@
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
-import { readsWriteStamps, sellerStamps } from './write-stamps';
+import { readsWriteStamps, stampsOf } from './write-stamps';
 import {
   FactStore,
   type FactRow,
@@ -210,7 +210,7 @@ export const sellers: CollectorFactory = (config) => {
     metrics: [M.sellers, M.sellersActiveRatio, M.sellerActivationRatio, M.sellerChurnRatio, M.rollupDrift, M.rollupStateBytes],
     windowStates: [people, orders],
     async collect({ db, log }) {
-      stamped ??= await readsWriteStamps(sellerStamps(config), db, log, 'sellers', 're-reading sellers inside mutable_horizon');
+      stamped ??= await readsWriteStamps(stampsOf(config, 'sellers'), db, log, 'sellers', 're-reading sellers inside mutable_horizon');
       const settings = windowSettings(config);
       // Each store's full refresh measures its drift against the other store as it stands.
       await orders.cycle(db, settings, (store, now) => sellerSamples(people.store ?? noSellers, store, now, th), log);

@@ -24,7 +24,7 @@ import { IncrementalState } from './incremental';
 import { RunningOpenTickets } from './open-tickets';
 import { OpenTicketSet } from './open-ticket-set';
 import { csatOfWrites, readTicketWrites, type TicketWrites } from './ticket-writes';
-import { readsWriteStamps, ticketStamps } from './write-stamps';
+import { readsWriteStamps, stampsOf } from './write-stamps';
 import { type Col, CSAT_FACTS_SQL, CsatTail, toScore } from './csat-tail';
 import { type FactStore, queryFacts, streamFacts, usOf, windowSlices, windowSettings, WindowFacts, type WindowSpec } from './window-facts';
 
@@ -97,7 +97,7 @@ export const support: CollectorFactory = (config) => {
     windowStates: [csat, reviews],
     async collect({ db, log }) {
       stamped ??= await readsWriteStamps(
-        ticketStamps(config),
+        stampsOf(config, 'support_tickets'),
         db,
         log,
         'support',

@@ -33,28 +33,20 @@ export const WRITE_STAMPS_SQL = `
            ORDER BY t.tgname LIMIT 1) AS kept_by`;
 
 /** Which table's stamp, under which setting, and its value: `updated_at`, `auto`, or the fallback's name. */
+/** Each stamped table and the setting that decides whether its updated_at is followed. */
+const STAMP_SETTINGS = { sellers: 'seller_changes', carts: 'cart_changes', support_tickets: 'ticket_changes' } as const;
+
 export interface StampChoice {
-  table: 'sellers' | 'carts' | 'support_tickets';
-  setting: 'seller_changes' | 'cart_changes' | 'ticket_changes';
+  table: keyof typeof STAMP_SETTINGS;
+  setting: (typeof STAMP_SETTINGS)[keyof typeof STAMP_SETTINGS];
   mode: string;
 }
 
-export const sellerStamps = (config: Config): StampChoice => ({
-  table: 'sellers',
-  setting: 'seller_changes',
-  mode: config.collection.seller_changes,
-});
-
-export const cartStamps = (config: Config): StampChoice => ({
-  table: 'carts',
-  setting: 'cart_changes',
-  mode: config.collection.cart_changes,
-});
-
-export const ticketStamps = (config: Config): StampChoice => ({
-  table: 'support_tickets',
-  setting: 'ticket_changes',
-  mode: config.collection.ticket_changes,
+/** The configured choice for `table`. */
+export const stampsOf = (config: Config, table: keyof typeof STAMP_SETTINGS): StampChoice => ({
+  table,
+  setting: STAMP_SETTINGS[table],
+  mode: config.collection[STAMP_SETTINGS[table]],
 });
 
 /**
