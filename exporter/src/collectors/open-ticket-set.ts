@@ -15,9 +15,7 @@ import { M } from '../../../shared/catalogue';
 import type { Sample } from '../metrics/sample';
 import type { Db } from '../runtime/db';
 import type { TicketWrite, TicketWrites } from './ticket-writes';
-import { nextRefreshAt, usOf, type WindowSettings } from './window-facts';
-
-const US = 1_000_000;
+import { nextRefreshAt, usOf, type WindowSettings, US } from './window-facts';
 
 /** Every open ticket (partial index support_tickets_open_idx, then its rows), in id order. */
 export const OPEN_TICKET_SET_SQL = `

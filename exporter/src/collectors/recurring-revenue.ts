@@ -17,7 +17,7 @@
 import { M } from '../../../shared/catalogue';
 import type { Db } from '../runtime/db';
 import type { Sample } from '../metrics/sample';
-import { nextRefreshAt, usOf, usToTimestamp, type WindowSettings } from './window-facts';
+import { nextRefreshAt, usOf, usToTimestamp, type WindowSettings, US } from './window-facts';
 
 /**
  * Subscriptions with an event after $1 (subscriptions_started_at_idx, subscriptions_active_idx): each
@@ -53,7 +53,6 @@ export interface Tally {
 }
 export type Tallies = Map<string, Tally>;
 
-const US = 1_000_000;
 const activeAt = (x: Change, us: number): boolean => x.s <= us && (x.c === null || x.c > us);
 
 /** Per raw currency: `base` plus, for each change, its activity at `us` minus its activity at `fromUs`. */

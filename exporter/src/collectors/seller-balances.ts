@@ -14,7 +14,7 @@
  * seller, is caught by the periodic full read, which publishes the difference as rollup drift.
  */
 import type { Db } from '../runtime/db';
-import { nextRefreshAt, usToTimestamp, type WindowSettings } from './window-facts';
+import { nextRefreshAt, usToTimestamp, type WindowSettings, US } from './window-facts';
 
 /** An exact decimal p / 10^k, from a number's shortest string form: the value `$1::numeric` sees. */
 export interface ExactDecimal {
@@ -111,8 +111,6 @@ export interface CreditTotals {
 
 /** Past this many transactions since the previous read, its xmin is not trusted: full read. */
 const MAX_PREV_AGE = 2 ** 30;
-
-const US = 1_000_000;
 
 /** |a - b| summed over the published values: the two sums, unallocated credits, the ratio and the low count. */
 function driftOf(a: CreditTotals, b: CreditTotals): number {

@@ -25,9 +25,9 @@ import {
   windowSettings,
   WindowFacts,
   type WindowSpec,
+  US,
 } from './window-facts';
 
-const US = 1_000_000;
 const SEGMENT_SECONDS = 30 * 86_400;
 
 /** Orders created in ($1, $2] with their seller (orders_created_at_idx). */

@@ -15,9 +15,8 @@ import { z } from 'zod';
 import type { Db } from '../runtime/db';
 import { readStateFile, writeStateFile } from '../runtime/durable-file';
 import type { Logger } from '../runtime/logger';
-import { dbIdentity, dbNowUs, type WindowSettings } from './window-facts';
+import { dbIdentity, dbNowUs, type WindowSettings, US } from './window-facts';
 
-const US = 1_000_000;
 export const DAY_US = 86_400 * US;
 
 /** Start of the UTC day holding `us`. */

@@ -24,9 +24,7 @@
 import type { Logger } from '../runtime/logger';
 import type { Db } from '../runtime/db';
 import type { Sample } from '../metrics/sample';
-import { dbNowUs, type FactStore, type WindowFacts, type WindowSettings } from './window-facts';
-
-const US = 1_000_000;
+import { dbNowUs, type FactStore, type WindowFacts, type WindowSettings, US } from './window-facts';
 
 export class SharedWindowFacts<C extends string> {
   /** Settles when the current reader's turn ends. */

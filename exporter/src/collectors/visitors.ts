@@ -26,6 +26,7 @@ import {
   type FactRow,
   type WindowSpec,
   type LinkedRows,
+  US,
 } from './window-facts';
 
 /** Sessions linked per visitor, with the visitor's first session. */
@@ -47,7 +48,6 @@ export const VISITOR_FIRST_SQL = linkedFirstSql(VISITOR_SESSIONS);
 export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql(VISITOR_SESSIONS);
 
 export type Col = 'next' | 'first';
-const US = 1_000_000;
 
 /**
  * New and returning visitors per window, summed per block of facts. A session counts while it is its

@@ -372,7 +372,8 @@ export const windowStateHeaderSchema = z.strictObject({
   columns: z.array(z.tuple([z.string(), z.enum(['f64', 'u8'])])),
 });
 
-const US = 1_000_000;
+/** Microseconds per second: facts, horizons and clocks are epoch µs. */
+export const US = 1_000_000;
 /** How often (database time) a window state is written: a restart re-reads at most this much. */
 const SAVE_EVERY_US = 300 * US;
 
