@@ -21,6 +21,7 @@ import { loadavg } from 'node:os';
 import pg from 'pg';
 import { COLLECTOR_DEFAULTS, COLLECTORS, type CollectorName } from '../exporter/src/collectors';
 import type { Collector, CollectorFactory } from '../exporter/src/collectors/types';
+import { sharedState } from '../exporter/src/app';
 import { parseConfig } from '../exporter/src/config/load';
 import { createPool, withReadOnly } from '../exporter/src/runtime/db';
 import { createLogger } from '../exporter/src/runtime/logger';
@@ -114,7 +115,14 @@ async function measure(
   if (unknown.length) throw new Error(`--only: unknown collector ${unknown.join(', ')}`);
 
   await ensureSchemaIndexesAt(databaseUrl(args.url, dbName), dbName);
-  const config = parseConfig({ database: { url: databaseUrl(args.url, dbName) }, collection: { default_timeout: 600 } }, { env: {} });
+  // Collectors left out by --only are disabled, so what they would share is built as the exporter would.
+  const disabled = Object.fromEntries(
+    (Object.keys(COLLECTORS) as CollectorName[]).filter((n) => !names.includes(n)).map((n) => [n, { enabled: false }]),
+  );
+  const config = parseConfig(
+    { database: { url: databaseUrl(args.url, dbName) }, collection: { default_timeout: 600 }, collectors: disabled },
+    { env: {} },
+  );
   const pool = createPool(config);
   const log = createLogger('silent');
   /** CPU ms of this process (user + system) per cycle, by collector: the exporter's side, not load-sensitive. */
@@ -131,7 +139,10 @@ async function measure(
   const startLoad = load();
   const started = new Date().toISOString();
 
-  const collectors = names.map((n) => COLLECTORS[n](config)).filter((c) => c.usesDatabase);
+  // As the exporter builds them: with active_users and revenue both measured, ARPU reads active_users'
+  // store of signed-in sessions (its state MiB is counted under active_users).
+  const shared = sharedState(config);
+  const collectors = names.map((n) => COLLECTORS[n](config, shared)).filter((c) => c.usesDatabase);
   const first = new Map<string, number>();
   for (const c of collectors) {
     first.set(c.name, await run(c));

@@ -111,7 +111,7 @@ export function collectorEnabled(config: Config, name: CollectorName): boolean {
 const sharesActiveFacts = (config: Config) => collectorEnabled(config, 'active_users') && collectorEnabled(config, 'revenue');
 
 /** What the collectors of one build share: new for every build, so a restart or a reload's new instances start their own. */
-function sharedState(config: Config): SharedState {
+export function sharedState(config: Config): SharedState {
   return { activeUserFacts: sharesActiveFacts(config) ? sharedActiveUserFacts() : undefined };
 }
 
