@@ -55,6 +55,31 @@ test('the rows of a run of cycles, down a chain of foreign keys, are all removed
   expect(await snapshot()).toEqual(before);
 });
 
+test('the removal does not check foreign keys row by row: no trigger fires (a superuser deletes in replica mode)', async () => {
+  // A trigger on sessions counts the deletes it sees; the foreign-key checks are triggers of the same kind.
+  await tdb.pool.query(`
+    CREATE TABLE removal_seen (n int NOT NULL);
+    INSERT INTO removal_seen VALUES (0);
+    CREATE FUNCTION removal_seen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE removal_seen SET n = n + 1; RETURN OLD; END $$;
+    CREATE TRIGGER removal_seen AFTER DELETE ON sessions FOR EACH ROW EXECUTE FUNCTION removal_seen();
+    INSERT INTO sessions (visitor_id, platform, channel, started_at) VALUES ('v-8', 'web', 'direct', now() - interval '3 hours');`);
+  try {
+    const marks = await freshRowMarks(tdb.pool);
+    const inserted = await insertFreshMinute(tdb.pool, new Date(Date.now() - 60_000).toISOString(), await dailyRates(tdb.pool));
+    expect(inserted.find((f) => f.table === 'sessions')?.rows).toBeGreaterThan(0);
+    expect(await removeFreshRows(tdb.pool, marks)).toBe(inserted.reduce((a, f) => a + f.rows, 0));
+    expect((await tdb.pool.query('SELECT n FROM removal_seen')).rows[0].n).toBe(0);
+    // The same delete outside the removal does fire it: the trigger works.
+    await tdb.pool.query(`INSERT INTO sessions (visitor_id, platform, channel, started_at) VALUES ('v-9', 'web', 'direct', now())`);
+    await tdb.pool.query(`DELETE FROM sessions WHERE visitor_id = 'v-9'`);
+    expect((await tdb.pool.query('SELECT n FROM removal_seen')).rows[0].n).toBe(1);
+  } finally {
+    await tdb.pool.query(
+      `DROP TRIGGER removal_seen ON sessions; DROP FUNCTION removal_seen(); DROP TABLE removal_seen; DELETE FROM sessions WHERE visitor_id = 'v-8'`,
+    );
+  }
+});
+
 test("every cycle inserts a minute at the rate of the dataset's last day, however long ago that day ended", async () => {
   // 14,400 page views over a day that ended ten hours ago (10 a minute), on one session: like a
   // benchmark dataset generated earlier. Rates taken after the first fresh rows would see a last day
