@@ -18,9 +18,11 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   streamFacts,
-  queryLinked,
+  readLinked,
+  keyOf,
   linkedLoadSql,
   linkedChangedSql,
+  linkedRangeSql,
   nextOf,
   windowRange,
   windowSettings,
@@ -38,10 +40,14 @@ const SIGNED_IN_SESSIONS: LinkedRows = {
   extra: [],
   where: 'AND s.user_id IS NOT NULL',
   first: false,
+  keyKind: 'int8',
 };
 
-/** Signed-in sessions started in ($1, $2], each with its user's next session. */
+/** Signed-in sessions started in ($1, $2], each with its user's next and previous session, probed per row. */
 export const ACTIVE_SESSIONS_SQL = linkedChangedSql(SIGNED_IN_SESSIONS);
+
+/** What a cycle reads (readLinked): the same sessions without the probes, previous ones from the entity index. */
+export const ACTIVE_SESSIONS_READ_SQL = linkedRangeSql(SIGNED_IN_SESSIONS);
 
 /** First load: the same facts for ($1, $2], set-based. */
 export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql(SIGNED_IN_SESSIONS);
@@ -50,16 +56,18 @@ export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql(SIGNED_IN_SESSIONS);
 export const REGISTERED_USERS_SQL = `SELECT count(*) AS n FROM users WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz`;
 const REGISTERED_TAIL_SQL = `SELECT count(*) AS n FROM users WHERE created_at > $1::timestamptz AND created_at <= now()`;
 
-type Col = 'next';
+export type ActiveCol = 'next' | 'khi' | 'klo';
+type Col = ActiveCol;
 
 /** Facts and evaluation shared with revenue (ARPU's denominator is the same active-user count). */
 export function activeUserFacts(name: string): WindowFacts<Col> {
-  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r) });
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r), ...keyOf(r) });
   const spec: WindowSpec<Col> = {
-    columns: { next: 'f64' },
+    columns: { next: 'f64', khi: 'u32', klo: 'u32' },
+    entityKey: { hi: 'khi', lo: 'klo' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, ACTIVE_SESSIONS_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: (db, from, to) => queryLinked<Col>(db, ACTIVE_SESSIONS_SQL, from, to, toFact, 'next'),
+    readChanged: readLinked<Col>(SIGNED_IN_SESSIONS, toFact, 'next'),
   };
   return new WindowFacts(name, spec);
 }

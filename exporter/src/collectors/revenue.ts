@@ -18,7 +18,8 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   streamFacts,
-  readLinkedWithFirst,
+  readLinked,
+  keyOf,
   linkedLoadSql,
   linkedChangedSql,
   linkedFirstSql,
@@ -39,6 +40,7 @@ const BUYER_ORDERS: LinkedRows = {
   time: 'created_at',
   extra: ['currency', 'total_amount'],
   first: true,
+  keyKind: 'int8',
 };
 
 /**
@@ -54,7 +56,7 @@ export const ORDER_FIRST_SQL = linkedFirstSql(BUYER_ORDERS);
 /** First load: the same facts for ($1, $2], set-based. */
 export const ORDER_FACTS_LOAD_SQL = linkedLoadSql(BUYER_ORDERS);
 
-type Col = 'cur' | 'amount' | 'next' | 'first';
+type Col = 'cur' | 'amount' | 'next' | 'first' | 'khi' | 'klo';
 
 export const revenue: CollectorFactory = (config, shared) => {
   const currencies = allowList(config, 'currencies');
@@ -68,12 +70,14 @@ export const revenue: CollectorFactory = (config, shared) => {
     amount: Number(r.total_amount),
     next: nextOf(r),
     first: Number(r.first_t),
+    ...keyOf(r),
   });
   const spec: WindowSpec<Col> = {
-    columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64' },
+    columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64', khi: 'u32', klo: 'u32' },
+    entityKey: { hi: 'khi', lo: 'klo' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, ORDER_FACTS_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: readLinkedWithFirst<Col>(ORDER_FACTS_SQL, ORDER_FIRST_SQL, toFact, 'next', 'first'),
+    readChanged: readLinked<Col>(BUYER_ORDERS, toFact, 'next', 'first'),
   };
   const orders = new WindowFacts('revenue', spec);
   // ARPU's denominator: active_users' signed-in sessions when it is enabled too (read together, its

@@ -16,7 +16,8 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   streamFacts,
-  readLinkedWithFirst,
+  readLinked,
+  keyOf,
   linkedLoadSql,
   linkedChangedSql,
   linkedFirstSql,
@@ -36,6 +37,7 @@ const VISITOR_SESSIONS: LinkedRows = {
   time: 'started_at',
   extra: [],
   first: true,
+  keyKind: 'text',
 };
 
 /** Sessions started in ($1, $2] with their visitor's next and first session. */
@@ -47,7 +49,7 @@ export const VISITOR_FIRST_SQL = linkedFirstSql(VISITOR_SESSIONS);
 /** First load: the same facts for ($1, $2], set-based. */
 export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql(VISITOR_SESSIONS);
 
-export type Col = 'next' | 'first';
+export type Col = 'next' | 'first' | 'khi' | 'klo';
 
 /**
  * New and returning visitors per window, summed per block of facts. A session counts while it is its
@@ -88,12 +90,14 @@ export const visitors: CollectorFactory = (config) => {
     t: Number(r.t),
     next: nextOf(r),
     first: Number(r.first_t),
+    ...keyOf(r),
   });
   const spec: WindowSpec<Col> = {
-    columns: { next: 'f64', first: 'f64' },
+    columns: { next: 'f64', first: 'f64', khi: 'u32', klo: 'u32' },
+    entityKey: { hi: 'khi', lo: 'klo' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, VISITOR_SESSIONS_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: readLinkedWithFirst<Col>(VISITOR_SESSIONS_SQL, VISITOR_FIRST_SQL, toFact, 'next', 'first'),
+    readChanged: readLinked<Col>(VISITOR_SESSIONS, toFact, 'next', 'first'),
   };
   const evaluate = visitorsByWindow();
   const state = new WindowFacts('visitors', spec);

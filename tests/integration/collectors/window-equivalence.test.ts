@@ -705,6 +705,7 @@ class Running {
 
 async function compare(run: Running, tested: Collector, step: string, pool = clock.pool): Promise<void> {
   await run.cycle(step);
+  for (const s of run.states) expectEntityIndex(s);
   for (const reference of [tested, ...companions.map((n) => COMPANION_REFERENCES[n]!(config))])
     await compareWith(run, reference, step, pool);
 }
@@ -725,6 +726,33 @@ async function compareWith(run: Running, reference: Collector, step: string, poo
     if (Math.abs(got[k]! - want[k]!) > 1e-9 * Math.max(1, Math.abs(want[k]!))) {
       throw new Error(`${run.collector.name} ${step}: ${k} = ${got[k]} but the full-window SQL says ${want[k]}`);
     }
+  }
+}
+
+/**
+ * A store of linked facts (visitors, active users, revenue) keeps its entity index exact: every entity
+ * with a fact dated at or before the index's horizon maps to its latest such fact, and no other entity
+ * is held (one whose facts were all pruned is forgotten). Checked after every cycle, first builds,
+ * restores and full refreshes included.
+ */
+function expectEntityIndex(state: WindowFacts<string>): void {
+  const key = state.spec.entityKey;
+  if (!key) return;
+  const index = state.entities;
+  if (!index) throw new Error(`${state.name}: no entity index`);
+  const { n, t, id, cols } = state.store!.view();
+  const want = new Map<string, [number, number, number, number]>();
+  // Facts are in (t, id) order: the last of each key is its latest.
+  for (let i = 0; i < n && t[i]! <= state.indexedThroughUs; i++) {
+    want.set(`${cols[key.hi]![i]}:${cols[key.lo]![i]}`, [cols[key.hi]![i]!, cols[key.lo]![i]!, t[i]!, id[i]!]);
+  }
+  expect(index.size).toBe(want.size);
+  for (const [k, [hi, lo, ft, fid]] of want) {
+    const slot = index.find(hi, lo);
+    if (slot < 0 || index.tAt(slot) !== ft || index.idAt(slot) !== fid)
+      throw new Error(
+        `${state.name}: entity ${k} indexed at ${slot < 0 ? 'nothing' : `(${index.tAt(slot)}, ${index.idAt(slot)})`}, latest fact (${ft}, ${fid})`,
+      );
   }
 }
 
