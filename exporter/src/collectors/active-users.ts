@@ -23,6 +23,7 @@ import {
   linkedLoadSql,
   linkedChangedSql,
   linkedRangeSql,
+  linkedPrevSql,
   nextOf,
   windowRange,
   windowSettings,
@@ -48,6 +49,9 @@ export const ACTIVE_SESSIONS_SQL = linkedChangedSql(SIGNED_IN_SESSIONS);
 
 /** What a cycle reads (readLinked): the same sessions without the probes, previous ones from the entity index. */
 export const ACTIVE_SESSIONS_READ_SQL = linkedRangeSql(SIGNED_IN_SESSIONS);
+
+/** The previous session of the ones the entity index cannot answer (new or lapsed users, rows out of order). */
+export const ACTIVE_SESSIONS_PREV_SQL = linkedPrevSql(SIGNED_IN_SESSIONS);
 
 /** First load: the same facts for ($1, $2], set-based. */
 export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql(SIGNED_IN_SESSIONS);

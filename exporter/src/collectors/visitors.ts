@@ -20,6 +20,8 @@ import {
   keyOf,
   linkedLoadSql,
   linkedChangedSql,
+  linkedRangeSql,
+  linkedPrevSql,
   linkedFirstSql,
   nextOf,
   windowRange,
@@ -42,6 +44,12 @@ const VISITOR_SESSIONS: LinkedRows = {
 
 /** Sessions started in ($1, $2] with their visitor's next and first session. */
 export const VISITOR_SESSIONS_SQL = linkedChangedSql(VISITOR_SESSIONS);
+
+/** What a cycle reads (readLinked): the same sessions without the probes, previous ones from the entity index. */
+export const VISITOR_READ_SQL = linkedRangeSql(VISITOR_SESSIONS);
+
+/** The previous session of the ones the entity index cannot answer (new or lapsed visitors, rows out of order). */
+export const VISITOR_PREV_SQL = linkedPrevSql(VISITOR_SESSIONS);
 
 /** Their entity's first row by id, where the facts read so far do not hold it. */
 export const VISITOR_FIRST_SQL = linkedFirstSql(VISITOR_SESSIONS);
