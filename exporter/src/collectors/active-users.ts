@@ -2,8 +2,9 @@
  * Active users (DAU/WAU/MAU), user activation and usage frequency, as a continuous aggregate
  * (./window-facts.ts): one fact per signed-in session of the last 30 days with the start of the same
  * user's next session, so distinct users per window are exact without a Map of users. A cycle reads
- * the sessions started since the previous horizon (and links each to its predecessor through
- * sessions_user_started_id_idx); registered users are counted incrementally. When revenue is enabled
+ * the sessions started since the previous horizon and links each to its predecessor, found in the
+ * store's entity index (user id → latest fact) or, for users without a fact kept, through
+ * sessions_user_started_id_idx; registered users are counted incrementally. When revenue is enabled
  * too, its ARPU divides by these same users: the two read one store of signed-in sessions (owned here,
  * see sharedActiveUserFacts) instead of two copies.
  */

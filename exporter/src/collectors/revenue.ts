@@ -1,6 +1,7 @@
 /**
  * Revenue gauges: ARPU and repeat-purchase ratio per trailing window (range scans on
- * orders_created_at_idx; the "ordered before" check probes orders_user_created_id_idx per buyer), and
+ * orders_created_at_idx; a new order's previous one and the buyer's first come from the store's entity
+ * index, buyer → latest fact, and only for buyers without a fact kept from orders_user_created_id_idx), and
  * monthly recurring revenue from active seller subscriptions, kept as a running sum (./recurring-revenue.ts).
  * ARPU divides by active_users' count of signed-in users: with active_users enabled, the two read one
  * store of signed-in sessions (./shared-window-facts.ts); without it, revenue keeps its own copy

@@ -3,9 +3,10 @@
  * (./window-facts.ts): one fact per session of the last 30 days with the start of the same visitor's
  * next session and of their first session ever. A visitor counts once per window (through their
  * latest session in it) and is returning when their first session is at or before the window start.
- * A cycle reads sessions started since the previous horizon, with one probe each on
- * sessions_visitor_started_id_idx for the visitor's previous session (whose fact gives the first one);
- * no visitor id is held in memory. Windows are summed per block of
+ * A cycle reads sessions started since the previous horizon; each one's previous session of the same
+ * visitor (whose fact gives the first one) comes from the store's entity index (a 64-bit hash of the
+ * visitor id → the visitor's latest fact, ./entity-index.ts), and only for visitors without a fact kept
+ * (new, or back after 30 days) from a probe of sessions_visitor_started_id_idx. Windows are summed per block of
  * facts (BlockSums), so a cycle re-adds only the blocks that changed, not every fact of 30 days.
  */
 import { M, WINDOW_SECONDS, WINDOWS } from '../../../shared/catalogue';

@@ -8,7 +8,10 @@
  *     commits land; upserts by (time, id) make re-reading idempotent;
  *   - for facts that change without a timestamp (cart status), the open tail of `mutable_horizon`;
  * and drops facts that left the longest window. Changes older than that are caught by the periodic
- * full refresh, whose difference from the incremental value is published as rollup drift.
+ * full refresh, whose difference from the incremental value is published as rollup drift. Linked
+ * facts (sessions and orders with their entity's next and first row) also hold their entity's key,
+ * and the engine keeps an EntityIndex of them (key → latest fact) so that a new row finds its previous
+ * one in memory (readLinked, ./entity-index.ts).
  */
 import { M, type MetricDef, type Window, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import { createHash } from 'node:crypto';
@@ -768,7 +771,9 @@ function firstCase(o: LinkedRows, minT: string): string {
 }
 
 /**
- * Incremental read of linked facts: rows of `table` with `time` in ($1, $2], each with the previous row
+ * Incremental read of linked facts with every previous row probed in SQL (readLinked reads the same rows
+ * with linkedRangeSql and probes, through linkedPrevSql, only the rows its entity index cannot answer;
+ * this whole form is what those two are tested against): rows of `table` with `time` in ($1, $2], each with the previous row
  * of the same entity (`key`: user_id, visitor_id) in (time, id) order as `prev_id`/`prev_t`, whose
  * `next_t` this row becomes (prevPatch), and with `first`, `first_t`, the entity's first row.
  * "Counted in a window" is then "in the window and next_t is after now": one fact per entity per
