@@ -856,15 +856,16 @@ export function linkedRangeSql(o: LinkedRows): string {
 }
 
 /**
- * The previous row (`prev_id`, `prev_t`) and, with `first` ($2 is minT), `first_t` of the rows whose id
- * is in $1: linkedChangedSql's probes, for the rows the entity index cannot answer.
+ * The previous row (`prev_id`, `prev_t`) and, with `first` ($4 is minT), `first_t` of the rows given as
+ * arrays of key $1, time $2 and id $3: linkedChangedSql's probes, for the rows the entity index cannot
+ * answer. The rows come from the read itself, so each probe descends the (key, time, id) index alone,
+ * without first fetching its row by id.
  */
 export function linkedPrevSql(o: LinkedRows): string {
   return `
-  SELECT s.id, prev.id AS prev_id, ${usOf(`prev.${o.time}`)} AS prev_t${o.first ? `, ${firstCase(o, '$2')}` : ''}
-    FROM ${o.table} s
-    ${prevLateral(o)}
-   WHERE s.id = ANY($1::int8[])`;
+  SELECT s.id, prev.id AS prev_id, ${usOf(`prev.${o.time}`)} AS prev_t${o.first ? `, ${firstCase(o, '$4')}` : ''}
+    FROM unnest($1::${o.keyKind}[], $2::timestamptz[], $3::int8[]) AS s(${o.key}, ${o.time}, id)
+    ${prevLateral(o)}`;
 }
 
 /** The first row of the entity of each row whose id is in $1 (`id`, `first_t`): resolveFirst's fallback. */
@@ -1059,10 +1060,13 @@ export async function queryLinked<C extends string>(
  *     the range, so nothing of that key lies between the two;
  *   - else the entity's latest indexed fact, when it is after minT and before the row in (time, id)
  *     order: the index holds the store's facts up to an instant at or before the read's start (see
- *     WindowFacts.indexThrough), and the rows between that instant and the row's are all in the read;
- *   - else (an entity with no fact kept: new, or lapsed past the longest window; a late row dated
- *     before the entity's latest indexed fact, e.g. after the clock moved back) probed as
- *     linkedChangedSql does (linkedPrevSql, those ids only).
+ *     WindowFacts.indexedThroughUs), and the rows between that instant and the row's are all in the read;
+ *   - else, for an entity with no fact kept after minT (new, lapsed past the longest window, or its
+ *     facts pruned), without `first` (active users): none. Its previous row, if any, has no fact that
+ *     outlives this cycle, so there is nothing to patch;
+ *   - else (with `first`: such an entity's first row; and a late row dated before the entity's latest
+ *     indexed fact, e.g. after the clock moved back) probed as linkedChangedSql does (linkedPrevSql,
+ *     those rows only).
  * `first` then comes as before (resolveFirst): from the previous row's fact, in the read or the store.
  * A text key is matched by its 64-bit hash: two visitors sharing one (odds ≈ n²/2⁶⁵, 10⁻⁸ for a
  * million visitors kept) would be linked until the next full refresh rebuilds the facts, which
@@ -1096,17 +1100,27 @@ export function readLinked<C extends string>(
         r.prev_t = before.t;
         continue;
       }
-      const slot = index ? index.find(Number(r.k_hi), Number(r.k_lo)) : -1;
+      if (!index) {
+        probe.push(r);
+        continue;
+      }
+      const slot = index.find(Number(r.k_hi), Number(r.k_lo));
       const t = r.t as number;
-      const pt = slot >= 0 ? index!.tAt(slot) : Number.NaN;
-      const pid = slot >= 0 ? index!.idAt(slot) : Number.NaN;
-      if (pt > minT && (pt < t || (pt === t && pid < (r.id as number)))) {
+      const pt = slot >= 0 ? index.tAt(slot) : Number.NaN;
+      const pid = slot >= 0 ? index.idAt(slot) : Number.NaN;
+      const olderThanRow = slot < 0 || pt < t || (pt === t && pid < (r.id as number));
+      if (olderThanRow && pt > minT) {
         r.prev_id = pid;
         r.prev_t = pt;
+      } else if (olderThanRow && !o.first) {
+        // No fact of the entity before this row outlives this cycle's prune (the index would hold
+        // it): its previous row, if any, has no fact to patch. Only `first` needs the database.
+        r.prev_id = null;
+        r.prev_t = null;
       } else probe.push(r);
     }
     if (probe.length > 0) {
-      const params: unknown[] = [probe.map((r) => r.id)];
+      const params: unknown[] = [probe.map((r) => r.k), probe.map((r) => usToTimestamp(r.t as number)), probe.map((r) => r.id)];
       if (o.first) params.push(usToTimestamp(minT));
       const found = new Map((await db.query(prevSql, params)).map((p) => [Number(p.id), p]));
       for (const r of probe) {
