@@ -1,5 +1,5 @@
 /**
- * Entity key → that entity's latest fact (t, id) in a FactStore, so that a linked read (./window-facts.ts,
+ * Entity key → the time of that entity's latest fact in a FactStore, so that a linked read (./window-facts.ts,
  * readLinked) finds a new row's previous row in memory instead of probing the (key, time, id) index:
  * on bench_busy_1m 92–95 % of a cycle's new sessions and orders are of a visitor, user or buyer with a
  * fact kept. What was chosen, and why:
@@ -19,13 +19,22 @@
  * - It belongs to the store's WindowFacts, so active_users and revenue, which share one store of
  *   signed-in sessions (./shared-window-facts.ts), share one index; its bytes count in
  *   rollup_state_bytes.
- * Open addressing with linear probing over typed arrays (no Map of objects: 24 bytes a slot, ≤ 3/4
- * full, doubled when it would be fuller), deletion by backward shift (no tombstones, so lookups do not
- * slow down with churn). An empty slot has t = NaN.
+ * - Memory (bench_10m: 566k visitors, 298k signed-in users, 273k buyers): a slot holds the key and the
+ *   time only, 16 bytes; the fact's id is found in the store by that time (WindowFacts.latestOf: a
+ *   binary search, for the few hundred rows of a cycle). The table is sized for the entities it is built
+ *   with (at most 0.7 full, any size: the home slot is a multiply-shift, not a mask), grows by half past
+ *   0.8 full, and shrinks back after a build left it under half full (a busy store of 2M sessions is
+ *   built into room for 2M, and holds 734k visitors).
+ * Open addressing with linear probing over typed arrays (no Map of objects), deletion by backward shift
+ * (no tombstones, so lookups do not slow down with churn). An empty slot has t = NaN.
  */
 
-/** Slots are at most this full; past it the table doubles. */
-const MAX_LOAD = 0.75;
+/** Past this load the table grows by half. */
+const MAX_LOAD = 0.8;
+/** The load a table is sized for when built or compacted. */
+const TIGHT_LOAD = 0.7;
+
+const capacityFor = (entities: number) => Math.max(16, Math.ceil(entities / TIGHT_LOAD));
 
 /** murmur3's 32-bit finalizer over both words: sequential ids spread over the table. */
 export function mix(hi: number, lo: number): number {
@@ -38,23 +47,27 @@ export function mix(hi: number, lo: number): number {
   return h >>> 0;
 }
 
+/** Home slot of a key in a table of `capacity` slots (exact: the product stays below 2^53). */
+export const homeOf = (hi: number, lo: number, capacity: number): number => Math.floor((mix(hi, lo) * capacity) / 2 ** 32);
+
 export class EntityIndex {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
-  private t: Float64Array;
-  private id: Float64Array;
-  private mask: number;
+  private hi!: Uint32Array;
+  private lo!: Uint32Array;
+  private t!: Float64Array;
+  private cap = 0;
   private count = 0;
 
   /** Room for `entities` without growing. */
   constructor(entities = 0) {
-    let cap = 16;
-    while (cap * MAX_LOAD < entities) cap *= 2;
-    this.mask = cap - 1;
+    this.alloc(capacityFor(entities));
+  }
+
+  private alloc(cap: number): void {
+    this.cap = cap;
     this.hi = new Uint32Array(cap);
     this.lo = new Uint32Array(cap);
     this.t = new Float64Array(cap).fill(Number.NaN);
-    this.id = new Float64Array(cap);
+    this.count = 0;
   }
 
   get size(): number {
@@ -62,63 +75,60 @@ export class EntityIndex {
   }
 
   get capacity(): number {
-    return this.mask + 1;
+    return this.cap;
   }
 
   bytes(): number {
-    return this.hi.byteLength + this.lo.byteLength + this.t.byteLength + this.id.byteLength;
+    return this.hi.byteLength + this.lo.byteLength + this.t.byteLength;
   }
 
   /** Slot of the key, or -1. */
   find(hi: number, lo: number): number {
-    const m = this.mask;
-    for (let i = mix(hi, lo) & m; ; i = (i + 1) & m) {
+    for (let i = homeOf(hi, lo, this.cap); ; i = i + 1 === this.cap ? 0 : i + 1) {
       if (Number.isNaN(this.t[i]!)) return -1;
       if (this.lo[i] === lo && this.hi[i] === hi) return i;
     }
   }
 
-  /** Latest fact of the entity in `slot` (from find). */
+  /** Time of the latest fact of the entity in `slot` (from find). */
   tAt(slot: number): number {
     return this.t[slot]!;
   }
 
-  idAt(slot: number): number {
-    return this.id[slot]!;
-  }
-
-  /** Records fact (t, id) for the key unless the entity's recorded fact is later in (t, id) order. */
-  setIfLater(hi: number, lo: number, t: number, id: number): void {
-    const m = this.mask;
-    let i = mix(hi, lo) & m;
-    for (; !Number.isNaN(this.t[i]!); i = (i + 1) & m) {
+  /** Records a fact at `t` for the key unless the entity's recorded fact is later. */
+  setIfLater(hi: number, lo: number, t: number): void {
+    let i = homeOf(hi, lo, this.cap);
+    for (; !Number.isNaN(this.t[i]!); i = i + 1 === this.cap ? 0 : i + 1) {
       if (this.lo[i] === lo && this.hi[i] === hi) {
-        const ti = this.t[i]!;
-        if (t > ti || (t === ti && id > this.id[i]!)) {
-          this.t[i] = t;
-          this.id[i] = id;
-        }
+        if (t > this.t[i]!) this.t[i] = t;
         return;
       }
     }
-    if (this.count + 1 > (m + 1) * MAX_LOAD) {
-      this.grow();
-      this.setIfLater(hi, lo, t, id);
+    if (this.count + 1 > this.cap * MAX_LOAD) {
+      this.rehash(Math.ceil(this.cap * 1.5));
+      this.setIfLater(hi, lo, t);
       return;
     }
     this.hi[i] = hi;
     this.lo[i] = lo;
     this.t[i] = t;
-    this.id[i] = id;
     this.count += 1;
   }
 
-  /** Forgets the key if its recorded fact is (t, id): that fact left the store, and it was the latest. */
-  deleteIf(hi: number, lo: number, t: number, id: number): boolean {
+  /**
+   * Forgets the key if its recorded fact is at `t`: its facts at or before `t` left the store, and
+   * they were its latest.
+   */
+  deleteIf(hi: number, lo: number, t: number): boolean {
     const i = this.find(hi, lo);
-    if (i < 0 || this.t[i] !== t || this.id[i] !== id) return false;
+    if (i < 0 || this.t[i] !== t) return false;
     this.removeAt(i);
     return true;
+  }
+
+  /** After a build: a table left under half full is rebuilt at the load it is sized for. */
+  compact(): void {
+    if (this.count < this.cap / 2 && capacityFor(this.count) < this.cap) this.rehash(capacityFor(this.count));
   }
 
   /**
@@ -126,17 +136,16 @@ export class EntityIndex {
    * (cyclic) gap (hole, j] moves into the hole, so a lookup still meets no empty slot before its key.
    */
   private removeAt(slot: number): void {
-    const m = this.mask;
+    const n = this.cap;
     let hole = slot;
-    for (let j = (slot + 1) & m; !Number.isNaN(this.t[j]!); j = (j + 1) & m) {
-      const home = mix(this.hi[j]!, this.lo[j]!) & m;
+    for (let j = slot + 1 === n ? 0 : slot + 1; !Number.isNaN(this.t[j]!); j = j + 1 === n ? 0 : j + 1) {
+      const home = homeOf(this.hi[j]!, this.lo[j]!, n);
       // Distances along the probe direction: the entry at j may move back to the hole unless its home
       // lies after the hole (between hole and j).
-      if (((j - home) & m) >= ((j - hole) & m)) {
+      if ((j - home + n) % n >= (j - hole + n) % n) {
         this.hi[hole] = this.hi[j]!;
         this.lo[hole] = this.lo[j]!;
         this.t[hole] = this.t[j]!;
-        this.id[hole] = this.id[j]!;
         hole = j;
       }
     }
@@ -144,15 +153,9 @@ export class EntityIndex {
     this.count -= 1;
   }
 
-  private grow(): void {
-    const { hi, lo, t, id } = this;
-    const cap = (this.mask + 1) * 2;
-    this.mask = cap - 1;
-    this.hi = new Uint32Array(cap);
-    this.lo = new Uint32Array(cap);
-    this.t = new Float64Array(cap).fill(Number.NaN);
-    this.id = new Float64Array(cap);
-    this.count = 0;
-    for (let i = 0; i < t.length; i++) if (!Number.isNaN(t[i]!)) this.setIfLater(hi[i]!, lo[i]!, t[i]!, id[i]!);
+  private rehash(cap: number): void {
+    const { hi, lo, t } = this;
+    this.alloc(cap);
+    for (let i = 0; i < t.length; i++) if (!Number.isNaN(t[i]!)) this.setIfLater(hi[i]!, lo[i]!, t[i]!);
   }
 }

@@ -314,7 +314,12 @@ export interface WindowSpec<C extends string> {
     fromUs: number,
     toUs: number,
     minTUs: number,
-    tail?: { store: FactStore<C>; fromUs: number; entities?: EntityIndex | null },
+    tail?: {
+      store: FactStore<C>;
+      fromUs: number;
+      /** With `entityKey`: the entity's latest fact in the index (WindowFacts.latestOf). */
+      latestOf?: (hi: number, lo: number) => { t: number; id: number } | undefined;
+    },
   ): Promise<{ rows: FactRow<C>[]; patches?: FactPatch<C>[] }>;
   /**
    * The columns holding each fact's entity key (two u32 words, see readLinked): the engine then keeps
@@ -547,7 +552,7 @@ export class WindowFacts<C extends string> {
       ? await this.spec.readChanged(db, Math.max(this.horizonUs, minT), nowUs, minT, {
           store: this.store!,
           fromUs: tailFrom,
-          entities: this.entities,
+          latestOf: this.entities ? (hi, lo) => this.latestOf(hi, lo) : undefined,
         })
       : { rows: [] };
     const tail: FactRow<C>[] = [];
@@ -574,9 +579,9 @@ export class WindowFacts<C extends string> {
       const through = Math.max(this.indexedThroughUs, index.throughUs);
       this.indexRange(store, Math.min(this.indexedThroughUs, index.fromUs), through);
       this.indexedThroughUs = through;
-      const { t, id, cols } = store.view();
+      const { t, cols } = store.view();
       const { hi, lo } = this.spec.entityKey;
-      for (let i = 0; i < t.length && t[i]! <= minT; i++) this.entities.deleteIf(cols[hi][i]!, cols[lo][i]!, t[i]!, id[i]!);
+      for (let i = 0; i < t.length && t[i]! <= minT; i++) this.entities.deleteIf(cols[hi][i]!, cols[lo][i]!, t[i]!);
     }
     store.pruneThrough(minT);
   }
@@ -584,20 +589,38 @@ export class WindowFacts<C extends string> {
   /** Builds the entity index of the store's facts dated at or before `throughUs`. */
   private reindex(throughUs: number): void {
     if (!this.spec.entityKey || !this.store) return;
-    this.entities = new EntityIndex();
-    this.indexedThroughUs = -Infinity;
+    const { n, t } = this.store.view();
+    // Sized for every fact it takes (an upper bound of its entities), then shrunk if that was generous.
+    this.entities = new EntityIndex(firstAfterIn(t, n, throughUs));
     this.indexRange(this.store, -Infinity, throughUs);
+    this.entities.compact();
     this.indexedThroughUs = throughUs;
+  }
+
+  /**
+   * The entity's latest indexed fact (t, id), if any: the index holds its time, and the fact with the
+   * largest id among those of the entity at that time is the latest.
+   */
+  latestOf(hi: number, lo: number): { t: number; id: number } | undefined {
+    const slot = this.entities?.find(hi, lo) ?? -1;
+    if (slot < 0 || !this.store || !this.spec.entityKey) return undefined;
+    const at = this.entities!.tAt(slot);
+    const { n, t, id, cols } = this.store.view();
+    const khi = cols[this.spec.entityKey.hi];
+    const klo = cols[this.spec.entityKey.lo];
+    let found: number | undefined;
+    for (let i = firstAtOrAfterIn(t, n, at); i < n && t[i] === at; i++) if (khi[i] === hi && klo[i] === lo) found = id[i];
+    return found === undefined ? undefined : { t: at, id: found };
   }
 
   /** Records the store's facts dated in (fromUs, throughUs] in the entity index. */
   private indexRange(store: FactStore<C>, fromUs: number, throughUs: number): void {
-    const { n, t, id, cols } = store.view();
+    const { n, t, cols } = store.view();
     const { hi, lo } = this.spec.entityKey!;
     const khi = cols[hi];
     const klo = cols[lo];
     const [a, b] = [firstAfterIn(t, n, fromUs), firstAfterIn(t, n, throughUs)];
-    for (let i = a; i < b; i++) this.entities!.setIfLater(khi[i]!, klo[i]!, t[i]!, id[i]!);
+    for (let i = a; i < b; i++) this.entities!.setIfLater(khi[i]!, klo[i]!, t[i]!);
   }
 
   /** One cycle, then the window's samples and the self-metrics: what most window collectors publish. */
@@ -721,6 +744,18 @@ function firstAfterIn(t: Float64Array, n: number, x: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (t[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first of the sorted times t[0, n) at or after `x`. */
+function firstAtOrAfterIn(t: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! < x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -1088,7 +1123,7 @@ export function readLinked<C extends string>(
       r.id = Number(r.id);
     }
     rows.sort((a, b) => (a.t as number) - (b.t as number) || (a.id as number) - (b.id as number));
-    const index = tail?.entities;
+    const latestOf = tail?.latestOf;
     const lastOfKey = new Map<string, Record<string, unknown>>();
     const probe: Record<string, unknown>[] = [];
     for (const r of rows) {
@@ -1100,15 +1135,15 @@ export function readLinked<C extends string>(
         r.prev_t = before.t;
         continue;
       }
-      if (!index) {
+      if (!latestOf) {
         probe.push(r);
         continue;
       }
-      const slot = index.find(Number(r.k_hi), Number(r.k_lo));
+      const latest = latestOf(Number(r.k_hi), Number(r.k_lo));
       const t = r.t as number;
-      const pt = slot >= 0 ? index.tAt(slot) : Number.NaN;
-      const pid = slot >= 0 ? index.idAt(slot) : Number.NaN;
-      const olderThanRow = slot < 0 || pt < t || (pt === t && pid < (r.id as number));
+      const pt = latest?.t ?? Number.NaN;
+      const pid = latest?.id ?? Number.NaN;
+      const olderThanRow = !latest || pt < t || (pt === t && pid < (r.id as number));
       if (olderThanRow && pt > minT) {
         r.prev_id = pid;
         r.prev_t = pt;

@@ -748,11 +748,9 @@ function expectEntityIndex(state: WindowFacts<string>): void {
   }
   expect(index.size).toBe(want.size);
   for (const [k, [hi, lo, ft, fid]] of want) {
-    const slot = index.find(hi, lo);
-    if (slot < 0 || index.tAt(slot) !== ft || index.idAt(slot) !== fid)
-      throw new Error(
-        `${state.name}: entity ${k} indexed at ${slot < 0 ? 'nothing' : `(${index.tAt(slot)}, ${index.idAt(slot)})`}, latest fact (${ft}, ${fid})`,
-      );
+    const got = state.latestOf(hi, lo);
+    if (got?.t !== ft || got.id !== fid)
+      throw new Error(`${state.name}: entity ${k} indexed at ${got ? `(${got.t}, ${got.id})` : 'nothing'}, latest fact (${ft}, ${fid})`);
   }
 }
 
