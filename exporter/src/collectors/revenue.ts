@@ -35,7 +35,7 @@ import {
 } from './window-facts';
 
 /** Orders linked per buyer, with the buyer's first order. */
-const BUYER_ORDERS: LinkedRows = {
+export const BUYER_ORDERS: LinkedRows = {
   table: 'orders',
   key: 'user_id',
   time: 'created_at',

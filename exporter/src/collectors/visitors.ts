@@ -34,7 +34,7 @@ import {
 } from './window-facts';
 
 /** Sessions linked per visitor, with the visitor's first session. */
-const VISITOR_SESSIONS: LinkedRows = {
+export const VISITOR_SESSIONS: LinkedRows = {
   table: 'sessions',
   key: 'visitor_id',
   time: 'started_at',
