@@ -141,5 +141,5 @@ export const rollupStateBytes = metric({
   collector: [...windowCollectors, 'seller_credits'],
   source: 'exporter memory',
   definition:
-    'Allocated bytes of the fact columns, kept for the longest window. `collector="seller_credits"`: the balance and lifecycle columns of every seller, read only where a row changed. `collector="support_open"` (only where `support_tickets.updated_at` is followed): the id and `opened_at` of every open ticket. `collector="revenue_active_users"`: revenue\'s own copy of the signed-in sessions, only while `active_users` is disabled; with both enabled they share one store, counted once under `collector="active_users"`.',
+    'Allocated bytes of the fact columns, kept for the longest window, and for `visitors`, `active_users` and `revenue` of their entity index (visitor, user or buyer → latest time, 16 bytes a slot). `collector="seller_credits"`: the balance and lifecycle columns of every seller, read only where a row changed. `collector="support_open"` (only where `support_tickets.updated_at` is followed): the id and `opened_at` of every open ticket. `collector="revenue_active_users"`: revenue\'s own copy of the signed-in sessions, only while `active_users` is disabled; with both enabled they share one store, counted once under `collector="active_users"`.',
 });

@@ -43,7 +43,7 @@ function walk(store: FactStore<Col>, nowUs: number): Record<string, number> {
 test('new and returning visitors from block sums equal the walk over every fact as the clock moves', () => {
   const rand = rng(11);
   const t0 = Date.UTC(2026, 2, 2) * 1000;
-  const store = new FactStore<Col>({ next: 'f64', first: 'f64' });
+  const store = new FactStore<Col>({ next: 'f64', first: 'f64', khi: 'u32', klo: 'u32' });
   // 40,000 sessions over 31 days: several full blocks (4,096 facts) in every window.
   const times = Array.from({ length: 40_000 }, () => t0 - Math.floor(rand() * 31 * DAY)).sort((a, b) => a - b);
   let now = t0;
@@ -52,14 +52,14 @@ test('new and returning visitors from block sums equal the walk over every fact 
       // Blocks of returning visitors only, some of whose next session starts while the clock moves:
       // those blocks change only when a session stops being its visitor's latest.
       const next = rand() < 0.8 ? Infinity : t0 + Math.floor(rand() * 5 * DAY);
-      store.upsert({ t, id: id + 1, first: t0 - 400 * DAY, next });
+      store.upsert({ t, id: id + 1, first: t0 - 400 * DAY, next, khi: 0, klo: id });
       return;
     }
     // Half the visitors first came long ago; the others within the last 10 days before this session.
     const first = rand() < 0.5 ? t0 - 400 * DAY : t - Math.floor(rand() * 10 * DAY);
     // Most sessions are their visitor's latest; some are followed by one up to 2 days later (after now, too).
     const next = rand() < 0.7 ? Infinity : t + Math.floor(rand() * 2 * DAY);
-    store.upsert({ t, id: id + 1, first, next });
+    store.upsert({ t, id: id + 1, first, next, khi: 0, klo: id });
   });
   const evaluate = visitorsByWindow();
   const newIn7d = new Set<number>();

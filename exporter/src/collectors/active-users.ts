@@ -2,8 +2,9 @@
  * Active users (DAU/WAU/MAU), user activation and usage frequency, as a continuous aggregate
  * (./window-facts.ts): one fact per signed-in session of the last 30 days with the start of the same
  * user's next session, so distinct users per window are exact without a Map of users. A cycle reads
- * the sessions started since the previous horizon (and links each to its predecessor through
- * sessions_user_started_id_idx); registered users are counted incrementally. When revenue is enabled
+ * the sessions started since the previous horizon and links each to its predecessor, found in the
+ * store's entity index (user id → latest fact) or, for users without a fact kept, through
+ * sessions_user_started_id_idx; registered users are counted incrementally. When revenue is enabled
  * too, its ARPU divides by these same users: the two read one store of signed-in sessions (owned here,
  * see sharedActiveUserFacts) instead of two copies.
  */
@@ -18,9 +19,12 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   streamFacts,
-  queryLinked,
+  readLinked,
+  keyOf,
   linkedLoadSql,
   linkedChangedSql,
+  linkedRangeSql,
+  linkedPrevSql,
   nextOf,
   windowRange,
   windowSettings,
@@ -38,10 +42,17 @@ const SIGNED_IN_SESSIONS: LinkedRows = {
   extra: [],
   where: 'AND s.user_id IS NOT NULL',
   first: false,
+  keyKind: 'int8',
 };
 
-/** Signed-in sessions started in ($1, $2], each with its user's next session. */
+/** Signed-in sessions started in ($1, $2], each with its user's next and previous session, probed per row. */
 export const ACTIVE_SESSIONS_SQL = linkedChangedSql(SIGNED_IN_SESSIONS);
+
+/** What a cycle reads (readLinked): the same sessions without the probes, previous ones from the entity index. */
+export const ACTIVE_SESSIONS_READ_SQL = linkedRangeSql(SIGNED_IN_SESSIONS);
+
+/** The previous session of the ones the entity index cannot answer (new or lapsed users, rows out of order). */
+export const ACTIVE_SESSIONS_PREV_SQL = linkedPrevSql(SIGNED_IN_SESSIONS);
 
 /** First load: the same facts for ($1, $2], set-based. */
 export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql(SIGNED_IN_SESSIONS);
@@ -50,16 +61,18 @@ export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql(SIGNED_IN_SESSIONS);
 export const REGISTERED_USERS_SQL = `SELECT count(*) AS n FROM users WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz`;
 const REGISTERED_TAIL_SQL = `SELECT count(*) AS n FROM users WHERE created_at > $1::timestamptz AND created_at <= now()`;
 
-type Col = 'next';
+export type ActiveCol = 'next' | 'khi' | 'klo';
+type Col = ActiveCol;
 
 /** Facts and evaluation shared with revenue (ARPU's denominator is the same active-user count). */
 export function activeUserFacts(name: string): WindowFacts<Col> {
-  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r) });
+  const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r), ...keyOf(r) });
   const spec: WindowSpec<Col> = {
-    columns: { next: 'f64' },
+    columns: { next: 'f64', khi: 'u32', klo: 'u32' },
+    entityKey: { hi: 'khi', lo: 'klo' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, ACTIVE_SESSIONS_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: (db, from, to) => queryLinked<Col>(db, ACTIVE_SESSIONS_SQL, from, to, toFact, 'next'),
+    readChanged: readLinked<Col>(SIGNED_IN_SESSIONS, toFact, 'next'),
   };
   return new WindowFacts(name, spec);
 }

@@ -1,6 +1,7 @@
 /**
  * Revenue gauges: ARPU and repeat-purchase ratio per trailing window (range scans on
- * orders_created_at_idx; the "ordered before" check probes orders_user_created_id_idx per buyer), and
+ * orders_created_at_idx; a new order's previous one and the buyer's first come from the store's entity
+ * index, buyer → latest fact, and only for buyers without a fact kept from orders_user_created_id_idx), and
  * monthly recurring revenue from active seller subscriptions, kept as a running sum (./recurring-revenue.ts).
  * ARPU divides by active_users' count of signed-in users: with active_users enabled, the two read one
  * store of signed-in sessions (./shared-window-facts.ts); without it, revenue keeps its own copy
@@ -18,7 +19,8 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   streamFacts,
-  readLinkedWithFirst,
+  readLinked,
+  keyOf,
   linkedLoadSql,
   linkedChangedSql,
   linkedFirstSql,
@@ -33,12 +35,13 @@ import {
 } from './window-facts';
 
 /** Orders linked per buyer, with the buyer's first order. */
-const BUYER_ORDERS: LinkedRows = {
+export const BUYER_ORDERS: LinkedRows = {
   table: 'orders',
   key: 'user_id',
   time: 'created_at',
   extra: ['currency', 'total_amount'],
   first: true,
+  keyKind: 'int8',
 };
 
 /**
@@ -54,7 +57,7 @@ export const ORDER_FIRST_SQL = linkedFirstSql(BUYER_ORDERS);
 /** First load: the same facts for ($1, $2], set-based. */
 export const ORDER_FACTS_LOAD_SQL = linkedLoadSql(BUYER_ORDERS);
 
-type Col = 'cur' | 'amount' | 'next' | 'first';
+type Col = 'cur' | 'amount' | 'next' | 'first' | 'khi' | 'klo';
 
 export const revenue: CollectorFactory = (config, shared) => {
   const currencies = allowList(config, 'currencies');
@@ -68,12 +71,14 @@ export const revenue: CollectorFactory = (config, shared) => {
     amount: Number(r.total_amount),
     next: nextOf(r),
     first: Number(r.first_t),
+    ...keyOf(r),
   });
   const spec: WindowSpec<Col> = {
-    columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64' },
+    columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64', khi: 'u32', klo: 'u32' },
+    entityKey: { hi: 'khi', lo: 'klo' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, ORDER_FACTS_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: readLinkedWithFirst<Col>(ORDER_FACTS_SQL, ORDER_FIRST_SQL, toFact, 'next', 'first'),
+    readChanged: readLinked<Col>(BUYER_ORDERS, toFact, 'next', 'first'),
   };
   const orders = new WindowFacts('revenue', spec);
   // ARPU's denominator: active_users' signed-in sessions when it is enabled too (read together, its

@@ -4,6 +4,7 @@ import type { Logger } from '../runtime/logger';
 import type { Db } from '../runtime/db';
 import type { WindowFacts } from './window-facts';
 import type { SharedWindowFacts } from './shared-window-facts';
+import type { ActiveCol } from './active-users';
 import type { Sample } from '../metrics/sample';
 
 export interface CollectContext {
@@ -42,7 +43,7 @@ export interface Collector {
  */
 export interface SharedState {
   /** Signed-in sessions, when both active_users (which owns them) and revenue are enabled. */
-  readonly activeUserFacts?: SharedWindowFacts<'next'>;
+  readonly activeUserFacts?: SharedWindowFacts<ActiveCol>;
 }
 
 /** Collectors are built fresh per exporter (and per test) because counters carry state. */

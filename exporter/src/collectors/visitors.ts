@@ -3,9 +3,10 @@
  * (./window-facts.ts): one fact per session of the last 30 days with the start of the same visitor's
  * next session and of their first session ever. A visitor counts once per window (through their
  * latest session in it) and is returning when their first session is at or before the window start.
- * A cycle reads sessions started since the previous horizon, with one probe each on
- * sessions_visitor_started_id_idx for the visitor's previous session (whose fact gives the first one);
- * no visitor id is held in memory. Windows are summed per block of
+ * A cycle reads sessions started since the previous horizon; each one's previous session of the same
+ * visitor (whose fact gives the first one) comes from the store's entity index (a 64-bit hash of the
+ * visitor id → the visitor's latest fact, ./entity-index.ts), and only for visitors without a fact kept
+ * (new, or back after 30 days) from a probe of sessions_visitor_started_id_idx. Windows are summed per block of
  * facts (BlockSums), so a cycle re-adds only the blocks that changed, not every fact of 30 days.
  */
 import { M, WINDOW_SECONDS, WINDOWS } from '../../../shared/catalogue';
@@ -16,9 +17,12 @@ import {
   type FactStore,
   LONGEST_WINDOW_SECONDS,
   streamFacts,
-  readLinkedWithFirst,
+  readLinked,
+  keyOf,
   linkedLoadSql,
   linkedChangedSql,
+  linkedRangeSql,
+  linkedPrevSql,
   linkedFirstSql,
   nextOf,
   windowRange,
@@ -30,16 +34,23 @@ import {
 } from './window-facts';
 
 /** Sessions linked per visitor, with the visitor's first session. */
-const VISITOR_SESSIONS: LinkedRows = {
+export const VISITOR_SESSIONS: LinkedRows = {
   table: 'sessions',
   key: 'visitor_id',
   time: 'started_at',
   extra: [],
   first: true,
+  keyKind: 'text',
 };
 
 /** Sessions started in ($1, $2] with their visitor's next and first session. */
 export const VISITOR_SESSIONS_SQL = linkedChangedSql(VISITOR_SESSIONS);
+
+/** What a cycle reads (readLinked): the same sessions without the probes, previous ones from the entity index. */
+export const VISITOR_READ_SQL = linkedRangeSql(VISITOR_SESSIONS);
+
+/** The previous session of the ones the entity index cannot answer (new or lapsed visitors, rows out of order). */
+export const VISITOR_PREV_SQL = linkedPrevSql(VISITOR_SESSIONS);
 
 /** Their entity's first row by id, where the facts read so far do not hold it. */
 export const VISITOR_FIRST_SQL = linkedFirstSql(VISITOR_SESSIONS);
@@ -47,7 +58,7 @@ export const VISITOR_FIRST_SQL = linkedFirstSql(VISITOR_SESSIONS);
 /** First load: the same facts for ($1, $2], set-based. */
 export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql(VISITOR_SESSIONS);
 
-export type Col = 'next' | 'first';
+export type Col = 'next' | 'first' | 'khi' | 'klo';
 
 /**
  * New and returning visitors per window, summed per block of facts. A session counts while it is its
@@ -88,12 +99,14 @@ export const visitors: CollectorFactory = (config) => {
     t: Number(r.t),
     next: nextOf(r),
     first: Number(r.first_t),
+    ...keyOf(r),
   });
   const spec: WindowSpec<Col> = {
-    columns: { next: 'f64', first: 'f64' },
+    columns: { next: 'f64', first: 'f64', khi: 'u32', klo: 'u32' },
+    entityKey: { hi: 'khi', lo: 'klo' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, VISITOR_SESSIONS_LOAD_SQL, [from, to], toFact, sink),
-    readChanged: readLinkedWithFirst<Col>(VISITOR_SESSIONS_SQL, VISITOR_FIRST_SQL, toFact, 'next', 'first'),
+    readChanged: readLinked<Col>(VISITOR_SESSIONS, toFact, 'next', 'first'),
   };
   const evaluate = visitorsByWindow();
   const state = new WindowFacts('visitors', spec);

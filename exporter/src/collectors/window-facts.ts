@@ -8,7 +8,10 @@
  *     commits land; upserts by (time, id) make re-reading idempotent;
  *   - for facts that change without a timestamp (cart status), the open tail of `mutable_horizon`;
  * and drops facts that left the longest window. Changes older than that are caught by the periodic
- * full refresh, whose difference from the incremental value is published as rollup drift.
+ * full refresh, whose difference from the incremental value is published as rollup drift. Linked
+ * facts (sessions and orders with their entity's next and first row) also hold their entity's key,
+ * and the engine keeps an EntityIndex of them (key → latest fact) so that a new row finds its previous
+ * one in memory (readLinked, ./entity-index.ts).
  */
 import { M, type MetricDef, type Window, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import { createHash } from 'node:crypto';
@@ -19,8 +22,9 @@ import { readBinaryStateFile, writeBinaryStateFile } from '../runtime/durable-fi
 import type { Logger } from '../runtime/logger';
 import type { Db } from '../runtime/db';
 import type { Sample } from '../metrics/sample';
+import { EntityIndex } from './entity-index';
 
-export type ColumnKind = 'f64' | 'u8';
+export type ColumnKind = 'f64' | 'u32' | 'u8';
 /** One fact: `t` event time in epoch microseconds, `id` the entity's primary key, then its columns. */
 export type FactRow<C extends string> = { t: number; id: number } & Record<C, number>;
 
@@ -38,7 +42,9 @@ export interface FactPatch<C extends string> {
   value: number;
 }
 
-type Arr = Float64Array | Uint8Array;
+type Arr = Float64Array | Uint32Array | Uint8Array;
+
+const ARRAY_OF = { f64: Float64Array, u32: Uint32Array, u8: Uint8Array } as const;
 
 /** Facts per block of BlockSums; a power of two so the block of an index is a shift. */
 const BLOCK_SHIFT = 12;
@@ -64,7 +70,7 @@ export class FactStore<C extends string> {
     this.id = new Float64Array(capacity);
     this.cols = {} as Record<C, Arr>;
     this.names = Object.keys(kinds) as C[];
-    for (const c of this.names) this.cols[c] = kinds[c] === 'f64' ? new Float64Array(capacity) : new Uint8Array(capacity);
+    for (const c of this.names) this.cols[c] = new ARRAY_OF[kinds[c]](capacity);
     this.changed = new Float64Array((capacity >> BLOCK_SHIFT) + 1).fill(this.version);
   }
 
@@ -308,8 +314,18 @@ export interface WindowSpec<C extends string> {
     fromUs: number,
     toUs: number,
     minTUs: number,
-    tail?: { store: FactStore<C>; fromUs: number },
+    tail?: {
+      store: FactStore<C>;
+      fromUs: number;
+      /** With `entityKey`: the entity's latest fact in the index (WindowFacts.latestOf). */
+      latestOf?: (hi: number, lo: number) => { t: number; id: number } | undefined;
+    },
   ): Promise<{ rows: FactRow<C>[]; patches?: FactPatch<C>[] }>;
+  /**
+   * The columns holding each fact's entity key (two u32 words, see readLinked): the engine then keeps
+   * an EntityIndex of the store, key → latest fact, for readChanged.
+   */
+  readonly entityKey?: { hi: C; lo: C };
   /** Re-read the whole `mutable_horizon` tail every cycle (facts that change without a timestamp). */
   readonly mutableTail?: boolean;
 }
@@ -355,8 +371,11 @@ export async function dbIdentity(db: Db): Promise<string> {
   return row!.identity;
 }
 
-/** Version 1 was JSON with base64 columns (`<name>.window-state.json`); such a file is refused and rebuilt. */
-export const WINDOW_STATE_FORMAT = { format: 'window-facts', version: 2 } as const;
+/**
+ * Version 1 was JSON with base64 columns (`<name>.window-state.json`), version 2 linked facts without
+ * their entity's key (which the entity index is built from): such a file is refused and rebuilt.
+ */
+export const WINDOW_STATE_FORMAT = { format: 'window-facts', version: 3 } as const;
 
 type WindowStateHeader = z.infer<typeof windowStateHeaderSchema>;
 
@@ -369,7 +388,7 @@ export const windowStateHeaderSchema = z.strictObject({
   nextRefreshUs: z.number(),
   facts: z.number().int().nonnegative(),
   /** Section names and kinds, for whoever inspects a file: the fingerprint already covers them. */
-  columns: z.array(z.tuple([z.string(), z.enum(['f64', 'u8'])])),
+  columns: z.array(z.tuple([z.string(), z.enum(['f64', 'u32', 'u8'])])),
 });
 
 /** Microseconds per second: facts, horizons and clocks are epoch µs. */
@@ -432,6 +451,15 @@ export class WindowFacts<C extends string> {
   drift = 0;
   /** The store holds every fact after this instant (the minT of the last cycle's prune or load). */
   keptAfterUs = Infinity;
+  /**
+   * With `spec.entityKey`: each entity's latest fact among the store's facts dated at or before
+   * `indexedThroughUs`, which is the latest horizon (settled time) any cycle reached. Facts after it
+   * are re-read by the next cycle anyway (its read starts at the horizon), so they are linked within
+   * that read and enter the index once settled; a clock moved back leaves the index ahead of the
+   * read's start, which readLinked sees as rows out of order (probed).
+   */
+  entities: EntityIndex | null = null;
+  indexedThroughUs = -Infinity;
 
   constructor(
     readonly name: string,
@@ -480,14 +508,16 @@ export class WindowFacts<C extends string> {
     const nextHorizon = nowUs - s.settleLagSeconds * US;
     if (!this.store) {
       this.store = await this.load(db, minT, nowUs);
+      this.reindex(nextHorizon);
       this.nextRefreshUs = nextRefreshAt(this.name, nowUs, s, true);
       this.horizonUs = nextHorizon;
       this.keptAfterUs = minT;
       return nowUs;
     }
+    const readFromUs = Math.max(this.horizonUs, minT);
     const staged = await this.readIncrement(db, s, minT, nowUs);
     if (nowUs < this.nextRefreshUs) {
-      this.apply(this.store, staged, minT);
+      this.apply(this.store, staged, minT, { fromUs: readFromUs, throughUs: nextHorizon });
       this.horizonUs = nextHorizon;
       this.keptAfterUs = minT;
       return nowUs;
@@ -496,6 +526,7 @@ export class WindowFacts<C extends string> {
     this.apply(this.store, staged, minT);
     this.drift = driftBetween(evaluate(this.store, nowUs), evaluate(fresh, nowUs));
     this.store = fresh;
+    this.reindex(nextHorizon);
     this.nextRefreshUs = nextRefreshAt(this.name, nowUs, s, false);
     this.horizonUs = nextHorizon;
     this.keptAfterUs = minT;
@@ -518,18 +549,78 @@ export class WindowFacts<C extends string> {
     // tail gets one last read covering the time since it was last read.
     const tailFrom = Math.max(minT, Math.min(this.horizonUs, nowUs) - s.mutableHorizonSeconds * US);
     const changed = this.spec.readChanged
-      ? await this.spec.readChanged(db, Math.max(this.horizonUs, minT), nowUs, minT, { store: this.store!, fromUs: tailFrom })
+      ? await this.spec.readChanged(db, Math.max(this.horizonUs, minT), nowUs, minT, {
+          store: this.store!,
+          fromUs: tailFrom,
+          latestOf: this.entities ? (hi, lo) => this.latestOf(hi, lo) : undefined,
+        })
       : { rows: [] };
     const tail: FactRow<C>[] = [];
     if (this.spec.mutableTail) await this.spec.loadRange(db, tailFrom, nowUs, { add: (r) => tail.push(r) });
     return { rows: [...changed.rows, ...tail], patches: changed.patches ?? [] };
   }
 
-  private apply(store: FactStore<C>, staged: { rows: FactRow<C>[]; patches: FactPatch<C>[] }, minT: number): void {
+  /**
+   * Upserts the rows, applies the patches and prunes facts through minT. `index`: the entity index
+   * then takes the facts of (read start, horizon], and forgets an entity whose latest fact is pruned.
+   */
+  private apply(
+    store: FactStore<C>,
+    staged: { rows: FactRow<C>[]; patches: FactPatch<C>[] },
+    minT: number,
+    index?: { fromUs: number; throughUs: number },
+  ): void {
     staged.rows.sort(byTimeThenId);
     for (const r of staged.rows) if (r.t > minT) store.upsert(r);
     for (const p of staged.patches) store.patch(p);
+    if (index && this.entities && this.spec.entityKey) {
+      // Normally (previous horizon, this horizon]; after the clock moved back, from the read's start
+      // (its rows may be older than facts already indexed: set-if-later keeps each entity's latest).
+      const through = Math.max(this.indexedThroughUs, index.throughUs);
+      this.indexRange(store, Math.min(this.indexedThroughUs, index.fromUs), through);
+      this.indexedThroughUs = through;
+      const { t, cols } = store.view();
+      const { hi, lo } = this.spec.entityKey;
+      for (let i = 0; i < t.length && t[i]! <= minT; i++) this.entities.deleteIf(cols[hi][i]!, cols[lo][i]!, t[i]!);
+    }
     store.pruneThrough(minT);
+  }
+
+  /** Builds the entity index of the store's facts dated at or before `throughUs`. */
+  private reindex(throughUs: number): void {
+    if (!this.spec.entityKey || !this.store) return;
+    const { n, t } = this.store.view();
+    // Sized for every fact it takes (an upper bound of its entities), then shrunk if that was generous.
+    this.entities = new EntityIndex(firstAfterIn(t, n, throughUs));
+    this.indexRange(this.store, -Infinity, throughUs);
+    this.entities.compact();
+    this.indexedThroughUs = throughUs;
+  }
+
+  /**
+   * The entity's latest indexed fact (t, id), if any: the index holds its time, and the fact with the
+   * largest id among those of the entity at that time is the latest.
+   */
+  latestOf(hi: number, lo: number): { t: number; id: number } | undefined {
+    const slot = this.entities?.find(hi, lo) ?? -1;
+    if (slot < 0 || !this.store || !this.spec.entityKey) return undefined;
+    const at = this.entities!.tAt(slot);
+    const { n, t, id, cols } = this.store.view();
+    const khi = cols[this.spec.entityKey.hi];
+    const klo = cols[this.spec.entityKey.lo];
+    let found: number | undefined;
+    for (let i = firstAtOrAfterIn(t, n, at); i < n && t[i] === at; i++) if (khi[i] === hi && klo[i] === lo) found = id[i];
+    return found === undefined ? undefined : { t: at, id: found };
+  }
+
+  /** Records the store's facts dated in (fromUs, throughUs] in the entity index. */
+  private indexRange(store: FactStore<C>, fromUs: number, throughUs: number): void {
+    const { n, t, cols } = store.view();
+    const { hi, lo } = this.spec.entityKey!;
+    const khi = cols[hi];
+    const klo = cols[lo];
+    const [a, b] = [firstAfterIn(t, n, fromUs), firstAfterIn(t, n, throughUs)];
+    for (let i = a; i < b; i++) this.entities!.setIfLater(khi[i]!, klo[i]!, t[i]!);
   }
 
   /** One cycle, then the window's samples and the self-metrics: what most window collectors publish. */
@@ -542,7 +633,7 @@ export class WindowFacts<C extends string> {
   selfSamples(): Sample[] {
     return [
       { metric: M.rollupDrift, labels: { collector: this.name }, value: this.drift },
-      { metric: M.rollupStateBytes, labels: { collector: this.name }, value: this.store?.bytes() ?? 0 },
+      { metric: M.rollupStateBytes, labels: { collector: this.name }, value: (this.store?.bytes() ?? 0) + (this.entities?.bytes() ?? 0) },
     ];
   }
 
@@ -582,6 +673,7 @@ export class WindowFacts<C extends string> {
       try {
         this.store = restoring.finish();
         this.horizonUs = h.horizonUs;
+        this.reindex(h.horizonUs);
         this.nextRefreshUs = h.nextRefreshUs;
         // The file on disk is this state: the next save is due SAVE_EVERY_US after it was written
         // (at or after its horizon), not at once, which would rewrite every file before /readyz.
@@ -642,18 +734,31 @@ export function* windowSlices(
 
 /** Count of facts per window: index of the first fact inside (now - W, now] and the end. */
 export function windowRange(t: Float64Array, n: number, nowUs: number, windowSeconds: number): [number, number] {
-  const since = nowUs - windowSeconds * US;
-  const firstAfter = (x: number) => {
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (t[mid]! <= x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  return [firstAfter(since), firstAfter(nowUs)];
+  return [firstAfterIn(t, n, nowUs - windowSeconds * US), firstAfterIn(t, n, nowUs)];
+}
+
+/** Index of the first of the sorted times t[0, n) after `x`. */
+function firstAfterIn(t: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first of the sorted times t[0, n) at or after `x`. */
+function firstAtOrAfterIn(t: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Which rows are linked to their entity's neighbours: `key` (user_id, visitor_id) orders rows by `time`. */
@@ -667,10 +772,43 @@ export interface LinkedRows {
   where?: string;
   /** Also the entity's first row (`first_t`). */
   first: boolean;
+  /** The key's type: an int8 id is split into its two words exactly, a text key is hashed to 64 bits. */
+  keyKind: 'int8' | 'text';
 }
 
 /**
- * Incremental read of linked facts: rows of `table` with `time` in ($1, $2], each with the previous row
+ * The key in `col` as two u32 words `k_hi`, `k_lo` (the entity index's key): an int8
+ * as it is, two's complement; a text key's 64-bit hashtextextended.
+ */
+function keyWords(o: LinkedRows, col: string): string {
+  const h = o.keyKind === 'text' ? `hashtextextended(${col}, 0)` : `${col}::int8`;
+  return `(${h} >> 32) & 4294967295 AS k_hi, ${h} & 4294967295 AS k_lo`;
+}
+
+/** The previous row of `s` under its key in (time, id) order (see linkedChangedSql for the shape). */
+function prevLateral(o: LinkedRows): string {
+  const { table, key, time } = o;
+  return `LEFT JOIN LATERAL (
+      SELECT * FROM (
+        SELECT p.id, p.${time} FROM ${table} p
+         WHERE p.${key} = s.${key} AND (p.${time}, p.id) < (s.${time}, s.id)
+         ORDER BY p.${time} DESC FETCH FIRST 1 ROWS WITH TIES
+      ) latest ORDER BY latest.id DESC LIMIT 1
+    ) prev ON true`;
+}
+
+/** `first_t` of row `s` given its `prev` (NULL when prev is after `minT`: resolveFirst copies it). */
+function firstCase(o: LinkedRows, minT: string): string {
+  const { table, key, time } = o;
+  return `CASE WHEN prev.id IS NULL THEN ${usOf(`s.${time}`)}
+              WHEN prev.${time} > ${minT}::timestamptz THEN NULL
+              ELSE (SELECT ${usOf(`min(p.${time})`)} FROM ${table} p WHERE p.${key} = s.${key}) END AS first_t`;
+}
+
+/**
+ * Incremental read of linked facts with every previous row probed in SQL (readLinked reads the same rows
+ * with linkedRangeSql and probes, through linkedPrevSql, only the rows its entity index cannot answer;
+ * this whole form is what those two are tested against): rows of `table` with `time` in ($1, $2], each with the previous row
  * of the same entity (`key`: user_id, visitor_id) in (time, id) order as `prev_id`/`prev_t`, whose
  * `next_t` this row becomes (prevPatch), and with `first`, `first_t`, the entity's first row.
  * "Counted in a window" is then "in the window and next_t is after now": one fact per entity per
@@ -703,12 +841,25 @@ export function linkedChangedSql(o: LinkedRows): string {
   // NULL when the previous row is after $3 (minT): its fact holds the first row (resolveFirst).
   const first = o.first
     ? `,
-         CASE WHEN prev.id IS NULL THEN ${usOf(`s.${time}`)}
-              WHEN prev.${time} > $3::timestamptz THEN NULL
-              ELSE (SELECT ${usOf(`min(p.${time})`)} FROM ${table} p WHERE p.${key} = s.${key}) END AS first_t`
+         ${firstCase(o, '$3')}`
     : '';
   return `
-  WITH crowded AS MATERIALIZED (
+  ${laterCte(o)}
+  SELECT s.id, ${usOf(`s.${time}`)} AS t${extra}, ${usOf('later.at')} AS next_t,
+         prev.id AS prev_id, ${usOf(`prev.${time}`)} AS prev_t${first}
+    FROM ${table} s
+    LEFT JOIN later ON later.k = s.${key}
+    ${prevLateral(o)}
+   WHERE s.${time} > $1::timestamptz AND s.${time} <= $2::timestamptz ${o.where ?? ''}`;
+}
+
+/**
+ * For the rows of ($1, $2]: per key, the earliest row after $2 (`later`), which is the `next_t` of the
+ * key's last row in the range; see linkedChangedSql.
+ */
+function laterCte(o: LinkedRows): string {
+  const { table, key, time } = o;
+  return `WITH crowded AS MATERIALIZED (
     SELECT count(*) >= ${CROWDED_FUTURE} AS yes
       FROM (SELECT FROM ${table} s WHERE s.${time} > $2::timestamptz ${o.where ?? ''} LIMIT ${CROWDED_FUTURE}) f
   ), later AS MATERIALIZED (
@@ -720,19 +871,36 @@ export function linkedChangedSql(o: LinkedRows): string {
       FROM (SELECT DISTINCT s.${key} AS k FROM ${table} s
              WHERE s.${time} > $1::timestamptz AND s.${time} <= $2::timestamptz ${o.where ?? ''}) r
      WHERE (SELECT yes FROM crowded)
-  )
-  SELECT s.id, ${usOf(`s.${time}`)} AS t${extra}, ${usOf('later.at')} AS next_t,
-         prev.id AS prev_id, ${usOf(`prev.${time}`)} AS prev_t${first}
+  )`;
+}
+
+/**
+ * The rows of ($1, $2] as linkedChangedSql reads them but without the per-row probes: `next_t`, the raw
+ * key `k` (to link rows of the same read) and its words `k_hi`, `k_lo` (the entity index's key). The
+ * previous row comes from the index, or from linkedPrevSql for the rows it cannot answer (readLinked).
+ */
+export function linkedRangeSql(o: LinkedRows): string {
+  const { table, key, time } = o;
+  const extra = o.extra.map((c) => `, s.${c}`).join('');
+  return `
+  ${laterCte(o)}
+  SELECT s.id, ${usOf(`s.${time}`)} AS t${extra}, ${usOf('later.at')} AS next_t, s.${key}::text AS k, ${keyWords(o, `s.${key}`)}
     FROM ${table} s
     LEFT JOIN later ON later.k = s.${key}
-    LEFT JOIN LATERAL (
-      SELECT * FROM (
-        SELECT p.id, p.${time} FROM ${table} p
-         WHERE p.${key} = s.${key} AND (p.${time}, p.id) < (s.${time}, s.id)
-         ORDER BY p.${time} DESC FETCH FIRST 1 ROWS WITH TIES
-      ) latest ORDER BY latest.id DESC LIMIT 1
-    ) prev ON true
    WHERE s.${time} > $1::timestamptz AND s.${time} <= $2::timestamptz ${o.where ?? ''}`;
+}
+
+/**
+ * The previous row (`prev_id`, `prev_t`) and, with `first` ($4 is minT), `first_t` of the rows given as
+ * arrays of key $1, time $2 and id $3: linkedChangedSql's probes, for the rows the entity index cannot
+ * answer. The rows come from the read itself, so each probe descends the (key, time, id) index alone,
+ * without first fetching its row by id.
+ */
+export function linkedPrevSql(o: LinkedRows): string {
+  return `
+  SELECT s.id, prev.id AS prev_id, ${usOf(`prev.${o.time}`)} AS prev_t${o.first ? `, ${firstCase(o, '$4')}` : ''}
+    FROM unnest($1::${o.keyKind}[], $2::timestamptz[], $3::int8[]) AS s(${o.key}, ${o.time}, id)
+    ${prevLateral(o)}`;
 }
 
 /** The first row of the entity of each row whose id is in $1 (`id`, `first_t`): resolveFirst's fallback. */
@@ -742,6 +910,9 @@ export function linkedFirstSql(o: LinkedRows): string {
     FROM ${o.table} s
    WHERE s.id = ANY($1::int8[])`;
 }
+
+/** The entity key words of a linked row (linkedRangeSql, linkedLoadSql) as the fact's `khi`, `klo`. */
+export const keyOf = (r: Record<string, unknown>): { khi: number; klo: number } => ({ khi: Number(r.k_hi), klo: Number(r.k_lo) });
 
 /** `next_t` as a fact column: no next session is +Infinity. */
 export const nextOf = (r: Record<string, unknown>): number => (r.next_t === null || r.next_t === undefined ? Infinity : Number(r.next_t));
@@ -776,7 +947,7 @@ export function linkedLoadSql(o: LinkedRows): string {
   )`
       : ''
   }
-  SELECT s.id, ${usOf('s.at')} AS t, ${usOf('s.next_at')} AS next_t${o.extra.length ? `, ${o.extra.map((c) => `s.${c}`).join(', ')}` : ''}
+  SELECT s.id, ${usOf('s.at')} AS t, ${usOf('s.next_at')} AS next_t, ${keyWords(o, 's.k')}${o.extra.length ? `, ${o.extra.map((c) => `s.${c}`).join(', ')}` : ''}
          ${o.first ? `, CASE WHEN f.before THEN ${usOf('$1::timestamptz')} ELSE ${usOf('s.first_in')} END AS first_t` : ''}
     FROM s ${o.first ? 'JOIN f ON f.k = s.k' : ''}
    WHERE s.at <= $2::timestamptz`;
@@ -917,18 +1088,86 @@ export async function queryLinked<C extends string>(
 }
 
 /**
- * readChanged of linked facts that also carry their entity's first row (visitors' sessions, revenue's
- * orders): `sql` is their linkedChangedSql, `byIdSql` its linkedFirstSql, `next` and `first` the columns.
+ * readChanged of linked facts with an entity index (WindowFacts keeps it when the spec names its
+ * `entityKey`): the rows of ($1, $2] are read without per-row probes (linkedRangeSql), and each row's
+ * previous one is
+ *   - the previous row of the same key in the read, when there is one: the read holds every row of
+ *     the range, so nothing of that key lies between the two;
+ *   - else the entity's latest indexed fact, when it is after minT and before the row in (time, id)
+ *     order: the index holds the store's facts up to an instant at or before the read's start (see
+ *     WindowFacts.indexedThroughUs), and the rows between that instant and the row's are all in the read;
+ *   - else, for an entity with no fact kept after minT (new, lapsed past the longest window, or its
+ *     facts pruned), without `first` (active users): none. Its previous row, if any, has no fact that
+ *     outlives this cycle, so there is nothing to patch;
+ *   - else (with `first`: such an entity's first row; and a late row dated before the entity's latest
+ *     indexed fact, e.g. after the clock moved back) probed as linkedChangedSql does (linkedPrevSql,
+ *     those rows only).
+ * `first` then comes as before (resolveFirst): from the previous row's fact, in the read or the store.
+ * A text key is matched by its 64-bit hash: two visitors sharing one (odds ≈ n²/2⁶⁵, 10⁻⁸ for a
+ * million visitors kept) would be linked until the next full refresh rebuilds the facts, which
+ * publishes the difference as drift. Rows of one read are linked by the key itself.
  */
-export function readLinkedWithFirst<C extends string>(
-  sql: string,
-  byIdSql: string,
+export function readLinked<C extends string>(
+  o: LinkedRows,
   toFact: (r: Record<string, unknown>) => FactRow<C>,
   next: C,
-  first: C,
+  first?: C,
 ): NonNullable<WindowSpec<C>['readChanged']> {
-  return (db, from, to, minT, tail) =>
-    queryLinked(db, sql, from, to, toFact, next, { col: first, minTUs: minT, store: tail?.store, byIdSql });
+  const rangeSql = linkedRangeSql(o);
+  const prevSql = linkedPrevSql(o);
+  const byIdSql = linkedFirstSql(o);
+  return async (db, from, to, minT, tail) => {
+    const rows = await db.query(rangeSql, [usToTimestamp(from), usToTimestamp(to)]);
+    for (const r of rows) {
+      r.t = Number(r.t);
+      r.id = Number(r.id);
+    }
+    rows.sort((a, b) => (a.t as number) - (b.t as number) || (a.id as number) - (b.id as number));
+    const latestOf = tail?.latestOf;
+    const lastOfKey = new Map<string, Record<string, unknown>>();
+    const probe: Record<string, unknown>[] = [];
+    for (const r of rows) {
+      const before = lastOfKey.get(r.k as string);
+      lastOfKey.set(r.k as string, r);
+      r.first_t = null;
+      if (before) {
+        r.prev_id = before.id;
+        r.prev_t = before.t;
+        continue;
+      }
+      if (!latestOf) {
+        probe.push(r);
+        continue;
+      }
+      const latest = latestOf(Number(r.k_hi), Number(r.k_lo));
+      const t = r.t as number;
+      const pt = latest?.t ?? Number.NaN;
+      const pid = latest?.id ?? Number.NaN;
+      const olderThanRow = !latest || pt < t || (pt === t && pid < (r.id as number));
+      if (olderThanRow && pt > minT) {
+        r.prev_id = pid;
+        r.prev_t = pt;
+      } else if (olderThanRow && !o.first) {
+        // No fact of the entity before this row outlives this cycle's prune (the index would hold
+        // it): its previous row, if any, has no fact to patch. Only `first` needs the database.
+        r.prev_id = null;
+        r.prev_t = null;
+      } else probe.push(r);
+    }
+    if (probe.length > 0) {
+      const params: unknown[] = [probe.map((r) => r.k), probe.map((r) => usToTimestamp(r.t as number)), probe.map((r) => r.id)];
+      if (o.first) params.push(usToTimestamp(minT));
+      const found = new Map((await db.query(prevSql, params)).map((p) => [Number(p.id), p]));
+      for (const r of probe) {
+        const p = found.get(r.id as number);
+        r.prev_id = p?.prev_id ?? null;
+        r.prev_t = p?.prev_t ?? null;
+        r.first_t = p?.first_t ?? null;
+      }
+    }
+    if (first) await resolveFirst(db, rows, { col: first, minTUs: minT, store: tail?.store, byIdSql });
+    return { rows: rows.map(toFact), patches: rows.flatMap((r) => prevPatch(r, next)) };
+  };
 }
 
 /** Per window, `metric` = acc[1] / acc[0] of a two-slot BlockSums (0 when acc[0] is 0). */

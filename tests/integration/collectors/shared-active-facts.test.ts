@@ -14,7 +14,7 @@ import { buildRuntime, reloadRuntime, scheduledCollectors } from '../../../expor
 import { COLLECTOR_DEFAULTS } from '../../../exporter/src/collectors';
 import {
   ACTIVE_SESSIONS_LOAD_SQL,
-  ACTIVE_SESSIONS_SQL,
+  ACTIVE_SESSIONS_READ_SQL,
   activeUsersByWindow,
   sharedActiveUserFacts,
 } from '../../../exporter/src/collectors/active-users';
@@ -116,7 +116,7 @@ async function expectExact(au: Sample[] | null, rv: Sample[], config: Config, st
 function sessionReads() {
   const n = { changed: 0, load: 0 };
   const seen = (sql: string) => {
-    if (sql === ACTIVE_SESSIONS_SQL) n.changed += 1;
+    if (sql === ACTIVE_SESSIONS_READ_SQL) n.changed += 1;
     if (sql.includes(ACTIVE_SESSIONS_LOAD_SQL)) n.load += 1;
   };
   return { n, seen };

@@ -163,7 +163,7 @@ describe('first build streamed in batches', () => {
     const store = collector.windowStates![0]!.store!;
     const n = store.size;
     expect(n).toBeGreaterThan(1024);
-    // visitors: t, id, next, first (4 × f64) per fact.
-    expect(store.bytes()).toBe((n + Math.max(1024, n >> 3)) * 32);
+    // visitors: t, id, next, first (4 × f64) and the visitor's key (2 × u32) per fact.
+    expect(store.bytes()).toBe((n + Math.max(1024, n >> 3)) * 40);
   });
 });

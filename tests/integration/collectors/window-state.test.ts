@@ -13,6 +13,7 @@ import { labelKey } from '../../../exporter/src/metrics/labels';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import type { Sample } from '../../../exporter/src/metrics/sample';
 import { withReadOnly } from '../../../exporter/src/runtime/db';
+import { WINDOW_STATE_FORMAT } from '../../../exporter/src/collectors/window-facts';
 import { createLogger } from '../../../exporter/src/runtime/logger';
 import type { Config } from '../../../exporter/src/config/load';
 import * as ref from '../../support/reference';
@@ -82,7 +83,11 @@ describe('state file', () => {
     ['one byte of a fact flipped', (b) => flip(b, bodyStart(b) + 5), 'checksum mismatch'],
     // Still valid JSON with plausible numbers: only the checksum stands between it and wrong values.
     ['one digit of the saved horizon changed in the header', (b) => flip(b, b.indexOf('"horizonUs":') + 13), 'checksum mismatch'],
-    ['another version', edit('"version":2', '"version":7'), 'version 7, expected 2'],
+    [
+      'another version',
+      edit(`"version":${WINDOW_STATE_FORMAT.version}`, '"version":7'),
+      `version 7, expected ${WINDOW_STATE_FORMAT.version}`,
+    ],
     ['another format', edit('"format":"window-facts"', '"format":"window-fucts"'), 'format "window-fucts", expected "window-facts"'],
     ['not a state file', (b) => flip(b, 0), 'not a binary state file'],
   ])('%s: discarded with one log line, moved aside, numbers rebuilt exactly', async (_name, damage, reason) => {
