@@ -84,15 +84,14 @@ test('a fact at two views is not read again; one at none or one is counted again
   await view(twice, t1 - 10_000);
   await view(once, t1 - 5_000);
   await view(never, t1 - 1_000);
-  // New sessions, consecutive ids: none, one view dated an hour before the session (and the read),
-  // three views one of them an hour ahead, one view.
+  // New sessions: none, one view dated an hour before the session (and the read), three views one of
+  // them an hour ahead, one view; and one whose id is far from theirs, so each is probed.
   const fresh = [await session(t1 - 50_000), await session(t1 - 40_000), await session(t1 - 30_000), await session(t1 - 20_000)];
   await view(fresh[1]!, t1 - 50_000 - HOUR);
   await view(fresh[2]!, t1 - 29_000);
   await view(fresh[2]!, t1 - 28_000);
   await view(fresh[2]!, t1 + HOUR);
   await view(fresh[3]!, t1 - 19_000);
-  // A new session whose id is far from the others (a run of its own), with one view.
   const apart = await session(t1 - 15_000, fresh[3]! + 1000);
   await view(apart, t1 - 14_000);
   // Committed late, inside settle_lag: started before the previous cycle.
@@ -108,12 +107,27 @@ test('a fact at two views is not read again; one at none or one is counted again
   expect(second.recounts[0]![0]).toHaveLength(2);
 
   // The views above are read again (settle_lag); the session that had none gets a second one.
-  const t2 = t1 + MIN;
+  const t2 = t1 + 5 * MIN;
   await db.clock.set(t2);
   await view(never, t2 - 1_000);
   const third = await cycle(c);
   await expectReference(third.samples, 'settle_lag re-read');
   expect(third.recounts).toEqual([[[never], [future]]]);
+
+  // Past the far id: new sessions with close ids (one skipped), counted by one range of their ids,
+  // the same kinds of views, the last session of the range with two. The view above is read again.
+  const t3 = t2 + MIN;
+  await db.clock.set(t3);
+  const close = [await session(t3 - 50_000), await session(t3 - 40_000), await session(t3 - 30_000)];
+  await db.tdb.pool.query(`SELECT nextval('sessions_id_seq')`);
+  close.push(await session(t3 - 20_000));
+  await view(close[0]!, t3 - 50_000 - HOUR);
+  await view(close[1]!, t3 + HOUR);
+  await view(close[3]!, t3 - 19_000);
+  await view(close[3]!, t3 - 18_000);
+  const fourth = await cycle(c);
+  await expectReference(fourth.samples, 'new sessions of close ids');
+  expect(fourth.recounts).toEqual([]);
 });
 
 test('sessions whose fact is not found by id are looked up by primary key', async () => {
