@@ -3,9 +3,9 @@
  * session of the last 30 days, its page views counted up to two ("none, one or more" is all the
  * ratio needs). A cycle reads the sessions started since the previous horizon, their views counted
  * by one index range scan over their (consecutive) ids (BOUNCE_CHANGED_SQL), and the ids of older
- * sessions given a page view since then. An older session whose fact already holds two views is done (views are never
- * taken back); the others are counted again by id, their start time taken from their fact, and only a
- * session the facts lack is looked up in `sessions` (BOUNCE_RECOUNT_SQL).
+ * sessions given a page view since then. An older session whose fact already holds two views is done
+ * (views are never taken back); the others are counted again by id, their start time taken from their
+ * fact, and only a session not found among the facts is looked up in `sessions` (BOUNCE_RECOUNT_SQL).
  */
 import { M } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
@@ -39,7 +39,7 @@ export const BOUNCE_FACTS_SQL = `
  *    scan from the lowest id to the highest instead of a probe per session, each of which descended the
  *    index (3 pages, most of them for a session without a view yet). All of a new session's views are
  *    counted, not two: they are rows of the last minutes (a view is not committed before its session).
- *    Where the ids are not that close (the range would hold more than as many other sessions, plus
+ *    Where the ids are not that close (the range would span more other ids than new sessions, plus
  *    64), each session is probed instead;
  *  - each older session given a page view dated in ($1, $2] (`t` NULL), for the caller to settle
  *    against its fact. The new sessions' ids drop their views (most of them) first.
