@@ -1,0 +1,144 @@
+/**
+ * Funnel's cycle reads only the step rows dated in its range and ORs their bits into the facts it
+ * holds. These cases are the ones where a session's rows are not all in the range that first sees the
+ * session: a step dated before the session's start, read while the session still lies after now (by a
+ * running collector, and by one whose first load comes after the row); a new session re-read in the
+ * settle_lag overlap, its earlier step no longer in the range; and a state saved before facts after
+ * now were kept, which is discarded rather than resumed. Each is checked against the full-window
+ * reference (tests/support/reference/funnel.ts) on a pinned clock.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { M, WINDOWS } from '../../../shared/catalogue';
+import { funnel } from '../../../exporter/src/collectors/funnel';
+import type { Collector } from '../../../exporter/src/collectors/types';
+import type { Config } from '../../../exporter/src/config/load';
+import type { Sample } from '../../../exporter/src/metrics/sample';
+import { withReadOnly } from '../../../exporter/src/runtime/db';
+import { createLogger } from '../../../exporter/src/runtime/logger';
+import * as ref from '../../support/reference';
+import { build, collectOnce, testConfig, valueOf } from '../../support/collect';
+import { pinnedDatabase } from '../../support/pinned-clock';
+
+const T0 = Date.UTC(2026, 5, 3, 12, 0);
+const MIN = 60_000;
+const STEPS = ['visit', 'product_view', 'add_to_cart', 'checkout', 'paid'] as const;
+const db = pinnedDatabase(T0);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+beforeAll(async () => {
+  await db.tdb.pool.query(`
+    INSERT INTO users (id, created_at) VALUES (1, '2026-01-01');
+    INSERT INTO sellers (id, applied_at) VALUES (1, '2026-01-01');
+    INSERT INTO sessions (visitor_id, platform, channel, started_at)
+    SELECT 'old' || g, 'web', 'organic', to_timestamp(${T0 / 1000}) - g * interval '3 hours' FROM generate_series(1, 20) g;
+    INSERT INTO events (session_id, type, occurred_at) SELECT id, 'product_view', started_at FROM sessions WHERE id % 2 = 0;`);
+});
+
+/** Funnel steps (1d) as published. */
+const steps = (s: Sample[]) => STEPS.map((step) => valueOf(s, M.funnelSessions.name, { step, window: '1d' })!);
+
+/** The collector's window series equal the reference's, and its 1d steps are returned. */
+async function exact(c: Collector, config: Config): Promise<number[]> {
+  const got = await collectOnce(c, db.clock.pool, config);
+  const want = await collectOnce(ref.funnel(config), db.clock.pool, config);
+  for (const window of WINDOWS)
+    for (const step of STEPS) {
+      const labels = { step, window };
+      expect([window, step, valueOf(got, M.funnelSessions.name, labels)]).toEqual([
+        window,
+        step,
+        valueOf(want, M.funnelSessions.name, labels),
+      ]);
+    }
+  return steps(got);
+}
+
+async function session(startMs: number, visitor: string): Promise<number> {
+  const { rows } = await db.tdb.pool.query(
+    `INSERT INTO sessions (visitor_id, platform, channel, started_at) VALUES ($1, 'web', 'paid', $2) RETURNING id`,
+    [visitor, iso(startMs)],
+  );
+  return Number(rows[0].id);
+}
+const event = (sid: number, type: string, atMs: number) =>
+  db.tdb.pool.query(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, $3)`, [sid, type, iso(atMs)]);
+
+test('a step dated before its session starts, read while the session lies after now, counts once it starts', async () => {
+  const config = testConfig();
+  const running = build(funnel, config);
+  await db.clock.set(T0);
+  const before = await exact(running, config);
+  // A session starting at T0 + 10 min, committed now, with a checkout and a paid order dated T0 + 1 min.
+  const sid = await session(T0 + 10 * MIN, 'later');
+  await event(sid, 'checkout', T0 + MIN);
+  const { rows } = await db.tdb.pool.query(
+    `INSERT INTO orders (user_id, seller_id, session_id, category, created_at, status, total_amount, currency)
+     VALUES (1, 1, $1, 'books', $2, 'paid', 5, 'USD') RETURNING id`,
+    [sid, iso(T0 + MIN)],
+  );
+  await db.tdb.pool.query(
+    `INSERT INTO payments (order_id, provider, status, amount, currency, created_at, updated_at, succeeded_at)
+     VALUES ($1, 'stripe', 'succeeded', 5, 'USD', $2, $2, $2)`,
+    [rows[0].id, iso(T0 + MIN)],
+  );
+  // The rows are read now; the session is counted in no window yet.
+  await db.clock.set(T0 + 2 * MIN);
+  expect(await exact(running, config)).toEqual(before);
+  // A collector whose first load is now, after the rows were dated: it holds the session too.
+  const loadedLater = build(funnel, config);
+  expect(await exact(loadedLater, config)).toEqual(before);
+  // The session has started; its steps were in no range since.
+  await db.clock.set(T0 + 15 * MIN);
+  const gained = [1, 0, 0, 1, 1]; // visit, product_view, add_to_cart, checkout, paid
+  expect(await exact(running, config)).toEqual(before.map((v, i) => v + gained[i]!));
+  expect(await exact(loadedLater, config)).toEqual(before.map((v, i) => v + gained[i]!));
+});
+
+test('a new session re-read in the settle_lag overlap keeps a step dated before the overlap', async () => {
+  const config = testConfig({ collection: { settle_lag: 120 } });
+  const c = build(funnel, config);
+  const t = T0 + 60 * MIN;
+  await db.clock.set(t);
+  const before = await exact(c, config);
+  // Started at t + 150 s with an add to cart dated before it, at t + 60 s.
+  const sid = await session(t + 150_000, 'overlap');
+  await event(sid, 'add_to_cart', t + 60_000);
+  await db.clock.set(t + 200_000);
+  const gained = [1, 0, 1, 0, 0];
+  expect(await exact(c, config)).toEqual(before.map((v, i) => v + gained[i]!));
+  // The next range starts at t + 80 s (200 s - settle_lag): the session is new again, its step is not.
+  await db.clock.set(t + 300_000);
+  expect(await exact(c, config)).toEqual(before.map((v, i) => v + gained[i]!));
+});
+
+test('a funnel state saved before facts after now were kept is discarded with one log line and rebuilt', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-funnel-state-'));
+  try {
+    const config = testConfig({ collection: { settle_lag: 0, state_dir: dir } });
+    const lines: string[] = [];
+    const collect = (c: Collector) => {
+      const log = createLogger('info', { write: (l: string) => void lines.push(l) });
+      const ctrl = new AbortController();
+      return withReadOnly(db.clock.pool, 30, ctrl.signal, (d) => c.collect({ db: d, config, log, signal: ctrl.signal }));
+    };
+    // The same collector as the previous version saved it: no state version in its fingerprint.
+    const previous = build(funnel, config);
+    const spec = previous.windowStates![0]!.spec as { stateVersion?: number };
+    spec.stateVersion = undefined;
+    await collect(previous);
+    const resumed = build(funnel, config);
+    await collect(resumed);
+    const discarded = lines.filter(
+      (l) => l.includes('window state discarded') && l.includes('built from another database or configuration'),
+    );
+    expect(discarded).toHaveLength(1);
+    expect(lines.filter((l) => l.includes('window state restored'))).toHaveLength(0);
+    // Its own state, saved by that cycle, is resumed by the next instance.
+    await collect(build(funnel, config));
+    expect(lines.filter((l) => l.includes('window state restored'))).toHaveLength(1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
