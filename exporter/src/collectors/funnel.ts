@@ -82,15 +82,27 @@ export const FUNNEL_LOAD_SQL = `
     FROM s LEFT JOIN e ON e.id = s.id LEFT JOIN ob ON ob.id = s.id`;
 
 /**
- * Sessions started after $1, each probed in full: a first load or full refresh adds them after the
- * window's facts. Facts of sessions started after now are counted in no window yet; they are kept so
- * that the steps of rows dated before their session's start, read before it started, are not lost
- * (FUNNEL_CHANGED_SQL). Usually none: one range of sessions_started_at_idx that finds nothing.
+ * Sessions started after $1 with a step row dated at or before $1, each probed in full: a first load
+ * or full refresh adds them after the window's facts. No window counts them yet; they are kept because
+ * those rows lie before every later cycle's range (FUNNEL_CHANGED_SQL). Usually none: the later
+ * sessions are a range of sessions_started_at_idx that finds nothing, 0.1 ms on a copy of bench_1m. A
+ * history replayed at a past instant has many: then one hash join per kind of row (1.4 s beside the
+ * load's 2.1 s, bench_1m 35 days before its end; bench/results/funnel-rows.md).
  */
 export const FUNNEL_LATER_SQL = `
+  WITH later AS MATERIALIZED (SELECT id FROM sessions WHERE started_at > $1::timestamptz),
+  early AS (
+    SELECT e.session_id AS id FROM events e JOIN later l ON l.id = e.session_id
+     WHERE e.occurred_at <= $1::timestamptz AND e.type IN ${STEP_EVENTS}
+    UNION
+    SELECT o.session_id FROM orders o JOIN later l ON l.id = o.session_id WHERE o.created_at <= $1::timestamptz
+    UNION
+    SELECT o.session_id FROM payments p JOIN orders o ON o.id = p.order_id JOIN later l ON l.id = o.session_id
+     WHERE p.succeeded_at <= $1::timestamptz
+  )
   SELECT ${FACT_COLUMNS}
     FROM sessions s
-   WHERE s.started_at > $1::timestamptz`;
+   WHERE s.id IN (SELECT id FROM early)`;
 
 /**
  * One read per cycle, of the step rows of ($1, $2] only (events by occurred_at, orders by created_at,

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { M, WINDOWS } from '../../../shared/catalogue';
+import { M } from '../../../shared/catalogue';
 import { funnel } from '../../../exporter/src/collectors/funnel';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import type { Config } from '../../../exporter/src/config/load';
@@ -18,7 +18,7 @@ import type { Sample } from '../../../exporter/src/metrics/sample';
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger } from '../../../exporter/src/runtime/logger';
 import * as ref from '../../support/reference';
-import { build, collectOnce, testConfig, valueOf } from '../../support/collect';
+import { build, collectOnce, seriesOf, testConfig, valueOf } from '../../support/collect';
 import { pinnedDatabase } from '../../support/pinned-clock';
 
 const T0 = Date.UTC(2026, 5, 3, 12, 0);
@@ -39,19 +39,15 @@ beforeAll(async () => {
 /** Funnel steps (1d) as published. */
 const steps = (s: Sample[]) => STEPS.map((step) => valueOf(s, M.funnelSessions.name, { step, window: '1d' })!);
 
-/** The collector's window series equal the reference's, and its 1d steps are returned. */
+/** The collector's funnel and conversion series equal the reference's; its 1d steps are returned. */
 async function exact(c: Collector, config: Config): Promise<number[]> {
   const got = await collectOnce(c, db.clock.pool, config);
   const want = await collectOnce(ref.funnel(config), db.clock.pool, config);
-  for (const window of WINDOWS)
-    for (const step of STEPS) {
-      const labels = { step, window };
-      expect([window, step, valueOf(got, M.funnelSessions.name, labels)]).toEqual([
-        window,
-        step,
-        valueOf(want, M.funnelSessions.name, labels),
-      ]);
-    }
+  const series = (samples: Sample[]) => ({
+    ...seriesOf(samples, M.funnelSessions.name),
+    ...Object.fromEntries(Object.entries(seriesOf(samples, M.conversionRatio.name)).map(([k, v]) => [`conversion ${k}`, v])),
+  });
+  expect(series(got)).toEqual(series(want));
   return steps(got);
 }
 
@@ -62,6 +58,20 @@ async function session(startMs: number, visitor: string): Promise<number> {
   );
   return Number(rows[0].id);
 }
+/** An order of the session created at `createdMs`, with a payment that succeeded at `paidMs` unless null. */
+async function order(sid: number, createdMs: number, paidMs: number | null): Promise<void> {
+  const { rows } = await db.tdb.pool.query(
+    `INSERT INTO orders (user_id, seller_id, session_id, category, created_at, status, total_amount, currency)
+     VALUES (1, 1, $1, 'books', $2, 'paid', 5, 'USD') RETURNING id`,
+    [sid, iso(createdMs)],
+  );
+  if (paidMs !== null)
+    await db.tdb.pool.query(
+      `INSERT INTO payments (order_id, provider, status, amount, currency, created_at, updated_at, succeeded_at)
+       VALUES ($1, 'stripe', 'succeeded', 5, 'USD', $2, $2, $2)`,
+      [rows[0].id, iso(paidMs)],
+    );
+}
 const event = (sid: number, type: string, atMs: number) =>
   db.tdb.pool.query(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, $3)`, [sid, type, iso(atMs)]);
 
@@ -70,28 +80,22 @@ test('a step dated before its session starts, read while the session lies after 
   const running = build(funnel, config);
   await db.clock.set(T0);
   const before = await exact(running, config);
-  // A session starting at T0 + 10 min, committed now, with a checkout and a paid order dated T0 + 1 min.
-  const sid = await session(T0 + 10 * MIN, 'later');
-  await event(sid, 'checkout', T0 + MIN);
-  const { rows } = await db.tdb.pool.query(
-    `INSERT INTO orders (user_id, seller_id, session_id, category, created_at, status, total_amount, currency)
-     VALUES (1, 1, $1, 'books', $2, 'paid', 5, 'USD') RETURNING id`,
-    [sid, iso(T0 + MIN)],
-  );
-  await db.tdb.pool.query(
-    `INSERT INTO payments (order_id, provider, status, amount, currency, created_at, updated_at, succeeded_at)
-     VALUES ($1, 'stripe', 'succeeded', 5, 'USD', $2, $2, $2)`,
-    [rows[0].id, iso(T0 + MIN)],
-  );
-  // The rows are read now; the session is counted in no window yet.
+  // Sessions starting at T0 + 10 min, committed now, each with one kind of step row dated T0 + 1 min:
+  // a checkout; an order; a payment success of an order created once the session started.
+  const early = T0 + MIN;
+  const withEvent = await session(T0 + 10 * MIN, 'later-event');
+  await event(withEvent, 'checkout', early);
+  await order(await session(T0 + 10 * MIN, 'later-order'), early, null);
+  await order(await session(T0 + 10 * MIN, 'later-payment'), T0 + 11 * MIN, early);
+  // The rows are read now; the sessions are counted in no window yet.
   await db.clock.set(T0 + 2 * MIN);
   expect(await exact(running, config)).toEqual(before);
-  // A collector whose first load is now, after the rows were dated: it holds the session too.
+  // A collector whose first load is now, after the rows were dated: it holds the sessions too.
   const loadedLater = build(funnel, config);
   expect(await exact(loadedLater, config)).toEqual(before);
-  // The session has started; its steps were in no range since.
+  // The sessions have started; of their rows only the last order (T0 + 11 min) is in this range.
   await db.clock.set(T0 + 15 * MIN);
-  const gained = [1, 0, 0, 1, 1]; // visit, product_view, add_to_cart, checkout, paid
+  const gained = [3, 0, 0, 1, 1]; // visit, product_view, add_to_cart, checkout, paid
   expect(await exact(running, config)).toEqual(before.map((v, i) => v + gained[i]!));
   expect(await exact(loadedLater, config)).toEqual(before.map((v, i) => v + gained[i]!));
 });
