@@ -168,9 +168,10 @@ export const funnel: CollectorFactory = (config) => {
   const spec: WindowSpec<Col> = {
     columns: { ch: 'u8', steps: 'u8' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
-    // Facts after now last: they sort after the window's, so a build still only appends.
+    // 2: facts of sessions started after now are kept (FUNNEL_CHANGED_SQL); a state saved before lacks them.
     stateVersion: 2,
     loadRange: async (db, from, to, sink) => {
+      // Facts after now last: they sort after the window's, so a build still only appends.
       await streamFacts(db, FUNNEL_LOAD_SQL, [from, to], toFact, sink);
       for (const r of await queryFacts(db, FUNNEL_LATER_SQL, [to], toFact)) sink.add(r);
     },
