@@ -18,6 +18,7 @@ import {
   queryFacts,
   streamFacts,
   usOf,
+  usToTimestamp,
   windowRange,
   WindowFacts,
   type FactRow,
@@ -104,10 +105,13 @@ export const FUNNEL_LATER_SQL = `
     FROM sessions s
    WHERE s.id IN (SELECT id FROM early)`;
 
+/** Step rows dated after now beyond which a cycle probes its new sessions in full instead of reading them. */
+const CROWDED_FUTURE = 1000;
+
 /**
- * One read per cycle, of the step rows of ($1, $2] only (events by occurred_at, orders by created_at,
+ * One read per cycle, of the step rows dated after $1 (events by occurred_at, orders by created_at,
  * payments by succeeded_at), with `steps` the bits those rows add, not a session's steps in full:
- *   - sessions started in ($1, $2] (new; each one row, with no steps when none of its rows is new):
+ *   - sessions started in ($1, $2] (new; each one row, with no steps when none of its rows is read):
  *     their sessions come from the started_at range, joined to the rows' bits by a hash;
  *   - sessions started in ($3, $1] (older) or after $2 (later) that those rows touch, looked up by
  *     primary key once each.
@@ -118,32 +122,51 @@ export const FUNNEL_LATER_SQL = `
  * later (kept as a fact after now, FUNNEL_LATER_SQL). A row committed after its date left the
  * re-read overlap (settle_lag) is the late commit the contract leaves to the full refresh. An older
  * session the store does not hold (itself committed after settle_lag) is still probed in full.
+ * Rows dated after now ($2) count already ("at any time"), so they are read too, every cycle until
+ * their date passes: usually none, the end of each range. Where they are many (a history replayed at
+ * a past instant: every later row is after now), only the rows up to $2 are read, `crowded` says so,
+ * and readChanged probes the new sessions in full (FUNNEL_NEW_SQL), as before this read existed.
  * Copy of bench_busy_1m, steady cycle: see bench/results/funnel-rows.md.
  */
 export const FUNNEL_CHANGED_SQL = `
-  WITH added AS MATERIALIZED (
+  WITH crowded AS MATERIALIZED (
+    SELECT count(*) >= ${CROWDED_FUTURE} AS yes FROM (
+      (SELECT FROM events WHERE occurred_at > $2::timestamptz AND type IN ${STEP_EVENTS} LIMIT ${CROWDED_FUTURE})
+      UNION ALL (SELECT FROM orders WHERE created_at > $2::timestamptz LIMIT ${CROWDED_FUTURE})
+      UNION ALL (SELECT FROM payments WHERE succeeded_at > $2::timestamptz LIMIT ${CROWDED_FUTURE})
+    ) f
+  ),
+  upto AS MATERIALIZED (SELECT CASE WHEN yes THEN $2::timestamptz ELSE 'infinity'::timestamptz END AS at FROM crowded),
+  added AS MATERIALIZED (
     SELECT session_id AS id,
            bit_or(${eventBits('type')}) AS bits
       FROM events
-     WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ${STEP_EVENTS}
+     WHERE occurred_at > $1::timestamptz AND occurred_at <= (SELECT at FROM upto) AND type IN ${STEP_EVENTS}
      GROUP BY session_id
     UNION ALL
-    SELECT session_id, ${STEP_BITS.ordered} FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
+    SELECT session_id, ${STEP_BITS.ordered} FROM orders
+     WHERE created_at > $1::timestamptz AND created_at <= (SELECT at FROM upto)
     UNION ALL
     SELECT o.session_id, ${STEP_BITS.ordered | STEP_BITS.paid} FROM payments p JOIN orders o ON o.id = p.order_id
-     WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
+     WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= (SELECT at FROM upto)
   ),
   a AS MATERIALIZED (SELECT id, bit_or(bits) AS steps FROM added WHERE id IS NOT NULL GROUP BY id),
   fresh AS MATERIALIZED (
     SELECT id, started_at, channel FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz
   )
-  SELECT f.id, ${usOf('f.started_at')} AS t, f.channel, coalesce(a.steps, 0) AS steps
+  SELECT f.id, ${usOf('f.started_at')} AS t, f.channel, coalesce(a.steps, 0) AS steps, (SELECT yes FROM crowded) AS crowded
     FROM fresh f LEFT JOIN a ON a.id = f.id
   UNION ALL
-  SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, a.steps
+  SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, a.steps, false
     FROM (SELECT id, steps FROM a WHERE id NOT IN (SELECT id FROM fresh)) a
     JOIN sessions s ON s.id = a.id
    WHERE (s.started_at > $3::timestamptz AND s.started_at <= $1::timestamptz) OR s.started_at > $2::timestamptz`;
+
+/** Sessions started in ($1, $2], each probed in full: the new sessions of a crowded cycle. */
+export const FUNNEL_NEW_SQL = `
+  SELECT ${FACT_COLUMNS}
+    FROM sessions s
+   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
 
 /** Sessions by id ($1), each probed in full: touched sessions the store does not hold. */
 export const FUNNEL_BY_ID_SQL = `
@@ -179,7 +202,13 @@ export const funnel: CollectorFactory = (config) => {
       // The bits of the range's rows, added to the steps the store holds (steps only grow).
       const rows: FactRow<Col>[] = [];
       const unknown: number[] = [];
-      for (const r of await queryFacts(db, FUNNEL_CHANGED_SQL, [from, to, minT], toFact)) {
+      const read = await db.query(FUNNEL_CHANGED_SQL, [from, to, minT].map(usToTimestamp));
+      // Crowded: the new sessions' rows after now were not read; their full probe has them all.
+      const full = read.some((r) => r.crowded === true)
+        ? new Map((await queryFacts(db, FUNNEL_NEW_SQL, [from, to], toFact)).map((f) => [f.id, f.steps]))
+        : undefined;
+      for (const r of read.map(toFact)) {
+        r.steps |= full?.get(r.id) ?? 0;
         const stored = tail?.store.get(r.t, r.id, 'steps');
         // An older session the store lacks was committed after settle_lag: its rows so far are unread.
         if (stored === undefined && r.t <= from) unknown.push(r.id);

@@ -4,7 +4,9 @@
  * session: a step dated before the session's start, read while the session still lies after now (by a
  * running collector, and by one whose first load comes after the row); a new session re-read in the
  * settle_lag overlap, its earlier step no longer in the range; and a state saved before facts after
- * now were kept, which is discarded rather than resumed. Each is checked against the full-window
+ * now were kept, which is discarded rather than resumed. And steps dated after now, which count at
+ * once: read with the range while they are few, and through a full probe of the new sessions where
+ * they are many (a history replayed at a past instant). Each is checked against the full-window
  * reference (tests/support/reference/funnel.ts) on a pinned clock.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -115,6 +117,38 @@ test('a new session re-read in the settle_lag overlap keeps a step dated before 
   // The next range starts at t + 80 s (200 s - settle_lag): the session is new again, its step is not.
   await db.clock.set(t + 300_000);
   expect(await exact(c, config)).toEqual(before.map((v, i) => v + gained[i]!));
+});
+
+test('a step dated after now counts at once, for a new session and for an older one', async () => {
+  const config = testConfig();
+  const t = T0 + 2 * 60 * MIN;
+  await db.clock.set(t);
+  const older = await session(t - 10 * MIN, 'older');
+  const c = build(funnel, config);
+  const before = await exact(c, config);
+  // An add to cart of the older session and a checkout of a new one, both dated hours after now.
+  await event(older, 'add_to_cart', t + 60 * MIN);
+  await event(await session(t + 30_000, 'new'), 'checkout', t + 120 * MIN);
+  await db.clock.set(t + MIN);
+  expect(await exact(c, config)).toEqual(before.map((v, i) => v + [1, 0, 1, 1, 0][i]!));
+});
+
+test('with many step rows dated after now (a replayed history), new sessions are probed in full', async () => {
+  const config = testConfig();
+  const t = T0 + 4 * 60 * MIN;
+  await db.clock.set(t);
+  const c = build(funnel, config);
+  const before = await exact(c, config);
+  // 1,000 product views dated after now (one future session's), and a new session with a paid order
+  // whose payment succeeds after now.
+  const crowd = await session(t + 600 * MIN, 'crowd');
+  await db.tdb.pool.query(
+    `INSERT INTO events (session_id, type, occurred_at) SELECT $1, 'product_view', $2::timestamptz + g * interval '1 second' FROM generate_series(1, 1000) g`,
+    [crowd, iso(t + 601 * MIN)],
+  );
+  await order(await session(t + 30_000, 'paid-later'), t + 40_000, t + 90 * MIN);
+  await db.clock.set(t + MIN);
+  expect(await exact(c, config)).toEqual(before.map((v, i) => v + [1, 0, 0, 0, 1][i]!));
 });
 
 test('a funnel state saved before facts after now were kept is discarded with one log line and rebuilt', async () => {

@@ -325,7 +325,8 @@ class LoginTraffic implements Traffic {
  * lose: sessions starting up to two hours after `to` (so after now) whose step events, orders and
  * payment successes are dated in (from, to], read while no window counts the session yet, across cycles,
  * restarts, reloads and full refreshes; and sessions of (from, to] with a step dated before their start,
- * inside the range or, for late commits, in the settle_lag overlap the next cycle re-reads.
+ * inside the range or, for late commits, in the settle_lag overlap the next cycle re-reads; and steps
+ * dated after now, which count at once.
  */
 class EarlyStepTraffic implements Traffic {
   constructor(private readonly r: () => number) {}
@@ -347,6 +348,13 @@ class EarlyStepTraffic implements Traffic {
           sid,
           EVENT_TYPES[Math.floor(this.r() * 3)],
           early(),
+        ]);
+      // And one dated up to an hour after `to` (after now), which counts at once.
+      if (this.r() < 0.3)
+        await q(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, $3)`, [
+          sid,
+          EVENT_TYPES[Math.floor(this.r() * 3)],
+          iso(to + 1 + Math.floor(this.r() * HOUR)),
         ]);
       if (this.r() < 0.4) {
         const { rows: o } = await q(
