@@ -126,11 +126,14 @@ test('a step dated after now counts at once, for a new session and for an older 
   const older = await session(t - 10 * MIN, 'older');
   const c = build(funnel, config);
   const before = await exact(c, config);
-  // An add to cart of the older session and a checkout of a new one, both dated hours after now.
+  // An add to cart of the older session and a checkout of a new one, both dated hours after now; an
+  // order created after now, and a payment of an order of now that succeeds after now.
   await event(older, 'add_to_cart', t + 60 * MIN);
   await event(await session(t + 30_000, 'new'), 'checkout', t + 120 * MIN);
+  await order(await session(t + 30_000, 'ordered-later'), t + 60 * MIN, null);
+  await order(await session(t + 30_000, 'paid-later'), t + 40_000, t + 60 * MIN);
   await db.clock.set(t + MIN);
-  expect(await exact(c, config)).toEqual(before.map((v, i) => v + [1, 0, 1, 1, 0][i]!));
+  expect(await exact(c, config)).toEqual(before.map((v, i) => v + [3, 0, 1, 1, 1][i]!));
 });
 
 test('with many step rows dated after now (a replayed history), new sessions are probed in full', async () => {
