@@ -105,8 +105,13 @@ export const FUNNEL_LATER_SQL = `
     FROM sessions s
    WHERE s.id IN (SELECT id FROM early)`;
 
-/** Step rows dated after now beyond which a cycle probes its new sessions in full instead of reading them. */
-const CROWDED_FUTURE = 1000;
+/**
+ * Rows of a kind dated after now beyond which a cycle probes its new sessions in full instead of reading
+ * them. Live there are none; a replayed history has the rest of it: 1,000 made the 35-day backfill
+ * (`bench/backfill-replay.ts 35 direct`) spend 11.0 s of CPU in funnel, 50 8.5 s (main: 6.4 s), its
+ * last hours reading and looking up up to that many rows every cycle.
+ */
+const CROWDED_FUTURE = 50;
 
 /**
  * One read per cycle, of the step rows dated after $1 (events by occurred_at, orders by created_at,
@@ -124,22 +129,20 @@ const CROWDED_FUTURE = 1000;
  * session the store does not hold (itself committed after settle_lag) is still probed in full.
  * Rows dated after now ($2) count already ("at any time"), so they are read too, every cycle until
  * their date passes: usually none, the end of each range. Where they are many (a history replayed at
- * a past instant: every later row is after now), up to CROWDED_FUTURE of a kind are read, `crowded`
- * says so, they are not used, and readChanged probes the new sessions in full (FUNNEL_NEW_SQL), as
- * before this read existed. Each kind is its own LIMIT, not one bound for all: a bound the planner
- * cannot see (chosen in the statement) made it plan a few payment successes as a hash join over every
- * order, 14 ms instead of 0.1.
+ * a past instant: every later row is after now), `crowded` says so after counting at most
+ * CROWDED_FUTURE index entries of a kind (orders and payments first, all index-only), they are not
+ * read, and readChanged probes the new sessions in full (FUNNEL_NEW_SQL), as before this read existed.
+ * The ranges after now are their own, gated by `crowded`, not one range under a bound chosen in the
+ * statement: the planner cannot see such a bound, and planned a few payment successes as a hash join
+ * over every order (14 ms instead of 0.1 on a copy of bench_1m).
  * Copy of bench_busy_1m, steady cycle: see bench/results/funnel-rows.md.
  */
 export const FUNNEL_CHANGED_SQL = `
-  WITH later_e AS MATERIALIZED (
-    SELECT session_id, type FROM events WHERE occurred_at > $2::timestamptz AND type IN ${STEP_EVENTS} LIMIT ${CROWDED_FUTURE}
-  ),
-  later_o AS MATERIALIZED (SELECT session_id FROM orders WHERE created_at > $2::timestamptz LIMIT ${CROWDED_FUTURE}),
-  later_p AS MATERIALIZED (SELECT order_id FROM payments WHERE succeeded_at > $2::timestamptz LIMIT ${CROWDED_FUTURE}),
-  crowded AS MATERIALIZED (
-    SELECT (SELECT count(*) FROM later_e) >= ${CROWDED_FUTURE} OR (SELECT count(*) FROM later_o) >= ${CROWDED_FUTURE}
-        OR (SELECT count(*) FROM later_p) >= ${CROWDED_FUTURE} AS yes
+  WITH crowded AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM (SELECT FROM orders WHERE created_at > $2::timestamptz LIMIT ${CROWDED_FUTURE}) f) >= ${CROWDED_FUTURE}
+        OR (SELECT count(*) FROM (SELECT FROM payments WHERE succeeded_at > $2::timestamptz LIMIT ${CROWDED_FUTURE}) f) >= ${CROWDED_FUTURE}
+        OR (SELECT count(*) FROM (SELECT FROM events WHERE occurred_at > $2::timestamptz LIMIT ${CROWDED_FUTURE}) f) >= ${CROWDED_FUTURE}
+        AS yes
   ),
   added AS MATERIALIZED (
     SELECT session_id AS id,
@@ -153,12 +156,13 @@ export const FUNNEL_CHANGED_SQL = `
     SELECT o.session_id, ${STEP_BITS.ordered | STEP_BITS.paid} FROM payments p JOIN orders o ON o.id = p.order_id
      WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
     UNION ALL
-    SELECT session_id, ${eventBits('type')} FROM later_e WHERE NOT (SELECT yes FROM crowded)
+    SELECT session_id, ${eventBits('type')} FROM events
+     WHERE occurred_at > $2::timestamptz AND type IN ${STEP_EVENTS} AND NOT (SELECT yes FROM crowded)
     UNION ALL
-    SELECT session_id, ${STEP_BITS.ordered} FROM later_o WHERE NOT (SELECT yes FROM crowded)
+    SELECT session_id, ${STEP_BITS.ordered} FROM orders WHERE created_at > $2::timestamptz AND NOT (SELECT yes FROM crowded)
     UNION ALL
-    SELECT o.session_id, ${STEP_BITS.ordered | STEP_BITS.paid} FROM later_p p JOIN orders o ON o.id = p.order_id
-     WHERE NOT (SELECT yes FROM crowded)
+    SELECT o.session_id, ${STEP_BITS.ordered | STEP_BITS.paid} FROM payments p JOIN orders o ON o.id = p.order_id
+     WHERE p.succeeded_at > $2::timestamptz AND NOT (SELECT yes FROM crowded)
   ),
   a AS MATERIALIZED (SELECT id, bit_or(bits) AS steps FROM added WHERE id IS NOT NULL GROUP BY id),
   fresh AS MATERIALIZED (
