@@ -2,10 +2,10 @@
  * Funnel steps and conversion per trailing window, as a continuous aggregate (./window-facts.ts):
  * one fact per session of the last 30 days (channel, steps reached). A session's steps change when
  * an event, order or payment success arrives, each with its own event time, so a cycle reads only
- * sessions started or touched since the previous horizon. New sessions are probed in full through
- * events_session_type_idx, orders_session_idx and payments_order_idx; an older session gets the steps
- * of its new rows added to the ones its fact holds (steps only grow), and is probed in full only when
- * the store does not hold it.
+ * the step rows dated since the previous horizon, once, and ORs their bits into the facts of the
+ * sessions they belong to (steps only grow): a new session is not probed for its rows, and an older
+ * one is probed in full only when the store does not hold it. Sessions started after now that such
+ * rows already touch are kept as facts no window counts yet (FUNNEL_CHANGED_SQL says why).
  */
 import { M, WINDOWS, WINDOW_SECONDS } from '../../../shared/catalogue';
 import type { CollectorFactory } from './types';
@@ -15,10 +15,10 @@ import {
   BlockSums,
   type FactStore,
   LONGEST_WINDOW_SECONDS,
-  NEW_SESSION_IDS,
   queryFacts,
   streamFacts,
   usOf,
+  usToTimestamp,
   windowRange,
   WindowFacts,
   type FactRow,
@@ -82,27 +82,69 @@ export const FUNNEL_LOAD_SQL = `
   SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, coalesce(e.bits, 0) | coalesce(ob.bits, 0) AS steps
     FROM s LEFT JOIN e ON e.id = s.id LEFT JOIN ob ON ob.id = s.id`;
 
-/** Sessions started in ($1, $2], each probed in full. */
-export const FUNNEL_NEW_SQL = `
+/**
+ * Sessions started after $1 with a step row dated at or before $1, each probed in full: a first load
+ * or full refresh adds them after the window's facts. No window counts them yet; they are kept because
+ * those rows lie before every later cycle's range (FUNNEL_CHANGED_SQL). Usually none: the later
+ * sessions are a range of sessions_started_at_idx that finds nothing, 0.1 ms on a copy of bench_1m. A
+ * history replayed at a past instant has many: then one hash join per kind of row (1.4 s beside the
+ * load's 2.1 s, bench_1m 35 days before its end; bench/results/funnel-rows.md).
+ */
+export const FUNNEL_LATER_SQL = `
+  WITH later AS MATERIALIZED (SELECT id FROM sessions WHERE started_at > $1::timestamptz),
+  early AS (
+    SELECT e.session_id AS id FROM events e JOIN later l ON l.id = e.session_id
+     WHERE e.occurred_at <= $1::timestamptz AND e.type IN ${STEP_EVENTS}
+    UNION
+    SELECT o.session_id FROM orders o JOIN later l ON l.id = o.session_id WHERE o.created_at <= $1::timestamptz
+    UNION
+    SELECT o.session_id FROM payments p JOIN orders o ON o.id = p.order_id JOIN later l ON l.id = o.session_id
+     WHERE p.succeeded_at <= $1::timestamptz
+  )
   SELECT ${FACT_COLUMNS}
     FROM sessions s
-   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
+   WHERE s.id IN (SELECT id FROM early)`;
 
 /**
- * Sessions started in ($3, $1] that reached a step in ($1, $2], with the steps their rows of ($1, $2]
- * add (`steps`), not their steps in full: the store holds those as of the previous cycles, and steps
- * only grow (a success also proves the order). Re-reading an overlap (settle_lag) adds nothing twice.
- * Rows of new sessions (most of them) are dropped by id before sessions are looked up by primary key,
- * once for the three kinds of rows: `added` is MATERIALIZED so that the filter is not pushed into each
- * branch, which built the set of new session ids three times, each an index scan fetching the table
- * page of every new session. Copy of bench_busy_1m: `bench/collection-cost.ts --cycles 7 --only
- * visitors,bounce,funnel,active_users,revenue`, 3 runs each alternated, load 2.2–3.8: this read 365–423
- * → 333–379 pages a steady cycle (the minute's sessions lie on a few table pages); EXPLAIN ANALYZE 90×
- * each alternated, load 1.8–3.0, of a minute whose sessions are spread over many pages: 971 → 717
- * pages, 0.77× the time; of an older, all-visible minute: 894 → 884 pages, 0.89× the time.
+ * Rows of a kind dated after now beyond which a cycle probes its new sessions in full instead of reading
+ * them. Live there are none; a replayed history has the rest of it: 1,000 made the 35-day backfill
+ * (`bench/backfill-replay.ts 35 direct`) spend 11.0 s of CPU in funnel, 50 8.5 s (main: 6.4 s), its
+ * last hours reading and looking up up to that many rows every cycle.
  */
-export const FUNNEL_TOUCHED_SQL = `
-  WITH added AS MATERIALIZED (
+const CROWDED_FUTURE = 50;
+
+/**
+ * One read per cycle, of the step rows dated after $1 (events by occurred_at, orders by created_at,
+ * payments by succeeded_at), with `steps` the bits those rows add, not a session's steps in full:
+ *   - sessions started in ($1, $2] (new; each one row, with no steps when none of its rows is read):
+ *     their sessions come from the started_at range, joined to the rows' bits by a hash;
+ *   - sessions started in ($3, $1] (older) or after $2 (later) that those rows touch, looked up by
+ *     primary key once each.
+ * Steps only grow and OR is idempotent, so readChanged ORs these bits into the fact the store holds.
+ * A session's bits are complete without a probe of its older rows: under the schema's foreign keys a
+ * child row is committed after its session, so a row dated before the range was read by the cycle
+ * whose range held its date, with its session then visible: older, new (its fact holds the bit) or
+ * later (kept as a fact after now, FUNNEL_LATER_SQL). A row committed after its date left the
+ * re-read overlap (settle_lag) is the late commit the contract leaves to the full refresh. An older
+ * session the store does not hold (itself committed after settle_lag) is still probed in full.
+ * Rows dated after now ($2) count already ("at any time"), so they are read too, every cycle until
+ * their date passes: usually none, the end of each range. Where they are many (a history replayed at
+ * a past instant: every later row is after now), `crowded` says so after counting at most
+ * CROWDED_FUTURE index entries of a kind (orders and payments first, all index-only), they are not
+ * read, and readChanged probes the new sessions in full (FUNNEL_NEW_SQL), as before this read existed.
+ * The ranges after now are their own, gated by `crowded`, not one range under a bound chosen in the
+ * statement: the planner cannot see such a bound, and planned a few payment successes as a hash join
+ * over every order (14 ms instead of 0.1 on a copy of bench_1m).
+ * Copy of bench_busy_1m, steady cycle: see bench/results/funnel-rows.md.
+ */
+export const FUNNEL_CHANGED_SQL = `
+  WITH crowded AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM (SELECT FROM orders WHERE created_at > $2::timestamptz LIMIT ${CROWDED_FUTURE}) f) >= ${CROWDED_FUTURE}
+        OR (SELECT count(*) FROM (SELECT FROM payments WHERE succeeded_at > $2::timestamptz LIMIT ${CROWDED_FUTURE}) f) >= ${CROWDED_FUTURE}
+        OR (SELECT count(*) FROM (SELECT FROM events WHERE occurred_at > $2::timestamptz LIMIT ${CROWDED_FUTURE}) f) >= ${CROWDED_FUTURE}
+        AS yes
+  ),
+  added AS MATERIALIZED (
     SELECT session_id AS id,
            bit_or(${eventBits('type')}) AS bits
       FROM events
@@ -113,11 +155,32 @@ export const FUNNEL_TOUCHED_SQL = `
     UNION ALL
     SELECT o.session_id, ${STEP_BITS.ordered | STEP_BITS.paid} FROM payments p JOIN orders o ON o.id = p.order_id
      WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
+    UNION ALL
+    SELECT session_id, ${eventBits('type')} FROM events
+     WHERE occurred_at > $2::timestamptz AND type IN ${STEP_EVENTS} AND NOT (SELECT yes FROM crowded)
+    UNION ALL
+    SELECT session_id, ${STEP_BITS.ordered} FROM orders WHERE created_at > $2::timestamptz AND NOT (SELECT yes FROM crowded)
+    UNION ALL
+    SELECT o.session_id, ${STEP_BITS.ordered | STEP_BITS.paid} FROM payments p JOIN orders o ON o.id = p.order_id
+     WHERE p.succeeded_at > $2::timestamptz AND NOT (SELECT yes FROM crowded)
+  ),
+  a AS MATERIALIZED (SELECT id, bit_or(bits) AS steps FROM added WHERE id IS NOT NULL GROUP BY id),
+  fresh AS MATERIALIZED (
+    SELECT id, started_at, channel FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz
   )
-  SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, a.steps
-    FROM (SELECT id, bit_or(bits) AS steps FROM added WHERE id NOT IN (${NEW_SESSION_IDS}) GROUP BY id) a
+  SELECT f.id, ${usOf('f.started_at')} AS t, f.channel, coalesce(a.steps, 0) AS steps, (SELECT yes FROM crowded) AS crowded
+    FROM fresh f LEFT JOIN a ON a.id = f.id
+  UNION ALL
+  SELECT s.id, ${usOf('s.started_at')} AS t, s.channel, a.steps, false
+    FROM (SELECT id, steps FROM a WHERE id NOT IN (SELECT id FROM fresh)) a
     JOIN sessions s ON s.id = a.id
-   WHERE s.started_at > $3::timestamptz AND s.started_at <= $1::timestamptz`;
+   WHERE (s.started_at > $3::timestamptz AND s.started_at <= $1::timestamptz) OR s.started_at > $2::timestamptz`;
+
+/** Sessions started in ($1, $2], each probed in full: the new sessions of a crowded cycle. */
+export const FUNNEL_NEW_SQL = `
+  SELECT ${FACT_COLUMNS}
+    FROM sessions s
+   WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
 
 /** Sessions by id ($1), each probed in full: touched sessions the store does not hold. */
 export const FUNNEL_BY_ID_SQL = `
@@ -142,15 +205,28 @@ export const funnel: CollectorFactory = (config) => {
   const spec: WindowSpec<Col> = {
     columns: { ch: 'u8', steps: 'u8' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
-    loadRange: (db, from, to, sink) => streamFacts(db, FUNNEL_LOAD_SQL, [from, to], toFact, sink),
+    // 2: facts of sessions started after now are kept (FUNNEL_CHANGED_SQL); a state saved before lacks them.
+    stateVersion: 2,
+    loadRange: async (db, from, to, sink) => {
+      // Facts after now last: they sort after the window's, so a build still only appends.
+      await streamFacts(db, FUNNEL_LOAD_SQL, [from, to], toFact, sink);
+      for (const r of await queryFacts(db, FUNNEL_LATER_SQL, [to], toFact)) sink.add(r);
+    },
     readChanged: async (db, from, to, minT, tail) => {
-      // New sessions in full; older ones that reached a step get it added to their stored steps.
-      const rows = await queryFacts(db, FUNNEL_NEW_SQL, [from, to], toFact);
+      // The bits of the range's rows, added to the steps the store holds (steps only grow).
+      const rows: FactRow<Col>[] = [];
       const unknown: number[] = [];
-      for (const r of await queryFacts(db, FUNNEL_TOUCHED_SQL, [from, to, minT], toFact)) {
+      const read = await db.query(FUNNEL_CHANGED_SQL, [from, to, minT].map(usToTimestamp));
+      // Crowded: the new sessions' rows after now were not read; their full probe has them all.
+      const full = read.some((r) => r.crowded === true)
+        ? new Map((await queryFacts(db, FUNNEL_NEW_SQL, [from, to], toFact)).map((f) => [f.id, f.steps]))
+        : undefined;
+      for (const r of read.map(toFact)) {
+        r.steps |= full?.get(r.id) ?? 0;
         const stored = tail?.store.get(r.t, r.id, 'steps');
-        if (stored === undefined) unknown.push(r.id);
-        else rows.push({ ...r, steps: stored | r.steps });
+        // An older session the store lacks was committed after settle_lag: its rows so far are unread.
+        if (stored === undefined && r.t <= from) unknown.push(r.id);
+        else rows.push({ ...r, steps: (stored ?? 0) | r.steps });
       }
       if (unknown.length > 0) rows.push(...(await queryFacts(db, FUNNEL_BY_ID_SQL, [], toFact, [unknown])));
       return { rows };

@@ -328,6 +328,11 @@ export interface WindowSpec<C extends string> {
   readonly entityKey?: { hi: C; lo: C };
   /** Re-read the whole `mutable_horizon` tail every cycle (facts that change without a timestamp). */
   readonly mutableTail?: boolean;
+  /**
+   * Raised when what a saved state holds changes meaning (part of the fingerprint): a state saved
+   * before is discarded and rebuilt, with one log line, rather than resumed.
+   */
+  readonly stateVersion?: number;
 }
 
 export interface WindowSettings {
@@ -643,7 +648,9 @@ export class WindowFacts<C extends string> {
 
   private fingerprint(s: WindowSettings, identity: string): string {
     return createHash('sha256')
-      .update(`${identity}|${this.name}|${JSON.stringify(this.spec.columns)}|${s.configFingerprint}`)
+      .update(
+        `${identity}|${this.name}|${JSON.stringify(this.spec.columns)}|${s.configFingerprint}${this.spec.stateVersion ? `|v${this.spec.stateVersion}` : ''}`,
+      )
       .digest('hex');
   }
 

@@ -103,7 +103,7 @@ const PAIRS: {
   /** A knob of the collector's own set for the run; returns what undoes it. */
   around?: () => () => void;
 }[] = [
-  { name: 'funnel', reference: ref.funnel },
+  { name: 'funnel', reference: ref.funnel, traffic: (r) => new EarlyStepTraffic(r) },
   { name: 'bounce', reference: ref.bounce },
   {
     name: 'bounce',
@@ -338,6 +338,61 @@ class LoginTraffic implements Traffic {
   edgeAt(now: number, windowMs: number): number | null {
     const t = this.failures.find((x) => x + windowMs > now);
     return t === undefined ? null : t + windowMs;
+  }
+}
+
+/**
+ * Funnel rows dated before their session's start, which a cycle reading only the range's rows must not
+ * lose: sessions starting up to two hours after `to` (so after now) whose step events, orders and
+ * payment successes are dated in (from, to], read while no window counts the session yet, across cycles,
+ * restarts, reloads and full refreshes; and sessions of (from, to] with a step dated before their start,
+ * inside the range or, for late commits, in the settle_lag overlap the next cycle re-reads; and steps
+ * dated after now, which count at once.
+ */
+class EarlyStepTraffic implements Traffic {
+  constructor(private readonly r: () => number) {}
+  async between(from: number, to: number, n: number): Promise<void> {
+    await user(1);
+    for (let i = 0; i < n; i++) {
+      const future = this.r() < 0.5;
+      const start = future ? to + 1 + Math.floor(this.r() * 2 * HOUR) : to - Math.floor(this.r() * (to - from));
+      const { rows } = await q(`INSERT INTO sessions (visitor_id, platform, channel, started_at) VALUES ($1, 'web', $2, $3) RETURNING id`, [
+        `early${Math.floor(this.r() * 20)}`,
+        CHANNELS[Math.floor(this.r() * CHANNELS.length)],
+        iso(start),
+      ]);
+      const sid = Number(rows[0].id);
+      // Before the start, and inside (from, to]: the cycle whose range holds it reads it.
+      const early = () => iso(Math.max(from + 1, Math.min(start, to) - Math.floor(this.r() * Math.max(1, Math.min(start, to) - from))));
+      if (this.r() < 0.8)
+        await q(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, $3)`, [
+          sid,
+          EVENT_TYPES[Math.floor(this.r() * 3)],
+          early(),
+        ]);
+      // And one dated up to an hour after `to` (after now), which counts at once.
+      if (this.r() < 0.3)
+        await q(`INSERT INTO events (session_id, type, occurred_at) VALUES ($1, $2, $3)`, [
+          sid,
+          EVENT_TYPES[Math.floor(this.r() * 3)],
+          iso(to + 1 + Math.floor(this.r() * HOUR)),
+        ]);
+      if (this.r() < 0.4) {
+        const { rows: o } = await q(
+          `INSERT INTO orders (user_id, seller_id, session_id, category, created_at, status, total_amount, currency)
+           VALUES (1, 1, $1, 'books', $2, 'paid', 1, 'USD') RETURNING id`,
+          [sid, future && this.r() < 0.5 ? iso(start + 60_000) : early()],
+        );
+        if (this.r() < 0.6) {
+          const paid = early();
+          await q(
+            `INSERT INTO payments (order_id, provider, status, amount, currency, created_at, updated_at, succeeded_at)
+             VALUES ($1, 'stripe', 'succeeded', 1, 'USD', $2, $2, $2)`,
+            [o[0].id, paid],
+          );
+        }
+      }
+    }
   }
 }
 
