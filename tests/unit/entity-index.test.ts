@@ -1,9 +1,9 @@
 /**
  * EntityIndex against a Map of the same operations: keys crowded into one probe run (collisions), the
- * table growing past 0.8 full and shrinking after a generous build, and deletions (backward shift) that
+ * table growing past MAX_LOAD full and shrinking after a generous build, and deletions (backward shift) that
  * must leave every other key findable, in random orders.
  */
-import { EntityIndex, homeOf } from '../../exporter/src/collectors/entity-index';
+import { EntityIndex, homeOf, MAX_LOAD } from '../../exporter/src/collectors/entity-index';
 import { mulberry32 } from '../../exporter/src/demo/random';
 
 type Want = Map<string, { hi: number; lo: number; t: number }>;
@@ -97,7 +97,8 @@ test.each([1, 2, 3])('random upserts and deletes (seed %i) equal a Map, through 
       index.setIfLater(hi, lo, t);
       if (!w || t > w.t) want.set(k, { hi, lo, t });
     }
-    if (index.size !== want.size || index.size > index.capacity * 0.8) throw new Error(`op ${op}: ${index.size} keys, want ${want.size}`);
+    if (index.size !== want.size || index.size > index.capacity * MAX_LOAD)
+      throw new Error(`op ${op}: ${index.size} keys, want ${want.size}`);
     if (index.capacity !== capacity) {
       grown += 1;
       capacity = index.capacity;

@@ -69,7 +69,7 @@ export function activeUserFacts(name: string): WindowFacts<Col> {
   const toFact = (r: Record<string, unknown>): FactRow<Col> => ({ id: Number(r.id), t: Number(r.t), next: nextOf(r), ...keyOf(r) });
   const spec: WindowSpec<Col> = {
     columns: { next: 'f64', khi: 'u32', klo: 'u32' },
-    entityKey: { hi: 'khi', lo: 'klo' },
+    entityKey: { hi: 'khi', lo: 'klo', next: 'next' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, ACTIVE_SESSIONS_LOAD_SQL, [from, to], toFact, sink),
     readChanged: readLinked<Col>(SIGNED_IN_SESSIONS, toFact, 'next'),

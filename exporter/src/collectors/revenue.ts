@@ -75,7 +75,7 @@ export const revenue: CollectorFactory = (config, shared) => {
   });
   const spec: WindowSpec<Col> = {
     columns: { cur: 'u8', amount: 'f64', next: 'f64', first: 'f64', khi: 'u32', klo: 'u32' },
-    entityKey: { hi: 'khi', lo: 'klo' },
+    entityKey: { hi: 'khi', lo: 'klo', next: 'next' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, ORDER_FACTS_LOAD_SQL, [from, to], toFact, sink),
     readChanged: readLinked<Col>(BUYER_ORDERS, toFact, 'next', 'first'),

@@ -103,7 +103,7 @@ export const visitors: CollectorFactory = (config) => {
   });
   const spec: WindowSpec<Col> = {
     columns: { next: 'f64', first: 'f64', khi: 'u32', klo: 'u32' },
-    entityKey: { hi: 'khi', lo: 'klo' },
+    entityKey: { hi: 'khi', lo: 'klo', next: 'next' },
     retainSeconds: LONGEST_WINDOW_SECONDS,
     loadRange: (db, from, to, sink) => streamFacts(db, VISITOR_SESSIONS_LOAD_SQL, [from, to], toFact, sink),
     readChanged: readLinked<Col>(VISITOR_SESSIONS, toFact, 'next', 'first'),

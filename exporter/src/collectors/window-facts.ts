@@ -322,10 +322,10 @@ export interface WindowSpec<C extends string> {
     },
   ): Promise<{ rows: FactRow<C>[]; patches?: FactPatch<C>[] }>;
   /**
-   * The columns holding each fact's entity key (two u32 words, see readLinked): the engine then keeps
-   * an EntityIndex of the store, key → latest fact, for readChanged.
+   * The columns holding each fact's entity key (two u32 words, see readLinked) and its next row's time:
+   * the engine then keeps an EntityIndex of the store, key → latest fact, for readChanged.
    */
-  readonly entityKey?: { hi: C; lo: C };
+  readonly entityKey?: { hi: C; lo: C; next: C };
   /** Re-read the whole `mutable_horizon` tail every cycle (facts that change without a timestamp). */
   readonly mutableTail?: boolean;
   /**
@@ -594,9 +594,14 @@ export class WindowFacts<C extends string> {
   /** Builds the entity index of the store's facts dated at or before `throughUs`. */
   private reindex(throughUs: number): void {
     if (!this.spec.entityKey || !this.store) return;
-    const { n, t } = this.store.view();
-    // Sized for every fact it takes (an upper bound of its entities), then shrunk if that was generous.
-    this.entities = new EntityIndex(firstAfterIn(t, n, throughUs));
+    const { n, t, cols } = this.store.view();
+    // Sized for its entities: each has one latest fact by throughUs, the one whose next row is later
+    // (or none). Not for every fact: at 10M that table was 1.3× larger, all of it at the RSS peak.
+    const m = firstAfterIn(t, n, throughUs);
+    const next = cols[this.spec.entityKey.next];
+    let entities = 0;
+    for (let i = 0; i < m; i++) if (next[i]! > throughUs) entities += 1;
+    this.entities = new EntityIndex(entities);
     this.indexRange(this.store, -Infinity, throughUs);
     this.entities.compact();
     this.indexedThroughUs = throughUs;

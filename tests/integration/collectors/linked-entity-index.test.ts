@@ -13,7 +13,8 @@ import { M } from '../../../shared/catalogue';
 import { ACTIVE_SESSIONS_PREV_SQL, activeUsers } from '../../../exporter/src/collectors/active-users';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import { VISITOR_PREV_SQL, visitors } from '../../../exporter/src/collectors/visitors';
-import type { WindowFacts } from '../../../exporter/src/collectors/window-facts';
+import { EntityIndex } from '../../../exporter/src/collectors/entity-index';
+import { type WindowFacts, windowSettings } from '../../../exporter/src/collectors/window-facts';
 import type { Config } from '../../../exporter/src/config/load';
 import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { createLogger, type Logger } from '../../../exporter/src/runtime/logger';
@@ -145,4 +146,21 @@ test('previous sessions from memory for entities with a fact kept, from the data
   expect(await cycle(pair, 'restored', log)).toEqual({ visitors: [], users: [] });
   expect(lines.filter((l) => l.includes('window state restored'))).toHaveLength(2);
   for (const s of statesOf(pair)) expect(indexed(s, idOf1)).toBe(true);
+});
+
+test('a first build sizes each index for its entities, not for its facts (the larger table was all at the RSS peak)', async () => {
+  // 60 more visitors and users, one in five with two sessions: 72 more facts for 60 more entities, so
+  // a table sized for the facts would be too large and yet not shrink (it stays over half full).
+  await db.tdb.pool.query(`INSERT INTO users (id, created_at) SELECT g, '2025-06-01' FROM generate_series(101, 160) g`);
+  for (let v = 101; v <= 160; v++) {
+    await session(v, START + 2 * HOUR + v * 1000);
+    if (v % 5 === 0) await session(v, START + 2 * HOUR + 30 * MIN + v * 1000);
+  }
+  const alone = testConfig({ database: { url: db.tdb.url }, collection: { settle_lag: 120 } });
+  const state = visitors(alone).windowStates![0]! as WindowFacts<string>;
+  await withReadOnly(db.clock.pool, 30, new AbortController().signal, (tx) => state.cycle(tx, windowSettings(alone), () => []));
+  const { n } = state.store!.view();
+  expect(state.entities!.size).toBeGreaterThanOrEqual(60);
+  expect(n - state.entities!.size).toBeGreaterThanOrEqual(12);
+  expect(state.entities!.capacity).toBe(new EntityIndex(state.entities!.size).capacity);
 });
