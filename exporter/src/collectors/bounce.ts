@@ -19,6 +19,7 @@ import {
   usOf,
   usToTimestamp,
   WindowFacts,
+  factOfSession,
   type FactRow,
   type WindowSpec,
 } from './window-facts';
@@ -79,38 +80,6 @@ export const BOUNCE_RECOUNT_SQL = `
   SELECT s.id, ${usOf('s.started_at')} AS t, ${viewsOf('s.id')} AS views
     FROM sessions s
    WHERE s.id = ANY($2::int8[]) AND s.started_at > $3::timestamptz AND s.started_at <= $4::timestamptz`;
-
-/**
- * How many facts either side of where a binary search by id lands are looked at. Ids follow start
- * times, nearly (sessions committed out of their start order, a batch inserted at once): within that
- * disorder the search lands next to the fact; past it the fact is not found and the session is looked
- * up in the database instead, so the answer is exact either way.
- */
-let idReach = 256;
-
-/** Sets idReach and returns the previous value (tests: 0 sends most sessions out of order to the database). */
-export function setFactSearchReach(facts: number): number {
-  if (!Number.isInteger(facts) || facts < 0) throw new Error(`reach must be a non-negative integer, got ${facts}`);
-  const previous = idReach;
-  idReach = facts;
-  return previous;
-}
-
-/** Index of the fact of session `id` among facts sorted by start time, or -1 when not found near. */
-export function factOfSession(ids: Float64Array, id: number): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid]! < id) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let d = 0; d <= idReach; d++) {
-    if (lo + d < ids.length && ids[lo + d] === id) return lo + d;
-    if (d > 0 && lo - d >= 0 && ids[lo - d] === id) return lo - d;
-  }
-  return -1;
-}
 
 type Col = 'views';
 

@@ -5,7 +5,8 @@
  * their fact is not found by id.
  */
 import { M, WINDOWS } from '../../../shared/catalogue';
-import { BOUNCE_RECOUNT_SQL, bounce, factOfSession } from '../../../exporter/src/collectors/bounce';
+import { BOUNCE_RECOUNT_SQL, bounce } from '../../../exporter/src/collectors/bounce';
+import { factOfSession } from '../../../exporter/src/collectors/window-facts';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import type { Sample } from '../../../exporter/src/metrics/sample';
 import { type Db, withReadOnly } from '../../../exporter/src/runtime/db';
