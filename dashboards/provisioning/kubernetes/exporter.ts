@@ -44,8 +44,8 @@ export const RESOURCES = {
   limits: { cpu: '1', memory: '384Mi' },
 };
 const RESOURCES_COMMENT = [
-  'From README "Performance" (bench/, 10M orders, state_dir): RSS 153-164 MiB steady, 171-173 MiB peak.',
-  'Request = the measured peak rounded up; limit = peak + ~120 % headroom (raise both for a busier',
+  'From README "Performance" (bench/, 10M orders, state_dir): RSS 174-182 MiB steady, 188-192 MiB peak.',
+  'Request = the measured peak rounded up; limit = peak + ~100 % headroom (raise both for a busier',
   'marketplace: at 10x the daily order rate the window state is ~3x as large). CPU (not benchmarked): scrapes',
   'serve a cached buffer and collections wait on the database; bursts (first collection, gzip) may use one core.',
 ].join('\n');
