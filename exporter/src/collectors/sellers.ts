@@ -16,6 +16,7 @@ import type { Sample } from '../metrics/sample';
 import { readsWriteStamps, stampsOf } from './write-stamps';
 import {
   FactStore,
+  firstAtOrAfterIn,
   type FactRow,
   queryFacts,
   streamFacts,
@@ -101,13 +102,7 @@ export function sellerIndex(id: Float64Array, n: number): (sellerId: number) => 
   const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => id[a]! - id[b]!);
   const ids = Float64Array.from(order, (i) => id[i]!);
   return (sellerId) => {
-    let lo = 0;
-    let hi = ids.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ids[mid]! < sellerId) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = firstAtOrAfterIn(ids, ids.length, sellerId);
     return lo < ids.length && ids[lo] === sellerId ? order[lo]! : -1;
   };
 }

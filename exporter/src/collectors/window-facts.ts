@@ -761,8 +761,8 @@ function firstAfterIn(t: Float64Array, n: number, x: number): number {
   return lo;
 }
 
-/** Index of the first of the sorted times t[0, n) at or after `x`. */
-function firstAtOrAfterIn(t: Float64Array, n: number, x: number): number {
+/** Index of the first of the sorted values t[0, n) at or after `x` (times; ids in factOfSession, sellers.ts). */
+export function firstAtOrAfterIn(t: Float64Array, n: number, x: number): number {
   let lo = 0;
   let hi = n;
   while (lo < hi) {
@@ -964,12 +964,6 @@ export function linkedLoadSql(o: LinkedRows): string {
     FROM s ${o.first ? 'JOIN f ON f.k = s.k' : ''}
    WHERE s.at <= $2::timestamptz`;
 }
-
-/**
- * Ids of the sessions started in ($1, $2], for `NOT IN`: a hashed filter that drops the child rows of new
- * sessions (read in full elsewhere) before older sessions are looked up by primary key.
- */
-export const NEW_SESSION_IDS = 'SELECT id FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz';
 
 /** How long a window collector keeps its facts: the longest window. */
 export const LONGEST_WINDOW_SECONDS = Math.max(...WINDOWS.map((w) => WINDOW_SECONDS[w]));
@@ -1220,13 +1214,7 @@ export function setFactSearchReach(facts: number): number {
  * the session up in the database for its start time.
  */
 export function factOfSession(ids: Float64Array, id: number): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid]! < id) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstAtOrAfterIn(ids, ids.length, id);
   for (let d = 0; d <= idReach; d++) {
     if (lo + d < ids.length && ids[lo + d] === id) return lo + d;
     if (d > 0 && lo - d >= 0 && ids[lo - d] === id) return lo - d;
