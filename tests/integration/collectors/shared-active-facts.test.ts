@@ -207,18 +207,23 @@ async function readInterleaved<T>(read: (db: Db) => Promise<T>, t1: number, t2: 
   return { a: await a, b };
 }
 
-test('a reader whose transaction began before the other advanced the store evaluates at its own now, its 30-day window kept whole', async () => {
-  const t0 = db.clock.nowMs + DAY;
-  const t1 = t0 + 10 * MIN;
-  const t2 = t1 + 5 * MIN;
-  // User 24's only session leaves the 30-day window between t1 and t2; users 23 and 25 start in between.
+/**
+ * Sessions around `t1`: user 24's only session leaves the 30-day window a minute after t1, users 25 and 23
+ * start 2 and 3 minutes after it. Returns a fresh shared store of signed-in sessions to read them with.
+ */
+async function crossingAt(t1: number) {
   await db.tdb.pool.query(`DELETE FROM sessions WHERE user_id IN (23, 24, 25)`);
   await session(24, t1 - 30 * DAY + 60_000);
   await session(25, t1 + 2 * MIN);
   await session(23, t1 + 3 * MIN);
-  const s = windowSettings(pairConfig({}, { state_dir: undefined }));
-  const shared = sharedActiveUserFacts();
-  const byWindow = activeUsersByWindow();
+  return { s: windowSettings(pairConfig({}, { state_dir: undefined })), shared: sharedActiveUserFacts(), byWindow: activeUsersByWindow() };
+}
+
+test('a reader whose transaction began before the other advanced the store evaluates at its own now, its 30-day window kept whole', async () => {
+  const t0 = db.clock.nowMs + DAY;
+  const t1 = t0 + 10 * MIN;
+  const t2 = t1 + 5 * MIN;
+  const { s, shared, byWindow } = await crossingAt(t1);
   const read = (db: Db) => shared.read(db, s, (store, nowUs) => ({ nowUs, active: Object.fromEntries(byWindow(store, nowUs)) }));
 
   await db.clock.set(t0);
@@ -244,13 +249,7 @@ test('a reader whose transaction began before the other advanced the store evalu
 test('a reader whose window starts before what the first build kept is evaluated at the store’s now', async () => {
   const t1 = db.clock.nowMs + DAY;
   const t2 = t1 + 5 * MIN;
-  await db.tdb.pool.query(`DELETE FROM sessions WHERE user_id IN (23, 24, 25)`);
-  await session(24, t1 - 30 * DAY + 60_000);
-  await session(25, t1 + 2 * MIN);
-  await session(23, t1 + 3 * MIN);
-  const s = windowSettings(pairConfig({}, { state_dir: undefined }));
-  const shared = sharedActiveUserFacts();
-  const byWindow = activeUsersByWindow();
+  const { s, shared, byWindow } = await crossingAt(t1);
   const read = (db: Db) => shared.read(db, s, (store, nowUs) => ({ nowUs, active: byWindow(store, nowUs).get('30d')!.active }));
   // A's snapshot is taken at t1, before any build; B's transaction starts at t2 and builds the store first.
   const { a: gotA, b } = await readInterleaved(read, t1, t2);
