@@ -34,38 +34,42 @@ export const BOUNCE_FACTS_SQL = `
    WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz`;
 
 /**
- * One read per cycle, two kinds of rows:
- *  - sessions started in ($1, $2] (`t` set) with their page views, however dated. The new sessions of
- *    a minute hold consecutive ids, so their views lie together in page_views_session_idx: one range
- *    scan from the lowest id to the highest instead of a probe per session, each of which descended the
- *    index (3 pages, most of them for a session without a view yet). All of a new session's views are
- *    counted, not two: they are rows of the last minutes (a view is not committed before its session).
- *    Where the ids are not that close (the range would span more other ids than new sessions, plus
- *    64), each session is probed instead;
- *  - each older session given a page view dated in ($1, $2] (`t` NULL), for the caller to settle
- *    against its fact. The new sessions' ids drop their views (most of them) first.
- * (Splitting the ids into runs of close ones with window functions read as few pages but cost more
- * time than it saved: 0.31 against 0.22 ms on a busy minute.)
+ * One read per cycle, three kinds of rows (`kind`), returned as read for readChanged to match up:
+ *  - NEW: the sessions started in ($1, $2], with `t`;
+ *  - COUNTED: their page views, however dated, counted per session. The new sessions of a minute hold
+ *    consecutive ids, so their views lie together in page_views_session_idx: one range scan from the
+ *    lowest id to the highest instead of a probe per session, each of which descended the index (3
+ *    pages, most of them for a session without a view yet). All of a new session's views are counted,
+ *    not two: they are rows of the last minutes (a view is not committed before its session). Where
+ *    the ids are not that close (the range would span more other ids than new sessions, plus 64), the
+ *    NEW rows carry each session's views from a probe instead, and no COUNTED row is read;
+ *  - VIEWED: the session of each page view dated in ($1, $2], one row per view; those of older
+ *    sessions are for the caller to settle against their facts.
+ * Matching them in the exporter instead of joining, de-duplicating and excluding in SQL halved the
+ * read's database time on a copy of bench_busy_1m (139 sessions and 208 page views a minute: 0.21 →
+ * 0.13 ms; bench/results/funnel-raw-rows.md). (Splitting the ids into runs of close ones with window
+ * functions read as few pages but cost more time than it saved: 0.31 against 0.22 ms on a busy minute.)
  */
+const NEW = 0;
+const COUNTED = 1;
+const VIEWED = 2;
 export const BOUNCE_CHANGED_SQL = `
   WITH new AS MATERIALIZED (
     SELECT s.id, s.started_at FROM sessions s
      WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz
   ), span AS MATERIALIZED (
     SELECT min(id) AS lo, max(id) AS hi, max(id) - min(id) < 2 * count(*) + 64 AS close FROM new
-  ), viewed AS (
-    SELECT pv.session_id, count(*) AS n FROM page_views pv
-     WHERE (SELECT close FROM span) AND pv.session_id >= (SELECT lo FROM span) AND pv.session_id <= (SELECT hi FROM span)
-     GROUP BY pv.session_id
   )
-  SELECT n.id, ${usOf('n.started_at')} AS t,
-         CASE WHEN (SELECT close FROM span) THEN least(coalesce(v.n, 0), 2) ELSE ${viewsOf('n.id')} END AS views
-    FROM new n LEFT JOIN viewed v ON v.session_id = n.id
+  SELECT ${NEW} AS kind, n.id, ${usOf('n.started_at')} AS t,
+         CASE WHEN (SELECT close FROM span) THEN NULL ELSE ${viewsOf('n.id')} END AS views
+    FROM new n
   UNION ALL
-  SELECT DISTINCT pv.session_id, NULL::int8, NULL::int8
-    FROM page_views pv
-   WHERE pv.viewed_at > $1::timestamptz AND pv.viewed_at <= $2::timestamptz
-     AND pv.session_id NOT IN (SELECT id FROM new)`;
+  SELECT ${COUNTED}, pv.session_id, NULL, count(*) FROM page_views pv
+   WHERE (SELECT close FROM span) AND pv.session_id >= (SELECT lo FROM span) AND pv.session_id <= (SELECT hi FROM span)
+   GROUP BY pv.session_id
+  UNION ALL
+  SELECT ${VIEWED}, pv.session_id, NULL, NULL FROM page_views pv
+   WHERE pv.viewed_at > $1::timestamptz AND pv.viewed_at <= $2::timestamptz`;
 
 /**
  * Older sessions given a page view whose fact holds fewer than two views, counted again: those of $1
@@ -91,15 +95,23 @@ const readChanged: NonNullable<WindowSpec<Col>['readChanged']> = async (db, from
   const facts = tail?.store.view();
   const found = new Map<number, number>();
   const missing: number[] = [];
+  const fresh: Record<string, unknown>[] = [];
+  const counted = new Map<number, number>();
+  const viewed = new Set<number>();
   for (const r of await db.query(BOUNCE_CHANGED_SQL, [usToTimestamp(from), usToTimestamp(to)])) {
-    if (r.t !== null) {
-      rows.push(toFact(r));
-      continue;
-    }
+    if (r.kind === NEW) fresh.push(r);
+    else if (r.kind === COUNTED) counted.set(Number(r.id), Number(r.views));
+    else viewed.add(Number(r.id));
+  }
+  for (const r of fresh) {
     const id = Number(r.id);
+    rows.push(toFact({ ...r, views: r.views ?? Math.min(counted.get(id) ?? 0, 2) }));
+    viewed.delete(id);
+  }
+  // Older sessions given a view: two views or more is final, so a fact that holds them needs no read.
+  for (const id of viewed) {
     const i = facts ? factOfSession(facts.id, id) : -1;
     if (i < 0) missing.push(id);
-    // Two views or more is final: a fact that holds them needs no read.
     else if (facts!.cols.views[i]! < 2) found.set(id, facts!.t[i]!);
   }
   if (found.size > 0 || missing.length > 0) {

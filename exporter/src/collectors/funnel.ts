@@ -116,14 +116,15 @@ const CROWDED_FUTURE = 50;
 
 /**
  * One read per cycle, of the step rows dated after $1 (events by occurred_at, orders by created_at,
- * payments by succeeded_at), with `steps` the bits those rows add, not a session's steps in full:
- *   - sessions started in ($1, $2] (new; each one row, with no steps when none of its rows is read):
- *     their sessions come from the started_at range, joined to the rows' bits by a hash;
- *   - the other sessions those rows touch, older (started after the oldest fact kept, minT, and by $1) or later (after $2), by id
- *     alone (`t` NULL): readChanged finds most in the store by id (factOfSession) and looks the rest
- *     up by primary key (FUNNEL_SESSIONS_SQL), which was 4 buffer pages a session when this read did
- *     it for all of them (a busy minute: ≈ 120 sessions, two thirds of the read's pages).
- * Steps only grow and OR is idempotent, so readChanged ORs these bits into the fact the store holds.
+ * payments by succeeded_at), each as its session id and the bit it adds (`t` NULL), and of the
+ * sessions started in ($1, $2] (`t` set, `steps` 0). readChanged ORs the rows' bits per session (steps
+ * only grow and OR is idempotent): into a new session's fact, and for any other session into the fact
+ * the store holds, found by id (factOfSession) or, for the rest, looked up by primary key
+ * (FUNNEL_SESSIONS_SQL), which was 4 buffer pages a session when this read did it for all of them.
+ * The rows come back as read, not grouped or joined to the sessions in SQL: on a copy of bench_busy_1m
+ * (a minute: 208 events, 69 orders, 139 sessions) the grouped form (hash aggregates over a
+ * materialized union, a hash join and a NOT IN) cost 0.28 ms of the database's time and this one
+ * 0.14; the exporter does the same work on a few hundred rows (bench/results/funnel-raw-rows.md).
  * A session's bits are complete without a probe of its older rows: under the schema's foreign keys a
  * child row is committed after its session, so a row dated before the range was read by the cycle
  * whose range held its date, with its session then visible: older, new (its fact holds the bit) or
@@ -132,13 +133,13 @@ const CROWDED_FUTURE = 50;
  * session the store does not hold (itself committed after settle_lag) is still probed in full.
  * Rows dated after now ($2) count already ("at any time"), so they are read too, every cycle until
  * their date passes: usually none, the end of each range. Where they are many (a history replayed at
- * a past instant: every later row is after now), `crowded` says so after counting at most
- * CROWDED_FUTURE index entries of a kind (orders and payments first, all index-only), they are not
- * read, and readChanged probes the new sessions in full (FUNNEL_NEW_SQL), as before this read existed.
+ * a past instant: every later row is after now), `crowded` (on the sessions' rows) says so after
+ * counting at most CROWDED_FUTURE index entries of a kind (orders and payments first, all
+ * index-only), they are not read, and readChanged probes the new sessions in full (FUNNEL_NEW_SQL),
+ * as before this read existed.
  * The ranges after now are their own, gated by `crowded`, not one range under a bound chosen in the
  * statement: the planner cannot see such a bound, and planned a few payment successes as a hash join
  * over every order (14 ms instead of 0.1 on a copy of bench_1m).
- * Copy of bench_busy_1m, steady cycle: see bench/results/funnel-rows.md.
  */
 export const FUNNEL_CHANGED_SQL = `
   WITH crowded AS MATERIALIZED (
@@ -146,36 +147,26 @@ export const FUNNEL_CHANGED_SQL = `
         OR (SELECT count(*) FROM (SELECT FROM payments WHERE succeeded_at > $2::timestamptz LIMIT ${CROWDED_FUTURE}) f) >= ${CROWDED_FUTURE}
         OR (SELECT count(*) FROM (SELECT FROM events WHERE occurred_at > $2::timestamptz LIMIT ${CROWDED_FUTURE}) f) >= ${CROWDED_FUTURE}
         AS yes
-  ),
-  added AS MATERIALIZED (
-    SELECT session_id AS id,
-           bit_or(${eventBits('type')}) AS bits
-      FROM events
-     WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ${STEP_EVENTS}
-     GROUP BY session_id
-    UNION ALL
-    SELECT session_id, ${STEP_BITS.ordered} FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
-    UNION ALL
-    SELECT o.session_id, ${STEP_BITS.ordered | STEP_BITS.paid} FROM payments p JOIN orders o ON o.id = p.order_id
-     WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
-    UNION ALL
-    SELECT session_id, ${eventBits('type')} FROM events
-     WHERE occurred_at > $2::timestamptz AND type IN ${STEP_EVENTS} AND NOT (SELECT yes FROM crowded)
-    UNION ALL
-    SELECT session_id, ${STEP_BITS.ordered} FROM orders WHERE created_at > $2::timestamptz AND NOT (SELECT yes FROM crowded)
-    UNION ALL
-    SELECT o.session_id, ${STEP_BITS.ordered | STEP_BITS.paid} FROM payments p JOIN orders o ON o.id = p.order_id
-     WHERE p.succeeded_at > $2::timestamptz AND NOT (SELECT yes FROM crowded)
-  ),
-  a AS MATERIALIZED (SELECT id, bit_or(bits) AS steps FROM added WHERE id IS NOT NULL GROUP BY id),
-  fresh AS MATERIALIZED (
-    SELECT id, started_at, channel FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz
   )
-  SELECT f.id, ${usOf('f.started_at')} AS t, f.channel, coalesce(a.steps, 0) AS steps, (SELECT yes FROM crowded) AS crowded
-    FROM fresh f LEFT JOIN a ON a.id = f.id
+  SELECT session_id AS id, NULL::int8 AS t, NULL::text AS channel, ${eventBits('type')} AS steps, NULL::bool AS crowded
+    FROM events
+   WHERE occurred_at > $1::timestamptz AND occurred_at <= $2::timestamptz AND type IN ${STEP_EVENTS}
   UNION ALL
-  SELECT a.id, NULL::int8, NULL::text, a.steps, false
-    FROM a WHERE a.id NOT IN (SELECT id FROM fresh)`;
+  SELECT session_id, NULL, NULL, ${STEP_BITS.ordered}, NULL FROM orders WHERE created_at > $1::timestamptz AND created_at <= $2::timestamptz
+  UNION ALL
+  SELECT o.session_id, NULL, NULL, ${STEP_BITS.ordered | STEP_BITS.paid}, NULL FROM payments p JOIN orders o ON o.id = p.order_id
+   WHERE p.succeeded_at > $1::timestamptz AND p.succeeded_at <= $2::timestamptz
+  UNION ALL
+  SELECT session_id, NULL, NULL, ${eventBits('type')}, NULL FROM events
+   WHERE occurred_at > $2::timestamptz AND type IN ${STEP_EVENTS} AND NOT (SELECT yes FROM crowded)
+  UNION ALL
+  SELECT session_id, NULL, NULL, ${STEP_BITS.ordered}, NULL FROM orders WHERE created_at > $2::timestamptz AND NOT (SELECT yes FROM crowded)
+  UNION ALL
+  SELECT o.session_id, NULL, NULL, ${STEP_BITS.ordered | STEP_BITS.paid}, NULL FROM payments p JOIN orders o ON o.id = p.order_id
+   WHERE p.succeeded_at > $2::timestamptz AND NOT (SELECT yes FROM crowded)
+  UNION ALL
+  SELECT id, ${usOf('started_at')}, channel, 0, (SELECT yes FROM crowded)
+    FROM sessions WHERE started_at > $1::timestamptz AND started_at <= $2::timestamptz`;
 
 /**
  * Sessions by id ($1) that a cycle's rows touched and the store's search by id did not find: kept if
@@ -229,25 +220,32 @@ export const funnel: CollectorFactory = (config) => {
       const rows: FactRow<Col>[] = [];
       const unknown: number[] = [];
       const read = await db.query(FUNNEL_CHANGED_SQL, [from, to].map(usToTimestamp));
+      // The bits the range's rows add, per session (orders without a session add none).
+      const added = new Map<number, number>();
+      const fresh: Record<string, unknown>[] = [];
+      for (const r of read) {
+        if (r.t !== null) fresh.push(r);
+        else if (r.id !== null) added.set(Number(r.id), (added.get(Number(r.id)) ?? 0) | Number(r.steps));
+      }
       // Crowded: the new sessions' rows after now were not read; their full probe has them all.
-      const full = read.some((r) => r.crowded === true)
+      const full = fresh.some((r) => r.crowded === true)
         ? new Map((await queryFacts(db, FUNNEL_NEW_SQL, [from, to], toFact)).map((f) => [f.id, f.steps]))
         : undefined;
       const facts = tail?.store.view();
       const touched: FactRow<Col>[] = [];
+      for (const r of fresh) {
+        const id = Number(r.id);
+        touched.push(toFact({ ...r, steps: added.get(id) ?? 0 }));
+        added.delete(id);
+      }
       // Sessions the search by id did not find: their steps until their start time is known.
       const notFound = new Map<number, number>();
-      for (const r of read) {
-        if (r.t !== null) {
-          touched.push(toFact(r));
-          continue;
-        }
-        const id = Number(r.id);
+      for (const [id, steps] of added) {
         const i = facts ? factOfSession(facts.id, id) : -1;
-        if (i < 0) notFound.set(id, Number(r.steps));
+        if (i < 0) notFound.set(id, steps);
         // Steps only grow: a fact that has them all already needs nothing.
-        else if ((facts!.cols.steps[i]! | Number(r.steps)) !== facts!.cols.steps[i]!)
-          touched.push({ id, t: facts!.t[i]!, ch: facts!.cols.ch[i]!, steps: Number(r.steps) });
+        else if ((facts!.cols.steps[i]! | steps) !== facts!.cols.steps[i]!)
+          touched.push({ id, t: facts!.t[i]!, ch: facts!.cols.ch[i]!, steps });
       }
       if (notFound.size > 0) {
         const found = await db.query(FUNNEL_SESSIONS_SQL, [[...notFound.keys()], ...[minT, from, to].map(usToTimestamp)]);

