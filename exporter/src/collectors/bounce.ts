@@ -42,12 +42,16 @@ export const BOUNCE_FACTS_SQL = `
  *    pages, most of them for a session without a view yet). All of a new session's views are counted,
  *    not two: they are rows of the last minutes (a view is not committed before its session). Where
  *    the ids are not that close (the range would span more other ids than new sessions, plus 64), the
- *    NEW rows carry each session's views from a probe instead, and no COUNTED row is read;
- *  - VIEWED: the session of each page view dated in ($1, $2], one row per view; those of older
- *    sessions are for the caller to settle against their facts.
- * Matching them in the exporter instead of joining, de-duplicating and excluding in SQL halved the
- * read's database time on a copy of bench_busy_1m (139 sessions and 208 page views a minute: 0.21 →
- * 0.13 ms; bench/results/funnel-raw-rows.md). (Splitting the ids into runs of close ones with window
+ *    NEW rows carry each session's views from a probe instead, and no COUNTED row is read (nor with
+ *    no new session: `close` is then false, not NULL, which would also drop every VIEWED row);
+ *  - VIEWED: the session of each page view dated in ($1, $2], one row per view, for the caller to
+ *    settle the older sessions against their facts. Views of a session in the COUNTED range are left
+ *    out: the caller settles every COUNTED session that is not new instead (an older session whose id
+ *    lies among the new ones, committed out of order; settling one without a new view changes nothing).
+ * Matching them in the exporter instead of joining, de-duplicating and excluding in SQL cut the read's
+ * database time on a busy minute (139 sessions, 208 page views) from 0.21 to 0.16 ms where the new
+ * sessions have no views yet and from 0.20 to 0.17 ms on the dataset's real last minute
+ * (bench/statement-cost.ts; bench/results/raw-rows.md). (Splitting the ids into runs of close ones with window
  * functions read as few pages but cost more time than it saved: 0.31 against 0.22 ms on a busy minute.)
  */
 const NEW = 0;
@@ -58,7 +62,7 @@ export const BOUNCE_CHANGED_SQL = `
     SELECT s.id, s.started_at FROM sessions s
      WHERE s.started_at > $1::timestamptz AND s.started_at <= $2::timestamptz
   ), span AS MATERIALIZED (
-    SELECT min(id) AS lo, max(id) AS hi, max(id) - min(id) < 2 * count(*) + 64 AS close FROM new
+    SELECT min(id) AS lo, max(id) AS hi, coalesce(max(id) - min(id) < 2 * count(*) + 64, false) AS close FROM new
   )
   SELECT ${NEW} AS kind, n.id, ${usOf('n.started_at')} AS t,
          CASE WHEN (SELECT close FROM span) THEN NULL ELSE ${viewsOf('n.id')} END AS views
@@ -69,7 +73,8 @@ export const BOUNCE_CHANGED_SQL = `
    GROUP BY pv.session_id
   UNION ALL
   SELECT ${VIEWED}, pv.session_id, NULL, NULL FROM page_views pv
-   WHERE pv.viewed_at > $1::timestamptz AND pv.viewed_at <= $2::timestamptz`;
+   WHERE pv.viewed_at > $1::timestamptz AND pv.viewed_at <= $2::timestamptz
+     AND NOT ((SELECT close FROM span) AND pv.session_id >= (SELECT lo FROM span) AND pv.session_id <= (SELECT hi FROM span))`;
 
 /**
  * Older sessions given a page view whose fact holds fewer than two views, counted again: those of $1
@@ -106,8 +111,11 @@ const readChanged: NonNullable<WindowSpec<Col>['readChanged']> = async (db, from
   for (const r of fresh) {
     const id = Number(r.id);
     rows.push(toFact({ ...r, views: r.views ?? Math.min(counted.get(id) ?? 0, 2) }));
+    counted.delete(id);
     viewed.delete(id);
   }
+  // The rest of the counted range: older sessions, whose views in the range VIEWED left out.
+  for (const id of counted.keys()) viewed.add(id);
   // Older sessions given a view: two views or more is final, so a fact that holds them needs no read.
   for (const id of viewed) {
     const i = facts ? factOfSession(facts.id, id) : -1;

@@ -124,7 +124,7 @@ const CROWDED_FUTURE = 50;
  * The rows come back as read, not grouped or joined to the sessions in SQL: on a copy of bench_busy_1m
  * (a minute: 208 events, 69 orders, 139 sessions) the grouped form (hash aggregates over a
  * materialized union, a hash join and a NOT IN) cost 0.28 ms of the database's time and this one
- * 0.14; the exporter does the same work on a few hundred rows (bench/results/funnel-raw-rows.md).
+ * 0.14; the exporter does the same work on a few hundred rows (bench/statement-cost.ts; bench/results/raw-rows.md).
  * A session's bits are complete without a probe of its older rows: under the schema's foreign keys a
  * child row is committed after its session, so a row dated before the range was read by the cycle
  * whose range held its date, with its session then visible: older, new (its fact holds the bit) or

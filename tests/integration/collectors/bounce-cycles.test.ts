@@ -131,6 +131,35 @@ test('a fact at two views is not read again; one at none or one is counted again
   expect(fourth.recounts).toEqual([]);
 });
 
+test("an older session whose id lies among the new sessions' ids is settled from the counted range", async () => {
+  // Committed out of order: older sessions hold ids 500 and 502, between the new sessions' 499, 501
+  // and 503, so their views fall in the range the new sessions' views are counted over.
+  const gainsView = await session(T0 - 2 * HOUR, 500);
+  await view(gainsView, T0 - 2 * HOUR + 1000);
+  const unchanged = await session(T0 - 3 * HOUR, 502);
+  await view(unchanged, T0 - 3 * HOUR + 1000);
+  const c = bounce(config);
+  await expectReference((await cycle(c)).samples, 'first load');
+
+  const t1 = T0 + MIN;
+  await db.clock.set(t1);
+  for (const [id, at] of [
+    [499, t1 - 50_000],
+    [501, t1 - 40_000],
+    [503, t1 - 30_000],
+  ] as const)
+    await session(at, id);
+  await view(501, t1 - 39_000);
+  // A second view: the older session stops bouncing. Its only other view row is in the counted range.
+  await view(gainsView, t1 - 10_000);
+  const { samples, recounts } = await cycle(c);
+  await expectReference(samples, 'older sessions among new ids');
+  // Both older sessions of the range are settled by id; the one without a new view changes nothing.
+  expect(recounts).toHaveLength(1);
+  expect(recounts[0]![0].sort()).toEqual([gainsView, unchanged].sort());
+  expect(recounts[0]![1]).toEqual([]);
+});
+
 test('sessions whose fact is not found by id are looked up by primary key', async () => {
   // 1,200 sessions ten minutes apart whose ids follow their start times but for the middle 1,000, which
   // run against them: a search by id for one of those lands far from its fact.
