@@ -10,6 +10,7 @@
  *   npx tsx bench/collection-cost.ts --db cs_busy --only carts --cart-changes open_tail --convert-carts 20   (a scratch copy: converts carts)
  *   npx tsx bench/collection-cost.ts --db ts_busy --only support --ticket-changes tail_check --close-tickets 20   (a scratch copy: closes tickets)
  *   npx tsx bench/collection-cost.ts --db bench_busy_1m --top 40   (list a cycle's 40 costliest statements, with their pages)
+ *   npx tsx bench/collection-cost.ts --db x_busy --fresh-links   (a new session's views, events and orders are new rows too)
  */
 import pg from 'pg';
 import { scheduledCollectors, VERSION } from '../exporter/src/app';
@@ -71,6 +72,8 @@ export interface CollectionCostResult {
   freshRowsPerCycle: FreshRows[];
   /** Set when fresh rows came at another database's rate (--fresh-rate-of). */
   freshRateOf?: string;
+  /** Fresh rows referenced the minute's copies (--fresh-links). */
+  freshLinks: boolean;
   /** collection.seller_changes as measured. */
   sellerChanges: string;
   /** collection.cart_changes as measured, and the open carts converted before each steady cycle. */
@@ -188,6 +191,8 @@ export async function runCollectionCost(o: {
   freshRateOf?: string;
   /** Insert no fresh rows: steady cycles over the data as it is. */
   noFreshRows?: boolean;
+  /** Fresh rows reference the minute's copies where their source did (see insertFreshMinute's `linked`). */
+  freshLinks?: boolean;
   /** Only these collectors. */
   only?: string[];
   /** collection.seller_changes; the product's default when unset. */
@@ -249,7 +254,7 @@ export async function runCollectionCost(o: {
     const rates = o.freshRateOf ? await ratesOf(databaseUrl(o.serverUrl, o.freshRateOf)) : await dailyRates(writer);
     if (o.freshRateOf) progress(`${o.dbName}: fresh rows at ${o.freshRateOf}'s rate`);
     for (let i = 1; i <= o.cycles; i++) {
-      if (!o.noFreshRows) fresh = await insertFreshMinute(writer, await dbNow(writer), rates);
+      if (!o.noFreshRows) fresh = await insertFreshMinute(writer, await dbNow(writer), rates, { linked: o.freshLinks });
       const converted = o.convertCarts ? await convertCarts(writer, o.convertCarts) : 0;
       const closed = o.closeTickets ? await closeTickets(writer, o.closeTickets) : 0;
       const c = await runCycle(`steady ${i}`, scheduler, entries, monitor, o.top ?? 5);
@@ -274,6 +279,7 @@ export async function runCollectionCost(o: {
       dbMsPerMinute,
       freshRowsPerCycle: fresh,
       freshRateOf: o.freshRateOf,
+      freshLinks: o.freshLinks ?? false,
       sellerChanges: config.collection.seller_changes,
       cartChanges: config.collection.cart_changes,
       convertedCartsPerCycle: o.convertCarts ?? 0,
@@ -298,6 +304,7 @@ if (require.main === module) {
         dbName,
         cycles: args.cycles,
         freshRateOf: args.freshRateOf,
+        freshLinks: args.freshLinks,
         noFreshRows: args.noFreshRows,
         only: args.only,
         sellerChanges: args.sellerChanges,

@@ -11,6 +11,7 @@
  * --fresh: first inserts a minute of new rows at the database's own daily rates, as collection-cost.ts
  *   does each cycle (so only on a copy: CREATE DATABASE x TEMPLATE bench_busy_1m STRATEGY FILE_COPY), and
  *   measures over (now - 61 s, now]. Without it: the last minute of the sessions' history. Read-only then.
+ * --fresh-links: with --fresh, the minute's rows reference its copies where their source rows did.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       statements: { type: 'string' },
       rounds: { type: 'string', default: '30' },
       fresh: { type: 'boolean', default: false },
+      'fresh-links': { type: 'boolean', default: false },
     },
   });
   if (!values.db || !values.statements) throw new Error('usage: --db <database> --statements <file.json> [--rounds 30] [--fresh]');
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
     if (values.fresh) {
       const rates = await dailyRates(pool);
       const since = (await pool.query(`SELECT to_json(now() - interval '60 seconds') #>> '{}' AS s`)).rows[0].s;
-      const added = await insertFreshMinute(pool, since, rates);
+      const added = await insertFreshMinute(pool, since, rates, { linked: values['fresh-links'] });
       console.error(`inserted ${added.reduce((n, t) => n + t.rows, 0)} fresh rows into ${added.length} tables`);
       await pool.query('VACUUM ANALYZE');
       const r = (await pool.query(`SELECT to_json(now() - interval '61 seconds') #>> '{}' AS f, to_json(now()) #>> '{}' AS t`)).rows[0];

@@ -23,6 +23,12 @@ export interface BenchOptions {
   freshRateOf?: string;
   /** Standalone cost runs only: insert no fresh rows (steady cycles over the data as it is). */
   noFreshRows: boolean;
+  /**
+   * Standalone cost runs only: fresh rows that reference a row copied in the same minute point at its
+   * copy (a new session's page views, events and orders), as in a live minute; otherwise every reference
+   * is to an older row (insertFreshMinute's `linked`).
+   */
+  freshLinks: boolean;
   /** Standalone cost runs only: these collectors instead of every default database collector. */
   only?: string[];
   /** Standalone cost runs only: collection.seller_changes (how seller credits find changed sellers). */
@@ -58,6 +64,7 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
       db: { type: 'string' },
       'fresh-rate-of': { type: 'string' },
       'no-fresh-rows': { type: 'boolean' },
+      'fresh-links': { type: 'boolean' },
       only: { type: 'string' },
       'seller-changes': { type: 'string' },
       'cart-changes': { type: 'string' },
@@ -87,6 +94,7 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     db: values.db,
     freshRateOf: values['fresh-rate-of'],
     noFreshRows: values['no-fresh-rows'] ?? false,
+    freshLinks: values['fresh-links'] ?? false,
     only: values.only?.split(','),
     sellerChanges: oneOf(SELLER_CHANGES.options, values['seller-changes'], 'seller-changes'),
     cartChanges: oneOf(CART_CHANGES.options, values['cart-changes'], 'cart-changes'),

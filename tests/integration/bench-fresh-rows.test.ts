@@ -55,6 +55,38 @@ test('the rows of a run of cycles, down a chain of foreign keys, are all removed
   expect(await snapshot()).toEqual(before);
 });
 
+test('linked: a reference to a row copied in the same minute points at the copy; the rest keep their ids; all are removed', async () => {
+  await tdb.pool.query(`
+    TRUNCATE users, sellers, sessions RESTART IDENTITY CASCADE;
+    INSERT INTO users (created_at) VALUES (now() - interval '20 hours');
+    INSERT INTO sessions (user_id, visitor_id, platform, channel, started_at) VALUES
+      (1, 'v-old', 'web', 'direct', now() - interval '30 hours'),
+      (1, 'v-new', 'web', 'direct', now() - interval '2 hours');
+    INSERT INTO page_views (session_id, viewed_at, path, http_status) VALUES
+      (1, now() - interval '29 hours', '/', 200),
+      (2, now() - interval '2 hours', '/', 200),
+      (1, now() - interval '1 hour', '/', 200);`);
+  const before = await snapshot();
+  const marks = await freshRowMarks(tdb.pool);
+  // One user and one session a minute (the last day's), the newest; two views a minute: the newest two.
+  const rates = new Map([...(await dailyRates(tdb.pool)), ['page_views', 2 * 1440]]);
+  const inserted = await insertFreshMinute(tdb.pool, new Date(Date.now() - 60_000).toISOString(), rates, { linked: true });
+  expect(inserted.filter((f) => ['users', 'sessions', 'page_views'].includes(f.table))).toEqual([
+    { table: 'users', rows: 1 },
+    { table: 'sessions', rows: 1 },
+    { table: 'page_views', rows: 2 },
+  ]);
+  const copies = await tdb.pool.query(`SELECT id, user_id, visitor_id FROM sessions WHERE id > 2`);
+  // The copied session belongs to the copied user.
+  expect(copies.rows).toEqual([{ id: 3, user_id: 2, visitor_id: 'v-new' }]);
+  const views = await tdb.pool.query(`SELECT session_id FROM page_views WHERE id > 3 ORDER BY session_id`);
+  // Session 2's view now belongs to its copy; session 1, not copied, keeps its view.
+  expect(views.rows.map((r) => r.session_id)).toEqual([1, 3]);
+  expect(await removeFreshRows(tdb.pool, marks)).toBe(inserted.reduce((a, f) => a + f.rows, 0));
+  expect(await snapshot()).toEqual(before);
+  await tdb.pool.query('TRUNCATE users, sellers, sessions RESTART IDENTITY CASCADE');
+});
+
 test('the removal does not check foreign keys row by row: no trigger fires (a superuser deletes in replica mode)', async () => {
   // A trigger on sessions counts the deletes it sees; the foreign-key checks are triggers of the same kind.
   await tdb.pool.query(`
