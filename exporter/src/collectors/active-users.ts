@@ -35,7 +35,7 @@ import {
 } from './window-facts';
 
 /** Signed-in sessions linked per user. */
-const SIGNED_IN_SESSIONS: LinkedRows = {
+export const SIGNED_IN_SESSIONS: LinkedRows = {
   table: 'sessions',
   key: 'user_id',
   time: 'started_at',
