@@ -6,8 +6,9 @@
  * probe index-only: with the (key, time) indexes of earlier versions the bound was a filter, and every
  * entry stepped over cost a table page. The plans of those statements, as readLinked runs them (the rows
  * of an hour read by linkedRangeSql), are checked here, and the benchmark databases' move from the old
- * indexes to the new (bench/lib/schema.ts). The all-in-SQL form (linkedChangedSql) is not checked:
- * it builds its probe from the same prevLateral, and the exporter does not run it.
+ * indexes to the new (bench/lib/schema.ts). The all-in-SQL reference (tests/support/reference/
+ * linked-changed.ts) is not checked: it builds its probe from the same prevLateral, and the exporter
+ * does not run it.
  */
 import { ensureSchemaIndexes } from '../../bench/lib/schema';
 import { SIGNED_IN_SESSIONS } from '../../exporter/src/collectors/active-users';

@@ -4,23 +4,17 @@
  * broken by id both ways, entities whose first row is in the range, and rows outside the range on either
  * side. Each case is read twice: by the exporter's read (readLinked: the range without probes, previous
  * rows from the same read or, with no entity index here, from linkedPrevSql), and by the reference that
- * probes every row in SQL (linkedChangedSql). A row whose next one is read in
+ * probes every row in SQL (tests/support/reference/linked-changed.ts). A row whose next one is read in
  * the same range gets its `next_t` from that row's patch (prevPatch), as the engine applies it after the
  * rows; `first_t` comes from the read, from the facts held so far, or from a probe (queryLinked), and
  * is the same each way.
  */
-import { ACTIVE_SESSIONS_SQL, SIGNED_IN_SESSIONS } from '../../../exporter/src/collectors/active-users';
-import { VISITOR_FIRST_SQL, VISITOR_SESSIONS, VISITOR_SESSIONS_SQL } from '../../../exporter/src/collectors/visitors';
-import {
-  type FactPatch,
-  FactStore,
-  type LinkedRows,
-  prevPatch,
-  queryLinked,
-  readLinked,
-} from '../../../exporter/src/collectors/window-facts';
+import { SIGNED_IN_SESSIONS } from '../../../exporter/src/collectors/active-users';
+import { VISITOR_FIRST_SQL, VISITOR_SESSIONS } from '../../../exporter/src/collectors/visitors';
+import { type FactPatch, FactStore, type LinkedRows, prevPatch, readLinked } from '../../../exporter/src/collectors/window-facts';
 import type { Db } from '../../../exporter/src/runtime/db';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
+import { linkedChangedSql, queryLinked } from '../../support/reference/linked-changed';
 
 let tdb: TestDatabase;
 beforeAll(async () => (tdb = await createTestDatabase()));
@@ -75,7 +69,8 @@ function expected(keyOf: (r: (typeof ROWS)[number]) => string | null, withFirst:
   return out.sort((x, y) => x.id - y.id);
 }
 
-const SIGNED_IN_SESSIONS_SQL = ACTIVE_SESSIONS_SQL;
+const VISITOR_SESSIONS_SQL = linkedChangedSql(VISITOR_SESSIONS);
+const SIGNED_IN_SESSIONS_SQL = linkedChangedSql(SIGNED_IN_SESSIONS);
 
 /** Read rows in id order, each patched by its next row's patch as the engine does; with `withFirst`, their `first_t`. */
 function linked(rows: Record<string, unknown>[], patches: FactPatch<'next'>[], withFirst: boolean): Linked[] {
