@@ -4,7 +4,7 @@
  * entity index cannot answer them). collection-cost.ts cannot show that part: its fresh rows copy the
  * newest rows, whose entities are all known. Compares, alternated, with EXPLAIN (ANALYZE, BUFFERS,
  * TIMING OFF) (execution only; the instrumentation is the same for both):
- *   before: linkedChangedSql, every row's previous one probed;
+ *   before: linkedChangedSql (tests/support/reference/linked-changed.ts), every row's previous one probed;
  *   after:  linkedRangeSql, plus linkedPrevSql for the rows whose entity had no row in the 30 days
  *           before (what readLinked probes when the index holds every other entity).
  * Read-only. Usage: npx tsx bench/linked-read-minute.ts --db bench_busy_1m [--runs 11]
@@ -14,7 +14,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { VISITOR_SESSIONS } from '../exporter/src/collectors/visitors';
 import { BUYER_ORDERS } from '../exporter/src/collectors/revenue';
-import { type LinkedRows, linkedChangedSql, linkedPrevSql, linkedRangeSql } from '../exporter/src/collectors/window-facts';
+import { type LinkedRows, linkedPrevSql, linkedRangeSql } from '../exporter/src/collectors/window-facts';
+import { linkedChangedSql } from '../tests/support/reference/linked-changed';
 
 const SERVER = process.env.BENCH_SERVER_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432';
 

@@ -1,14 +1,20 @@
 /**
- * The linked reads (visitors, active users, revenue) probe their entity's previous row once per new row.
- * The contract's (key, time, id) indexes make that probe's (time, id) bound an index condition and the
+ * The linked reads (visitors, active users, revenue) probe the previous row of the rows their entity
+ * index cannot answer (linkedPrevSql: new or lapsed entities, rows out of order), and with `first`
+ * (visitors, revenue) the entity's first row, in that probe or by id (linkedFirstSql). The contract's
+ * (key, time, id) indexes make the previous-row probe's (time, id) bound an index condition and the
  * probe index-only: with the (key, time) indexes of earlier versions the bound was a filter, and every
- * entry stepped over (the new row itself first) cost a table page. The plans are checked here, and the
- * benchmark databases' move from the old indexes to the new (bench/lib/schema.ts).
+ * entry stepped over cost a table page. The plans of those statements, as readLinked runs them (the rows
+ * of an hour read by linkedRangeSql), are checked here, and the benchmark databases' move from the old
+ * indexes to the new (bench/lib/schema.ts). The all-in-SQL reference (tests/support/reference/
+ * linked-changed.ts) is not checked: it builds its probe from the same prevLateral, and the exporter
+ * does not run it.
  */
 import { ensureSchemaIndexes } from '../../bench/lib/schema';
-import { ACTIVE_SESSIONS_SQL } from '../../exporter/src/collectors/active-users';
-import { ORDER_FACTS_SQL } from '../../exporter/src/collectors/revenue';
-import { VISITOR_SESSIONS_SQL } from '../../exporter/src/collectors/visitors';
+import { SIGNED_IN_SESSIONS } from '../../exporter/src/collectors/active-users';
+import { BUYER_ORDERS } from '../../exporter/src/collectors/revenue';
+import { VISITOR_SESSIONS } from '../../exporter/src/collectors/visitors';
+import { type LinkedRows, linkedFirstSql, linkedPrevSql, linkedRangeSql, usToTimestamp } from '../../exporter/src/collectors/window-facts';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 let tdb: TestDatabase;
@@ -34,6 +40,7 @@ afterAll(async () => {
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
+  Alias?: string;
   'Index Name'?: string;
   'Index Cond'?: string;
   Filter?: string;
@@ -42,23 +49,51 @@ interface PlanNode {
 
 const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
 
-/** The scans of `table` in the plan of `sql` over a slice of the fixture (($1, $2], minT $3). */
-async function scansOf(sql: string, table: string): Promise<PlanNode[]> {
-  const params = ['2026-03-04T00:00:00Z', '2026-03-04T01:00:00Z', '2026-02-01T00:00:00Z'].slice(0, sql.includes('$3') ? 3 : 2);
+/** The scans of `table` in the plan of `sql` with `params`. */
+async function scansOf(sql: string, params: unknown[], table: string): Promise<PlanNode[]> {
   const { rows } = await tdb.pool.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(`EXPLAIN (FORMAT JSON) ${sql}`, params);
   return nodes(rows[0]!['QUERY PLAN'][0]!.Plan).filter((n) => n['Relation Name'] === table);
 }
 
-test.each([
-  ['visitors', VISITOR_SESSIONS_SQL, 'sessions', 'sessions_visitor_started_id_idx', 'started_at'],
-  ['active users', ACTIVE_SESSIONS_SQL, 'sessions', 'sessions_user_started_id_idx', 'started_at'],
-  ['revenue', ORDER_FACTS_SQL, 'orders', 'orders_user_created_id_idx', 'created_at'],
-])('%s: the previous-row probe is index-only, bounded by (time, id) in the index', async (_name, sql, table, index, time) => {
-  const bound = `ROW(${time}, id) < ROW(s.${time}, s.id)`;
-  const probes = (await scansOf(sql, table)).filter((n) => `${n['Index Cond'] ?? ''} ${n.Filter ?? ''}`.includes(bound));
+/** An hour of the fixture as readLinked reads it (linkedRangeSql) and hands it to the probe: keys, times, ids. */
+async function hourOf(o: LinkedRows): Promise<{ k: unknown[]; at: string[]; id: number[] }> {
+  const { rows } = await tdb.pool.query(linkedRangeSql(o), ['2026-03-04T00:00:00Z', '2026-03-04T01:00:00Z']);
+  expect(rows.length).toBeGreaterThanOrEqual(30);
+  return { k: rows.map((r) => r.k), at: rows.map((r) => usToTimestamp(Number(r.t))), id: rows.map((r) => Number(r.id)) };
+}
+
+const MIN_T = '2026-02-01T00:00:00Z';
+
+const LINKED: [string, LinkedRows, string][] = [
+  ['visitors', VISITOR_SESSIONS, 'sessions_visitor_started_id_idx'],
+  ['active users', SIGNED_IN_SESSIONS, 'sessions_user_started_id_idx'],
+  ['revenue', BUYER_ORDERS, 'orders_user_created_id_idx'],
+];
+
+test.each(LINKED)('%s: the previous-row probe is index-only, bounded by (time, id) in the index', async (_name, o, index) => {
+  const { k, at, id } = await hourOf(o);
+  const scans = await scansOf(linkedPrevSql(o), o.first ? [k, at, id, MIN_T] : [k, at, id], o.table);
+  const bound = `ROW(${o.time}, id) < ROW(s.${o.time}, s.id)`;
+  const probes = scans.filter((n) => `${n['Index Cond'] ?? ''} ${n.Filter ?? ''}`.includes(bound));
   expect(probes).toHaveLength(1);
   expect(probes[0]).toMatchObject({ 'Node Type': 'Index Only Scan', 'Index Name': index });
-  expect(probes[0]!['Index Cond']).toContain(bound);
+  expect(probes[0]!['Index Cond']).toContain(`(${o.key} = s.${o.key}) AND (${bound})`);
+  expect(probes[0]!.Filter).toBeUndefined();
+  // With first, the entity's first row (firstCase) descends the same index by key.
+  expect(scans).toHaveLength(o.first ? 2 : 1);
+  for (const n of scans) {
+    expect(n).toMatchObject({ 'Node Type': 'Index Only Scan', 'Index Name': index });
+    expect(n['Index Cond']).toContain(`(${o.key} = s.${o.key})`);
+    expect(n.Filter).toBeUndefined();
+  }
+});
+
+test.each(LINKED.filter(([, o]) => o.first))('%s: the first row by id descends the same index by key', async (_name, o, index) => {
+  const { id } = await hourOf(o);
+  const probes = (await scansOf(linkedFirstSql(o), [id], o.table)).filter((n) => n.Alias !== 's');
+  expect(probes).toHaveLength(1);
+  expect(probes[0]).toMatchObject({ 'Node Type': 'Index Only Scan', 'Index Name': index });
+  expect(probes[0]!['Index Cond']).toContain(`(${o.key} = s.${o.key})`);
   expect(probes[0]!.Filter).toBeUndefined();
 });
 

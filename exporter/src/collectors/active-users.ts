@@ -22,7 +22,6 @@ import {
   readLinked,
   keyOf,
   linkedLoadSql,
-  linkedChangedSql,
   linkedRangeSql,
   linkedPrevSql,
   nextOf,
@@ -35,7 +34,7 @@ import {
 } from './window-facts';
 
 /** Signed-in sessions linked per user. */
-const SIGNED_IN_SESSIONS: LinkedRows = {
+export const SIGNED_IN_SESSIONS: LinkedRows = {
   table: 'sessions',
   key: 'user_id',
   time: 'started_at',
@@ -45,16 +44,13 @@ const SIGNED_IN_SESSIONS: LinkedRows = {
   keyKind: 'int8',
 };
 
-/** Signed-in sessions started in ($1, $2], each with its user's next and previous session, probed per row. */
-export const ACTIVE_SESSIONS_SQL = linkedChangedSql(SIGNED_IN_SESSIONS);
-
-/** What a cycle reads (readLinked): the same sessions without the probes, previous ones from the entity index. */
+/** What a cycle reads (readLinked): signed-in sessions started in ($1, $2] with their user's next one; previous ones from the entity index. */
 export const ACTIVE_SESSIONS_READ_SQL = linkedRangeSql(SIGNED_IN_SESSIONS);
 
 /** The previous session of the ones the entity index cannot answer (new or lapsed users, rows out of order). */
 export const ACTIVE_SESSIONS_PREV_SQL = linkedPrevSql(SIGNED_IN_SESSIONS);
 
-/** First load: the same facts for ($1, $2], set-based. */
+/** First load: the linked facts of ($1, $2], set-based. */
 export const ACTIVE_SESSIONS_LOAD_SQL = linkedLoadSql(SIGNED_IN_SESSIONS);
 
 /** Users registered in ($1, $2]. */

@@ -51,7 +51,11 @@ export const pageViews: CollectorFactory = (config) => {
           // Views without timing are not observations: count is the number of timed views.
           staged.addHistogram(M.pageLoadSeconds, {}, bucketValues(r, buckets), Number(r.load_ms) / 1000, Number(r.timed));
           // Malformed statuses (outside 100..599) fold into `other` rather than inventing a class.
-          staged.add(M.httpResponsesTotal, { status_class: fold(r.hundreds === null ? null : `${r.hundreds}xx`, statusClasses) }, Number(r.views));
+          staged.add(
+            M.httpResponsesTotal,
+            { status_class: fold(r.hundreds === null ? null : `${r.hundreds}xx`, statusClasses) },
+            Number(r.views),
+          );
         }
       });
       return state.totals.samples();

@@ -22,7 +22,6 @@ import {
   readLinked,
   keyOf,
   linkedLoadSql,
-  linkedChangedSql,
   linkedFirstSql,
   nextOf,
   windowSlices,
@@ -34,7 +33,11 @@ import {
   type LinkedRows,
 } from './window-facts';
 
-/** Orders linked per buyer, with the buyer's first order. */
+/**
+ * Orders linked per buyer (orders_user_created_id_idx), with the buyer's first order: GMV per window is
+ * a sum of facts, buyers per window count each buyer once through their latest order, and a buyer
+ * repeats when their first order is at or before the window start.
+ */
 export const BUYER_ORDERS: LinkedRows = {
   table: 'orders',
   key: 'user_id',
@@ -44,17 +47,10 @@ export const BUYER_ORDERS: LinkedRows = {
   keyKind: 'int8',
 };
 
-/**
- * Orders created in ($1, $2], each with its buyer's next and first order (orders_user_created_id_idx):
- * GMV per window is a sum of facts, buyers per window count each buyer once through their latest
- * order, and a buyer repeats when their first order is at or before the window start.
- */
-export const ORDER_FACTS_SQL = linkedChangedSql(BUYER_ORDERS);
-
 /** Their entity's first row by id, where the facts read so far do not hold it. */
 export const ORDER_FIRST_SQL = linkedFirstSql(BUYER_ORDERS);
 
-/** First load: the same facts for ($1, $2], set-based. */
+/** First load: the linked facts of ($1, $2], set-based. */
 export const ORDER_FACTS_LOAD_SQL = linkedLoadSql(BUYER_ORDERS);
 
 type Col = 'cur' | 'amount' | 'next' | 'first' | 'khi' | 'klo';

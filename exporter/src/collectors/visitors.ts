@@ -20,7 +20,6 @@ import {
   readLinked,
   keyOf,
   linkedLoadSql,
-  linkedChangedSql,
   linkedRangeSql,
   linkedPrevSql,
   linkedFirstSql,
@@ -43,10 +42,7 @@ export const VISITOR_SESSIONS: LinkedRows = {
   keyKind: 'text',
 };
 
-/** Sessions started in ($1, $2] with their visitor's next and first session. */
-export const VISITOR_SESSIONS_SQL = linkedChangedSql(VISITOR_SESSIONS);
-
-/** What a cycle reads (readLinked): the same sessions without the probes, previous ones from the entity index. */
+/** What a cycle reads (readLinked): sessions started in ($1, $2] with their visitor's next one; previous ones from the entity index. */
 export const VISITOR_READ_SQL = linkedRangeSql(VISITOR_SESSIONS);
 
 /** The previous session of the ones the entity index cannot answer (new or lapsed visitors, rows out of order). */
@@ -55,7 +51,7 @@ export const VISITOR_PREV_SQL = linkedPrevSql(VISITOR_SESSIONS);
 /** Their entity's first row by id, where the facts read so far do not hold it. */
 export const VISITOR_FIRST_SQL = linkedFirstSql(VISITOR_SESSIONS);
 
-/** First load: the same facts for ($1, $2], set-based. */
+/** First load: the linked facts of ($1, $2], set-based. */
 export const VISITOR_SESSIONS_LOAD_SQL = linkedLoadSql(VISITOR_SESSIONS);
 
 export type Col = 'next' | 'first' | 'khi' | 'klo';

@@ -797,8 +797,19 @@ function keyWords(o: LinkedRows, col: string): string {
   return `(${h} >> 32) & 4294967295 AS k_hi, ${h} & 4294967295 AS k_lo`;
 }
 
-/** The previous row of `s` under its key in (time, id) order (see linkedChangedSql for the shape). */
-function prevLateral(o: LinkedRows): string {
+/**
+ * The previous row of `s` under its key in (time, id) order, as `prev` (`prev.id`, `prev.<time>`): one
+ * probe a row. The contract's index is (key, time, id) (sessions_visitor_started_id_idx,
+ * sessions_user_started_id_idx, orders_user_created_id_idx): the (time, id) bound is its index condition,
+ * so the probe starts at the previous entry instead of at the row itself, and reads it from the index
+ * alone where the page is all-visible (a copy of bench_busy_1m, the 139 sessions of its last minute, each
+ * probed: visitors' read 839 → 436 buffer pages, 6 → 3 a probe; see schema.sql for the steady cycle).
+ * The previous one is the largest id among the rows at the latest earlier time (WITH TIES reads that
+ * group, usually one row, and one entry past it), not ORDER BY (time, id) LIMIT 1, which is one entry
+ * fewer with this index but, on a database still indexed (key, time) as the contract used to say, reads
+ * and sorts every earlier row of the entity.
+ */
+export function prevLateral(o: LinkedRows): string {
   const { table, key, time } = o;
   return `LEFT JOIN LATERAL (
       SELECT * FROM (
@@ -809,67 +820,31 @@ function prevLateral(o: LinkedRows): string {
     ) prev ON true`;
 }
 
-/** `first_t` of row `s` given its `prev` (NULL when prev is after `minT`: resolveFirst copies it). */
-function firstCase(o: LinkedRows, minT: string): string {
+/**
+ * `first_t` of row `s` given its `prev` (prevLateral): without a previous row this row is the first
+ * (every other row of the entity sorts after it, so none starts earlier); with one older than every
+ * fact (at or before `minT`), the entity's first row, probed; with one after `minT`, NULL: that row has
+ * a fact, and resolveFirst copies its first.
+ */
+export function firstCase(o: LinkedRows, minT: string): string {
   const { table, key, time } = o;
   return `CASE WHEN prev.id IS NULL THEN ${usOf(`s.${time}`)}
               WHEN prev.${time} > ${minT}::timestamptz THEN NULL
               ELSE (SELECT ${usOf(`min(p.${time})`)} FROM ${table} p WHERE p.${key} = s.${key}) END AS first_t`;
 }
 
-/**
- * Incremental read of linked facts with every previous row probed in SQL (readLinked reads the same rows
- * with linkedRangeSql and probes, through linkedPrevSql, only the rows its entity index cannot answer;
- * this whole form is what those two are tested against): rows of `table` with `time` in ($1, $2], each with the previous row
- * of the same entity (`key`: user_id, visitor_id) in (time, id) order as `prev_id`/`prev_t`, whose
- * `next_t` this row becomes (prevPatch), and with `first`, `first_t`, the entity's first row.
- * "Counted in a window" is then "in the window and next_t is after now": one fact per entity per
- * window, distinct and exact.
- *
- * `next_t` (epoch µs, NULL when none) is not probed per row: a row's next one is either in ($1, $2]
- * too, and then read in the same cycle, where its prev patch sets this row's `next` (patches apply
- * after the rows), or dated after $2 (after now: rare), found by one range scan of the rows after $2
- * for the whole read. Where those are many (a history replayed at a past instant: every later row is
- * "after now"), the read probes the (key, time) index once per entity of the read instead. Per row then: one probe (a LATERAL, returning both columns) for the previous row,
- * and with `first` ($3 is then the oldest fact's bound, minT) the entity's first row only when the
- * previous row is older than every fact: without a previous row this row is the first (every other
- * row of the entity sorts after it, so none starts earlier); with one after minT, `first_t` is NULL and
- * resolveFirst copies it from the previous row's fact. The contract's index is (key, time, id)
- * (sessions_visitor_started_id_idx, sessions_user_started_id_idx, orders_user_created_id_idx): the
- * (time, id) bound is its index condition, so the probe starts at the previous entry instead of at the
- * row itself, and reads it from the index alone where the page is all-visible (a copy of bench_busy_1m,
- * the 139 sessions of its last minute: visitors' read 839 → 436 buffer pages, 6 → 3 a probe; see
- * schema.sql for the steady cycle). The previous one is still the largest id among the rows at the
- * latest earlier time (WITH TIES reads that group, usually one row, and one entry past it), not ORDER
- * BY (time, id) LIMIT 1, which is one entry fewer with this index but, on a database still indexed
- * (key, time) as the contract used to say, reads and sorts every earlier row of the entity.
- */
 /** Rows after now beyond which a linked read probes per entity rather than scanning them all. */
 const CROWDED_FUTURE = 1000;
 
-export function linkedChangedSql(o: LinkedRows): string {
-  const { table, key, time } = o;
-  const extra = o.extra.map((c) => `, s.${c}`).join('');
-  // NULL when the previous row is after $3 (minT): its fact holds the first row (resolveFirst).
-  const first = o.first
-    ? `,
-         ${firstCase(o, '$3')}`
-    : '';
-  return `
-  ${laterCte(o)}
-  SELECT s.id, ${usOf(`s.${time}`)} AS t${extra}, ${usOf('later.at')} AS next_t,
-         prev.id AS prev_id, ${usOf(`prev.${time}`)} AS prev_t${first}
-    FROM ${table} s
-    LEFT JOIN later ON later.k = s.${key}
-    ${prevLateral(o)}
-   WHERE s.${time} > $1::timestamptz AND s.${time} <= $2::timestamptz ${o.where ?? ''}`;
-}
-
 /**
  * For the rows of ($1, $2]: per key, the earliest row after $2 (`later`), which is the `next_t` of the
- * key's last row in the range; see linkedChangedSql.
+ * key's last row in the range. A row's next one is either in ($1, $2] too, and then read in the same
+ * cycle, where its prev patch sets this row's `next` (patches apply after the rows), or dated after $2
+ * (after now: rare), found by one range scan of the rows after $2 for the whole read. Where those are
+ * many (a history replayed at a past instant: every later row is "after now"), the (key, time) index
+ * is probed once per entity of the read instead.
  */
-function laterCte(o: LinkedRows): string {
+export function laterCte(o: LinkedRows): string {
   const { table, key, time } = o;
   return `WITH crowded AS MATERIALIZED (
     SELECT count(*) >= ${CROWDED_FUTURE} AS yes
@@ -887,9 +862,14 @@ function laterCte(o: LinkedRows): string {
 }
 
 /**
- * The rows of ($1, $2] as linkedChangedSql reads them but without the per-row probes: `next_t`, the raw
- * key `k` (to link rows of the same read) and its words `k_hi`, `k_lo` (the entity index's key). The
- * previous row comes from the index, or from linkedPrevSql for the rows it cannot answer (readLinked).
+ * A cycle's read of linked facts: the rows of `table` with `time` in ($1, $2], each with `next_t`
+ * (epoch µs of the entity's first row after $2, NULL when none: laterCte; a row whose next one is in
+ * the read gets it from that row's patch), the raw key `k` (to link rows of the same read) and its
+ * words `k_hi`, `k_lo` (the entity index's key). "Counted in a window" is then "in the window and
+ * next_t is after now": one fact per entity per window, distinct and exact. No per-row probe: a row's
+ * previous one comes from the same read or the entity index, or from linkedPrevSql for the rows neither
+ * can answer (readLinked; tested, like the all-in-SQL reference that probes every row,
+ * tests/support/reference/linked-changed.ts, in linked-facts.test.ts).
  */
 export function linkedRangeSql(o: LinkedRows): string {
   const { table, key, time } = o;
@@ -903,10 +883,11 @@ export function linkedRangeSql(o: LinkedRows): string {
 }
 
 /**
- * The previous row (`prev_id`, `prev_t`) and, with `first` ($4 is minT), `first_t` of the rows given as
- * arrays of key $1, time $2 and id $3: linkedChangedSql's probes, for the rows the entity index cannot
- * answer. The rows come from the read itself, so each probe descends the (key, time, id) index alone,
- * without first fetching its row by id.
+ * The previous row (`prev_id`, `prev_t`, prevLateral) and, with `first` ($4 is minT), `first_t`
+ * (firstCase) of the rows given as arrays of key $1, time $2 and id $3: the rows of a read that the
+ * entity index cannot answer (readLinked). The rows come from the read itself, so each probe descends
+ * the (key, time, id) index alone, without first fetching its row by id
+ * (tests/integration/linked-probe-index.test.ts checks the plan).
  */
 export function linkedPrevSql(o: LinkedRows): string {
   return `
@@ -1047,7 +1028,7 @@ export interface LinkedFirst<C extends string> {
 }
 
 /**
- * Fills `first_t` where linkedChangedSql left it NULL (the previous row is after minT) with the first
+ * Fills `first_t` where the read left it NULL (a previous row after minT: it has a fact) with the first
  * of the previous row's fact: from the same read when it is there (rows are taken in (time, id)
  * order, so a previous row's own `first_t` is settled first), else from the store. The first of an
  * entity only moves earlier through a row that is read (in the read range), and every later row of
@@ -1056,7 +1037,7 @@ export interface LinkedFirst<C extends string> {
  * or before every later window start. A previous row the store lacks (committed after settle_lag) is
  * probed by id instead.
  */
-async function resolveFirst<C extends string>(db: Db, rows: Record<string, unknown>[], f: LinkedFirst<C>): Promise<void> {
+export async function resolveFirst<C extends string>(db: Db, rows: Record<string, unknown>[], f: LinkedFirst<C>): Promise<void> {
   const ordered = [...rows].sort((a, b) => Number(a.t) - Number(b.t) || Number(a.id) - Number(b.id));
   const inRead = new Set(rows.map((r) => Number(r.id)));
   const stored = (r: Record<string, unknown>) => f.store?.get(Number(r.prev_t), Number(r.prev_id), f.col);
@@ -1075,25 +1056,6 @@ async function resolveFirst<C extends string>(db: Db, rows: Record<string, unkno
 }
 
 /**
- * Linked facts of ($1, $2] (sessions or orders with their entity's next one, see linkedChangedSql) and
- * the patches making each the `col` (next) of its predecessor; with `first`, their entity's first row.
- */
-export async function queryLinked<C extends string>(
-  db: Db,
-  sql: string,
-  fromUs: number,
-  toUs: number,
-  toFact: (r: Record<string, unknown>) => FactRow<C>,
-  col: C,
-  first?: LinkedFirst<C>,
-): Promise<{ rows: FactRow<C>[]; patches: FactPatch<C>[] }> {
-  const instants = first ? [fromUs, toUs, first.minTUs] : [fromUs, toUs];
-  const rows = await db.query(sql, instants.map(usToTimestamp));
-  if (first) await resolveFirst(db, rows, first);
-  return { rows: rows.map(toFact), patches: rows.flatMap((r) => prevPatch(r, col)) };
-}
-
-/**
  * readChanged of linked facts with an entity index (WindowFacts keeps it when the spec names its
  * `entityKey`): the rows of ($1, $2] are read without per-row probes (linkedRangeSql), and each row's
  * previous one is
@@ -1106,9 +1068,12 @@ export async function queryLinked<C extends string>(
  *     facts pruned), without `first` (active users): none. Its previous row, if any, has no fact that
  *     outlives this cycle, so there is nothing to patch;
  *   - else (with `first`: such an entity's first row; and a late row dated before the entity's latest
- *     indexed fact, e.g. after the clock moved back) probed as linkedChangedSql does (linkedPrevSql,
- *     those rows only).
- * `first` then comes as before (resolveFirst): from the previous row's fact, in the read or the store.
+ *     indexed fact, e.g. after the clock moved back) probed in the database (linkedPrevSql, those rows
+ *     only).
+ * `first` then comes from the probe, or from the previous row's fact, in the read or the store
+ * (resolveFirst). tests/integration/collectors/linked-facts.test.ts checks the facts and patches
+ * against neighbours computed from the rows, as it checks the all-in-SQL reference that probes every
+ * row (tests/support/reference/linked-changed.ts).
  * A text key is matched by its 64-bit hash: two visitors sharing one (odds ≈ n²/2⁶⁵, 10⁻⁸ for a
  * million visitors kept) would be linked until the next full refresh rebuilds the facts, which
  * publishes the difference as drift. Rows of one read are linked by the key itself.

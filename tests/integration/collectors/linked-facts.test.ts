@@ -1,16 +1,20 @@
 /**
- * The incremental read of linked facts (linkedChangedSql) against neighbours computed here from the
- * inserted rows: next and previous row of the same entity in (time, id) order and the entity's first
- * row, with ties in time broken by id both ways, entities whose first row is in the range, and rows
- * outside the range on either side. A row whose next one is read in the same range gets its `next_t`
- * from that row's patch (prevPatch), as the engine applies it after the rows; `first_t` comes from the
- * read, from the facts held so far, or from a probe (queryLinked), and is the same each way.
+ * The incremental reads of linked facts against neighbours computed here from the inserted rows: next
+ * and previous row of the same entity in (time, id) order and the entity's first row, with ties in time
+ * broken by id both ways, entities whose first row is in the range, and rows outside the range on either
+ * side. Each case is read twice: by the exporter's read (readLinked: the range without probes, previous
+ * rows from the same read or, with no entity index here, from linkedPrevSql), and by the reference that
+ * probes every row in SQL (tests/support/reference/linked-changed.ts). A row whose next one is read in
+ * the same range gets its `next_t` from that row's patch (prevPatch), as the engine applies it after the
+ * rows; `first_t` comes from the read, from the facts held so far, or from a probe (queryLinked), and
+ * is the same each way.
  */
-import { ACTIVE_SESSIONS_SQL } from '../../../exporter/src/collectors/active-users';
-import { VISITOR_FIRST_SQL, VISITOR_SESSIONS_SQL } from '../../../exporter/src/collectors/visitors';
-import { FactStore, prevPatch, queryLinked } from '../../../exporter/src/collectors/window-facts';
+import { SIGNED_IN_SESSIONS } from '../../../exporter/src/collectors/active-users';
+import { VISITOR_FIRST_SQL, VISITOR_SESSIONS } from '../../../exporter/src/collectors/visitors';
+import { type FactPatch, FactStore, type LinkedRows, prevPatch, readLinked } from '../../../exporter/src/collectors/window-facts';
 import type { Db } from '../../../exporter/src/runtime/db';
 import { createTestDatabase, type TestDatabase } from '../../support/db';
+import { linkedChangedSql, queryLinked } from '../../support/reference/linked-changed';
 
 let tdb: TestDatabase;
 beforeAll(async () => (tdb = await createTestDatabase()));
@@ -65,23 +69,58 @@ function expected(keyOf: (r: (typeof ROWS)[number]) => string | null, withFirst:
   return out.sort((x, y) => x.id - y.id);
 }
 
-/** The rows of ($FROM, $TO], each then patched by its next row's prevPatch as the engine does. */
-async function read(sql: string, withFirst: boolean): Promise<Linked[]> {
-  // With first, $3 (minT) before every row: first_t is left to queryLinked, tested below.
-  const params = withFirst ? [at(FROM), at(TO), at(-1e6)] : [at(FROM), at(TO)];
-  const { rows } = await tdb.pool.query(`SELECT * FROM (${sql}) f ORDER BY id`, params);
-  const out = rows.map((r) => ({
-    id: Number(r.id),
-    t: Number(r.t),
-    next_t: r.next_t === null ? null : Number(r.next_t),
-    prev_id: r.prev_id === null ? null : Number(r.prev_id),
-    prev_t: r.prev_t === null ? null : Number(r.prev_t),
-  }));
-  for (const p of rows.flatMap((r) => prevPatch(r, 'next'))) {
+const VISITOR_SESSIONS_SQL = linkedChangedSql(VISITOR_SESSIONS);
+const SIGNED_IN_SESSIONS_SQL = linkedChangedSql(SIGNED_IN_SESSIONS);
+
+/** Read rows in id order, each patched by its next row's patch as the engine does; with `withFirst`, their `first_t`. */
+function linked(rows: Record<string, unknown>[], patches: FactPatch<'next'>[], withFirst: boolean): Linked[] {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const out = rows
+    .map((r) => ({
+      id: Number(r.id),
+      t: Number(r.t),
+      next_t: num(r.next_t),
+      prev_id: num(r.prev_id),
+      prev_t: num(r.prev_t),
+      ...(withFirst ? { first_t: Number(r.first_t) } : {}),
+    }))
+    .sort((x, y) => x.id - y.id);
+  for (const p of patches) {
     const target = out.find((o) => o.id === p.id && o.t === p.t);
     if (target) target.next_t = p.value;
   }
   return out;
+}
+
+/** The rows of ($FROM, $TO] through the reference SQL, patched. */
+async function read(sql: string, withFirst: boolean): Promise<Linked[]> {
+  // With first, $3 (minT) before every row: first_t is left to queryLinked, tested below.
+  const params = withFirst ? [at(FROM), at(TO), at(-1e6)] : [at(FROM), at(TO)];
+  const { rows } = await tdb.pool.query(sql, params);
+  return linked(
+    rows,
+    rows.flatMap((r) => prevPatch(r, 'next')),
+    false,
+  );
+}
+
+type Col = 'next' | 'first';
+const db: Db = { query: async (text, params) => (await tdb.pool.query(text, params as unknown[])).rows };
+
+/**
+ * The rows of ($FROM, $TO] through the exporter's read (readLinked, no entity index: a row without a
+ * previous one in the read is probed by linkedPrevSql) with its patches; with `first`, minT before every
+ * row, so the first row comes from the probe or from the previous row in the read.
+ */
+async function readByExporter(o: LinkedRows): Promise<Linked[]> {
+  const raw: Record<string, unknown>[] = [];
+  const toFact = (r: Record<string, unknown>) => {
+    raw.push(r);
+    return { id: Number(r.id), t: Number(r.t), next: 0, first: 0 };
+  };
+  const read = readLinked<Col>(o, toFact, 'next', o.first ? 'first' : undefined);
+  const { patches = [] } = await read(db, BASE_US + FROM * US, BASE_US + TO * US, BASE_US - 1e6 * US);
+  return linked(raw, patches as FactPatch<'next'>[], o.first);
 }
 
 beforeAll(async () => {
@@ -99,10 +138,8 @@ test('visitor sessions: next, previous and first session per visitor, ties broke
   const want = expected((r) => r[1], true);
   expect(want.some((w) => w.prev_id === null)).toBe(true); // the "first row without a probe" case is covered
   expect(await read(VISITOR_SESSIONS_SQL, true)).toEqual(want.map(({ first_t, ...w }) => w));
+  expect(await readByExporter(VISITOR_SESSIONS)).toEqual(want);
 });
-
-type Col = 'next' | 'first';
-const db: Db = { query: async (text, params) => (await tdb.pool.query(text, params as unknown[])).rows };
 
 /** Visitor facts of the range through queryLinked: (id, first) in id order. */
 async function firsts(minTUs: number, store?: FactStore<Col>): Promise<{ id: number; first: number }[]> {
@@ -135,7 +172,9 @@ test('visitor sessions: the first session is the same from a probe, from the fac
 });
 
 test('signed-in sessions: next and previous session per user, anonymous ones left out', async () => {
-  expect(await read(ACTIVE_SESSIONS_SQL, false)).toEqual(expected((r) => (r[2] > 0 ? String(r[2]) : null), false));
+  const want = expected((r) => (r[2] > 0 ? String(r[2]) : null), false);
+  expect(await read(SIGNED_IN_SESSIONS_SQL, false)).toEqual(want);
+  expect(await readByExporter(SIGNED_IN_SESSIONS)).toEqual(want);
 });
 
 test('with more than a thousand rows after the range (a history replayed at a past instant) the read probes per entity, same neighbours', async () => {
@@ -154,7 +193,10 @@ test('with more than a thousand rows after the range (a history replayed at a pa
     const visitors = expected((r) => r[1], true);
     expect(visitors.find((w) => w.id === 20)?.next_t).toBe(BASE_US + 700 * US);
     expect(await read(VISITOR_SESSIONS_SQL, true)).toEqual(visitors.map(({ first_t, ...w }) => w));
-    expect(await read(ACTIVE_SESSIONS_SQL, false)).toEqual(expected((r) => (r[2] > 0 ? String(r[2]) : null), false));
+    expect(await readByExporter(VISITOR_SESSIONS)).toEqual(visitors);
+    const users = expected((r) => (r[2] > 0 ? String(r[2]) : null), false);
+    expect(await read(SIGNED_IN_SESSIONS_SQL, false)).toEqual(users);
+    expect(await readByExporter(SIGNED_IN_SESSIONS)).toEqual(users);
   } finally {
     ROWS.splice(ROWS.length - later.length);
     await tdb.pool.query(`DELETE FROM sessions WHERE id = ANY($1::int8[])`, [later.map((r) => r[0])]);
