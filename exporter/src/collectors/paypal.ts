@@ -11,7 +11,7 @@ import type { Collector, CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
-import { pollerCycles } from '../payments/provider-call';
+import { POLLER_METRICS, pollerCycles } from '../payments/provider-call';
 import { PayPalClient } from '../payments/paypal-client';
 import {
   applyPayPalTransaction,
@@ -118,16 +118,7 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
   return {
     name: 'paypal',
     usesDatabase: false,
-    metrics: [
-      M.paymentsTotal,
-      M.paymentAmountTotal,
-      M.paymentFailuresTotal,
-      M.paymentProviderBalance,
-      M.paymentDisputesOpen,
-      M.paymentProviderUp,
-      M.paymentProviderRequestDurationSeconds,
-      M.paymentProviderRequestsTotal,
-    ],
+    metrics: POLLER_METRICS.filter((m) => m !== M.paymentPayoutsFailedTotal),
     async collect({ log, signal }) {
       const polled = await cycle(
         { log, signal },

@@ -13,7 +13,7 @@ import type { Collector, CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
-import { pollerCycles } from '../payments/provider-call';
+import { POLLER_METRICS, pollerCycles } from '../payments/provider-call';
 import { stripeClient } from '../payments/stripe-client';
 import { applyStripeEvent, STRIPE_OPEN_DISPUTE } from '../payments/stripe-events';
 import { paymentFolds } from '../payments/folds';
@@ -109,17 +109,7 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
   return {
     name: 'stripe',
     usesDatabase: false,
-    metrics: [
-      M.paymentsTotal,
-      M.paymentAmountTotal,
-      M.paymentFailuresTotal,
-      M.paymentProviderBalance,
-      M.paymentDisputesOpen,
-      M.paymentPayoutsFailedTotal,
-      M.paymentProviderUp,
-      M.paymentProviderRequestDurationSeconds,
-      M.paymentProviderRequestsTotal,
-    ],
+    metrics: POLLER_METRICS,
     async collect({ log, signal }) {
       const balance = await cycle(
         { log, signal },

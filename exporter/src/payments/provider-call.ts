@@ -5,6 +5,7 @@
  * AsyncLocalStorage because the Stripe SDK calls our transport without any per-call options.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { M } from '../../../shared/catalogue';
 import type { Config } from '../config/load';
 import type { Logger } from '../runtime/logger';
 import { cycleTimeoutSeconds } from './catch-up';
@@ -28,6 +29,19 @@ export function inProviderCall<T>(call: ProviderCall, fn: () => Promise<T>): Pro
 export function currentProviderCall(): ProviderCall {
   return current.getStore() ?? {};
 }
+
+/** What a provider's poller publishes (PayPal's: all but payout failures, which its APIs do not report). */
+export const POLLER_METRICS = [
+  M.paymentsTotal,
+  M.paymentAmountTotal,
+  M.paymentFailuresTotal,
+  M.paymentProviderBalance,
+  M.paymentDisputesOpen,
+  M.paymentPayoutsFailedTotal,
+  M.paymentProviderUp,
+  M.paymentProviderRequestDurationSeconds,
+  M.paymentProviderRequestsTotal,
+] as const;
 
 /**
  * The cycles of a provider's poller (Stripe's, PayPal's). A state file refused at start (`refused`) is
