@@ -2,7 +2,8 @@
  * The cycle a provider request belongs to. The poller and reconciliation share one provider runtime
  * (budget, Retry-After hold, clients), but each of their cycles has its own abort signal and deadline:
  * the request carries the caller's, never the last one written into the shared runtime. It travels by
- * AsyncLocalStorage because the Stripe SDK calls our transport without any per-call options.
+ * AsyncLocalStorage because the Stripe SDK calls our transport without any per-call options. Also the
+ * poller's cycle built on it (`pollerCycles`, `POLLER_METRICS`), which Stripe's and PayPal's share.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { M } from '../../../shared/catalogue';
