@@ -24,9 +24,11 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
   return parseConfig({ collection: { settle_lag: 0 }, ...overrides }, { env: {} });
 }
 
-export async function collectOnce(collector: Collector, pool: pg.Pool, config: Config): Promise<Sample[]> {
+/** One cycle of `collector`; with `lines`, what it logs (info and above) is kept there, else it logs nothing. */
+export async function collectOnce(collector: Collector, pool: pg.Pool, config: Config, lines?: string[]): Promise<Sample[]> {
+  const log = lines ? createLogger('info', { write: (l: string) => void lines.push(l) }) : createLogger('silent');
   const ctrl = new AbortController();
-  return withReadOnly(pool, 30, ctrl.signal, (db) => collector.collect({ db, config, log: createLogger('silent'), signal: ctrl.signal }));
+  return withReadOnly(pool, 30, ctrl.signal, (db) => collector.collect({ db, config, log, signal: ctrl.signal }));
 }
 
 export function build(factory: CollectorFactory, config: Config = testConfig()): Collector {

@@ -3,6 +3,9 @@
  * reading one row. Collectors and the reference queries run unchanged and both see the pinned time,
  * so a test can move the clock across hour, day, ISO-week and window edges.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from './db';
 
@@ -41,18 +44,26 @@ export async function pinClock(tdb: TestDatabase, startMs: number): Promise<Pinn
 
 /**
  * A test database for the whole file with its clock pinned at `startMs`: registers the beforeAll that
- * creates both and the afterAll that drops them. Read `tdb` and `clock` inside tests and hooks.
+ * creates both and the afterAll that drops them. Read `tdb` and `clock` inside tests and hooks. With
+ * `stateDirPrefix`, also a fresh directory for the exporter's state files (`stateDir`, under the OS's
+ * temporary directory), removed with the database.
  */
-export function pinnedDatabase(startMs: number): { readonly tdb: TestDatabase; readonly clock: PinnedClock } {
+export function pinnedDatabase(
+  startMs: number,
+  options: { stateDirPrefix?: string } = {},
+): { readonly tdb: TestDatabase; readonly clock: PinnedClock; readonly stateDir: string } {
   let tdb: TestDatabase | undefined;
   let clock: PinnedClock | undefined;
+  let stateDir: string | undefined;
   beforeAll(async () => {
     tdb = await createTestDatabase();
     clock = await pinClock(tdb, startMs);
+    if (options.stateDirPrefix !== undefined) stateDir = mkdtempSync(path.join(os.tmpdir(), options.stateDirPrefix));
   });
   afterAll(async () => {
     await clock?.end();
     await tdb?.drop();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
   });
   return {
     get tdb() {
@@ -62,6 +73,10 @@ export function pinnedDatabase(startMs: number): { readonly tdb: TestDatabase; r
     get clock() {
       if (!clock) throw new Error('pinnedDatabase: read clock inside a test or hook');
       return clock;
+    },
+    get stateDir() {
+      if (!stateDir) throw new Error('pinnedDatabase: read stateDir inside a test or hook, after asking for one with stateDirPrefix');
+      return stateDir;
     },
   };
 }

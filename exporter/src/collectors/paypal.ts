@@ -11,7 +11,7 @@ import type { Collector, CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
-import { inProviderCall } from '../payments/provider-call';
+import { POLLER_METRICS, pollerCycles } from '../payments/provider-call';
 import { PayPalClient } from '../payments/paypal-client';
 import {
   applyPayPalTransaction,
@@ -22,9 +22,8 @@ import {
 } from '../payments/paypal-transactions';
 import { z, type ZodType } from 'zod';
 import { countersSchema, StateFile, watermarkSchema } from '../payments/state-file';
-import { describePollError } from '../payments/poll-errors';
 import { paymentFolds } from '../payments/folds';
-import { catchUp, catchUpDeadline, cycleTimeoutSeconds } from '../payments/catch-up';
+import { catchUp, catchUpDeadline } from '../payments/catch-up';
 import type { Logger } from '../runtime/logger';
 
 export interface PayPalPollerState {
@@ -49,11 +48,9 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
   const folds = paymentFolds(config);
   const store = new StateFile<PayPalPollerState>(settings.state_file, { format: 'paypal-poller', version: 1 }, paypalStateSchema);
   const loaded = store.load();
-  let refused = loaded.refused;
+  const cycle = pollerCycles(config, rt, loaded.refused);
   let state: PayPalPollerState = loaded.value ?? { version: 1, watermark: null, counters: new ProviderCounters().data };
   const totals = new ProviderCounters(state.counters);
-  let balance: Sample[] = [];
-  let disputesOpen: number | null = null;
 
   /** Reads transactions dated in [from + 1, to] page by page and commits them with the watermark `to`. */
   async function readWindow(api: PayPalClient, from: number, to: number): Promise<void> {
@@ -121,51 +118,25 @@ export function createPayPalCollector(config: Config, deps: PollerDeps = {}): Co
   return {
     name: 'paypal',
     usesDatabase: false,
-    metrics: [
-      M.paymentsTotal,
-      M.paymentAmountTotal,
-      M.paymentFailuresTotal,
-      M.paymentProviderBalance,
-      M.paymentDisputesOpen,
-      M.paymentProviderUp,
-      M.paymentProviderRequestDurationSeconds,
-      M.paymentProviderRequestsTotal,
-    ],
+    metrics: POLLER_METRICS.filter((m) => m !== M.paymentPayoutsFailedTotal),
     async collect({ log, signal }) {
-      if (refused) {
-        // Reported once, as this collector's failure; the file is aside and polling starts afresh.
-        const why = refused;
-        refused = undefined;
-        log.error({ provider: 'paypal' }, why);
-        throw new Error(why);
-      }
-      const call = { signal, deadline: rt.clock.now() + cycleTimeoutSeconds(config, 'paypal') * 1000 };
-      let up = 0;
-      try {
-        await inProviderCall(call, async () => {
+      const polled = await cycle(
+        { log, signal },
+        async () => {
           const api = PayPalClient.for(config, rt);
           await pollTransactions(api, log);
-          balance = await pollBalances(api);
-          disputesOpen = await pollDisputes(api);
-        });
-        up = 1;
-      } catch (e) {
-        balance = [];
-        disputesOpen = null;
-        const f = describePollError(e, rt.secrets);
-        log.error(
-          { provider: 'paypal', kind: f.kind, status: f.status, err: f.message, watermark: state.watermark },
-          'payment provider poll failed',
-        );
-      }
+          return { balance: await pollBalances(api), disputesOpen: await pollDisputes(api) };
+        },
+        () => state.watermark,
+      );
       // PayPal reports no payout failures through these APIs: that series is Stripe's only.
       const out: Sample[] = [
         ...totals.samples('paypal').filter((s) => s.metric !== M.paymentPayoutsFailedTotal),
-        ...balance,
+        ...(polled?.balance ?? []),
         ...rt.metrics.samples(),
-        { metric: M.paymentProviderUp, labels: { provider: 'paypal' }, value: up },
+        { metric: M.paymentProviderUp, labels: { provider: 'paypal' }, value: polled ? 1 : 0 },
       ];
-      if (disputesOpen !== null) out.push({ metric: M.paymentDisputesOpen, labels: { provider: 'paypal' }, value: disputesOpen });
+      if (polled) out.push({ metric: M.paymentDisputesOpen, labels: { provider: 'paypal' }, value: polled.disputesOpen });
       return out;
     },
   };

@@ -13,15 +13,14 @@ import type { Collector, CollectorFactory } from './types';
 import type { Sample } from '../metrics/sample';
 import { ProviderCounters, type CountersJson } from '../payments/provider-counters';
 import { providerRuntime, providerSettings, type PollerDeps } from '../payments/provider-runtime';
-import { inProviderCall } from '../payments/provider-call';
+import { POLLER_METRICS, pollerCycles } from '../payments/provider-call';
 import { stripeClient } from '../payments/stripe-client';
 import { applyStripeEvent, STRIPE_OPEN_DISPUTE } from '../payments/stripe-events';
 import { paymentFolds } from '../payments/folds';
 import { z, type ZodType } from 'zod';
 import { countersSchema, StateFile, watermarkSchema } from '../payments/state-file';
-import { describePollError } from '../payments/poll-errors';
 import { minorToMajor } from '../payments/money';
-import { catchUp, catchUpDeadline, cycleTimeoutSeconds } from '../payments/catch-up';
+import { catchUp, catchUpDeadline } from '../payments/catch-up';
 import type { Logger } from '../runtime/logger';
 
 export interface StripePollerState {
@@ -46,10 +45,9 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
   const folds = paymentFolds(config);
   const store = new StateFile<StripePollerState>(settings.state_file, { format: 'stripe-poller', version: 1 }, stripeStateSchema);
   const loaded = store.load();
-  let refused = loaded.refused;
+  const cycle = pollerCycles(config, rt, loaded.refused);
   let state: StripePollerState = loaded.value ?? { version: 1, watermark: null, counters: new ProviderCounters().data, openDisputes: null };
   const totals = new ProviderCounters(state.counters);
-  let balance: Sample[] = [];
 
   /** Reads events created in (from, to] and commits them with the watermark `to`. */
   async function readWindow(stripe: Stripe, from: number, to: number): Promise<void> {
@@ -111,47 +109,22 @@ export function createStripeCollector(config: Config, deps: PollerDeps = {}): Co
   return {
     name: 'stripe',
     usesDatabase: false,
-    metrics: [
-      M.paymentsTotal,
-      M.paymentAmountTotal,
-      M.paymentFailuresTotal,
-      M.paymentProviderBalance,
-      M.paymentDisputesOpen,
-      M.paymentPayoutsFailedTotal,
-      M.paymentProviderUp,
-      M.paymentProviderRequestDurationSeconds,
-      M.paymentProviderRequestsTotal,
-    ],
+    metrics: POLLER_METRICS,
     async collect({ log, signal }) {
-      if (refused) {
-        // Reported once, as this collector's failure; the file is aside and polling starts afresh.
-        const why = refused;
-        refused = undefined;
-        log.error({ provider: 'stripe' }, why);
-        throw new Error(why);
-      }
-      const call = { signal, deadline: rt.clock.now() + cycleTimeoutSeconds(config, 'stripe') * 1000 };
-      let up = 0;
-      try {
-        await inProviderCall(call, async () => {
+      const balance = await cycle(
+        { log, signal },
+        async () => {
           const stripe = stripeClient(config, rt);
           await pollEvents(stripe, log);
-          balance = await pollBalance(stripe);
-        });
-        up = 1;
-      } catch (e) {
-        balance = [];
-        const f = describePollError(e, rt.secrets);
-        log.error(
-          { provider: 'stripe', kind: f.kind, status: f.status, err: f.message, watermark: state.watermark },
-          'payment provider poll failed',
-        );
-      }
+          return pollBalance(stripe);
+        },
+        () => state.watermark,
+      );
       const out: Sample[] = [
         ...totals.samples('stripe'),
-        ...balance,
+        ...(balance ?? []),
         ...rt.metrics.samples(),
-        { metric: M.paymentProviderUp, labels: { provider: 'stripe' }, value: up },
+        { metric: M.paymentProviderUp, labels: { provider: 'stripe' }, value: balance ? 1 : 0 },
       ];
       if (state.openDisputes) out.push({ metric: M.paymentDisputesOpen, labels: { provider: 'stripe' }, value: state.openDisputes.length });
       return out;

@@ -8,8 +8,9 @@
  */
 import { BUG_SEVERITIES, M } from '../../../shared/catalogue';
 import { bugReports } from '../../../exporter/src/collectors/bug-reports';
-import { build, collectOnce, seriesOf, testConfig, valueOf } from '../../support/collect';
+import { seriesOf } from '../../support/collect';
 import { pinnedDatabase } from '../../support/pinned-clock';
+import { isoOrNull as at, openCountCycles, startEachTestEmpty } from '../../support/running-open-count';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -18,9 +19,10 @@ const T = Date.UTC(2026, 4, 12, 12, 0);
 
 const pinned = pinnedDatabase(T);
 
-const at = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 let reports = new Map<string, number>();
+startEachTestEmpty(pinned, T, 'bug_reports', () => {
+  reports = new Map();
+});
 async function report(name: string, severity: string, reported: number, resolved: number | null): Promise<void> {
   const { rows } = await pinned.tdb.pool.query(
     `INSERT INTO bug_reports (severity, reported_at, resolved_at) VALUES ($1, $2, $3) RETURNING id`,
@@ -53,20 +55,10 @@ async function reference(): Promise<Record<string, number>> {
  * cycle (full_refresh 4h, per-collector phase); each call runs one cycle and returns the open count
  * per severity and its drift.
  */
-function bugCycles(): () => Promise<{ open: Record<string, number>; drift?: number }> {
-  const config = testConfig({ collection: { settle_lag: 0, mutable_horizon: '1h', full_refresh: '4h' } });
-  const collector = build(bugReports, config);
-  return async () => {
-    const s = await collectOnce(collector, pinned.clock.pool, config);
-    return { open: seriesOf(s, M.bugReportsOpen.name), drift: valueOf(s, M.rollupDrift.name, { collector: 'bug_reports_open' }) };
-  };
-}
-
-beforeEach(async () => {
-  await pinned.clock.set(T);
-  await pinned.tdb.pool.query('TRUNCATE bug_reports');
-  reports = new Map();
-});
+const bugCycles = () =>
+  openCountCycles(pinned, bugReports, { settle_lag: 0, mutable_horizon: '1h', full_refresh: '4h' }, 'bug_reports_open', (s) =>
+    seriesOf(s, M.bugReportsOpen.name),
+  );
 
 test('reports, resolutions and re-opens inside mutable_horizon are exact per severity; older changes wait for the full refresh and show as drift', async () => {
   const cycle = bugCycles();

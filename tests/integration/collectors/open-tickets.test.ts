@@ -6,8 +6,9 @@
  */
 import { M } from '../../../shared/catalogue';
 import { support } from '../../../exporter/src/collectors/support';
-import { build, collectOnce, testConfig, valueOf } from '../../support/collect';
+import { valueOf } from '../../support/collect';
 import { pinnedDatabase } from '../../support/pinned-clock';
+import { isoOrNull as at, openCountCycles, startEachTestEmpty } from '../../support/running-open-count';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -16,10 +17,11 @@ const T = Date.UTC(2026, 4, 12, 12, 0);
 
 const pinned = pinnedDatabase(T);
 
-const at = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 /** Ticket ids by name, and what each one is by the fixture's own bookkeeping. */
 let tickets = new Map<string, { id: number; opened: number; closed: number | null }>();
+startEachTestEmpty(pinned, T, 'support_tickets', () => {
+  tickets = new Map();
+});
 async function ticket(name: string, opened: number, closed: number | null): Promise<void> {
   const { rows } = await pinned.tdb.pool.query(`INSERT INTO support_tickets (opened_at, closed_at) VALUES ($1, $2) RETURNING id`, [
     at(opened),
@@ -39,21 +41,15 @@ const expected = () => [...tickets.values()].filter((t) => t.opened <= pinned.cl
  * A support collector with mutable_horizon 1h and its first full refresh 1.5–3 h after its first cycle
  * (per-collector phase); each call runs one cycle and returns the open count and its drift.
  */
-function supportCycles(): () => Promise<{ open?: number; drift?: number }> {
+const supportCycles = () =>
   // The running count is the path without a followed write stamp (open-ticket-set.ts is the other).
-  const config = testConfig({ collection: { settle_lag: 0, mutable_horizon: '1h', full_refresh: '2h', ticket_changes: 'tail_check' } });
-  const collector = build(support, config);
-  return async () => {
-    const s = await collectOnce(collector, pinned.clock.pool, config);
-    return { open: valueOf(s, M.supportTicketsOpen.name), drift: valueOf(s, M.rollupDrift.name, { collector: 'support_open' }) };
-  };
-}
-
-beforeEach(async () => {
-  await pinned.clock.set(T);
-  await pinned.tdb.pool.query('TRUNCATE support_tickets');
-  tickets = new Map();
-});
+  openCountCycles(
+    pinned,
+    support,
+    { settle_lag: 0, mutable_horizon: '1h', full_refresh: '2h', ticket_changes: 'tail_check' },
+    'support_open',
+    (s) => valueOf(s, M.supportTicketsOpen.name),
+  );
 
 test('closings and reopenings inside mutable_horizon are exact; older changes wait for the full refresh and show as drift', async () => {
   const cycle = supportCycles();

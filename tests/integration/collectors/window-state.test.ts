@@ -12,26 +12,19 @@ import { funnel } from '../../../exporter/src/collectors/funnel';
 import { labelKey } from '../../../exporter/src/metrics/labels';
 import type { Collector } from '../../../exporter/src/collectors/types';
 import type { Sample } from '../../../exporter/src/metrics/sample';
-import { withReadOnly } from '../../../exporter/src/runtime/db';
 import { WINDOW_STATE_FORMAT } from '../../../exporter/src/collectors/window-facts';
-import { createLogger } from '../../../exporter/src/runtime/logger';
 import type { Config } from '../../../exporter/src/config/load';
 import * as ref from '../../support/reference';
-import { createTestDatabase, type TestDatabase } from '../../support/db';
-import { testConfig } from '../../support/collect';
-import { pinClock, type PinnedClock } from '../../support/pinned-clock';
+import { createTestDatabase } from '../../support/db';
+import { collectOnce, testConfig } from '../../support/collect';
+import { pinnedDatabase } from '../../support/pinned-clock';
 
 const T0 = Date.UTC(2026, 4, 12, 9, 15);
 const HOUR = 3_600_000;
 
-let tdb: TestDatabase;
-let clock: PinnedClock;
-let dir: string;
+const pinned = pinnedDatabase(T0, { stateDirPrefix: 'pulse-window-file-' });
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  clock = await pinClock(tdb, T0);
-  dir = mkdtempSync(path.join(os.tmpdir(), 'pulse-window-file-'));
-  await tdb.pool.query(`
+  await pinned.tdb.pool.query(`
     INSERT INTO users (id, created_at) VALUES (1, '2026-01-01');
     INSERT INTO sessions (id, user_id, visitor_id, platform, channel, started_at)
     SELECT g, 1, 'v' || g, 'web', 'organic', to_timestamp(${T0 / 1000}) - g * interval '37 minutes' FROM generate_series(1, 60) g;
@@ -40,18 +33,9 @@ beforeAll(async () => {
     SELECT id, started_at, CASE WHEN id % 4 = 0 THEN 'abandoned' ELSE 'open' END, CASE WHEN id % 4 = 0 THEN started_at END
       FROM sessions WHERE id % 2 = 0;`);
 });
-afterAll(async () => {
-  await clock.end();
-  await tdb.drop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
-/** Collects with a logger whose lines are kept. */
-async function collect(c: Collector, config: Config, lines: string[] = []): Promise<Sample[]> {
-  const log = createLogger('info', { write: (l: string) => void lines.push(l) });
-  const ctrl = new AbortController();
-  return withReadOnly(clock.pool, 30, ctrl.signal, (db) => c.collect({ db, config, log, signal: ctrl.signal }));
-}
+/** Collects with a logger whose lines are kept (when given). */
+const collect = (c: Collector, config: Config, lines?: string[]) => collectOnce(c, pinned.clock.pool, config, lines);
 
 function gauges(samples: Sample[], names: string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -62,8 +46,8 @@ function gauges(samples: Sample[], names: string[]): Record<string, number> {
 const FUNNEL = [M.funnelSessions.name, M.conversionRatio.name];
 
 describe('state file', () => {
-  const config = () => testConfig({ collection: { settle_lag: 0, state_dir: dir } });
-  const file = () => path.join(dir, 'funnel.window-state.bin');
+  const config = () => testConfig({ collection: { settle_lag: 0, state_dir: pinned.stateDir } });
+  const file = () => path.join(pinned.stateDir, 'funnel.window-state.bin');
   /** Where the raw columns start (layout in runtime/durable-file.ts: 44 bytes, then the header). */
   const bodyStart = (b: Buffer) => 44 + b.readUInt32LE(8);
   const flip = (b: Buffer, at: number) => {
@@ -101,7 +85,7 @@ describe('state file', () => {
     expect(warning.reason).toContain(reason);
     expect(warning.file).toBe(file());
     expect(lines.filter((l) => l.includes('window state restored'))).toHaveLength(0);
-    expect(readdirSync(dir).filter((f) => f.startsWith('funnel.window-state.bin.refused-')).length).toBeGreaterThan(0);
+    expect(readdirSync(pinned.stateDir).filter((f) => f.startsWith('funnel.window-state.bin.refused-')).length).toBeGreaterThan(0);
     expect(got).toEqual(gauges(await collect(ref.funnel(config()), config()), FUNNEL));
     // The rebuilt state was saved and is resumed by the next start.
     const again: string[] = [];
@@ -112,7 +96,7 @@ describe('state file', () => {
   test('a JSON state file of the earlier format is refused with one log line, moved aside and rebuilt', async () => {
     await collect(funnel(config()), config());
     rmSync(file());
-    const legacy = path.join(dir, 'funnel.window-state.json');
+    const legacy = path.join(pinned.stateDir, 'funnel.window-state.json');
     // What version 1 wrote: a JSON envelope with base64 columns.
     writeFileSync(
       legacy,
@@ -130,7 +114,7 @@ describe('state file', () => {
 
   test('foreign: a state built under another configuration is refused', async () => {
     await collect(funnel(config()), config());
-    const other = testConfig({ collection: { settle_lag: 30, state_dir: dir } });
+    const other = testConfig({ collection: { settle_lag: 30, state_dir: pinned.stateDir } });
     const lines: string[] = [];
     const got = gauges(await collect(funnel(other), other, lines), FUNNEL);
     expect(lines.filter((l) => l.includes('built from another database or configuration'))).toHaveLength(1);
@@ -145,14 +129,7 @@ describe('state file', () => {
       copyFileSync(file(), path.join(dir2, 'funnel.window-state.bin'));
       const cfg = testConfig({ collection: { settle_lag: 0, state_dir: dir2 } });
       const lines: string[] = [];
-      const run = async (c: Collector, l: string[] = []) => {
-        const log = createLogger('info', { write: (x: string) => void l.push(x) });
-        const ctrl = new AbortController();
-        return gauges(
-          await withReadOnly(other.pool, 30, ctrl.signal, (db) => c.collect({ db, config: cfg, log, signal: ctrl.signal })),
-          FUNNEL,
-        );
-      };
+      const run = async (c: Collector, l?: string[]) => gauges(await collectOnce(c, other.pool, cfg, l), FUNNEL);
       const got = await run(funnel(cfg), lines);
       expect(lines.filter((l) => l.includes('built from another database or configuration'))).toHaveLength(1);
       expect(got).toEqual(await run(ref.funnel(cfg)));
@@ -182,16 +159,16 @@ test('a change older than mutable_horizon is drift at the next full refresh, whi
   const c = carts(config);
   await collect(c, config);
   // Carts created 3 h ago turn `converted`: no timestamp of their own, outside the 1 h tail.
-  await tdb.pool.query(
+  await pinned.tdb.pool.query(
     `UPDATE carts SET status = 'converted' WHERE status = 'open' AND created_at < to_timestamp(${T0 / 1000}) - interval '3 hours'`,
   );
-  await clock.set(T0 + HOUR / 6);
+  await pinned.clock.set(T0 + HOUR / 6);
   const stale = gauges(await collect(c, config), names);
   const truth = gauges(await collect(ref.carts(config), config), names);
   expect(stale).not.toEqual(truth);
   expect(c.windowStates![0]!.drift).toBe(0);
   // The first refresh comes within 1.5 × full_refresh (spread by a per-collector phase).
-  await clock.set(T0 + 36 * HOUR);
+  await pinned.clock.set(T0 + 36 * HOUR);
   const refreshed = await collect(c, config);
   expect(gauges(refreshed, names)).toEqual(gauges(await collect(ref.carts(config), config), names));
   const drift = refreshed.find((s) => s.metric.name === M.rollupDrift.name && s.labels.collector === 'carts');

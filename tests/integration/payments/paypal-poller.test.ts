@@ -15,6 +15,7 @@ import { StripeFake } from '../../../exporter/src/demo/fakes/stripe-fake';
 import { generatePayments } from '../../../exporter/src/demo/fakes/payment-stream';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import { captureLogger, exportedCounters, expectedCounters, gauge, runCollector, truthFolds } from './support';
+import { balancesOf, expectFailedPoll } from './support';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
 const DELAY = 3 * 3600;
@@ -155,4 +156,20 @@ test('invalid credentials: provider_up=0 and a clear log line without the secret
   expect(cap.lines).toHaveLength(1);
   expect(cap.lines[0]).toMatch(/"kind":"auth".*authentication failed/);
   expect(cap.lines[0]).not.toContain(badKey);
+});
+
+test("a poll that fails after reading balances publishes no balance and no open disputes, not the last good poll's", async () => {
+  const { cfg, env } = config(fake.clientSecret, { state_file: path.join(dir, 'paypal-failed-poll.json') });
+  const collector = createPayPalCollector(cfg, { clock, env });
+  const s = await runCollector(collector, cfg);
+  expect(gauge(s, M.paymentProviderUp, { provider: 'paypal' })).toBe(1);
+  expect(balancesOf(s).length).toBeGreaterThan(0);
+  expect(gauge(s, M.paymentDisputesOpen, { provider: 'paypal' })).toBe(fake.groundTruth(Math.floor(clock.now() / 1000)).disputesOpen);
+
+  // Disputes are read last: the balances of this poll were read, and still are not published.
+  clock.advance(60_000);
+  fake.faults.inject({ status: 500 }, { pathPrefix: '/v1/customer/disputes', times: 9 });
+  const failed = await expectFailedPoll(collector, cfg, 'paypal');
+  expect(fake.faults.pending()).toBe(0);
+  expect(gauge(failed, M.paymentDisputesOpen, { provider: 'paypal' })).toBeUndefined();
 });

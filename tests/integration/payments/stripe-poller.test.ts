@@ -13,6 +13,7 @@ import { StripeFake } from '../../../exporter/src/demo/fakes/stripe-fake';
 import { generatePayments } from '../../../exporter/src/demo/fakes/payment-stream';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import { captureLogger, exportedCounters, expectedCounters, gauge, maxPerMinute, runCollector, truthFolds } from './support';
+import { balancesOf, expectFailedPoll } from './support';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
 const RPM = 12;
@@ -138,4 +139,17 @@ test('counters equal ground truth through faults, a failed poll and a restart; R
   const total = counted.reduce((n, x) => n + ('value' in x ? x.value : 0), 0);
   expect(total).toBe(reqs.length - atRestart);
   expect(gauge(s, M.paymentProviderRequestsTotal, { provider: 'stripe', endpoint: 'events', code: '429' })).toBe(2);
+});
+
+test("a poll that fails at the balance publishes no balance, not the last good poll's", async () => {
+  const cfg = config({ state_file: path.join(dir, 'stripe-failed-poll.json'), initial_lookback: '1h' });
+  const collector = createStripeCollector(cfg, { clock, env: { STRIPE_KEY: fake.apiKey } });
+  const s = await runCollector(collector, cfg);
+  expect(gauge(s, M.paymentProviderUp, { provider: 'stripe' })).toBe(1);
+  expect(balancesOf(s).length).toBeGreaterThan(0);
+
+  clock.advance(60_000);
+  fake.faults.inject({ status: 500 }, { pathPrefix: '/v1/balance', times: 9 });
+  await expectFailedPoll(collector, cfg, 'stripe');
+  expect(fake.faults.pending()).toBe(0);
 });

@@ -15,7 +15,8 @@ export const throwingDb = {
   },
 };
 
-export { captureLogger } from '../../support/log';
+import { captureLogger } from '../../support/log';
+export { captureLogger };
 
 export async function runCollector(
   c: Collector,
@@ -24,6 +25,22 @@ export async function runCollector(
   signal: AbortSignal = new AbortController().signal,
 ): Promise<Sample[]> {
   return c.collect({ db: throwingDb, config, log, signal });
+}
+
+/** The balance series among a cycle's samples. */
+export const balancesOf = (samples: Sample[]) => samples.filter((s) => s.metric === M.paymentProviderBalance);
+
+/**
+ * Runs a cycle whose poll fails and checks what every failed poll shows: provider_up 0, no balance
+ * (not the last good poll's) and one log line. Returns the cycle's samples.
+ */
+export async function expectFailedPoll(c: Collector, config: Config, provider: string): Promise<Sample[]> {
+  const { log, lines } = captureLogger();
+  const s = await runCollector(c, config, log);
+  expect(gauge(s, M.paymentProviderUp, { provider })).toBe(0);
+  expect(balancesOf(s)).toEqual([]);
+  expect(lines.filter((l) => l.includes('payment provider poll failed'))).toHaveLength(1);
+  return s;
 }
 
 export function truthFolds(config: Config): TruthFolds {
