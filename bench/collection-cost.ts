@@ -11,6 +11,10 @@
  *   npx tsx bench/collection-cost.ts --db ts_busy --only support --ticket-changes tail_check --close-tickets 20   (a scratch copy: closes tickets)
  *   npx tsx bench/collection-cost.ts --db bench_busy_1m --top 40   (list a cycle's 40 costliest statements, with their pages)
  *   npx tsx bench/collection-cost.ts --db x_busy --fresh-links   (a new session's views, events and orders are new rows too)
+ *   npx tsx bench/collection-cost.ts --db x_busy --settle-lag 6 --pace 3 --cycles 9
+ *     (the product's cadence, 20× faster: collection.settle_lag 120 s over 60 s intervals makes each window
+ *     collector's read cover the rows of three intervals and each counter's one interval, settled; so
+ *     here, with a minute of rows inserted every 3 s. The first two steady cycles cover fewer.)
  */
 import pg from 'pg';
 import { scheduledCollectors, VERSION } from '../exporter/src/app';
@@ -74,6 +78,9 @@ export interface CollectionCostResult {
   freshRateOf?: string;
   /** Fresh rows referenced the minute's copies (--fresh-links). */
   freshLinks: boolean;
+  settleLagSeconds: number;
+  /** Seconds between steady cycles' starts (--pace). */
+  paceSeconds?: number;
   /** collection.seller_changes as measured. */
   sellerChanges: string;
   /** collection.cart_changes as measured, and the open carts converted before each steady cycle. */
@@ -193,6 +200,10 @@ export async function runCollectionCost(o: {
   noFreshRows?: boolean;
   /** Fresh rows reference the minute's copies where their source did (see insertFreshMinute's `linked`). */
   freshLinks?: boolean;
+  /** collection.settle_lag in seconds (0 when unset). */
+  settleLag?: number;
+  /** Seconds from one steady cycle's start to the next's (none: back to back). */
+  pace?: number;
   /** Only these collectors. */
   only?: string[];
   /** collection.seller_changes; the product's default when unset. */
@@ -217,6 +228,7 @@ export async function runCollectionCost(o: {
       sellerChanges: o.sellerChanges,
       cartChanges: o.cartChanges,
       ticketChanges: o.ticketChanges,
+      settleLag: o.settleLag,
     }),
     {
       env: {},
@@ -253,7 +265,12 @@ export async function runCollectionCost(o: {
     // Before any fresh row exists: every cycle inserts a minute at the dataset's own rate (see insertFreshMinute).
     const rates = o.freshRateOf ? await ratesOf(databaseUrl(o.serverUrl, o.freshRateOf)) : await dailyRates(writer);
     if (o.freshRateOf) progress(`${o.dbName}: fresh rows at ${o.freshRateOf}'s rate`);
+    let startedAt = Date.now();
     for (let i = 1; i <= o.cycles; i++) {
+      if (o.pace) {
+        await new Promise((r) => setTimeout(r, Math.max(0, startedAt + o.pace! * 1000 - Date.now())));
+        startedAt = Date.now();
+      }
       if (!o.noFreshRows) fresh = await insertFreshMinute(writer, await dbNow(writer), rates, { linked: o.freshLinks });
       const converted = o.convertCarts ? await convertCarts(writer, o.convertCarts) : 0;
       const closed = o.closeTickets ? await closeTickets(writer, o.closeTickets) : 0;
@@ -280,6 +297,8 @@ export async function runCollectionCost(o: {
       freshRowsPerCycle: fresh,
       freshRateOf: o.freshRateOf,
       freshLinks: o.freshLinks ?? false,
+      settleLagSeconds: config.collection.settle_lag,
+      paceSeconds: o.pace,
       sellerChanges: config.collection.seller_changes,
       cartChanges: config.collection.cart_changes,
       convertedCartsPerCycle: o.convertCarts ?? 0,
@@ -305,6 +324,8 @@ if (require.main === module) {
         cycles: args.cycles,
         freshRateOf: args.freshRateOf,
         freshLinks: args.freshLinks,
+        settleLag: args.settleLag,
+        pace: args.pace,
         noFreshRows: args.noFreshRows,
         only: args.only,
         sellerChanges: args.sellerChanges,

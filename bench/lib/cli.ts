@@ -29,6 +29,13 @@ export interface BenchOptions {
    * is to an older row (insertFreshMinute's `linked`).
    */
   freshLinks: boolean;
+  /**
+   * Standalone cost runs only: collection.settle_lag in seconds (0 when unset: each cycle reads only the
+   * rows since the previous one). With --pace, a time-compressed picture of the product's cadence.
+   */
+  settleLag?: number;
+  /** Standalone cost runs only: seconds from one steady cycle's start to the next's (none: back to back). */
+  pace?: number;
   /** Standalone cost runs only: these collectors instead of every default database collector. */
   only?: string[];
   /** Standalone cost runs only: collection.seller_changes (how seller credits find changed sellers). */
@@ -65,6 +72,8 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
       'fresh-rate-of': { type: 'string' },
       'no-fresh-rows': { type: 'boolean' },
       'fresh-links': { type: 'boolean' },
+      'settle-lag': { type: 'string' },
+      pace: { type: 'string' },
       only: { type: 'string' },
       'seller-changes': { type: 'string' },
       'cart-changes': { type: 'string' },
@@ -95,6 +104,8 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     freshRateOf: values['fresh-rate-of'],
     noFreshRows: values['no-fresh-rows'] ?? false,
     freshLinks: values['fresh-links'] ?? false,
+    settleLag: values['settle-lag'] === undefined ? undefined : nonNegative(values['settle-lag'], 'settle-lag'),
+    pace: values.pace === undefined ? undefined : num(values.pace, 0, 'pace'),
     only: values.only?.split(','),
     sellerChanges: oneOf(SELLER_CHANGES.options, values['seller-changes'], 'seller-changes'),
     cartChanges: oneOf(CART_CHANGES.options, values['cart-changes'], 'cart-changes'),
@@ -103,6 +114,12 @@ export function parseBenchArgs(argv = process.argv.slice(2)): BenchOptions {
     closeTickets: values['close-tickets'] === undefined ? 0 : num(values['close-tickets'], 0, 'close-tickets'),
     top: num(values.top, 5, 'top'),
   };
+}
+
+function nonNegative(v: string, name: string): number {
+  const n = Number(v);
+  if (!(n >= 0)) throw new Error(`--${name}: expected a number of seconds >= 0, got ${v}`);
+  return n;
 }
 
 /** `v` when it is one of `values` (a setting's enum), undefined when unset; else the flag's error. */
