@@ -178,10 +178,10 @@ export async function freshRowMarks(pool: pg.Pool): Promise<Map<string, number>>
 /**
  * Deletes the rows inserted since `marks`, so a database measured in place (bench_10m) is the same
  * for the next run: the fresh sellers, copied with their approval days ahead, would otherwise pile up
- * as sellers every later run re-reads. A fresh row's references are copied from an older row, so they
- * point at rows that were there before the run: no fresh row is referenced and any order of deletes
- * works. For the same reason the foreign-key checks can only pass, so a superuser deletes with them
- * off (replica mode: no trigger fires): checked row by row, each fresh session scanned carts, whose
+ * as sellers every later run re-reads. A fresh row references a row that was there before the run or
+ * (with `linked`) another fresh row, deleted with it: no row that stays references a fresh one, so
+ * the foreign-key checks can only pass, and a superuser deletes with them off (replica mode: no
+ * trigger fires): checked row by row, each fresh session scanned carts, whose
  * session_id the contract does not index, and the removal took minutes at 10M (it was interrupted
  * at times, leaving rows the next run counted as history). One transaction: all or nothing.
  * Returns the rows deleted.

@@ -32,10 +32,10 @@ export const WRITE_STAMPS_SQL = `
              AND p.prosrc ~* 'new\\s*\\.\\s*"?updated_at"?\\s*:?='
            ORDER BY t.tgname LIMIT 1) AS kept_by`;
 
-/** Which table's stamp, under which setting, and its value: `updated_at`, `auto`, or the fallback's name. */
 /** Each stamped table and the setting that decides whether its updated_at is followed. */
 const STAMP_SETTINGS = { sellers: 'seller_changes', carts: 'cart_changes', support_tickets: 'ticket_changes' } as const;
 
+/** Which table's stamp, under which setting, and its value: `updated_at`, `auto`, or the fallback's name. */
 export interface StampChoice {
   table: keyof typeof STAMP_SETTINGS;
   setting: (typeof STAMP_SETTINGS)[keyof typeof STAMP_SETTINGS];
