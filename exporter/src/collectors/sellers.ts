@@ -16,7 +16,7 @@ import type { Sample } from '../metrics/sample';
 import { readsWriteStamps, stampsOf } from './write-stamps';
 import {
   FactStore,
-  firstAtOrAfterIn,
+  firstAfterIn,
   type FactRow,
   queryFacts,
   streamFacts,
@@ -102,7 +102,7 @@ export function sellerIndex(id: Float64Array, n: number): (sellerId: number) => 
   const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => id[a]! - id[b]!);
   const ids = Float64Array.from(order, (i) => id[i]!);
   return (sellerId) => {
-    const lo = firstAtOrAfterIn(ids, ids.length, sellerId);
+    const lo = firstAfterIn(ids, ids.length, sellerId, true);
     return lo < ids.length && ids[lo] === sellerId ? order[lo]! : -1;
   };
 }

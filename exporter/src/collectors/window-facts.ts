@@ -619,7 +619,7 @@ export class WindowFacts<C extends string> {
     const khi = cols[this.spec.entityKey.hi];
     const klo = cols[this.spec.entityKey.lo];
     let found: number | undefined;
-    for (let i = firstAtOrAfterIn(t, n, at); i < n && t[i] === at; i++) if (khi[i] === hi && klo[i] === lo) found = id[i];
+    for (let i = firstAfterIn(t, n, at, true); i < n && t[i] === at; i++) if (khi[i] === hi && klo[i] === lo) found = id[i];
     return found === undefined ? undefined : { t: at, id: found };
   }
 
@@ -749,25 +749,16 @@ export function windowRange(t: Float64Array, n: number, nowUs: number, windowSec
   return [firstAfterIn(t, n, nowUs - windowSeconds * US), firstAfterIn(t, n, nowUs)];
 }
 
-/** Index of the first of the sorted times t[0, n) after `x`. */
-function firstAfterIn(t: Float64Array, n: number, x: number): number {
+/**
+ * Index of the first of the sorted values t[0, n) after `x`, or with `orAt` at or after it (times; ids
+ * in factOfSession and sellers.ts).
+ */
+export function firstAfterIn(t: Float64Array, n: number, x: number, orAt = false): number {
   let lo = 0;
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (t[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first of the sorted values t[0, n) at or after `x` (times; ids in factOfSession, sellers.ts). */
-export function firstAtOrAfterIn(t: Float64Array, n: number, x: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (t[mid]! < x) lo = mid + 1;
+    if (t[mid]! < x || (!orAt && t[mid] === x)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -1179,7 +1170,7 @@ export function setFactSearchReach(facts: number): number {
  * the session up in the database for its start time.
  */
 export function factOfSession(ids: Float64Array, id: number): number {
-  const lo = firstAtOrAfterIn(ids, ids.length, id);
+  const lo = firstAfterIn(ids, ids.length, id, true);
   for (let d = 0; d <= idReach; d++) {
     if (lo + d < ids.length && ids[lo + d] === id) return lo + d;
     if (d > 0 && lo - d >= 0 && ids[lo - d] === id) return lo - d;
