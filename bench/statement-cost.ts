@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { dailyRates, insertFreshMinute } from './lib/fresh-rows';
+import { percentile } from './lib/scrape-load';
 import { StatementMonitor, diffStatements } from './lib/statements';
 
 const SERVER = process.env.BENCH_SERVER_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432';
@@ -27,7 +28,12 @@ interface Run {
   rows: number;
 }
 
-const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * q)]!;
+/** The nearest-rank percentile of unsorted values (scrape-load's percentile). */
+const at = (xs: number[], p: number) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    p,
+  );
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -77,15 +83,16 @@ async function main(): Promise<void> {
     console.log(`${values.db}, range (${range[0]}, ${range[1]}], ${values.rounds} rounds alternated:`);
     for (const [name, rs] of runs) {
       const ms = rs.map((r) => r.ms);
-      console.log(
-        `  ${name.padEnd(36)} median ${quantile(ms, 0.5).toFixed(3)} ms (quartiles ${quantile(ms, 0.25).toFixed(3)}–${quantile(ms, 0.75).toFixed(3)}), ${quantile(
-          rs.map((r) => r.pages),
-          0.5,
-        )} pages, ${quantile(
-          rs.map((r) => r.rows),
-          0.5,
-        )} rows`,
+      const pages = at(
+        rs.map((r) => r.pages),
+        50,
       );
+      const rows = at(
+        rs.map((r) => r.rows),
+        50,
+      );
+      const quartiles = `${at(ms, 25).toFixed(3)}–${at(ms, 75).toFixed(3)}`;
+      console.log(`  ${name.padEnd(36)} median ${at(ms, 50).toFixed(3)} ms (quartiles ${quartiles}), ${pages} pages, ${rows} rows`);
     }
   } finally {
     await monitor.close();
